@@ -1,0 +1,37 @@
+# Every target bootstraps .venv on a fresh machine: nothing needs installing by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run ui test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The main job on the embedded ECS (started here if it is not running already).
+run: $(STAMP)
+	$(BIN)/python -m ecs_pipelines.main_run
+
+# dagster dev (webserver + daemon) with the embedded ECS started for it.
+ui: $(STAMP)
+	$(BIN)/python -m ecs_pipelines.ui
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict ecs_pipelines/ecs
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

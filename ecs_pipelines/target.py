@@ -1,0 +1,154 @@
+"""Which ECS the project talks to: the embedded local ECS (default) or AWS, chosen by one variable.
+
+``ECS_PIPELINES_TARGET=local`` (default): the embedded ECS at ``ECS_PIPELINES_ENDPOINT_URL``
+(default http://127.0.0.1:4566), demo cluster and task definitions, dummy credentials.
+``ECS_PIPELINES_TARGET=aws``: the AWS account of the usual credential chain; cluster, task
+definitions and networking come from the ``ECS_PIPELINES_*`` variables listed in the README.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from .resources import EcsResource
+
+TARGET_ENV = "ECS_PIPELINES_TARGET"
+ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
+LOCAL_PORT = 4566
+LOCAL_ENDPOINT = f"http://127.0.0.1:{LOCAL_PORT}"
+LOCAL_REGION = "us-east-1"
+LOCAL_CLUSTER = "ecs-pipelines-demo"
+LOCAL_TASK_DEFINITION = "ecs-pipelines-python"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where tasks run, resolved from the environment."""
+
+    name: str  # "local" or "aws"
+    endpoint_url: str | None
+    region: str
+    cluster: str
+    task_definition: str
+    container_name: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    assign_public_ip: bool | None
+    launch_type: str | None
+
+    @property
+    def description(self) -> str:
+        if self.name == "local":
+            return f"embedded local ECS at {self.endpoint_url} (cluster {self.cluster})"
+        return f"AWS ECS in {self.region} (cluster {self.cluster})"
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def target_from_env(env: Mapping[str, str] | None = None) -> Target:
+    env = os.environ if env is None else env
+    name = env.get(TARGET_ENV, "local").strip().lower() or "local"
+    if name not in ("local", "aws"):
+        raise ValueError(f"{TARGET_ENV}: must be 'local' or 'aws', got {name!r}")
+    if name == "local":
+        return Target(
+            name="local",
+            endpoint_url=env.get(ENDPOINT_ENV, LOCAL_ENDPOINT),
+            region=LOCAL_REGION,
+            cluster=LOCAL_CLUSTER,
+            task_definition=LOCAL_TASK_DEFINITION,
+            container_name="main",
+            subnets=(),
+            security_groups=(),
+            assign_public_ip=None,
+            launch_type="FARGATE",
+        )
+    public_ip = env.get("ECS_PIPELINES_ASSIGN_PUBLIC_IP")
+    return Target(
+        name="aws",
+        endpoint_url=env.get(ENDPOINT_ENV) or None,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        cluster=env.get("ECS_PIPELINES_CLUSTER", "default"),
+        task_definition=env.get("ECS_PIPELINES_TASK_DEFINITION", LOCAL_TASK_DEFINITION),
+        container_name=env.get("ECS_PIPELINES_CONTAINER", "main"),
+        subnets=_split(env.get("ECS_PIPELINES_SUBNETS")),
+        security_groups=_split(env.get("ECS_PIPELINES_SECURITY_GROUPS")),
+        assign_public_ip=None if public_ip is None else public_ip.lower() in ("1", "true", "yes"),
+        launch_type=env.get("ECS_PIPELINES_LAUNCH_TYPE", "FARGATE") or None,
+    )
+
+
+def resource_for(target: Target, **fields: object) -> EcsResource:
+    """The EcsResource for a target; ``fields`` override its settings."""
+    config: dict[str, object] = {
+        "region_name": target.region,
+        "endpoint_url": target.endpoint_url,
+        "cluster": target.cluster,
+        "task_definition": target.task_definition,
+        "container_name": target.container_name,
+        "subnets": list(target.subnets),
+        "security_groups": list(target.security_groups),
+        "assign_public_ip": target.assign_public_ip,
+        "launch_type": target.launch_type,
+    }
+    if target.name == "local":
+        # The embedded ECS accepts any credentials; these are placeholders, not secrets.
+        config.update(aws_access_key_id="testing", aws_secret_access_key="testing")
+    config.update(fields)
+    return EcsResource(**config)  # type: ignore[arg-type]
+
+
+def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:
+    """True when something answers HTTP at the endpoint (the embedded ECS answers any path)."""
+    try:
+        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/moto-api/", timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def local_ecs_running(endpoint_url: str = LOCAL_ENDPOINT, timeout: float = 30.0) -> Iterator[bool]:
+    """Makes sure the embedded ECS serves ``endpoint_url``; starts it if needed.
+
+    Yields True when this call started it (and stops it on exit), False when it was running.
+    """
+    if local_ecs_reachable(endpoint_url):
+        yield False
+        return
+    port = urlparse(endpoint_url).port or LOCAL_PORT
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ecs_pipelines.cli", "local", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not local_ecs_reachable(endpoint_url, timeout=0.5):
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"embedded ECS exited with {process.returncode} before serving {endpoint_url}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"embedded ECS did not serve {endpoint_url} within {timeout} s")
+            time.sleep(0.1)
+        yield True
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
