@@ -18,7 +18,13 @@ from .ecs.launch_args import build_spec
 from .ecs.results import EcsTaskFailure, EcsTaskResult
 from .ecs.spec import TaskLaunchSpec, to_run_task_kwargs
 from .ecs.status import essential_containers
-from .ecs.watch import LogLinesCallback, StatusCallback, TaskWatcher, WatchSettings
+from .ecs.watch import (
+    LogLinesCallback,
+    ResultCallback,
+    StatusCallback,
+    TaskWatcher,
+    WatchSettings,
+)
 
 DEFAULT_STOP_REASON = "Stopped by ecs_pipelines"
 
@@ -269,6 +275,7 @@ class EcsResource(ResourceWithBoto3Configuration):
         timeout_seconds: float | None = None,
         on_log_lines: LogLinesCallback | None = None,
         on_status: StatusCallback | None = None,
+        on_result: ResultCallback | None = None,
         cluster: str | None = None,
     ) -> list[EcsTaskResult]:
         """Waits for every task with one poll loop (DescribeTasks in batches of 100)."""
@@ -283,6 +290,7 @@ class EcsResource(ResourceWithBoto3Configuration):
             logs_client=self.logs_client() if on_log_lines else None,
             on_log_lines=on_log_lines,
             on_status=on_status,
+            on_result=on_result,
         )
         return watcher.wait(task_arns)
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 LogLinesCallback = Callable[[str, str, list[str]], None]  # (task ARN, container, new lines)
 StatusCallback = Callable[[str, Mapping[str, Any]], None]  # (task ARN, described task)
+ResultCallback = Callable[[EcsTaskResult], None]  # called once per task as soon as it is done
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class TaskWatcher:
         logs_client: CloudWatchLogsClient | None = None,
         on_log_lines: LogLinesCallback | None = None,
         on_status: StatusCallback | None = None,
+        on_result: ResultCallback | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -101,6 +103,7 @@ class TaskWatcher:
         self.logs_client = logs_client if on_log_lines else None
         self.on_log_lines = on_log_lines
         self.on_status = on_status
+        self.on_result = on_result
         self.sleep = sleep
         self.clock = clock
         self.rounds = 0
@@ -136,7 +139,11 @@ class TaskWatcher:
                 since = first_missing.setdefault(arn, now)
                 if now - since >= self.settings.missing_grace_seconds:
                     results[arn] = lost_result(arn, reason)
+            finished = [arn for arn in pending if arn in results]
             pending = [arn for arn in pending if arn not in results]
+            if self.on_result:
+                for arn in finished:
+                    self.on_result(results[arn])
             if not pending:
                 break
             if deadline is not None and now >= deadline:

@@ -1,0 +1,38 @@
+"""Demo assets: daily-partitioned ECS assets, and one that reports through Dagster Pipes."""
+
+from __future__ import annotations
+
+from dagster import AssetCheckSpec, AssetKey
+
+from .assets import ecs_task_asset
+from .jobs import DAILY
+from .workloads import python_command
+
+daily_events = ecs_task_asset(
+    "daily_events",
+    command=python_command("partition"),
+    partitions_def=DAILY,
+    group_name="daily",
+    description="One day of events, produced by an ECS task that gets the day as "
+    "DAGSTER_PARTITION_KEY.",
+)
+
+daily_summary = ecs_task_asset(
+    "daily_summary",
+    deps=["daily_events"],
+    command=python_command("partition"),
+    partitions_def=DAILY,
+    group_name="daily",
+    description="Summary of a day of events, computed by an ECS task.",
+)
+
+model_scores = ecs_task_asset(
+    "model_scores",
+    command=python_command("pipes_scores"),
+    pipes=True,
+    check_specs=[AssetCheckSpec("scores_in_range", asset=AssetKey("model_scores"))],
+    group_name="pipes",
+    description="An ECS task that reports its metadata and an asset check through Dagster Pipes.",
+)
+
+DEMO_ASSETS = [daily_events, daily_summary, model_scores]

@@ -1,0 +1,71 @@
+"""Demo jobs: three chained ECS ops, an ECS Exec op, and the daily assets job."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetSelection,
+    DailyPartitionsDefinition,
+    JobDefinition,
+    define_asset_job,
+    job,
+)
+
+from .ops import ecs_task_op
+from .workloads import python_command
+
+DAILY = DailyPartitionsDefinition(start_date="2026-11-01", end_offset=1)
+
+
+def stage_op(name: str, batches: int) -> object:
+    return ecs_task_op(
+        name,
+        command=python_command("stage"),
+        environment={"STAGE": name, "BATCHES": str(batches)},
+        description=f"The {name} stage: an ECS task that prints its progress.",
+    )
+
+
+extract = stage_op("extract", 3)
+transform = stage_op("transform", 2)
+report = stage_op("report", 1)
+
+exec_demo = ecs_task_op(
+    "exec_demo",
+    command=python_command("sleep"),
+    environment={"SLEEP_SECONDS": "120"},
+    enable_execute_command=True,
+    description="A 2-minute ECS task with ECS Exec enabled: the run log gives the command "
+    "that opens a shell in it.",
+)
+
+
+def build_report_job(target_description: str) -> JobDefinition:
+    @job(
+        name="ecs_report_job",
+        description=f"extract -> transform -> report, each an ECS task. Runs on "
+        f"{target_description}.",
+        tags={"ecs_pipelines/target": target_description},
+    )
+    def ecs_report_job() -> None:
+        report(after=transform(after=extract()))  # type: ignore[operator]
+
+    return ecs_report_job
+
+
+def build_exec_job(target_description: str) -> JobDefinition:
+    @job(
+        name="ecs_exec_job",
+        description=f"One long ECS task with ECS Exec enabled. Runs on {target_description}.",
+    )
+    def ecs_exec_job() -> None:
+        exec_demo()  # type: ignore[operator]
+
+    return ecs_exec_job
+
+
+daily_assets_job = define_asset_job(
+    "daily_assets_job",
+    selection=AssetSelection.groups("daily"),
+    partitions_def=DAILY,
+    description="Materialises the daily ECS assets for one day.",
+)
