@@ -1,0 +1,27 @@
+"""The ``ecs-pipelines`` command."""
+
+from __future__ import annotations
+
+import click
+
+from ecs_pipelines.cli_tasks import register_task_commands
+from ecs_pipelines.local.cli import local
+
+
+@click.group(name="ecs-pipelines")
+def main() -> None:
+    """ecs-pipelines: run workloads as AWS ECS tasks from Dagster, and serve an embedded local
+    ECS to try it all without an AWS account.
+
+    \b
+    Example:
+      ecs-pipelines local serve --port 4566
+    """
+
+
+main.add_command(local)
+register_task_commands(main)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""ECS semantics on top of the runner: what RunTask starts, StopTask stops, ExecuteCommand runs.
+
+The moto bridge calls this (``LocalController``) with tasks in ECS terms; this turns them into
+process launches and exec sessions, and refuses requests the way ECS does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from ecs_pipelines.local import moto_bridge
+from ecs_pipelines.local.exec_sessions import ExecCommandError, ExecSessions
+from ecs_pipelines.local.launch import LogTarget, build_task_launch
+from ecs_pipelines.local.runner import TaskRunner, host_environment
+
+INVALID_PARAMETER = "InvalidParameterException"
+
+
+class BridgeSink:
+    """Publishes runner output into moto: task fields and CloudWatch Logs events."""
+
+    def publish(self, task_arn: str, fields: dict[str, Any]) -> None:
+        moto_bridge.update_task(task_arn, fields)
+
+    def write_logs(self, target: LogTarget, events: list[dict[str, Any]]) -> None:
+        moto_bridge.write_log_events(
+            target.account_id, target.region, target.group, target.stream, events
+        )
+
+
+class EmbeddedController:
+    """The ``LocalController`` of the embedded ECS."""
+
+    def __init__(
+        self, runner: TaskRunner, sessions: ExecSessions, endpoint_url: Callable[[], str]
+    ) -> None:
+        self._runner = runner
+        self._sessions = sessions
+        self._endpoint_url = endpoint_url
+
+    def tasks_created(self, tasks: list[moto_bridge.NewTask]) -> None:
+        for task in tasks:
+            base = host_environment(
+                {
+                    "AWS_REGION": task.region,
+                    "AWS_DEFAULT_REGION": task.region,
+                    "AWS_EXECUTION_ENV": f"AWS_ECS_{task.launch_type}",
+                }
+            )
+            self._runner.launch(
+                build_task_launch(
+                    task_arn=task.task_arn,
+                    cluster_arn=task.cluster_arn,
+                    region=task.region,
+                    task_definition=task.task_definition,
+                    overrides=task.overrides,
+                    enable_execute_command=task.enable_execute_command,
+                    base_environment=base,
+                )
+            )
+
+    def stop_task(self, task_arn: str, reason: str) -> None:
+        self._runner.stop(task_arn, reason)
+
+    def execute_command(
+        self,
+        *,
+        cluster_arn: str,
+        task_arn: str,
+        container: str | None,
+        command: str,
+        interactive: bool,
+    ) -> dict[str, Any]:
+        if not interactive:
+            raise moto_bridge.RequestRejected(
+                INVALID_PARAMETER, "Interactive is the only mode supported currently."
+            )
+        state = self._runner.get(task_arn)
+        if state is None:
+            raise moto_bridge.RequestRejected(INVALID_PARAMETER, "The task was not found.")
+        if container is None:
+            if len(state.containers) != 1:
+                raise moto_bridge.RequestRejected(
+                    INVALID_PARAMETER,
+                    "The container name must be specified when the task has more than one "
+                    "container.",
+                )
+            container = next(iter(state.containers))
+        target = state.containers.get(container)
+        if target is None:
+            raise moto_bridge.RequestRejected(
+                INVALID_PARAMETER, f"The container {container} was not found in the task."
+            )
+        if not state.exec_agent_running(target):
+            raise moto_bridge.RequestRejected(INVALID_PARAMETER, moto_bridge.EXEC_NOT_ENABLED)
+        try:
+            session = self._sessions.start(
+                task_arn=task_arn,
+                container_name=container,
+                command=command,
+                environment=target.spec.environment,
+                cwd=state.cwd,
+            )
+        except ExecCommandError as exc:
+            raise moto_bridge.RequestRejected(INVALID_PARAMETER, str(exc)) from exc
+        return {
+            "clusterArn": cluster_arn,
+            "containerArn": target.spec.container_arn,
+            "containerName": container,
+            "interactive": True,
+            "taskArn": task_arn,
+            "session": {
+                "sessionId": session.session_id,
+                "streamUrl": f"{self._endpoint_url()}/_local/exec/{session.session_id}",
+                "tokenValue": secrets.token_urlsafe(32),
+            },
+        }

@@ -1,0 +1,167 @@
+"""What each container of a task runs: argv, environment, log target, stop timeout.
+
+Pure functions over ECS-shaped dictionaries (a task definition as DescribeTaskDefinition returns
+it, RunTask ``overrides``), so the rules are testable without processes or moto.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# ECS's default when a container definition sets no stopTimeout.
+DEFAULT_STOP_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class LogTarget:
+    """Where the awslogs driver would ship a container's stdout/stderr."""
+
+    account_id: str
+    region: str
+    group: str
+    stream: str
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """One container of a task, resolved from the task definition and RunTask's overrides."""
+
+    name: str
+    container_arn: str
+    runtime_id: str
+    image: str
+    argv: tuple[str, ...]
+    environment: Mapping[str, str]
+    essential: bool
+    stop_timeout: float
+    log: LogTarget | None
+    cpu: int = 0
+    memory: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskLaunch:
+    """Everything the runner needs to start one task; immutable once RunTask answered."""
+
+    task_arn: str
+    cluster_arn: str
+    region: str
+    containers: tuple[ContainerSpec, ...]
+    enable_execute_command: bool
+    task_role_arn: str | None
+
+    @property
+    def task_id(self) -> str:
+        return self.task_arn.rsplit("/", 1)[-1]
+
+
+def docker_style_exit_code(returncode: int) -> int:
+    """Map a Popen return code to what Docker reports: killed by signal N -> 128 + N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def _env_list_to_dict(entries: Sequence[Mapping[str, Any]] | None) -> dict[str, str]:
+    return {str(e["name"]): str(e.get("value", "")) for e in entries or [] if "name" in e}
+
+
+def _container_overrides(overrides: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    for item in (overrides or {}).get("containerOverrides") or []:
+        if item.get("name"):
+            found[str(item["name"])] = item
+    return found
+
+
+def log_target(
+    container_def: Mapping[str, Any],
+    *,
+    task_arn: str,
+    runtime_id: str,
+    default_region: str,
+) -> LogTarget | None:
+    """The awslogs group and stream of a container, or None when it does not use awslogs.
+
+    The stream is ``prefix/container-name/task-id`` as ECS names it; without a prefix ECS uses
+    the container's runtime id.
+    """
+    config = container_def.get("logConfiguration") or {}
+    if config.get("logDriver") != "awslogs":
+        return None
+    options = config.get("options") or {}
+    group = options.get("awslogs-group")
+    if not group:
+        return None
+    prefix = options.get("awslogs-stream-prefix")
+    task_id = task_arn.rsplit("/", 1)[-1]
+    stream = f"{prefix}/{container_def['name']}/{task_id}" if prefix else runtime_id
+    return LogTarget(
+        account_id=task_arn.split(":")[4],
+        region=str(options.get("awslogs-region") or default_region),
+        group=str(group),
+        stream=stream,
+    )
+
+
+def build_task_launch(
+    *,
+    task_arn: str,
+    cluster_arn: str,
+    region: str,
+    task_definition: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None,
+    enable_execute_command: bool,
+    base_environment: Mapping[str, str],
+) -> TaskLaunch:
+    """Resolve every container of ``task_definition`` with RunTask's ``overrides`` applied.
+
+    Environment precedence, lowest first: ``base_environment`` (the host PATH and ECS's own
+    variables), the container definition's ``environment``, the override's ``environment``.
+    A ``command`` override replaces the command; the entryPoint stays.
+    """
+    task_id = task_arn.rsplit("/", 1)[-1]
+    cluster_name = cluster_arn.rsplit("/", 1)[-1]
+    arn_prefix = task_arn.split(":task/", 1)[0]
+    per_container = _container_overrides(overrides)
+    containers: list[ContainerSpec] = []
+    for container_def in task_definition.get("containerDefinitions") or []:
+        name = str(container_def["name"])
+        override = per_container.get(name, {})
+        command = override.get("command")
+        if command is None:
+            command = container_def.get("command") or []
+        argv = tuple(str(part) for part in [*(container_def.get("entryPoint") or []), *command])
+        environment = dict(base_environment)
+        environment.update(_env_list_to_dict(container_def.get("environment")))
+        environment.update(_env_list_to_dict(override.get("environment")))
+        runtime_id = secrets.token_hex(32)
+        stop_timeout = container_def.get("stopTimeout")
+        containers.append(
+            ContainerSpec(
+                name=name,
+                container_arn=f"{arn_prefix}:container/{cluster_name}/{task_id}/{secrets.token_hex(16)}",
+                runtime_id=runtime_id,
+                image=str(container_def.get("image", "")),
+                argv=argv,
+                environment=environment,
+                essential=bool(container_def.get("essential", True)),
+                stop_timeout=float(
+                    DEFAULT_STOP_TIMEOUT_SECONDS if stop_timeout is None else stop_timeout
+                ),
+                log=log_target(
+                    container_def, task_arn=task_arn, runtime_id=runtime_id, default_region=region
+                ),
+                cpu=int(container_def.get("cpu") or 0),
+                memory=container_def.get("memory"),
+            )
+        )
+    return TaskLaunch(
+        task_arn=task_arn,
+        cluster_arn=cluster_arn,
+        region=region,
+        containers=tuple(containers),
+        enable_execute_command=enable_execute_command,
+        task_role_arn=(overrides or {}).get("taskRoleArn") or task_definition.get("taskRoleArn"),
+    )

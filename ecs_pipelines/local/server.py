@@ -1,0 +1,170 @@
+"""``LocalEcs``: moto's AWS endpoint plus the task runner, served over HTTP on loopback.
+
+One endpoint answers ECS, CloudWatch Logs (and the rest of moto's services) for boto3 with
+``endpoint_url``; ``/_local/...`` paths are served here for what has no AWS API (ECS Exec
+session output, a health check).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from ecs_pipelines.local import moto_bridge
+from ecs_pipelines.local.controller import BridgeSink, EmbeddedController
+from ecs_pipelines.local.demo import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
+from ecs_pipelines.local.exec_sessions import ExecSessions
+from ecs_pipelines.local.runner import TaskRunner
+
+# Room given to the demo cluster's fake EC2 container instance (CPU units, MiB).
+_INSTANCE_CPU = 256 * 1024
+_INSTANCE_MEMORY = 1024 * 1024
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class _LocalRoutes:
+    """WSGI middleware: ``/_local/...`` here, everything else to moto."""
+
+    def __init__(self, app: WsgiApp, sessions: ExecSessions) -> None:
+        self._app = app
+        self._sessions = sessions
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        if not path.startswith("/_local/"):
+            return self._app(environ, start_response)
+        if path == "/_local/health":
+            return _json(start_response, "200 OK", {"status": "ok", "cluster": DEMO_CLUSTER})
+        if path.startswith("/_local/exec/") and environ.get("REQUEST_METHOD") == "GET":
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            timeout = float(query["timeout"][0]) if "timeout" in query else None
+            result = self._sessions.wait(path.rsplit("/", 1)[-1], timeout=timeout)
+            if result is None:
+                return _json(start_response, "404 Not Found", {"message": "Unknown session."})
+            return _json(start_response, "200 OK", result)
+        return _json(start_response, "404 Not Found", {"message": f"No route for {path}."})
+
+
+def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    )
+    return [payload]
+
+
+class LocalEcs:
+    """An embedded ECS (and CloudWatch Logs) on ``host:port`` whose tasks are host processes.
+
+    ``port=0`` picks a free port. Only one can run per process: moto's state is global.
+    """
+
+    def __init__(
+        self, port: int = DEFAULT_PORT, host: str = "127.0.0.1", region: str = DEMO_REGION
+    ) -> None:
+        self._requested_port = port
+        self._host = host
+        self._region = region
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: TaskRunner | None = None
+        self._sessions: ExecSessions | None = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            return self._requested_port
+        return int(self._server.server_port)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def region(self) -> str:
+        return self._region
+
+    @property
+    def running_task_count(self) -> int:
+        return self._runner.running_task_count() if self._runner else 0
+
+    def start(self) -> LocalEcs:
+        if self._server is not None:
+            raise RuntimeError("LocalEcs is already started")
+        moto_bridge.reset_backends()
+        sessions = ExecSessions()
+        runner = TaskRunner(
+            sink=BridgeSink(),
+            lock=moto_bridge.BACKEND_LOCK,
+            work_dir=Path(tempfile.mkdtemp(prefix="ecs-pipelines-local-")),
+            on_task_stopped=sessions.kill_task,
+        )
+        moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
+        try:
+            self._server = make_server(
+                self._host,
+                self._requested_port,
+                _LocalRoutes(moto_bridge.make_moto_app(), sessions),
+                threaded=True,
+                request_handler=moto_bridge.QuietRequestHandler,
+            )
+        except BaseException:
+            moto_bridge.uninstall()
+            raise
+        self._runner, self._sessions = runner, sessions
+        runner.start()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},  # how soon stop() is noticed
+            name="ecs-local-http",
+            daemon=True,
+        )
+        self._thread.start()
+        try:
+            bootstrap_demo(self.endpoint_url, self._region)
+            moto_bridge.make_container_instances_roomy(
+                self._region, DEMO_CLUSTER, cpu=_INSTANCE_CPU, memory=_INSTANCE_MEMORY
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and kill every task process still running (SIGTERM, then SIGKILL)."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        if self._runner is not None:
+            self._runner.shutdown()
+        if self._sessions is not None:
+            self._sessions.close()
+        moto_bridge.uninstall()
+        self._server = None
+        self._thread = None
+        self._runner = None
+        self._sessions = None
+
+    def __enter__(self) -> LocalEcs:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

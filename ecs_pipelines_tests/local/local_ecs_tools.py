@@ -1,0 +1,78 @@
+"""RunTask, DescribeTasks and log shortcuts shared by the local test modules."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ecs_pipelines.local import DEMO_CLUSTER
+from ecs_pipelines.local.demo import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines_tests.polling import wait_until
+
+NETWORK = {
+    "awsvpcConfiguration": {"subnets": [DEMO_SUBNET], "securityGroups": [DEMO_SECURITY_GROUP]}
+}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def run_task(
+    ecs: Any,
+    *,
+    family: str = "ecs-pipelines-python",
+    command: list[str] | None = None,
+    container: str = "main",
+    environment: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """RunTask in the demo cluster (Fargate unless told otherwise); returns the task."""
+    override: dict[str, Any] = {"name": container}
+    if command is not None:
+        override["command"] = command
+    if environment:
+        override["environment"] = [{"name": k, "value": v} for k, v in environment.items()]
+    params: dict[str, Any] = {
+        "cluster": DEMO_CLUSTER,
+        "taskDefinition": family,
+        "networkConfiguration": NETWORK,
+        "overrides": {"containerOverrides": [override]},
+    }
+    if "capacityProviderStrategy" not in kwargs:
+        params["launchType"] = "FARGATE"
+    params.update(kwargs)
+    params = {k: v for k, v in params.items() if v is not None}
+    response = ecs.run_task(**params)
+    assert response["failures"] == [], response["failures"]
+    return response["tasks"][0]  # type: ignore[no-any-return]
+
+
+def describe(ecs: Any, task_arn: str) -> dict[str, Any]:
+    return ecs.describe_tasks(cluster=DEMO_CLUSTER, tasks=[task_arn])["tasks"][0]  # type: ignore[no-any-return]
+
+
+def wait_for_status(ecs: Any, task_arn: str, status: str, timeout: float = 15.0) -> dict[str, Any]:
+    def probe() -> dict[str, Any] | None:
+        task = describe(ecs, task_arn)
+        return task if task["lastStatus"] == status else None
+
+    return wait_until(probe, timeout=timeout, what=f"{task_arn} to be {status}")
+
+
+def log_messages(logs: Any, task_arn: str, container: str = "main") -> list[str]:
+    stream = f"ecs/{container}/{task_arn.rsplit('/', 1)[-1]}"
+    try:
+        events = logs.get_log_events(
+            logGroupName="/ecs/ecs-pipelines", logStreamName=stream, startFromHead=True
+        )["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return [e["message"] for e in events]
+
+
+def wait_for_log(logs: Any, task_arn: str, text: str, container: str = "main") -> list[str]:
+    return wait_until(
+        lambda: (m := log_messages(logs, task_arn, container)) and any(text in x for x in m) and m,
+        what=f"{text!r} in the log of {task_arn}",
+    )
