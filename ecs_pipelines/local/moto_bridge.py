@@ -200,6 +200,14 @@ def uninstall() -> None:
         _registry.controller = None
 
 
+def shipped_attribute(owner: type, name: str) -> Any:
+    """``owner.name`` as moto ships it, even while ``install`` has replaced it (None if absent)."""
+    with BACKEND_LOCK:
+        if (owner, name) in _originals:
+            return _originals[(owner, name)]
+        return getattr(owner, name, None)
+
+
 def _patch(owner: type, name: str, replacement: Any) -> None:
     _originals[(owner, name)] = owner.__dict__.get(name)
     setattr(owner, name, replacement)

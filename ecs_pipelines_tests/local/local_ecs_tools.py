@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ecs_pipelines.local import DEMO_CLUSTER
 from ecs_pipelines.local.demo import DEMO_SECURITY_GROUP, DEMO_SUBNET
-from ecs_pipelines_tests.polling import wait_until
+
+T = TypeVar("T")
 
 NETWORK = {
     "awsvpcConfiguration": {"subnets": [DEMO_SUBNET], "securityGroups": [DEMO_SECURITY_GROUP]}
 }
+
+
+def wait_until(
+    probe: Callable[[], T | None], *, timeout: float = 15.0, interval: float = 0.05, what: str = ""
+) -> T:
+    """The first truthy value of ``probe()``; fails the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or probe}")
+        pause.wait(interval)
 
 
 def unique(prefix: str) -> str:
