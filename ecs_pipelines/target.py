@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from .local.demo import DEMO_SECURITY_GROUP, DEMO_SUBNET
 from .resources import EcsResource
 
 TARGET_ENV = "ECS_PIPELINES_TARGET"
@@ -69,8 +70,9 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
             cluster=LOCAL_CLUSTER,
             task_definition=LOCAL_TASK_DEFINITION,
             container_name="main",
-            subnets=(),
-            security_groups=(),
+            # awsvpc tasks need a network configuration, on the embedded ECS as on AWS.
+            subnets=(DEMO_SUBNET,),
+            security_groups=(DEMO_SECURITY_GROUP,),
             assign_public_ip=None,
             launch_type="FARGATE",
         )

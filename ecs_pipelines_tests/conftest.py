@@ -1,0 +1,76 @@
+"""Shared fixtures: one embedded ECS over real HTTP for the session, and resources pointed at it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.local.demo import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.resources import EcsResource
+
+
+@pytest.fixture(scope="session")
+def local_ecs() -> Iterator[LocalEcs]:
+    with LocalEcs(port=0) as local:
+        yield local
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Never let a test reach a real account through the developer's credentials.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def make_resource(local: LocalEcs, **fields: Any) -> EcsResource:
+    config: dict[str, Any] = {
+        "region_name": "us-east-1",
+        "endpoint_url": local.endpoint_url,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+        "cluster": DEMO_CLUSTER,
+        "task_definition": "ecs-pipelines-python",
+        "container_name": "main",
+        "launch_type": "FARGATE",
+        "subnets": [DEMO_SUBNET],
+        "security_groups": [DEMO_SECURITY_GROUP],
+        "poll_interval_seconds": 0.5,
+    }
+    config.update(fields)
+    return EcsResource(**config)
+
+
+@pytest.fixture
+def ecs(local_ecs: LocalEcs) -> EcsResource:
+    return make_resource(local_ecs)
+
+
+class ApiCalls:
+    """Counts the ECS API calls a boto3 client makes (by operation name)."""
+
+    def __init__(self, client: Any) -> None:
+        self.counts: Counter[str] = Counter()
+        self.describe_sizes: list[int] = []
+        client.meta.events.register("before-parameter-build.ecs.*", self._count)
+
+    def _count(self, model: Any, params: Any = None, **_: Any) -> None:
+        self.counts[model.name] += 1
+        if model.name == "DescribeTasks":
+            self.describe_sizes.append(len(params["tasks"]))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@pytest.fixture
+def counted_ecs(ecs: EcsResource) -> tuple[EcsResource, ApiCalls]:
+    """The resource with a shared ECS client whose calls are counted."""
+    client = ecs.ecs_client()
+    return ecs.with_clients(client, ecs.logs_client()), ApiCalls(client)
