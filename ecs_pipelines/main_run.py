@@ -44,7 +44,8 @@ def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
     )
     arns += list(client.list_task_arns(ecs.cluster, started_by=f"dagster/{run_id}"))
     rows = []
-    for task in client.describe(ecs.cluster, arns).tasks.values():
+    tasks = client.describe(ecs.cluster, arns).tasks.values()
+    for task in sorted(tasks, key=lambda t: str(t.get("createdAt", ""))):
         definition = client.task_definition(task["taskDefinitionArn"])
         verdict = decide(task, essential_containers(definition))
         tags = {t["key"]: t["value"] for t in task.get("tags", [])}
@@ -70,7 +71,7 @@ def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
                 log,
             ]
         )
-    return sorted(rows, key=lambda r: (r[0], r[1]))
+    return rows
 
 
 def main() -> int:
