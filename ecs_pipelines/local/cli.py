@@ -55,7 +55,10 @@ def serve(port: int, host: str) -> None:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    server = LocalEcs(port=port, host=host).start()
+    try:
+        server = LocalEcs(port=port, host=host).start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
     click.echo(f"Embedded ECS serving on {server.endpoint_url} (cluster {DEMO_CLUSTER})")
     sys.stdout.flush()
     try:

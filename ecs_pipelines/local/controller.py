@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ecs_pipelines.local import moto_bridge
+from ecs_pipelines.local.contract import EXEC_NOT_ENABLED, NewTask, RequestRejected
 from ecs_pipelines.local.exec_sessions import ExecCommandError, ExecSessions
 from ecs_pipelines.local.launch import LogTarget, build_task_launch
-from ecs_pipelines.local.runner import TaskRunner, host_environment
+from ecs_pipelines.local.runner import TaskRunner, container_environment, host_environment
 
 INVALID_PARAMETER = "InvalidParameterException"
 
@@ -40,7 +41,7 @@ class EmbeddedController:
         self._sessions = sessions
         self._endpoint_url = endpoint_url
 
-    def tasks_created(self, tasks: list[moto_bridge.NewTask]) -> None:
+    def tasks_created(self, tasks: list[NewTask]) -> None:
         for task in tasks:
             base = host_environment(
                 {
@@ -74,15 +75,15 @@ class EmbeddedController:
         interactive: bool,
     ) -> dict[str, Any]:
         if not interactive:
-            raise moto_bridge.RequestRejected(
+            raise RequestRejected(
                 INVALID_PARAMETER, "Interactive is the only mode supported currently."
             )
         state = self._runner.get(task_arn)
         if state is None:
-            raise moto_bridge.RequestRejected(INVALID_PARAMETER, "The task was not found.")
+            raise RequestRejected(INVALID_PARAMETER, "The task was not found.")
         if container is None:
             if len(state.containers) != 1:
-                raise moto_bridge.RequestRejected(
+                raise RequestRejected(
                     INVALID_PARAMETER,
                     "The container name must be specified when the task has more than one "
                     "container.",
@@ -90,21 +91,21 @@ class EmbeddedController:
             container = next(iter(state.containers))
         target = state.containers.get(container)
         if target is None:
-            raise moto_bridge.RequestRejected(
+            raise RequestRejected(
                 INVALID_PARAMETER, f"The container {container} was not found in the task."
             )
         if not state.exec_agent_running(target):
-            raise moto_bridge.RequestRejected(INVALID_PARAMETER, moto_bridge.EXEC_NOT_ENABLED)
+            raise RequestRejected(INVALID_PARAMETER, EXEC_NOT_ENABLED)
         try:
             session = self._sessions.start(
                 task_arn=task_arn,
                 container_name=container,
                 command=command,
-                environment=target.spec.environment,
+                environment=container_environment(state, target.spec),
                 cwd=state.cwd,
             )
         except ExecCommandError as exc:
-            raise moto_bridge.RequestRejected(INVALID_PARAMETER, str(exc)) from exc
+            raise RequestRejected(INVALID_PARAMETER, str(exc)) from exc
         return {
             "clusterArn": cluster_arn,
             "containerArn": target.spec.container_arn,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Any
 
 from botocore import xform_name
 from moto.core.base_backend import BackendDict
@@ -39,16 +39,13 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 
+from ecs_pipelines.local.contract import LocalController, NewTask, RequestRejected
+
 # Guards moto's models: held for every ECS and Logs API call (parsing, model update and
 # serialisation) and by the task runner whenever it changes a task or writes log events.
 BACKEND_LOCK = threading.RLock()
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
-EXEC_NOT_ENABLED = (
-    "The execute command failed because execute command was not enabled when the task was "
-    "run or the execute command agent isn't running. Wait and try again or run a new task "
-    "with execute command enabled and try again."
-)
 _RUN_TASK_PARAMS = (
     "taskDefinition",
     "count",
@@ -68,46 +65,6 @@ _RUN_TASK_PARAMS = (
     "enableECSManagedTags",
 )
 _DEFAULT_PLATFORM_VERSION = "1.4.0"
-
-
-class RequestRejected(Exception):
-    """Raised by a controller to answer an API call with an ECS error."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(f"{code}: {message}")
-
-
-@dataclass(frozen=True)
-class NewTask:
-    """A task moto has just created, in ECS terms, for the controller to run."""
-
-    task_arn: str
-    cluster_arn: str
-    region: str
-    launch_type: str
-    task_definition: dict[str, Any]
-    overrides: dict[str, Any]
-    enable_execute_command: bool
-
-
-class LocalController(Protocol):
-    """What the embedded ECS does on top of moto: run, stop and exec into tasks."""
-
-    def tasks_created(self, tasks: list[NewTask]) -> None: ...
-
-    def stop_task(self, task_arn: str, reason: str) -> None: ...
-
-    def execute_command(
-        self,
-        *,
-        cluster_arn: str,
-        task_arn: str,
-        container: str | None,
-        command: str,
-        interactive: bool,
-    ) -> dict[str, Any]: ...
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import logging
 import os
 import selectors
 import shutil
@@ -32,6 +33,8 @@ from ecs_pipelines.local.task_state import (
     USER_INITIATED,
     TaskState,
 )
+
+_log = logging.getLogger(__name__)
 
 # Without pidfd support (non-Linux), exits are noticed by polling this often.
 _FALLBACK_POLL_SECONDS = 0.1
@@ -171,26 +174,33 @@ class TaskRunner:
     def _run(self) -> None:
         try:
             while not (self._shutting_down and not self._containers and not self._commands):
-                for key, _ in self._selector.select(self._select_timeout()):
-                    kind, container = key.data
-                    if kind == "wake":
-                        with contextlib.suppress(BlockingIOError):
-                            os.read(self._wake_r, 4096)
-                    elif kind == "out":
-                        self._read_output(container)
-                    else:
-                        self._reap(container)
-                self._run_commands()
-                if not self._pidfd_ok:
-                    for containers in list(self._containers.values()):
-                        for container in containers:
-                            self._reap(container)
-                self._enforce_deadlines()
+                try:
+                    self._step()
+                except Exception:
+                    # One bad event must not leave every other task unsupervised.
+                    _log.exception("task runner step failed; continuing")
         finally:
             self._selector.close()
             os.close(self._wake_r)
             os.close(self._wake_w)
             shutil.rmtree(self._work_dir, ignore_errors=True)
+
+    def _step(self) -> None:
+        for key, _ in self._selector.select(self._select_timeout()):
+            kind, container = key.data
+            if kind == "wake":
+                with contextlib.suppress(BlockingIOError):
+                    os.read(self._wake_r, 4096)
+            elif kind == "out":
+                self._read_output(container)
+            else:
+                self._reap(container)
+        self._run_commands()
+        if not self._pidfd_ok:
+            for containers in list(self._containers.values()):
+                for container in list(containers):
+                    self._reap(container)
+        self._enforce_deadlines()
 
     def _select_timeout(self) -> float:
         timeout = _MAX_SELECT_SECONDS if self._pidfd_ok else _FALLBACK_POLL_SECONDS
@@ -279,7 +289,7 @@ class TaskRunner:
         popen = subprocess.Popen(
             list(spec.argv),
             cwd=state.cwd,
-            env=dict(spec.environment),
+            env=container_environment(state, spec),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -413,6 +423,13 @@ class TaskRunner:
             shutil.rmtree(state.cwd, ignore_errors=True)
         if self._on_task_stopped is not None:
             self._on_task_stopped(state.task_arn)
+
+
+def container_environment(state: TaskState, spec: ContainerSpec) -> dict[str, str]:
+    """A container's process environment; HOME is the task's own directory unless set."""
+    env = {"HOME": state.cwd} if state.cwd else {}
+    env.update(spec.environment)
+    return env
 
 
 def _chunks(line: str) -> list[str]:

@@ -47,7 +47,10 @@ class _LocalRoutes:
             return _json(start_response, "200 OK", {"status": "ok", "cluster": DEMO_CLUSTER})
         if path.startswith("/_local/exec/") and environ.get("REQUEST_METHOD") == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""))
-            timeout = float(query["timeout"][0]) if "timeout" in query else None
+            try:
+                timeout = float(query["timeout"][0]) if "timeout" in query else None
+            except ValueError:
+                return _json(start_response, "400 Bad Request", {"message": "Bad timeout."})
             result = self._sessions.wait(path.rsplit("/", 1)[-1], timeout=timeout)
             if result is None:
                 return _json(start_response, "404 Not Found", {"message": "Unknown session."})

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.local import DEMO_CLUSTER
-from ecs_pipelines.local.moto_bridge import EXEC_NOT_ENABLED
+from ecs_pipelines.local.contract import EXEC_NOT_ENABLED
 from ecs_pipelines_tests.local.local_ecs_tools import (
     run_task,
     wait_for_log,

@@ -1,0 +1,56 @@
+"""What the moto bridge and the controller exchange. No moto here.
+
+The bridge hands new tasks, stop requests and ExecuteCommand calls to a ``LocalController``;
+a controller refuses a call by raising ``RequestRejected`` with the ECS error code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+EXEC_NOT_ENABLED = (
+    "The execute command failed because execute command was not enabled when the task was "
+    "run or the execute command agent isn't running. Wait and try again or run a new task "
+    "with execute command enabled and try again."
+)
+
+
+class RequestRejected(Exception):
+    """Raised by a controller to answer an API call with an ECS error."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A task moto has just created, in ECS terms, for the controller to run."""
+
+    task_arn: str
+    cluster_arn: str
+    region: str
+    launch_type: str
+    task_definition: dict[str, Any]
+    overrides: dict[str, Any]
+    enable_execute_command: bool
+
+
+class LocalController(Protocol):
+    """What the embedded ECS does on top of moto: run, stop and exec into tasks."""
+
+    def tasks_created(self, tasks: list[NewTask]) -> None: ...
+
+    def stop_task(self, task_arn: str, reason: str) -> None: ...
+
+    def execute_command(
+        self,
+        *,
+        cluster_arn: str,
+        task_arn: str,
+        container: str | None,
+        command: str,
+        interactive: bool,
+    ) -> dict[str, Any]: ...
