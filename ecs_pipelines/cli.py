@@ -15,7 +15,7 @@ def main() -> None:
 
     \b
     Example:
-      ecs-pipelines local serve --port 4566
+      ecs-pipelines local serve --port 4590
     """
 
 

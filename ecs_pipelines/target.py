@@ -1,7 +1,7 @@
 """Which ECS the project talks to: the embedded local ECS (default) or AWS, chosen by one variable.
 
 ``ECS_PIPELINES_TARGET=local`` (default): the embedded ECS at ``ECS_PIPELINES_ENDPOINT_URL``
-(default http://127.0.0.1:4566), demo cluster and task definitions, dummy credentials.
+(default http://127.0.0.1:4590), demo cluster and task definitions, dummy credentials.
 ``ECS_PIPELINES_TARGET=aws``: the AWS account of the usual credential chain; cluster, task
 definitions and networking come from the ``ECS_PIPELINES_*`` variables listed in the README.
 """
@@ -19,12 +19,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from .local.demo import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from .local.demo import DEFAULT_PORT, DEMO_SECURITY_GROUP, DEMO_SUBNET
 from .resources import EcsResource
 
 TARGET_ENV = "ECS_PIPELINES_TARGET"
 ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
-LOCAL_PORT = 4566
+LOCAL_PORT = DEFAULT_PORT
 LOCAL_ENDPOINT = f"http://127.0.0.1:{LOCAL_PORT}"
 LOCAL_REGION = "us-east-1"
 LOCAL_CLUSTER = "ecs-pipelines-demo"
@@ -112,13 +112,11 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
 
 
 def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:
-    """True when something answers HTTP at the endpoint (the embedded ECS answers any path)."""
+    """True when the embedded ECS answers its health route at the endpoint."""
     try:
-        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/moto-api/", timeout=timeout):
+        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=timeout):
             return True
-    except urllib.error.HTTPError:
-        return True
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError):  # HTTPError included: another server is there
         return False
 
 

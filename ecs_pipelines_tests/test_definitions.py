@@ -46,4 +46,4 @@ def test_local_is_the_default_target() -> None:
     """With no variable set, the embedded ECS is the target."""
     target = target_from_env({})
     assert target.name == "local"
-    assert target.endpoint_url == "http://127.0.0.1:4566"
+    assert target.endpoint_url == "http://127.0.0.1:4590"

@@ -25,7 +25,7 @@ def local() -> None:
 
     \b
     Example:
-      ecs-pipelines local serve --port 4566 &
+      ecs-pipelines local serve --port 4590 &
       ecs-pipelines local status
     """
 
@@ -43,8 +43,8 @@ def serve(port: int, host: str) -> None:
 
     \b
     Example:
-      ecs-pipelines local serve --port 4566
-      aws --endpoint-url http://127.0.0.1:4566 ecs list-tasks --cluster ecs-pipelines-demo
+      ecs-pipelines local serve --port 4590
+      aws --endpoint-url http://127.0.0.1:4590 ecs list-tasks --cluster ecs-pipelines-demo
     """
     from ecs_pipelines.local.server import LocalEcs
 
@@ -86,7 +86,7 @@ def status(endpoint_url: str) -> None:
 
     \b
     Example:
-      ecs-pipelines local status --endpoint-url http://127.0.0.1:4566
+      ecs-pipelines local status --endpoint-url http://127.0.0.1:4590
     """
     import boto3
     from botocore.config import Config

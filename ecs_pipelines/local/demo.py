@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
 
-DEFAULT_PORT = 4566
+# Not 4566: that is LocalStack's port, and a user may run both.
+DEFAULT_PORT = 4590
 DEMO_CLUSTER = "ecs-pipelines-demo"
 DEMO_REGION = "us-east-1"
 DEMO_LOG_GROUP = "/ecs/ecs-pipelines"
