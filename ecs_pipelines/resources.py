@@ -361,6 +361,30 @@ class EcsResource(ResourceWithBoto3Configuration):
             endpoint_url=self.endpoint_url,
         )
 
+    def run_tasks(
+        self,
+        total: int,
+        *,
+        calls_per_second: float | None = 20.0,
+        on_launch: Callable[[list[str]], None] | None = None,
+        **run_task_args: Any,
+    ) -> list[str]:
+        """Launches ``total`` identical tasks in RunTask calls of 10 (ECS's most per call).
+
+        Takes run_task's arguments (``count`` excepted). Calls are paced to ``calls_per_second``
+        (Fargate's RunTask rate by default; None: no pacing) and throttling is retried; each call
+        has its own clientToken, derived from ``client_token`` when given. All or nothing: if a
+        call fails, the tasks already started are stopped before the error is raised."""
+        from .ecs.fanout import launch_many
+
+        if "count" in run_task_args:
+            raise EcsSpecError("count", "run_tasks takes total, not count")
+        client = self.task_client()
+        spec = self.build_launch_spec(client=client, **run_task_args)
+        return launch_many(
+            client, spec, total, calls_per_second=calls_per_second, on_launch=on_launch
+        )
+
 
 def first_essential_container(task_definition: Mapping[str, Any]) -> str:
     containers = task_definition.get("containerDefinitions", [])
