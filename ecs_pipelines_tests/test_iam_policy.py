@@ -1,0 +1,310 @@
+"""docs/iam-policy.json grants exactly the AWS APIs the code calls, found by reading the code and
+by watching it work against the embedded ECS; docs/iam-task-role-exec.json is what ECS Exec needs.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore import xform_name
+from click.testing import CliRunner
+from dagster import AssetCheckSpec, DagsterInstance, materialize
+from dagster_aws.pipes import PipesCloudWatchMessageReader
+from dagster_aws.pipes import message_readers as pipes_message_readers
+
+import ecs_pipelines
+from ecs_pipelines.assets import ecs_task_asset
+from ecs_pipelines.cli import main as cli_main
+from ecs_pipelines.ecs.exec import EXEC_PERMISSIONS
+from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.ops import ecs_task_op
+from ecs_pipelines.resources import EcsResource
+from ecs_pipelines.workloads import python_command
+from ecs_pipelines_tests.conftest import make_resource
+from ecs_pipelines_tests.dagster_helpers import run_op
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICY = ROOT / "docs" / "iam-policy.json"
+TASK_ROLE_POLICY = ROOT / "docs" / "iam-task-role-exec.json"
+PACKAGE = Path(ecs_pipelines.__file__).parent
+
+# The embedded ECS (local/) creates and serves the demo on loopback; it never calls AWS.
+NOT_SCANNED = frozenset({"local"})
+
+# Library code the project hands its boto3 clients to: dagster-aws's Pipes reader gets the
+# resource's CloudWatch Logs client, so its calls are made with the resource's permissions.
+LIBRARY_CODE = (PipesCloudWatchMessageReader, pipes_message_readers.get_log_events)
+
+# IAM action prefix of each botocore service the code builds clients for.
+IAM_PREFIX = {"ecs": "ecs", "logs": "logs"}
+
+# Actions AWS authorises on top of the call itself. RunTask with tags (op and asset launches
+# tag their tasks) is also authorised as ecs:TagResource (tag on create), and launching a task
+# definition that has a task or execution role, or overriding the task role, passes the role.
+DEPENDENT_ACTIONS = {"ecs:RunTask": frozenset({"ecs:TagResource", "iam:PassRole"})}
+
+# The only actions whose statement may use "Resource": "*": DescribeTaskDefinition has no
+# resource-level permissions, ListTasks is scoped by its ecs:cluster condition.
+UNSCOPED_ACTIONS = frozenset({"ecs:DescribeTaskDefinition", "ecs:ListTasks"})
+
+
+# --- the policy ---------------------------------------------------------------------------
+
+
+def load_statements(path: Path) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = json.loads(path.read_text())["Statement"]
+    return statements
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def policy_actions(path: Path) -> set[str]:
+    return {action for s in load_statements(path) for action in as_list(s["Action"])}
+
+
+def statements_for(action: str) -> list[dict[str, Any]]:
+    return [s for s in load_statements(POLICY) if action in as_list(s["Action"])]
+
+
+# --- what the code calls: static scan --------------------------------------------------------
+
+
+def service_operations(service: str) -> dict[str, str]:
+    """boto3 method name -> API operation name (run_task -> RunTask) of a botocore service."""
+    model = botocore.session.get_session().get_service_model(service)
+    return {xform_name(name): name for name in model.operation_names}
+
+
+def scanned_trees() -> Iterator[tuple[str, ast.AST]]:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] not in NOT_SCANNED:
+            yield str(path.relative_to(ROOT)), ast.parse(path.read_text(), filename=str(path))
+    for code in LIBRARY_CODE:
+        yield f"{code.__module__}.{code.__qualname__}", ast.parse(inspect.getsource(code))
+
+
+def first_string_argument(node: ast.Call) -> str | None:
+    if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return node.args[0].value
+    return None
+
+
+def called_name(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    return None
+
+
+def client_services() -> set[str]:
+    """Services the code builds clients for: ``_client("ecs")``, ``boto3.client("logs")``."""
+    found = set()
+    for _, tree in scanned_trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and called_name(node) in ("client", "_client"):
+                service = first_string_argument(node)
+                if service:
+                    found.add(service)
+    return found
+
+
+def statically_called_operations() -> dict[str, set[str]]:
+    """``service:Operation`` -> where it is referenced, for every client method the code uses:
+    attribute access (``ecs_client.describe_tasks``, ``fn=client.get_log_events``) and the
+    operation names given to ``EcsTaskClient._call("run_task", ...)`` or ``get_paginator``."""
+    by_method: dict[str, set[str]] = {}
+    for service in client_services():
+        for method, operation in service_operations(service).items():
+            by_method.setdefault(method, set()).add(f"{service}:{operation}")
+    found: dict[str, set[str]] = {}
+    for where, tree in scanned_trees():
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Attribute):
+                names.append(node.attr)
+            if isinstance(node, ast.Call) and called_name(node) in ("_call", "get_paginator"):
+                method = first_string_argument(node)
+                assert method in by_method, f"{where}: {method!r} is no operation of a client"
+                names.append(method)
+            for name in names:
+                for operation in by_method.get(name, ()):
+                    found.setdefault(operation, set()).add(where)
+    return found
+
+
+def iam_actions(operations: set[str]) -> set[str]:
+    """The IAM actions that allow ``service:Operation`` calls, dependent actions included."""
+    actions: set[str] = set()
+    for operation in operations:
+        service, name = operation.split(":")
+        assert service in IAM_PREFIX, f"{operation}: add the IAM prefix of {service} to IAM_PREFIX"
+        action = f"{IAM_PREFIX[service]}:{name}"
+        actions |= {action, *DEPENDENT_ACTIONS.get(action, ())}
+    return actions
+
+
+# --- what the code calls: watched against the embedded ECS ----------------------------------
+
+
+class RecordedCall:
+    def __init__(self, service: str, operation: str, params: dict[str, Any]) -> None:
+        self.name = f"{service}:{operation}"
+        self.params = params
+
+
+@pytest.fixture
+def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> list[RecordedCall]:
+    """Every call made by a client that EcsResource builds (the only client factory the
+    project has outside local/), recorded by a botocore ``before-call`` hook."""
+    calls: list[RecordedCall] = []
+    build_client = EcsResource._client
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        # ECS and CloudWatch Logs speak JSON: the request body is the call's parameters.
+        body = params.get("body") or "{}"
+        parsed = json.loads(body) if isinstance(body, str | bytes) else dict(body)
+        calls.append(RecordedCall(model.service_model.service_name, model.name, parsed))
+
+    def recording_client(self: EcsResource, service: str) -> Any:
+        client = build_client(self, service)
+        client.meta.events.register("before-call.*.*", record)
+        return client
+
+    monkeypatch.setattr(EcsResource, "_client", recording_client)
+    return calls
+
+
+def py(source: str) -> list[str]:
+    return ["python", "-c", source]
+
+
+def exercise_everything(local: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Launch, wait with logs, a failure with its last lines, stop, list, describe, logs,
+    exec and a Pipes asset: what a run worker and a person at the CLI do."""
+    instance = DagsterInstance.ephemeral()
+    ok = ecs_task_op("iam_ok", command=py("print('fine')"))
+    assert run_op(ok, make_resource(local), instance=instance).success
+    failing = ecs_task_op("iam_fails", command=py("import sys; print('bad'); sys.exit(3)"))
+    assert not run_op(failing, make_resource(local), instance=instance).success
+
+    ecs = make_resource(local)
+    [sleeper] = ecs.run_task(command=py("import time; time.sleep(60)"), enable_execute_command=True)
+    try:
+        assert ecs.execute_command(sleeper, "echo exec-ok").exit_code == 0
+    finally:
+        ecs.stop_task(sleeper, reason="IAM coverage test")
+    [stopped] = ecs.wait_for_tasks([sleeper], timeout_seconds=60)
+    assert stopped.stop_code == "UserInitiated"
+
+    scores = ecs_task_asset(
+        "iam_scores",
+        command=python_command("pipes_scores"),
+        pipes=True,
+        check_specs=[AssetCheckSpec("scores_in_range", asset="iam_scores")],
+    )
+    assert materialize([scores], resources={"ecs": make_resource(local)}).success
+
+    monkeypatch.setenv("ECS_PIPELINES_TARGET", "local")
+    monkeypatch.setenv("ECS_PIPELINES_ENDPOINT_URL", local.endpoint_url)
+    task_id = sleeper.rsplit("/", 1)[-1]
+    for args in (["tasks"], ["describe", task_id], ["logs", task_id, "--tail", "5"]):
+        result = CliRunner().invoke(cli_main, args)
+        assert result.exit_code == 0, result.output
+
+
+# --- tests ------------------------------------------------------------------------------------
+
+
+def test_code_builds_clients_only_for_services_the_policy_knows() -> None:
+    """The code builds boto3 clients for ECS and CloudWatch Logs only."""
+    assert client_services() == set(IAM_PREFIX)
+
+
+def test_policy_allows_exactly_the_apis_the_code_calls() -> None:
+    """The policy's actions equal the scanned calls' IAM actions: none missing, none extra."""
+    needed = iam_actions(set(statically_called_operations()))
+    granted = policy_actions(POLICY)
+    assert not needed - granted, f"calls the policy does not allow: {sorted(needed - granted)}"
+    assert not granted - needed, f"actions no code needs: {sorted(granted - needed)}"
+
+
+def test_calls_made_against_the_embedded_ecs_are_those_the_scan_finds(
+    local_ecs: LocalEcs, recorded_calls: list[RecordedCall], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running every feature makes exactly the calls the scan finds, each allowed."""
+    exercise_everything(local_ecs, monkeypatch)
+    made = {call.name for call in recorded_calls}
+    scanned = set(statically_called_operations())
+    assert made == scanned, f"made, not scanned: {made - scanned}; never made: {scanned - made}"
+    assert iam_actions(made) == policy_actions(POLICY)
+    # The dependent actions are really needed: op and asset launches tag their tasks, and the
+    # launched task definition has the task and execution roles that RunTask passes.
+    launches = [c.params for c in recorded_calls if c.name == "ecs:RunTask"]
+    assert any(launch.get("tags") for launch in launches)
+    definition = make_resource(local_ecs).task_client().task_definition("ecs-pipelines-python")
+    assert definition["taskRoleArn"] and definition["executionRoleArn"]
+
+
+def test_run_task_is_limited_to_named_task_definitions_on_one_cluster() -> None:
+    """RunTask names task-definition families and is conditioned on the cluster."""
+    [statement] = statements_for("ecs:RunTask")
+    assert as_list(statement["Resource"]) == ["arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:*"]
+    assert statement["Condition"] == {
+        "ArnEquals": {"ecs:cluster": "arn:aws:ecs:REGION:ACCOUNT:cluster/CLUSTER"}
+    }
+
+
+def test_task_calls_are_limited_to_the_cluster() -> None:
+    """DescribeTasks, StopTask and ListTasks carry the ecs:cluster condition; exec is scoped."""
+    for action in ("ecs:DescribeTasks", "ecs:StopTask", "ecs:ListTasks"):
+        [statement] = statements_for(action)
+        assert statement["Condition"]["ArnEquals"]["ecs:cluster"].endswith(":cluster/CLUSTER")
+    [exec_statement] = statements_for("ecs:ExecuteCommand")
+    assert all("CLUSTER" in arn for arn in as_list(exec_statement["Resource"]))
+
+
+def test_pass_role_and_tagging_are_conditioned() -> None:
+    """iam:PassRole names the two roles, for ECS tasks only; tagging only while launching."""
+    [pass_role] = statements_for("iam:PassRole")
+    assert as_list(pass_role["Resource"]) == [
+        "arn:aws:iam::ACCOUNT:role/TASK_ROLE",
+        "arn:aws:iam::ACCOUNT:role/EXECUTION_ROLE",
+    ]
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+    [tagging] = statements_for("ecs:TagResource")
+    assert tagging["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+
+
+def test_statements_are_named_allow_only_and_scoped() -> None:
+    """Every statement has a unique Sid, allows, names no wildcard action and no '*'
+    resource except for actions that cannot be scoped otherwise."""
+    statements = load_statements(POLICY)
+    sids = [s["Sid"] for s in statements]
+    assert len(set(sids)) == len(sids) and all(sids)
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = as_list(statement["Action"])
+        assert not any("*" in action for action in actions), statement["Sid"]
+        if "*" in as_list(statement["Resource"]):
+            assert set(actions) <= UNSCOPED_ACTIONS, statement["Sid"]
+    [logs_read] = statements_for("logs:GetLogEvents")
+    assert as_list(logs_read["Resource"]) == [
+        "arn:aws:logs:REGION:ACCOUNT:log-group:LOG_GROUP:log-stream:*"
+    ]
+
+
+def test_task_role_policy_grants_what_ecs_exec_needs() -> None:
+    """The task-role policy allows exactly the ssmmessages channels ECS Exec opens."""
+    assert policy_actions(TASK_ROLE_POLICY) == set(EXEC_PERMISSIONS)
