@@ -27,6 +27,7 @@ from .ecs.watch import (
 )
 
 DEFAULT_STOP_REASON = "Stopped by ecs_pipelines"
+LOG_READ_ATTEMPTS = 2
 
 
 class CapacityProviderStrategyItem(Config):
@@ -125,24 +126,26 @@ class EcsResource(ResourceWithBoto3Configuration):
             region_name=self.region_name,
         )
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str, max_attempts: int) -> Any:
         return self._session().client(
             service,  # type: ignore[call-overload]
             endpoint_url=self.endpoint_url,
             use_ssl=self.use_ssl,
             verify=self.verify,
             # botocore's standard retry mode; ecs/retry.py retries on top of it for long throttling.
-            config=BotocoreConfig(retries={"max_attempts": self.max_attempts, "mode": "standard"}),
+            config=BotocoreConfig(retries={"max_attempts": max_attempts, "mode": "standard"}),
         )
 
     def ecs_client(self) -> Any:
         if self._ecs_client is None:
-            self._ecs_client = self._client("ecs")
+            self._ecs_client = self._client("ecs", self.max_attempts)
         return self._ecs_client
 
     def logs_client(self) -> Any:
         if self._logs_client is None:
-            self._logs_client = self._client("logs")
+            # Log reads give up fast: a tail resumes from its token at the next poll, and a
+            # throttled GetLogEvents must not hold up the status loop for seconds.
+            self._logs_client = self._client("logs", min(self.max_attempts, LOG_READ_ATTEMPTS))
         return self._logs_client
 
     def task_client(self) -> EcsTaskClient:

@@ -180,6 +180,9 @@ class LogTail:
         self.ref = ref
         self.complete = True
         self.error: str | None = None
+        # False until GetLogEvents finds the stream; a stopped task whose stream never
+        # appeared has lost its logs (the awslogs driver creates it when the container starts).
+        self.stream_found = False
         self._client = logs_client
         self._token: str | None = None
         self._page_limit = page_limit
@@ -215,6 +218,7 @@ class LogTail:
             except BotoCoreError as error:
                 self._mark_incomplete(error)
                 return lines
+            self.stream_found = True
             lines.extend(_line(event.get("message", "")) for event in page.get("events", []))
             sent, self._token = self._token, page["nextForwardToken"]
             # Documented end of the stream: the token comes back unchanged. An empty page with a

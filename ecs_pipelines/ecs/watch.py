@@ -168,6 +168,9 @@ class TaskWatcher:
         complete = self._pump_logs(arn, definition)
         if verdict.outcome is Outcome.RUNNING:
             return None
+        tails = self._tails.get(arn, [])
+        started = task.get("startedAt") is not None
+        complete = complete and not (started and any(not t.stream_found for t in tails))
         return result_from_task(task, verdict, logs_complete=complete)
 
     def _definition(self, task: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -181,7 +184,8 @@ class TaskWatcher:
         tails = self._tails.get(task_arn)
         if tails is None:
             refs: list[LogStreamRef] = log_stream_refs(definition, task_arn)
-            tails = [LogTail(self.logs_client, ref) for ref in refs]
+            # Few attempts per poll: the tail keeps its token and the next round resumes.
+            tails = [LogTail(self.logs_client, ref, max_attempts=2) for ref in refs]
             self._tails[task_arn] = tails
         for tail in tails:
             lines = tail.poll()

@@ -246,7 +246,8 @@ def write_log_events(
         if group not in logs.groups:
             logs.create_log_group(group, tags={})
         logs.ensure_log_stream(group, stream)
-        logs.put_log_events(group, stream, events)
+        if events:
+            logs.put_log_events(group, stream, events)
 
 
 def make_container_instances_roomy(

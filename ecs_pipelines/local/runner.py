@@ -305,6 +305,10 @@ class TaskRunner:
             except OSError:
                 self._pidfd_ok = False
         container = _Container(task=state, spec=spec, popen=popen, pidfd=pidfd)
+        if spec.log is not None:
+            # The awslogs driver creates the stream when the container starts, before any
+            # output: a reader can tell "no output yet" from "no logs at all".
+            self._sink.write_logs(spec.log, [])
         self._selector.register(popen.stdout.fileno(), selectors.EVENT_READ, ("out", container))
         if pidfd is not None:
             self._selector.register(pidfd, selectors.EVENT_READ, ("exit", container))
