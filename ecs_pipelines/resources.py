@@ -9,7 +9,7 @@ import boto3
 from botocore.config import Config as BotocoreConfig
 from dagster import Config
 from dagster_aws.utils import ResourceWithBoto3Configuration
-from pydantic import Field, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from .ecs.client import EcsTaskClient
 from .ecs.errors import EcsSpecError, EcsTimeoutError
@@ -28,6 +28,7 @@ from .ecs.watch import (
 
 DEFAULT_STOP_REASON = "Stopped by ecs_pipelines"
 LOG_READ_ATTEMPTS = 2
+SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 
 
 class CapacityProviderStrategyItem(Config):
@@ -40,6 +41,9 @@ class CapacityProviderStrategyItem(Config):
 
 class EcsResource(ResourceWithBoto3Configuration):
     """Launches and watches ECS tasks. Fields are the defaults of every launch; calls override."""
+
+    # Validation errors must not echo the input: it holds credentials.
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     cluster: str = Field(default="default", description="ECS cluster name or ARN to run tasks in.")
     task_definition: str | None = Field(
@@ -104,6 +108,31 @@ class EcsResource(ResourceWithBoto3Configuration):
             "RunTask) before it is reported lost."
         ),
     )
+
+    def __repr_args__(self) -> Any:
+        # A repr ends up in tracebacks and test output: keep credentials out of it.
+        for name, value in super().__repr_args__():
+            yield name, ("***" if name in SECRET_FIELDS and value else value)
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> EcsResource:
+        """Bad settings fail when the resource is built, naming the field, before any call."""
+        if self.poll_interval_seconds <= 0:
+            raise EcsSpecError(
+                "poll_interval_seconds", f"must be > 0, got {self.poll_interval_seconds}"
+            )
+        if self.missing_grace_seconds < 0:
+            raise EcsSpecError(
+                "missing_grace_seconds", f"must be >= 0, got {self.missing_grace_seconds}"
+            )
+        if self.max_attempts < 1:
+            raise EcsSpecError("max_attempts", f"must be >= 1, got {self.max_attempts}")
+        defaults = self._defaults()
+        # The task definition may come per call; a placeholder lets every other default be
+        # checked against the RunTask limits now.
+        defaults["task_definition"] = self.task_definition or "placeholder"
+        to_run_task_kwargs(build_spec(defaults, container_name=self.container_name))
+        return self
 
     _ecs_client: Any = PrivateAttr(default=None)
     _logs_client: Any = PrivateAttr(default=None)
