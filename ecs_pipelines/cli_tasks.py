@@ -144,13 +144,19 @@ def find_task(env: Env, task: str) -> dict[str, Any]:
 # --- tasks ----------------------------------------------------------------------------------
 
 
-def _validate_filters(started_by: str | None, family: str | None) -> None:
-    if started_by is not None and not _STARTED_BY.match(started_by):
-        raise click.BadParameter(
-            "must be 1..128 letters, digits, '-', '/' or '_'", param_hint="--started-by"
-        )
-    if family is not None and not family.strip():
-        raise click.BadParameter("must not be empty", param_hint="--family")
+def _check_started_by(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> str | None:
+    # An option callback runs while parsing, so a bad filter fails before any AWS call.
+    if value is not None and not _STARTED_BY.match(value):
+        raise click.BadParameter("must be 1..128 letters, digits, '-', '/' or '_'")
+    return value
+
+
+def _check_family(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty")
+    return value
 
 
 def list_tasks(
@@ -183,8 +189,10 @@ def list_tasks(
     show_default=True,
     help="Desired status to list; 'all' lists RUNNING and STOPPED tasks.",
 )
-@click.option("--family", help="Only tasks of this task definition family.")
-@click.option("--started-by", help="Only tasks with this startedBy value.")
+@click.option("--family", callback=_check_family, help="Only tasks of this task definition family.")
+@click.option(
+    "--started-by", callback=_check_started_by, help="Only tasks with this startedBy value."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 @ecs_command
 def tasks_command(
@@ -206,7 +214,6 @@ def tasks_command(
       ecs-pipelines tasks --status RUNNING
       ecs-pipelines tasks --run-id 6f1c2e9a-... --json
     """
-    _validate_filters(started_by, family)
     wanted: dict[str, str] = {}
     if run_id:
         wanted[RUN_ID_TAG] = run_id
