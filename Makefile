@@ -28,7 +28,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict ecs_pipelines/ecs
+	$(BIN)/mypy --strict ecs_pipelines/ecs ecs_pipelines/local
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
