@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .retry import Retrier
+
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_logs.type_defs import GetLogEventsRequestTypeDef, GetLogEventsResponseTypeDef
@@ -28,9 +30,8 @@ logger = logging.getLogger(__name__)
 MAX_PAGE_EVENTS = 10_000
 
 # Error codes worth another attempt; everything else will not get better by waiting.
-_RETRYABLE_CODES = frozenset(
-    {"ThrottlingException", "ServiceUnavailableException", "RequestLimitExceeded"}
-)
+LOG_RETRY_BASE_SECONDS = 0.25
+LOG_RETRY_CAP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -125,16 +126,6 @@ def _error_code(error: Exception) -> str:
     return type(error).__name__
 
 
-def _is_retryable(error: Exception) -> bool:
-    # Connection problems (BotoCoreError) are transient as well.
-    return not isinstance(error, ClientError) or _error_code(error) in _RETRYABLE_CODES
-
-
-def backoff_delay(attempt: int, jitter: float, *, base: float = 0.25, cap: float = 5.0) -> float:
-    """Full-jitter backoff: a delay in [0, min(cap, base * 2**attempt)) for ``jitter`` in [0, 1)."""
-    return jitter * min(cap, base * 2.0**attempt)
-
-
 def _get_log_events(
     logs_client: CloudWatchLogsClient,
     request: GetLogEventsRequestTypeDef,
@@ -147,14 +138,16 @@ def _get_log_events(
     botocore already retries a few times; reading logs of thousands of tasks can outlast that,
     and a tail is better late than incomplete.
     """
-    for attempt in range(max_attempts):
-        try:
-            return logs_client.get_log_events(**request)
-        except (ClientError, BotoCoreError) as error:
-            if not _is_retryable(error) or attempt == max_attempts - 1:
-                raise
-            sleep(backoff_delay(attempt, jitter()))
-    raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
+    retrier = Retrier(
+        max_retries=max_attempts - 1,
+        base_delay=LOG_RETRY_BASE_SECONDS,
+        max_delay=LOG_RETRY_CAP_SECONDS,
+        sleep=sleep,
+        rand=jitter,
+    )
+    return retrier.call(lambda: logs_client.get_log_events(**request))
 
 
 class LogTail:

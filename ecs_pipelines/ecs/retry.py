@@ -67,7 +67,7 @@ class Retrier:
     max_retries: int = 10
     base_delay: float = 0.2
     max_delay: float = 20.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], object] = time.sleep
     rand: Callable[[], float] = random.random
     retries_done: int = field(default=0, init=False)
 

@@ -17,7 +17,6 @@ from ecs_pipelines.ecs.logs import (
     LogStreamRef,
     LogTail,
     MultiTail,
-    backoff_delay,
     console_url_for_log_stream,
     console_url_for_task,
     last_lines,
@@ -194,7 +193,7 @@ def test_throttling_is_retried_with_backoff(make_client: Any) -> None:
         stub.add_response("get_log_events", _page([], "f/1"))
         assert tail.poll() == ["x"]
         stub.assert_no_pending_responses()
-    assert sleeps == [backoff_delay(0, 0.5), backoff_delay(1, 0.5)]
+    assert sleeps == [0.125, 0.25]  # full jitter 0.5 of 0.25 s, then of 0.5 s
     assert tail.complete
 
 
@@ -220,11 +219,3 @@ def test_throttling_past_retries_marks_incomplete(make_client: Any) -> None:
         assert tail.poll() == ["second"]
         stub.assert_no_pending_responses()
     assert tail.complete
-
-
-def test_backoff_delay_is_capped_full_jitter() -> None:
-    """The delay grows exponentially with the attempt, scaled by jitter, up to the cap."""
-    assert backoff_delay(0, 1.0) == 0.25
-    assert backoff_delay(2, 0.5) == 0.5
-    assert backoff_delay(20, 1.0) == 5.0
-    assert backoff_delay(3, 0.0) == 0.0
