@@ -175,8 +175,8 @@ def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> list[RecordedCall]:
         parsed = json.loads(body) if isinstance(body, str | bytes) else dict(body)
         calls.append(RecordedCall(model.service_model.service_name, model.name, parsed))
 
-    def recording_client(self: EcsResource, service: str) -> Any:
-        client = build_client(self, service)
+    def recording_client(self: EcsResource, *args: Any, **kwargs: Any) -> Any:
+        client = build_client(self, *args, **kwargs)
         client.meta.events.register("before-call.*.*", record)
         return client
 
