@@ -1,0 +1,497 @@
+"""A scripted ECS endpoint on loopback: the ECS JSON 1.1 wire protocol, simulated tasks.
+
+It answers RunTask (``count`` 1..10, ``clientToken`` idempotent), DescribeTasks (<= 100 tasks),
+StopTask, ListTasks and DescribeTaskDefinition for boto3 clients created with ``endpoint_url``.
+No process runs: a task's stop time is scheduled when it is launched, from its container
+override environment:
+
+- ``BENCH_STOP_AT``: epoch seconds at which the task stops (staggered stops across tasks);
+- ``BENCH_DURATION``: seconds after RunTask (used when ``BENCH_STOP_AT`` is not set);
+- ``BENCH_EXIT``: the essential container's exit code (0 by default).
+
+Each API can have a token bucket (capacity, refill per second); an empty bucket answers
+HTTP 400 ``ThrottlingException`` "Rate exceeded", as ECS does. Every call is counted per API,
+and every task counts the DescribeTasks calls that named it. ``/_bench/...`` paths configure,
+reset and read those counters.
+
+Run it in its own process (``python -m benchmarks.scripted_ecs``, or ``ScriptedEcsProcess``) so
+that its CPU time does not count as the client's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
+CONTAINER = "main"
+FAMILY = "bench"
+DESCRIBE_LIMIT = 100
+RUN_TASK_COUNT_LIMIT = 10
+
+
+class TokenBucket:
+    """ECS's throttling model: ``capacity`` tokens (burst), refilled at ``rate`` per second."""
+
+    def __init__(self, capacity: float, rate: float) -> None:
+        self.capacity = capacity
+        self.rate = rate
+        self.tokens = capacity
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1.0:
+                self.tokens -= 1.0
+                return True
+            return False
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class SimTask:
+    arn: str
+    cluster: str
+    created_at: float
+    stop_at: float
+    exit_code: int
+    overrides: dict[str, Any]
+    tags: list[dict[str, str]]
+    started_by: str | None
+    group: str
+    launch_type: str
+    stop_code: str = "EssentialContainerExited"
+    stopped_reason: str = "Essential container in task exited"
+    describes: int = 0
+
+    def status(self, now: float) -> str:
+        if now >= self.stop_at:
+            return "STOPPED"
+        if now >= self.created_at + 0.05:
+            return "RUNNING"
+        return "PENDING"
+
+    def describe(self, now: float, with_tags: bool) -> dict[str, Any]:
+        """A task as DescribeTasks gives it (about 2 KB of JSON, like a Fargate task)."""
+        status = self.status(now)
+        task_id = self.arn.rsplit("/", 1)[-1]
+        container: dict[str, Any] = {
+            "containerArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:container/{self.cluster}/"
+            f"{task_id}/{task_id[:8]}-0000-4000-8000-{task_id[-12:]}",
+            "taskArn": self.arn,
+            "name": CONTAINER,
+            "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/bench:latest",
+            "runtimeId": f"{task_id}-0000000001",
+            "lastStatus": status,
+            "networkInterfaces": [{"attachmentId": task_id[:8], "privateIpv4Address": "10.0.1.7"}],
+            "healthStatus": "UNKNOWN",
+            "cpu": "256",
+            "memory": "512",
+        }
+        task: dict[str, Any] = {
+            "taskArn": self.arn,
+            "clusterArn": cluster_arn(self.cluster),
+            "taskDefinitionArn": task_definition_arn(),
+            "lastStatus": status,
+            "desiredStatus": "STOPPED" if status == "STOPPED" else "RUNNING",
+            "containers": [container],
+            "overrides": self.overrides,
+            "createdAt": self.created_at,
+            "launchType": self.launch_type,
+            "group": self.group,
+            "cpu": "256",
+            "memory": "512",
+            "version": 3 if status == "STOPPED" else 2,
+            "availabilityZone": f"{REGION}a",
+            "connectivity": "CONNECTED",
+            "platformVersion": "1.4.0",
+            "platformFamily": "Linux",
+            "attachments": [
+                {
+                    "id": task_id[:8],
+                    "type": "ElasticNetworkInterface",
+                    "status": "ATTACHED",
+                    "details": [
+                        {"name": "subnetId", "value": "subnet-0bench"},
+                        {"name": "networkInterfaceId", "value": "eni-0bench"},
+                        {"name": "macAddress", "value": "0a:00:00:00:00:01"},
+                        {"name": "privateDnsName", "value": "ip-10-0-1-7.ec2.internal"},
+                        {"name": "privateIPv4Address", "value": "10.0.1.7"},
+                    ],
+                }
+            ],
+        }
+        if self.started_by:
+            task["startedBy"] = self.started_by
+        if status != "PENDING":
+            task["startedAt"] = self.created_at + 0.05
+            task["pullStartedAt"] = self.created_at + 0.01
+            task["pullStoppedAt"] = self.created_at + 0.04
+        if status == "STOPPED":
+            task["stopCode"] = self.stop_code
+            task["stoppedReason"] = self.stopped_reason
+            task["stoppingAt"] = self.stop_at
+            task["stoppedAt"] = self.stop_at
+            task["executionStoppedAt"] = self.stop_at
+            container["exitCode"] = self.exit_code
+        if with_tags:
+            task["tags"] = self.tags
+        return task
+
+
+def cluster_arn(cluster: str) -> str:
+    name = cluster.rsplit("/", 1)[-1]
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}"
+
+
+def task_definition_arn() -> str:
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{FAMILY}:1"
+
+
+def task_definition() -> dict[str, Any]:
+    return {
+        "taskDefinitionArn": task_definition_arn(),
+        "family": FAMILY,
+        "revision": 1,
+        "status": "ACTIVE",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": [
+            {
+                "name": CONTAINER,
+                "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/bench:latest",
+                "essential": True,
+                "command": ["true"],
+            }
+        ],
+    }
+
+
+def _environment(overrides: dict[str, Any]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for container in overrides.get("containerOverrides", []):
+        for item in container.get("environment", []):
+            env[item["name"]] = item["value"]
+    return env
+
+
+@dataclass
+class ScriptedState:
+    """Tasks, token buckets and counters; every handler thread goes through ``lock``."""
+
+    default_duration: float = 1.0
+    buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    tasks: dict[str, SimTask] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    tokens: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+    throttled: Counter[str] = field(default_factory=Counter)
+    run_task_times: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self, config: dict[str, Any]) -> None:
+        with self.lock:
+            self.tasks.clear()
+            self.order.clear()
+            self.tokens.clear()
+            self.calls.clear()
+            self.throttled.clear()
+            self.run_task_times.clear()
+            self.default_duration = float(config.get("default_duration", 1.0))
+            self.buckets = {
+                api: TokenBucket(float(cap), float(rate))
+                for api, (cap, rate) in (config.get("buckets") or {}).items()
+            }
+
+    def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.buckets.get(operation)
+        with self.lock:
+            self.calls[operation] += 1
+        if bucket is not None and not bucket.take():
+            with self.lock:
+                self.throttled[operation] += 1
+            raise ApiError("ThrottlingException", "Rate exceeded")
+        handler = getattr(self, f"_op_{operation}", None)
+        if handler is None:
+            raise ApiError("InvalidParameterException", f"{operation} is not scripted")
+        with self.lock:
+            result: dict[str, Any] = handler(body, time.time())
+        return result
+
+    def _op_RunTask(self, body: dict[str, Any], now: float) -> dict[str, Any]:
+        count = int(body.get("count", 1))
+        if not 1 <= count <= RUN_TASK_COUNT_LIMIT:
+            raise ApiError("InvalidParameterException", "count must be between 1 and 10")
+        cluster = body.get("cluster", "default")
+        token = body.get("clientToken")
+        if token and (cluster, token) in self.tokens:
+            arns = self.tokens[(cluster, token)]
+        else:
+            overrides = body.get("overrides") or {}
+            env = _environment(overrides)
+            if "BENCH_STOP_AT" in env:
+                stop_at = max(float(env["BENCH_STOP_AT"]), now + 0.1)
+            else:
+                stop_at = now + float(env.get("BENCH_DURATION", self.default_duration))
+            arns = []
+            for _ in range(count):
+                arn = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{cluster}/{uuid.uuid4().hex}"
+                self.tasks[arn] = SimTask(
+                    arn=arn,
+                    cluster=cluster,
+                    created_at=now,
+                    stop_at=stop_at,
+                    exit_code=int(env.get("BENCH_EXIT", "0")),
+                    overrides=overrides,
+                    tags=list(body.get("tags", [])),
+                    started_by=body.get("startedBy"),
+                    group=body.get("group", f"family:{FAMILY}"),
+                    launch_type=body.get("launchType", "FARGATE"),
+                )
+                self.order.append(arn)
+                arns.append(arn)
+            if token:
+                self.tokens[(cluster, token)] = arns
+            self.run_task_times.append(now)
+        return {"tasks": [self.tasks[a].describe(now, True) for a in arns], "failures": []}
+
+    def _op_DescribeTasks(self, body: dict[str, Any], now: float) -> dict[str, Any]:
+        names = body.get("tasks", [])
+        if len(names) > DESCRIBE_LIMIT:
+            raise ApiError("InvalidParameterException", "tasks can have at most 100 items")
+        with_tags = "TAGS" in (body.get("include") or [])
+        tasks, failures = [], []
+        for name in names:
+            task = self.tasks.get(name)
+            if task is None:
+                failures.append({"arn": name, "reason": "MISSING"})
+                continue
+            task.describes += 1
+            tasks.append(task.describe(now, with_tags))
+        return {"tasks": tasks, "failures": failures}
+
+    def _op_StopTask(self, body: dict[str, Any], now: float) -> dict[str, Any]:
+        task = self.tasks.get(body.get("task", ""))
+        if task is None:
+            raise ApiError("InvalidParameterException", "The referenced task was not found.")
+        if task.stop_at > now:
+            task.stop_at = now
+            task.exit_code = 143
+            task.stop_code = "UserInitiated"
+            task.stopped_reason = body.get("reason", "Task stopped by user")
+        return {"task": task.describe(now, False)}
+
+    def _op_ListTasks(self, body: dict[str, Any], now: float) -> dict[str, Any]:
+        desired = body.get("desiredStatus", "RUNNING")
+        started_by = body.get("startedBy")
+        cluster = cluster_arn(body.get("cluster", "default"))
+        matching = [
+            arn
+            for arn in self.order
+            if cluster_arn(self.tasks[arn].cluster) == cluster
+            and (self.tasks[arn].status(now) == "STOPPED") == (desired == "STOPPED")
+            and (started_by is None or self.tasks[arn].started_by == started_by)
+        ]
+        start = int(body.get("nextToken") or 0)
+        size = min(int(body.get("maxResults", 100)), 100)
+        page = matching[start : start + size]
+        response: dict[str, Any] = {"taskArns": page}
+        if start + size < len(matching):
+            response["nextToken"] = str(start + size)
+        return response
+
+    def _op_DescribeTaskDefinition(self, body: dict[str, Any], now: float) -> dict[str, Any]:
+        return {"taskDefinition": task_definition(), "tags": []}
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            times = self.run_task_times
+            return {
+                "calls": dict(self.calls),
+                "throttled": dict(self.throttled),
+                "tasks": len(self.tasks),
+                "task_describes": sum(t.describes for t in self.tasks.values()),
+                "run_task_span": (max(times) - min(times)) if times else 0.0,
+                "first_run_task": min(times) if times else None,
+                "last_run_task": max(times) if times else None,
+            }
+
+    def task_table(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                {
+                    "arn": t.arn,
+                    "created_at": t.created_at,
+                    "stop_at": t.stop_at,
+                    "describes": t.describes,
+                    "tags": {tag["key"]: tag.get("value", "") for tag in t.tags},
+                }
+                for t in (self.tasks[a] for a in self.order)
+            ]
+
+
+def make_handler(state: ScriptedState) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as botocore's pooled connections expect
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in one write, without Nagle's delay (which, against
+            # the client's delayed ACK, would add ~40 ms to every call).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def _send(self, status: int, payload: dict[str, Any] | list[Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            self._headers_buffer.append(b"\r\n" + data)
+            self.flush_headers()
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            parsed: dict[str, Any] = json.loads(raw) if raw else {}
+            return parsed
+
+        def do_GET(self) -> None:
+            if self.path == "/_bench/stats":
+                self._send(200, state.stats())
+            elif self.path == "/_bench/tasks":
+                self._send(200, state.task_table())
+            else:
+                self._send(404, {"message": f"no route {self.path}"})
+
+        def do_POST(self) -> None:
+            body = self._body()
+            if self.path == "/_bench/reset":
+                state.reset(body)
+                self._send(200, {"ok": True})
+                return
+            target = self.headers.get("X-Amz-Target", "")
+            if not target.startswith(TARGET_PREFIX):
+                self._send(400, {"__type": "UnknownOperationException", "message": target})
+                return
+            try:
+                self._send(200, state.handle(target[len(TARGET_PREFIX) :], body))
+            except ApiError as error:
+                self._send(error.status, {"__type": error.code, "message": error.message})
+
+    return Handler
+
+
+class ScriptedServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+
+def serve(port: int = 0, host: str = "127.0.0.1") -> tuple[ScriptedServer, ScriptedState]:
+    """Starts the endpoint in a daemon thread of this process; returns the server and state."""
+    state = ScriptedState()
+    server = ScriptedServer((host, port), make_handler(state))
+    threading.Thread(target=server.serve_forever, daemon=True, name="scripted-ecs").start()
+    return server, state
+
+
+class ScriptedEcsProcess:
+    """The endpoint in a child process, with helpers to configure it and read its counters."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self.endpoint_url = ""
+
+    def __enter__(self) -> ScriptedEcsProcess:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.scripted_ecs", "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line.startswith("PORT "):
+            self._process.kill()
+            raise RuntimeError(f"scripted ECS did not start: {line!r}")
+        self.endpoint_url = f"http://127.0.0.1:{int(line.split()[1])}"
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+
+    def _request(self, path: str, payload: dict[str, Any] | None = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(self.endpoint_url + path, data=data)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def reset(
+        self,
+        *,
+        buckets: dict[str, tuple[float, float]] | None = None,
+        default_duration: float = 1.0,
+    ) -> None:
+        """Forgets every task and counter; ``buckets``: API name -> (capacity, refill per s)."""
+        self._request(
+            "/_bench/reset",
+            {"buckets": buckets or {}, "default_duration": default_duration},
+        )
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._request("/_bench/stats")
+        return result
+
+    def tasks(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request("/_bench/tasks")
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server, _ = serve(args.port)
+    print(f"PORT {server.server_address[1]}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
