@@ -1,0 +1,206 @@
+"""Tracking ECS tasks across sensor ticks: a compact, versioned cursor and a time-boxed tick.
+
+A sensor keeps its whole state in its cursor (the tasks it still tracks, grouped by launch,
+where it has read up to, and which listed tasks it has already handled), so that a restarted
+daemon resumes exactly where the last committed tick ended: nothing is lost and nothing is
+reported twice. ``tick`` describes tracked tasks in batches of 100 and decides each with
+``status.decide``; it stops before the batch that would overrun its time budget and puts the
+tasks it did not reach first in line for the next tick, so no task starves.
+
+No Dagster here: the cursor codec is in ``tracking_cursor``, the I/O is an injected
+EcsTaskClient, and time is an injected clock (a benchmark drives both).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+
+from .client import DESCRIBE_BATCH, EcsTaskClient
+from .results import EcsTaskResult
+from .status import Outcome, decide, essential_containers
+from .tracking_cursor import CursorError, TaskGroup, TrackingState, task_digest
+from .watch import lost_result, result_from_task
+
+__all__ = [
+    "DEFAULT_BUDGET_SECONDS",
+    "CursorError",
+    "GroupCompletion",
+    "TaskGroup",
+    "TickResult",
+    "TrackingState",
+    "task_digest",
+    "tick",
+]
+
+# Dagster fails a sensor evaluation after 60 s; 40 s leaves room for the reads and the
+# bookkeeping around the tick and for one slow DescribeTasks call past the estimate.
+DEFAULT_BUDGET_SECONDS = 40.0
+
+TaskDefinitionLookup = Callable[[str], Mapping[str, Any] | None]
+TaskFilter = Callable[[Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class GroupCompletion:
+    """A group that is done: every task finished, or one failed (the rest are ``unfinished``)."""
+
+    group: TaskGroup
+    results: tuple[EcsTaskResult, ...]
+    unfinished: tuple[str, ...] = ()
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.unfinished and all(r.succeeded for r in self.results)
+
+    @property
+    def failed(self) -> tuple[EcsTaskResult, ...]:
+        return tuple(r for r in self.results if not r.succeeded)
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """What one tick found, and the groups to track next time, in visiting order."""
+
+    completions: tuple[GroupCompletion, ...]
+    pending: tuple[TaskGroup, ...]
+    ignored: tuple[TaskGroup, ...]  # described, but ``accept`` turned them down
+    describe_calls: int
+    visited_groups: int
+    stopped_early: bool
+    elapsed_seconds: float
+
+
+def _safe_lookup(lookup: TaskDefinitionLookup) -> TaskDefinitionLookup:
+    """A task definition that cannot be read (deleted) leaves every container essential."""
+
+    def read(arn: str) -> Mapping[str, Any] | None:
+        try:
+            return lookup(arn)
+        except ClientError:
+            return None
+
+    return read
+
+
+def _batches(groups: Sequence[TaskGroup]) -> list[tuple[str, list[str]]]:
+    """Consecutive tasks of one cluster, 100 at a time: ceil(n/100) calls for n tasks.
+
+    Groups may straddle two batches; a group counts as visited once all its tasks are described.
+    """
+    batches: list[tuple[str, list[str]]] = []
+    queued: set[tuple[str, str]] = set()
+    for group in groups:
+        for arn in group.task_arns:
+            if (group.cluster, arn) in queued:  # a task shared by two groups is described once
+                continue
+            queued.add((group.cluster, arn))
+            last = batches[-1] if batches else None
+            if last is None or last[0] != group.cluster or len(last[1]) >= DESCRIBE_BATCH:
+                batches.append((group.cluster, []))
+            batches[-1][1].append(arn)
+    return batches
+
+
+def tick(
+    client: EcsTaskClient,
+    groups: Sequence[TaskGroup],
+    *,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    task_definition: TaskDefinitionLookup | None = None,
+    accept: TaskFilter | None = None,
+    grace: Collection[str] = frozenset(),
+) -> TickResult:
+    """Describes ``groups`` (DescribeTasks in batches of 100) and decides what finished.
+
+    - ``budget_seconds``: before each batch, the tick stops if the time spent plus the slowest
+      batch so far would pass the budget (the first batch always runs, so every tick makes
+      progress). Groups it did not reach come first in ``pending``.
+    - ``task_definition``: ARN -> task definition (essential containers); defaults to the
+      client's cached DescribeTaskDefinition.
+    - ``accept``: a described task it returns False for is dropped (``ignored``), not reported.
+    - ``grace``: task ARNs just added; ECS may not know them yet (eventual consistency right
+      after RunTask), so MISSING keeps them pending this once instead of reporting them lost.
+    """
+    lookup = _safe_lookup(task_definition or client.task_definition)
+    start = clock()
+    described: dict[str, Mapping[str, Any]] = {}
+    missing: dict[str, str] = {}
+    calls, slowest, stopped_early = 0, 0.0, False
+    for cluster, arns in _batches(groups):
+        now = clock()
+        if calls and (now - start) + slowest > budget_seconds:
+            stopped_early = True
+            break
+        answer = client.describe(cluster, arns)
+        calls += 1
+        slowest = max(slowest, clock() - now)
+        described.update(answer.tasks)
+        missing.update(answer.missing)
+
+    completions: list[GroupCompletion] = []
+    unvisited: list[TaskGroup] = []
+    still_running: list[TaskGroup] = []
+    ignored: list[TaskGroup] = []
+    for group in groups:
+        if not all(arn in described or arn in missing for arn in group.task_arns):
+            unvisited.append(group)
+            continue
+        outcome = _decide_group(group, described, missing, lookup, accept, grace)
+        if outcome is None:
+            still_running.append(group)
+        elif outcome == "ignored":
+            ignored.append(group)
+        else:
+            completions.append(outcome)
+    return TickResult(
+        completions=tuple(completions),
+        # Round robin: what this tick did not reach is visited first next time.
+        pending=tuple(unvisited + still_running),
+        ignored=tuple(ignored),
+        describe_calls=calls,
+        visited_groups=len(groups) - len(unvisited),
+        stopped_early=stopped_early,
+        elapsed_seconds=clock() - start,
+    )
+
+
+def _decide_group(
+    group: TaskGroup,
+    described: Mapping[str, Mapping[str, Any]],
+    missing: Mapping[str, str],
+    lookup: TaskDefinitionLookup,
+    accept: TaskFilter | None,
+    grace: Collection[str],
+) -> GroupCompletion | Literal["ignored"] | None:
+    """A completion, "ignored", or None while the group is still going."""
+    results: list[EcsTaskResult] = []
+    running: list[str] = []
+    for arn in group.task_arns:
+        task = described.get(arn)
+        if task is None:
+            if arn in grace:
+                running.append(arn)
+            else:
+                results.append(lost_result(arn, missing[arn]))
+            continue
+        if accept is not None and not accept(task):
+            return "ignored"
+        definition_arn = task.get("taskDefinitionArn")
+        definition = lookup(definition_arn) if definition_arn else None
+        verdict = decide(task, essential_containers(definition))
+        if verdict.outcome is Outcome.RUNNING:
+            running.append(arn)
+        else:
+            results.append(result_from_task(task, verdict))
+    if not running:
+        return GroupCompletion(group, tuple(results))
+    if any(not r.succeeded for r in results):
+        # One failed task fails the launch (as in a blocking step): report it now.
+        return GroupCompletion(group, tuple(results), unfinished=tuple(running))
+    return None
