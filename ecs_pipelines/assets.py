@@ -1,12 +1,19 @@
-"""Asset factories: each materialisation runs an ECS task; optionally it speaks Dagster Pipes."""
+"""Asset factories: each materialisation runs an ECS task; optionally it speaks Dagster Pipes.
+
+A detached asset launches its task and finishes the step at once; the launch is recorded as an
+AssetObservation that ``sensors.ecs_detached_asset_sensor`` reads, and that sensor materialises
+the asset (and evaluates its ``ecs_task_succeeded`` check) when the task ends."""
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetObservation,
     AssetsDefinition,
     AssetSpec,
     MaterializeResult,
@@ -18,6 +25,7 @@ from dagster import (
 )
 from dagster_aws.pipes import PipesCloudWatchMessageReader
 
+from . import metadata as md
 from .ecs.errors import EcsSpecError
 from .step_config import request_from_config, task_config_schema
 from .step_launch import StepTaskRequest, StepTaskRunner
@@ -38,6 +46,7 @@ def ecs_task_multi_asset(
     pipes: bool = False,
     enable_execute_command: bool | None = None,
     timeout_seconds: float | None = None,
+    detached: bool = False,
     retry_policy: RetryPolicy | None = None,
     group_name: str | None = None,
     description: str | None = None,
@@ -48,12 +57,38 @@ def ecs_task_multi_asset(
     The task gets DAGSTER_RUN_ID, DAGSTER_ASSET_KEY and, when partitioned, DAGSTER_PARTITION_KEY
     (and DAGSTER_PARTITION_START/END for time windows). With ``pipes=True`` the task's
     dagster-pipes reports (metadata, asset checks) come back through its CloudWatch stream,
-    read by dagster-aws's PipesCloudWatchMessageReader."""
+    read by dagster-aws's PipesCloudWatchMessageReader.
+
+    ``detached=True``: the step launches the task and finishes at once (the Launchpad's
+    ``detached`` field can switch a run back to waiting). The assets are skippable and carry an
+    ``ecs_task_succeeded`` check; ``sensors.ecs_detached_asset_sensor`` materialises them when
+    the task succeeds and fails the check (severity ERROR) when it does not."""
+    specs = list(specs)
+    check_specs = list(check_specs)
+    if detached:
+        if pipes:
+            raise EcsSpecError(
+                "detached", "a Pipes asset reads the task's messages while it runs: not detachable"
+            )
+        # Skippable: the step ends before the task does, without materialising.
+        specs = [spec.replace_attributes(skippable=True) for spec in specs]
+        check_specs += [
+            AssetCheckSpec(
+                md.ECS_TASK_CHECK,
+                asset=spec.key,
+                description="The detached ECS task reached STOPPED and every essential "
+                "container exited 0 (evaluated by the completion sensor).",
+            )
+            for spec in specs
+        ]
 
     @multi_asset(
         name=name,
-        specs=list(specs),
-        check_specs=list(check_specs),
+        specs=specs,
+        check_specs=check_specs,
+        # Detached steps leave their checks to the sensor; subsettable makes check outputs
+        # optional, which is how Dagster lets a step end without them.
+        can_subset=detached,
         partitions_def=partitions_def,
         config_schema=task_config_schema(
             task_definition=task_definition,
@@ -63,6 +98,7 @@ def ecs_task_multi_asset(
             memory=memory,
             enable_execute_command=enable_execute_command,
             timeout_seconds=timeout_seconds,
+            detached=True if detached else None,
         ),
         required_resource_keys={resource_key},
         retry_policy=retry_policy,
@@ -78,11 +114,39 @@ def ecs_task_multi_asset(
         if pipes:
             yield from _run_with_pipes(context, runner, request)
             return
+        if detached:
+            yield from _run_detachable(context, runner, keys)
+            return
         step = runner.run()
         for key in keys:
             yield MaterializeResult(asset_key=key, metadata=step.metadata)
 
     return _ecs_assets
+
+
+def _run_detachable(
+    context: AssetExecutionContext, runner: StepTaskRunner, keys: Sequence[AssetKey]
+) -> Iterator[Any]:
+    if not keys:
+        context.log.info("Only checks were selected: ECS task checks are evaluated by the sensor")
+        return
+    if runner.request.detached:
+        launch = runner.run_detached()
+        partition = runner.partition_key
+        for key in keys:
+            # The durable record the completion sensor reads, even if it was off meanwhile.
+            yield AssetObservation(asset_key=key, metadata=launch.metadata, partition=partition)
+        return
+    step = runner.run()
+    selected_checks = context.selected_asset_check_keys
+    for key in keys:
+        check_key = AssetCheckKey(key, md.ECS_TASK_CHECK)
+        checks = (
+            [AssetCheckResult(check_name=md.ECS_TASK_CHECK, asset_key=key, passed=True)]
+            if check_key in selected_checks
+            else []
+        )
+        yield MaterializeResult(asset_key=key, metadata=step.metadata, check_results=checks)
 
 
 def _run_with_pipes(

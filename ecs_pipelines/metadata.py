@@ -133,3 +133,62 @@ def failure_metadata(
             "```\n" + "\n".join(last_lines.get(first.task_arn, [])) + "\n```"
         ),
     }
+
+
+# --- detached launches ----------------------------------------------------------------------
+
+# The asset check a detached ECS asset carries: the completion sensor evaluates it when the
+# task ends, so a failed task shows on the asset (and can be alerted on) without a failed run.
+ECS_TASK_CHECK = "ecs_task_succeeded"
+# Metadata key that marks an AssetObservation as the durable record of a detached launch.
+LAUNCH_RECORD_KEY = "ecs_detached_launch"
+
+
+def detached_launch_metadata(
+    *,
+    region: str,
+    cluster: str,
+    task_arns: Sequence[str],
+    log_refs: Mapping[str, Sequence[LogStreamRef]],
+) -> dict[str, Any]:
+    """What a detached step records: links for the first task, and every task to watch."""
+    metadata = launch_metadata(
+        region=region,
+        cluster=cluster,
+        task_arn=task_arns[0],
+        log_refs=log_refs.get(task_arns[0], ()),
+    )
+    metadata["task_arns"] = MetadataValue.json(list(task_arns))
+    metadata["cluster"] = MetadataValue.text(cluster)
+    metadata[LAUNCH_RECORD_KEY] = MetadataValue.bool(True)
+    return metadata
+
+
+def launch_record(metadata: Mapping[str, Any]) -> tuple[str, list[str]] | None:
+    """(cluster, task ARNs) of a detached launch's metadata; None for any other record."""
+
+    def value(key: str) -> Any:
+        item = metadata.get(key)
+        return getattr(item, "value", item)
+
+    arns, cluster = value("task_arns"), value("cluster")
+    if value(LAUNCH_RECORD_KEY) is not True or not isinstance(cluster, str) or not arns:
+        return None
+    if not isinstance(arns, list) or not all(isinstance(a, str) for a in arns):
+        return None
+    return cluster, list(arns)
+
+
+def completion_config(result: EcsTaskResult, cluster: str) -> dict[str, Any]:
+    """Run config of one finished task, as the ``ecs_completion_report`` op accepts it."""
+    return {
+        "task_arn": result.task_arn,
+        "cluster": cluster,
+        "succeeded": result.succeeded,
+        "lost": result.lost,
+        "last_status": result.last_status,
+        "stop_code": result.stop_code,
+        "stopped_reason": result.stopped_reason,
+        "exit_codes": dict(result.exit_codes),
+        "reason": result.reason,
+    }

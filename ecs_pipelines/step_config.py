@@ -20,10 +20,12 @@ def task_config_schema(
     count: int = 1,
     enable_execute_command: bool | None = None,
     timeout_seconds: float | None = None,
+    detached: bool | None = None,
 ) -> dict[str, Field]:
     """Config fields shown in the Launchpad; the defaults are the factory's arguments, and an
-    unset field falls back to the EcsResource's setting."""
-    return {
+    unset field falls back to the EcsResource's setting. ``detached=None`` leaves the detached
+    field out (an asset built to wait cannot finish without materialising)."""
+    fields = {
         "task_definition": Field(
             Noneable(str),
             default_value=task_definition,
@@ -63,6 +65,14 @@ def task_config_schema(
             description="Stop the task(s) and fail the step after this many seconds. Unset: wait.",
         ),
     }
+    if detached is not None:
+        fields["detached"] = Field(
+            bool,
+            default_value=detached,
+            description="Launch the task(s) and finish the step at once; a completion sensor "
+            "reports the end of the task(s). False: wait for them in the step.",
+        )
+    return fields
 
 
 def request_from_config(config: Mapping[str, Any], container_name: str | None) -> StepTaskRequest:
@@ -76,4 +86,5 @@ def request_from_config(config: Mapping[str, Any], container_name: str | None) -
         count=config.get("count", 1),
         enable_execute_command=config.get("enable_execute_command"),
         timeout_seconds=config.get("timeout_seconds"),
+        detached=bool(config.get("detached", False)),
     )

@@ -4,6 +4,8 @@ Shared by ops and assets: the launch is idempotent per step attempt (clientToken
 step key, retry number and task index), tasks carry tags naming the run, step, asset and
 partition, CloudWatch lines stream into the run log, links appear as soon as the task exists,
 and whatever ends the step early (termination, a failed sibling, a timeout) stops its tasks.
+A detached step launches and reports the same way, then returns without waiting: a completion
+sensor reports the tasks' end (``sensors.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from .ecs.results import EcsTaskResult
 from .resources import EcsResource
 
 PIPES_MARKER = '"__dagster_pipes_version"'
+# Tag on tasks a detached step launched, so that tasks nobody waits on can be found by tag.
+DETACHED_TAG = "ecs-pipelines/detached"
 
 
 @dataclass
@@ -45,6 +49,8 @@ class StepTaskRequest:
     count: int = 1
     enable_execute_command: bool | None = None
     timeout_seconds: float | None = None
+    detached: bool = False
+    started_by: str | None = None  # None: "dagster/<run id>"
 
 
 @dataclass
@@ -52,6 +58,14 @@ class StepTasks:
     """What a step's tasks came to."""
 
     results: list[EcsTaskResult]
+    metadata: dict[str, Any]
+
+
+@dataclass
+class DetachedLaunch:
+    """Tasks a detached step launched and left running, and the metadata that records them."""
+
+    task_arns: list[str]
     metadata: dict[str, Any]
 
 
@@ -117,6 +131,25 @@ class StepTaskRunner:
             results = self.wait(arns)
         return StepTasks(results=results, metadata=self.result_metadata(results))
 
+    def run_detached(self) -> DetachedLaunch:
+        """Launches (or reattaches to) the step's tasks and returns without waiting for them."""
+        if self.request.timeout_seconds is not None:
+            self.context.log.warning(
+                "timeout_seconds is not enforced for a detached launch: nothing waits on the task"
+            )
+        arns = self.launch()
+        self.context.log.info(
+            f"Detached: {len(arns)} ECS task(s) left running; a completion sensor reports "
+            "their end."
+        )
+        metadata = md.detached_launch_metadata(
+            region=self.ecs.region,
+            cluster=self.ecs.cluster,
+            task_arns=arns,
+            log_refs=self._log_refs,
+        )
+        return DetachedLaunch(task_arns=arns, metadata=metadata)
+
     @contextmanager
     def launched(
         self, *, extra_environment: Mapping[str, str] | None = None
@@ -141,13 +174,15 @@ class StepTaskRunner:
             asset_key=self.asset_key,
             partition_key=self.partition_key,
         )
+        if request.detached:
+            tags[DETACHED_TAG] = "true"
         spec = self.ecs.build_launch_spec(
             task_definition=task_definition,
             command=request.command,
             environment=self.environment(extra_environment),
             overrides=self.container_overrides(container) if container else None,
             count=request.count,
-            started_by=started_by_for_run(self.run_id),
+            started_by=request.started_by or started_by_for_run(self.run_id),
             tags=tags,
             client_token=step_client_token(
                 self.run_id, self.step_key, self.context.retry_number, 0
