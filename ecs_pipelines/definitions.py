@@ -5,19 +5,53 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import DefaultSensorStatus, Definitions
 
-from .demo_assets import DEMO_ASSETS
-from .jobs import build_exec_job, build_report_job, daily_assets_job
+from .demo_assets import DEMO_ASSETS, detached_export
+from .jobs import (
+    NIGHTLY_EXPORT_STARTED_BY,
+    build_completion_report_job,
+    build_exec_job,
+    build_nightly_export_job,
+    build_report_job,
+    daily_assets_job,
+)
 from .schedules import daily_report_schedule
+from .sensors import ecs_detached_asset_sensor, ecs_task_completion_sensor
 from .target import resource_for, target_from_env
 
 target = target_from_env()
 report_job = build_report_job(target.description)
+completion_report_job = build_completion_report_job(target.description)
+
+# Running by default, so that `make ui` shows detached work finishing without a toggle.
+detached_export_sensor = ecs_detached_asset_sensor(
+    detached_export,
+    name="ecs_detached_export_sensor",
+    minimum_interval_seconds=10,
+    default_status=DefaultSensorStatus.RUNNING,
+)
+nightly_export_sensor = ecs_task_completion_sensor(
+    "ecs_nightly_export_sensor",
+    started_by=NIGHTLY_EXPORT_STARTED_BY,
+    job=completion_report_job,
+    failure_job=completion_report_job,
+    minimum_interval_seconds=15,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Starts ecs_completion_report_job when a task with startedBy nightly-export "
+    "ends, however it was launched (ecs_nightly_export_job, EventBridge, the console).",
+)
 
 defs = Definitions(
     assets=DEMO_ASSETS,
-    jobs=[report_job, build_exec_job(target.description), daily_assets_job],
+    jobs=[
+        report_job,
+        build_exec_job(target.description),
+        daily_assets_job,
+        build_nightly_export_job(target.description),
+        completion_report_job,
+    ],
     schedules=[daily_report_schedule(report_job)],
+    sensors=[detached_export_sensor, nightly_export_sensor],
     resources={"ecs": resource_for(target)},
 )

@@ -1,4 +1,5 @@
-"""Demo assets: daily-partitioned ECS assets, and one that reports through Dagster Pipes."""
+"""Demo assets: daily-partitioned ECS assets, one that reports through Dagster Pipes, and a
+detached one that a completion sensor materialises when its task ends."""
 
 from __future__ import annotations
 
@@ -35,4 +36,15 @@ model_scores = ecs_task_asset(
     description="An ECS task that reports its metadata and an asset check through Dagster Pipes.",
 )
 
-DEMO_ASSETS = [daily_events, daily_summary, model_scores]
+detached_export = ecs_task_asset(
+    "detached_export",
+    command=python_command("sleep"),
+    environment={"SLEEP_SECONDS": "20"},
+    detached=True,
+    group_name="detached",
+    description="A 20 s ECS task launched detached: the step returns at once and "
+    "ecs_detached_export_sensor materialises the asset (or fails its ecs_task_succeeded "
+    "check) when the task ends.",
+)
+
+DEMO_ASSETS = [daily_events, daily_summary, model_scores, detached_export]

@@ -1,4 +1,6 @@
-"""Demo jobs: three chained ECS ops, an ECS Exec op, and the daily assets job."""
+"""Demo jobs: three chained ECS ops, an ECS Exec op, the daily assets job, a detached nightly
+export (tasks launched with startedBy ``nightly-export`` and left running) and the completion
+report job a sensor starts when such a task ends."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from dagster import (
     job,
 )
 
-from .ops import ecs_task_op
+from .ops import ecs_completion_report_op, ecs_task_op
 from .workloads import python_command
 
 DAILY = DailyPartitionsDefinition(start_date="2026-11-01", end_offset=1)
+# What the demo's "external" launches put in startedBy, as an EventBridge schedule would.
+NIGHTLY_EXPORT_STARTED_BY = "nightly-export"
 
 
 def stage_op(name: str, batches: int) -> object:
@@ -61,6 +65,44 @@ def build_exec_job(target_description: str) -> JobDefinition:
         exec_demo()  # type: ignore[operator]
 
     return ecs_exec_job
+
+
+nightly_export = ecs_task_op(
+    "nightly_export",
+    command=python_command("sleep"),
+    environment={"SLEEP_SECONDS": "15"},
+    detached=True,
+    started_by=NIGHTLY_EXPORT_STARTED_BY,
+    description="Launches a 15 s ECS task with startedBy nightly-export and returns at once; "
+    "ecs_nightly_export_sensor starts ecs_completion_report_job when the task ends.",
+)
+
+ecs_completion_report = ecs_completion_report_op()
+
+
+def build_nightly_export_job(target_description: str) -> JobDefinition:
+    @job(
+        name="ecs_nightly_export_job",
+        description=f"Launches the nightly export ECS task, detached. Runs on "
+        f"{target_description}.",
+    )
+    def ecs_nightly_export_job() -> None:
+        nightly_export()  # type: ignore[operator]
+
+    return ecs_nightly_export_job
+
+
+def build_completion_report_job(target_description: str) -> JobDefinition:
+    @job(
+        name="ecs_completion_report_job",
+        description="Reports one finished ECS task (ARN, exit codes, stop code) from the run "
+        f"config a completion sensor gives it; fails when the task failed. Target: "
+        f"{target_description}.",
+    )
+    def ecs_completion_report_job() -> None:
+        ecs_completion_report()
+
+    return ecs_completion_report_job
 
 
 daily_assets_job = define_asset_job(
