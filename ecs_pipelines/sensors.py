@@ -126,7 +126,16 @@ def ecs_detached_asset_sensor(
         )
         events: list[AssetEvent] = []
         for completion in result.completions:
-            events.extend(completion_asset_events(completion, ecs, lookup, checked))
+            events.extend(
+                completion_asset_events(
+                    completion,
+                    ecs,
+                    lookup,
+                    checked,
+                    # Log tails use what the tick left of the budget, no more.
+                    fetch_tails=lambda: _remaining(started, budget_seconds) > 0,
+                )
+            )
             _stop_unfinished(context, client, completion)
         context.log.info(_summary(result, len(state.groups) + len(new)))
         cursor = TrackingState(groups=result.pending, after=after).to_cursor()

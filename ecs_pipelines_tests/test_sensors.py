@@ -176,6 +176,20 @@ def test_failed_detached_task_fails_the_check_with_reason_exit_codes_and_log_tai
     assert "boom" in check.metadata["log_tail"].value
 
 
+def test_failure_is_still_reported_when_the_tick_has_no_time_left_for_log_tails(
+    ecs: EcsResource, instance: DagsterInstance
+) -> None:
+    """Out of budget, the check still fails with reason and exit codes, without the log tail."""
+    asset_def = ecs_task_asset("hurried", command=py("print('boom'); exit(6)"), detached=True)
+    assert materialize([asset_def], resources={"ecs": ecs}, instance=instance).success
+    arn = launched_arn(instance, "hurried")
+    wait_until(lambda: stopped(ecs, arn), what="the task to stop")
+    evaluate(ecs_detached_asset_sensor(asset_def, budget_seconds=0.0), instance, ecs, None)
+    check = check_evaluation(instance, "hurried")
+    assert not check.passed and "main=6" in check.description
+    assert "Log tail not read" in check.description and "boom" not in check.description
+
+
 def test_multi_asset_detached_launch_materialises_every_key_from_one_task(
     ecs: EcsResource, instance: DagsterInstance
 ) -> None:
