@@ -288,8 +288,7 @@ def test_pass_role_and_tagging_are_conditioned() -> None:
 
 
 def test_statements_are_named_allow_only_and_scoped() -> None:
-    """Every statement has a unique Sid, allows, names no wildcard action and no '*'
-    resource except for actions that cannot be scoped otherwise."""
+    """Statements have unique Sids, only allow, and use '*' only where nothing narrower exists."""
     statements = load_statements(POLICY)
     sids = [s["Sid"] for s in statements]
     assert len(set(sids)) == len(sids) and all(sids)
