@@ -86,6 +86,14 @@ class EcsResource(ResourceWithBoto3Configuration):
         default=None, description="TASK_DEFINITION or NONE (SERVICE is not valid for RunTask)."
     )
     tags: dict[str, str] = Field(default={}, description="Tags put on every task launched.")
+    secret_environment: dict[str, str] = Field(
+        default={},
+        description=(
+            "Environment for every task whose values are secret (give them as EnvVar): never "
+            "logged, put in metadata or error messages. They travel in RunTask overrides, "
+            "visible to DescribeTasks: prefer the task definition's `secrets`."
+        ),
+    )
     started_by: str | None = Field(
         default=None,
         description="Default startedBy (<= 128 letters, digits, '-', '/', '_').",
@@ -112,6 +120,8 @@ class EcsResource(ResourceWithBoto3Configuration):
     def __repr_args__(self) -> Any:
         # A repr ends up in tracebacks and test output: keep credentials out of it.
         for name, value in super().__repr_args__():
+            if name == "secret_environment":
+                value = dict.fromkeys(value, "***")
             yield name, ("***" if name in SECRET_FIELDS and value else value)
 
     @model_validator(mode="after")
@@ -225,6 +235,8 @@ class EcsResource(ResourceWithBoto3Configuration):
     ) -> TaskLaunchSpec:
         """The validated launch spec for one call; the only AWS call it may make is
         DescribeTaskDefinition, after every argument has passed validation."""
+        if self.secret_environment:
+            environment = {**self.secret_environment, **(environment or {})}
         call_args: dict[str, Any] = dict(run_task_kwargs)
         for key, value in (
             ("task_definition", task_definition),

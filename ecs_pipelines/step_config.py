@@ -43,6 +43,14 @@ def task_config_schema(
             description="Extra environment variables for the container (not for secrets: use "
             "the task definition's `secrets`).",
         ),
+        "secret_environment_from": Field(
+            Map(str, str),
+            default_value={},
+            description="Secret container variables, read at launch from the run worker's "
+            'environment: {"DB_PASSWORD": "PROD_DB_PASSWORD"} passes the value of '
+            "PROD_DB_PASSWORD as DB_PASSWORD. Values are never logged or put in metadata; "
+            "prefer the task definition's `secrets` (SSM / Secrets Manager).",
+        ),
         "cpu": Field(
             Noneable(int),
             default_value=cpu,
@@ -81,6 +89,7 @@ def request_from_config(config: Mapping[str, Any], container_name: str | None) -
         container_name=container_name,
         command=config.get("command"),
         environment=dict(config.get("environment") or {}),
+        secret_environment_from=dict(config.get("secret_environment_from") or {}),
         cpu=config.get("cpu"),
         memory=config.get("memory"),
         count=config.get("count", 1),

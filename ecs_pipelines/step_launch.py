@@ -30,6 +30,7 @@ from .ecs.errors import EcsTimeoutError
 from .ecs.logs import LogStreamRef, last_lines, log_stream_refs
 from .ecs.results import EcsTaskResult
 from .resources import EcsResource
+from .secrets import Redactor, resolve_secret_environment
 
 PIPES_MARKER = '"__dagster_pipes_version"'
 # Tag on tasks a detached step launched, so that tasks nobody waits on can be found by tag.
@@ -44,6 +45,8 @@ class StepTaskRequest:
     container_name: str | None = None
     command: list[str] | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    # Container variable -> name of the run worker's variable holding the secret value.
+    secret_environment_from: dict[str, str] = field(default_factory=dict)
     cpu: int | None = None
     memory: int | None = None
     count: int = 1
@@ -96,6 +99,11 @@ class StepTaskRunner:
         self.partition_key = self.context.partition_key if self.context.has_partition_key else None
         self._log_refs: dict[str, list[LogStreamRef]] = {}
         self._log_lock = threading.Lock()
+        self.secret_environment = {
+            **ecs.secret_environment,
+            **resolve_secret_environment(request.secret_environment_from),
+        }
+        self.redact = Redactor(self.secret_environment.values())
 
     # --- pure parts ---------------------------------------------------------------------
 
@@ -115,7 +123,7 @@ class StepTaskRunner:
             partition_start=start,
             partition_end=end,
         )
-        return {**env, **self.request.environment, **(extra or {})}
+        return {**env, **self.secret_environment, **self.request.environment, **(extra or {})}
 
     def container_overrides(self, container: str) -> dict[str, Any] | None:
         sizes = {"cpu": self.request.cpu, "memory": self.request.memory}
@@ -235,14 +243,14 @@ class StepTaskRunner:
         if failed:
             tails = {r.task_arn: self.log_tail(r.task_arn) for r in failed}
             raise Failure(
-                description=md.failure_description(failed, tails),
+                description=self.redact(md.failure_description(failed, tails)),
                 metadata=md.failure_metadata(failed, tails),
             )
         return results
 
     def forward_log_lines(self, task_arn: str, container: str, lines: list[str]) -> None:
         prefix = f"[{task_arn.rsplit('/', 1)[-1][:8]}/{container}]"
-        text = [line for line in lines if PIPES_MARKER not in line]
+        text = self.redact.lines(line for line in lines if PIPES_MARKER not in line)
         if text:
             with self._log_lock:
                 self.context.log.info("\n".join(f"{prefix} {line}" for line in text))
@@ -274,7 +282,8 @@ class StepTaskRunner:
         lines: list[str] = []
         for ref in self._log_refs.get(task_arn, []):
             lines.extend(last_lines(self.ecs.logs_client(), ref, md.LOG_TAIL_LINES))
-        return [line for line in lines if PIPES_MARKER not in line][-md.LOG_TAIL_LINES :]
+        kept = [line for line in lines if PIPES_MARKER not in line][-md.LOG_TAIL_LINES :]
+        return self.redact.lines(kept)
 
     def result_metadata(self, results: Sequence[EcsTaskResult]) -> dict[str, Any]:
         return md.result_metadata(
