@@ -15,8 +15,10 @@ from pathlib import Path
 from . import report
 from .measures import Row
 from .memory import measure_in_subprocess
-from .scenarios import fanout_rows, tick_rows, watch_rows
-from .scripted_ecs import ScriptedEcsProcess
+from .round_profile import profile_round
+from .scenarios import fanout_rows, watch_rows
+from .scripted_process import ScriptedEcsProcess
+from .tick import tick_rows
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -101,12 +103,14 @@ def main() -> int:
             step_started = time.monotonic()
             rows += run()
             print(f"[bench] {step}: {time.monotonic() - step_started:.0f} s", file=sys.stderr)
+        finding = profile_round(endpoint, 50 if args.quick else 1000)
     seconds = time.monotonic() - started
     print(report.text_table(rows))
-    print(f"\n(bench took {seconds:.0f} s)")
+    print(f"\n{finding}\n\n(bench took {seconds:.0f} s)")
     if output is not None:
         report.write(
-            output, report.markdown(rows, started=started_at, seconds=seconds, notes=NOTES)
+            output,
+            report.markdown(rows, started=started_at, seconds=seconds, notes=[*NOTES, finding]),
         )
         print(f"wrote {output}")
     return 0

@@ -17,13 +17,12 @@ from ecs_pipelines.ecs.client import DescribeResult, EcsTaskClient
 from ecs_pipelines.ecs.fanout import launch_each, launch_many
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.spec import TaskLaunchSpec
-from ecs_pipelines.ecs.status import decide, essential_containers
 from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings
 from ecs_pipelines.resources import EcsResource
 
 from .measures import Row, median, percentile
-from .pipes_side import default_ecs_client, run_pipes_tasks, run_task_params
-from .scripted_ecs import ScriptedEcsProcess
+from .pipes_side import run_pipes_tasks, run_task_params
+from .scripted_process import ScriptedEcsProcess
 
 CLUSTER = "bench"
 RUN_TASK_BUCKET = (20.0, 20.0)  # the issue's 20 RunTask calls/s token bucket (burst 20)
@@ -64,7 +63,7 @@ def stop_schedule(n: int, t0: float, *, scale: float = 1.0) -> list[float]:
     return [t0 + lead + spread * i / n for i in range(n)]
 
 
-def _calls_total(stats: Mapping[str, Any]) -> int:
+def calls_total(stats: Mapping[str, Any]) -> int:
     return int(sum(stats["calls"].values()))
 
 
@@ -104,7 +103,7 @@ def watch_ours(endpoint: ScriptedEcsProcess, n: int, *, scale: float = 1.0) -> d
     return {
         "describe_full_round": full[0] if full else None,
         "describe_whole_run": stats["calls"].get("DescribeTasks", 0) / stats["task_describes"],
-        "api_calls_per_task": _calls_total(stats) / n,
+        "api_calls_per_task": calls_total(stats) / n,
         "latency_median": median(latencies),
         "latency_p95": percentile(latencies, 0.95),
         "cpu_per_task": cpu / n,
@@ -128,7 +127,7 @@ def watch_theirs(endpoint: ScriptedEcsProcess, n: int, *, scale: float = 1.0) ->
     return {
         "describe_full_round": stats["calls"].get("DescribeTasks", 0) / stats["task_describes"],
         "describe_whole_run": stats["calls"].get("DescribeTasks", 0) / stats["task_describes"],
-        "api_calls_per_task": _calls_total(stats) / n,
+        "api_calls_per_task": calls_total(stats) / n,
         "latency_median": median(latencies),
         "latency_p95": percentile(latencies, 0.95),
         "cpu_per_task": run.cpu_seconds / n,
@@ -201,9 +200,7 @@ def watch_rows(endpoint: ScriptedEcsProcess, sizes: Sequence[int]) -> list[Row]:
 # --- scenario 2: fan-out ---------------------------------------------------------------------
 
 
-def _bench_spec(
-    resource: EcsResource, client: EcsTaskClient, env: dict[str, str]
-) -> TaskLaunchSpec:
+def bench_spec(resource: EcsResource, client: EcsTaskClient, env: dict[str, str]) -> TaskLaunchSpec:
     return resource.build_launch_spec(environment=env, client=client)
 
 
@@ -218,12 +215,12 @@ def fanout_ours(
     try:
         if distinct:
             specs = [
-                _bench_spec(resource, client, {"BENCH_DURATION": "0.5", "N": str(i)})
+                bench_spec(resource, client, {"BENCH_DURATION": "0.5", "N": str(i)})
                 for i in range(total)
             ]
             arns = launch_each(client, specs, calls_per_second=calls_per_second)
         else:
-            spec = _bench_spec(resource, client, {"BENCH_DURATION": "0.5"})
+            spec = bench_spec(resource, client, {"BENCH_DURATION": "0.5"})
             arns = launch_many(client, spec, total, calls_per_second=calls_per_second)
     except Exception as caught:
         arns, error = [], f"{type(caught).__name__}: {caught}"
@@ -317,134 +314,3 @@ def fanout_rows(endpoint: ScriptedEcsProcess, total: int) -> list[Row]:
             ),
         ]
     return rows
-
-
-# --- scenario 3: a sensor tick over many tracked tasks -----------------------------------
-
-
-def launch_tracked(endpoint: ScriptedEcsProcess, total: int) -> list[str]:
-    """``total`` tasks, half stopped by the time of the tick, half still running."""
-    endpoint.reset()
-    resource = our_resource(endpoint.endpoint_url)
-    client = resource.task_client()
-    half = total // 2
-    done = _bench_spec(resource, client, {"BENCH_DURATION": "0.1"})
-    running = _bench_spec(resource, client, {"BENCH_DURATION": "3600"})
-    return launch_many(client, done, half) + launch_many(client, running, total - half)
-
-
-def tick_ours(endpoint: ScriptedEcsProcess, arns: Sequence[str]) -> dict[str, Any]:
-    """One completion-sensor tick over ``arns``: ``ecs/tracking.py``'s tick when present."""
-    try:
-        from ecs_pipelines.ecs import tracking
-    except ImportError:
-        return {**_round_tick(endpoint, arns), "how": "one TaskWatcher-style round"}
-    groups = tuple(
-        tracking.TaskGroup(cluster=CLUSTER, task_arns=tuple(arns[i : i + 10]), label=str(i))
-        for i in range(0, len(arns), 10)
-    )
-    cursor = tracking.TrackingState(groups=groups).to_cursor()
-    client = our_resource(endpoint.endpoint_url).task_client()
-    before = _calls_total(endpoint.stats())
-    started, cpu = time.monotonic(), time.process_time()
-    state = tracking.TrackingState.from_cursor(cursor)
-    result = tracking.tick(client, state.groups)
-    next_cursor = tracking.TrackingState(groups=result.pending).to_cursor()
-    wall, cpu = time.monotonic() - started, time.process_time() - cpu
-    finished = sum(len(c.group.task_arns) for c in result.completions)
-    return {
-        "wall": wall,
-        "cpu": cpu,
-        "calls": _calls_total(endpoint.stats()) - before,
-        "finished": finished,
-        "how": (
-            f"ecs/tracking.py tick over {len(groups)} groups of 10 (cursor decode + tick + "
-            f"encode; cursor {len(cursor)} -> {len(next_cursor)} chars"
-            f"{', stopped early' if result.stopped_early else ''})"
-        ),
-    }
-
-
-def _round_tick(endpoint: ScriptedEcsProcess, arns: Sequence[str]) -> dict[str, Any]:
-    """Describe every tracked task (batches of 100) and decide each one's outcome."""
-    resource = our_resource(endpoint.endpoint_url)
-    client = resource.task_client()
-    before = _calls_total(endpoint.stats())
-    started, cpu = time.monotonic(), time.process_time()
-    described = client.describe(CLUSTER, arns)
-    definitions: dict[str, frozenset[str] | None] = {}
-    finished = 0
-    for task in described.tasks.values():
-        td = task["taskDefinitionArn"]
-        if td not in definitions:
-            definitions[td] = essential_containers(client.task_definition(td))
-        finished += decide(task, definitions[td]).outcome.value != "running"
-    wall, cpu = time.monotonic() - started, time.process_time() - cpu
-    return {
-        "wall": wall,
-        "cpu": cpu,
-        "calls": _calls_total(endpoint.stats()) - before,
-        "finished": finished,
-    }
-
-
-def tick_per_task(endpoint: ScriptedEcsProcess, arns: Sequence[str]) -> dict[str, Any]:
-    """The waiter's way: one DescribeTasks per tracked task (10 threads, botocore's pool size)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    ecs = default_ecs_client(endpoint.endpoint_url)
-    before = _calls_total(endpoint.stats())
-    started, cpu = time.monotonic(), time.process_time()
-
-    def one(arn: str) -> bool:
-        task = ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"][0]
-        return bool(task["lastStatus"] == "STOPPED")
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        finished = sum(pool.map(one, arns))
-    wall, cpu = time.monotonic() - started, time.process_time() - cpu
-    return {
-        "wall": wall,
-        "cpu": cpu,
-        "calls": _calls_total(endpoint.stats()) - before,
-        "finished": finished,
-    }
-
-
-def tick_rows(endpoint: ScriptedEcsProcess, total: int) -> list[Row]:
-    arns = launch_tracked(endpoint, total)
-    ours = tick_ours(endpoint, arns)
-    theirs = tick_per_task(endpoint, arns)
-    name = f"3. sensor tick over {total} tracked tasks"
-    label = "one DescribeTasks per task (waiter style), 10 threads"
-    note = f"ours: {ours['how']}"
-    return [
-        Row(
-            name,
-            "tick wall time",
-            ours["wall"],
-            theirs["wall"],
-            unit="s",
-            target="< 10 s",
-            met=ours["wall"] < 10.0,
-            note=note,
-            theirs_label=label,
-        ),
-        Row(name, "API calls per tick", ours["calls"], theirs["calls"], theirs_label=label),
-        Row(
-            name,
-            "CPU of this process per tick",
-            ours["cpu"],
-            theirs["cpu"],
-            unit="s",
-            theirs_label=label,
-        ),
-        Row(
-            name,
-            "tasks seen finished",
-            ours["finished"],
-            theirs["finished"],
-            theirs_label=label,
-            note=f"{total // 2} had stopped",
-        ),
-    ]

@@ -14,8 +14,8 @@ HTTP 400 ``ThrottlingException`` "Rate exceeded", as ECS does. Every call is cou
 and every task counts the DescribeTasks calls that named it. ``/_bench/...`` paths configure,
 reset and read those counters.
 
-Run it in its own process (``python -m benchmarks.scripted_ecs``, or ``ScriptedEcsProcess``) so
-that its CPU time does not count as the client's.
+Run it in its own process (``python -m benchmarks.scripted_ecs``, or ``ScriptedEcsProcess`` from
+``scripted_process``) so that its CPU time does not count as the client's.
 """
 
 from __future__ import annotations
@@ -24,16 +24,12 @@ import argparse
 import contextlib
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 REGION = "us-east-1"
@@ -423,64 +419,6 @@ def serve(port: int = 0, host: str = "127.0.0.1") -> tuple[ScriptedServer, Scrip
     server = ScriptedServer((host, port), make_handler(state))
     threading.Thread(target=server.serve_forever, daemon=True, name="scripted-ecs").start()
     return server, state
-
-
-class ScriptedEcsProcess:
-    """The endpoint in a child process, with helpers to configure it and read its counters."""
-
-    def __init__(self) -> None:
-        self._process: subprocess.Popen[str] | None = None
-        self.endpoint_url = ""
-
-    def __enter__(self) -> ScriptedEcsProcess:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.scripted_ecs", "--port", "0"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
-        if not line.startswith("PORT "):
-            self._process.kill()
-            raise RuntimeError(f"scripted ECS did not start: {line!r}")
-        self.endpoint_url = f"http://127.0.0.1:{int(line.split()[1])}"
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-
-    def _request(self, path: str, payload: dict[str, Any] | None = None) -> Any:
-        data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(self.endpoint_url + path, data=data)
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-
-    def reset(
-        self,
-        *,
-        buckets: dict[str, tuple[float, float]] | None = None,
-        default_duration: float = 1.0,
-    ) -> None:
-        """Forgets every task and counter; ``buckets``: API name -> (capacity, refill per s)."""
-        self._request(
-            "/_bench/reset",
-            {"buckets": buckets or {}, "default_duration": default_duration},
-        )
-
-    def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("/_bench/stats")
-        return result
-
-    def tasks(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._request("/_bench/tasks")
-        return result
 
 
 def main() -> None:

@@ -12,8 +12,9 @@ from botocore.exceptions import ClientError
 
 from benchmarks import report
 from benchmarks.pipes_side import default_ecs_client
-from benchmarks.scenarios import fanout_ours, tick_ours, watch_ours, watch_theirs
-from benchmarks.scripted_ecs import ScriptedEcsProcess
+from benchmarks.scenarios import fanout_ours, watch_ours, watch_theirs
+from benchmarks.scripted_process import ScriptedEcsProcess
+from benchmarks.tick import tick_ours
 
 N = 5
 
