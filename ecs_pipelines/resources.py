@@ -146,6 +146,7 @@ class EcsResource(ResourceWithBoto3Configuration):
 
     _ecs_client: Any = PrivateAttr(default=None)
     _logs_client: Any = PrivateAttr(default=None)
+    _task_client: EcsTaskClient | None = PrivateAttr(default=None)
 
     # --- clients ---------------------------------------------------------------------------
 
@@ -154,6 +155,7 @@ class EcsResource(ResourceWithBoto3Configuration):
         copy = self.model_copy()
         copy._ecs_client = ecs_client
         copy._logs_client = logs_client
+        copy._task_client = None
         return copy
 
     def _session(self) -> boto3.session.Session:
@@ -188,7 +190,11 @@ class EcsResource(ResourceWithBoto3Configuration):
         return self._logs_client
 
     def task_client(self) -> EcsTaskClient:
-        return EcsTaskClient(self.ecs_client())
+        # One per resource instance: its task definition cache then serves every call of a
+        # step (launch, links, wait) instead of one DescribeTaskDefinition each.
+        if self._task_client is None:
+            self._task_client = EcsTaskClient(self.ecs_client())
+        return self._task_client
 
     @property
     def region(self) -> str:

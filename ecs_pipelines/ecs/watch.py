@@ -128,6 +128,7 @@ class TaskWatcher:
         )
         while pending:
             self.rounds += 1
+            round_started = self.clock()
             described = self.client.describe(self.cluster, pending)
             now = self.clock()
             for arn, task in described.tasks.items():
@@ -152,7 +153,9 @@ class TaskWatcher:
                     f"{self.settings.timeout_seconds} s",
                     pending_task_arns=pending,
                 )
-            pause = next(pauses)
+            # The interval runs from the start of the round: a slow round (thousands of
+            # tasks, a throttled call) must not add its own length to the detection delay.
+            pause = max(0.0, next(pauses) - (self.clock() - round_started))
             if deadline is not None:
                 pause = max(0.0, min(pause, deadline - now))
             self.sleep(pause)
