@@ -23,7 +23,7 @@ ui: $(STAMP)
 	$(BIN)/python -m ecs_pipelines.ui
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from dagster import AssetKey, DagsterInstance
 
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines.resources import EcsResource
@@ -72,3 +73,29 @@ def test_terminating_a_run_stops_its_ecs_task(dagster_dev: DagsterDev, ecs: EcsR
     assert stopped.stop_code == "UserInitiated"
     assert run_id in (stopped.stopped_reason or "")
     assert all(t["lastStatus"] == "STOPPED" for t in tasks_of_run(ecs, run_id))
+
+
+def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
+    dagster_dev: DagsterDev, ecs: EcsResource
+) -> None:
+    """The detached asset's run ends while its task runs; the daemon's sensor then
+    materialises it with the task's metadata."""
+    config = {"ops": {"detached_export": {"config": {"environment": {"SLEEP_SECONDS": "8"}}}}}
+    run_id = dagster_dev.launch("__ASSET_JOB", assets=["detached_export"], run_config=config)
+    assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
+    [task] = tasks_of_run(ecs, run_id)
+    assert task["lastStatus"] != "STOPPED", "the step waited for its detached task"
+
+    with DagsterInstance.from_config(str(dagster_dev.dagster_home)) as instance:
+
+        def materialised() -> dict[str, Any] | None:
+            event = instance.get_latest_materialization_event(AssetKey("detached_export"))
+            if event is None or event.asset_materialization is None:
+                return None
+            return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+        # Two sensor intervals (10 s each) after the task's end, plus the task itself.
+        metadata = wait_until(materialised, timeout=60, interval=1, what="the sensor")
+    assert metadata["task_arn"] == task["taskArn"]
+    assert metadata["exit_codes"] == {"main": 0}
+    assert metadata["launched_by_run"] == run_id
