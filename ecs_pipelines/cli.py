@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ecs_pipelines.cli_run import run_command
 from ecs_pipelines.cli_tasks import register_task_commands
 from ecs_pipelines.local.cli import local
 
@@ -21,6 +22,7 @@ def main() -> None:
 
 main.add_command(local)
 register_task_commands(main)
+main.add_command(run_command)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,9 @@ HEADERS = ("run", "step", "task", "status", "exit code", "duration s", "log")
 
 
 @contextlib.contextmanager
-def ecs_available(target: Target) -> Iterator[None]:
+def ecs_available(target: Target, *, keep_running: bool = False) -> Iterator[None]:
     if target.name == "local" and target.endpoint_url:
-        with local_ecs_running(target.endpoint_url) as started:
+        with local_ecs_running(target.endpoint_url, keep_running=keep_running) as started:
             if started:
                 print(f"Started the embedded ECS at {target.endpoint_url}")
             yield
@@ -77,7 +77,7 @@ def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
 def main() -> int:
     target = target_from_env()
     print(f"Target: {target.description}")
-    with ecs_available(target):
+    with ecs_available(target, keep_running=True):
         from .definitions import defs
 
         ecs = resource_for(target)
@@ -107,6 +107,11 @@ def main() -> int:
         print(f"{'SUCCESS' if success else 'FAILURE'}  {name}  (run {run_id})")
     print()
     print(render_table(HEADERS, rows))
+    if target.name == "local":
+        print(
+            f"\nThe embedded ECS keeps running at {target.endpoint_url}: list these tasks with "
+            "`.venv/bin/ecs-pipelines tasks`, stop it with `.venv/bin/ecs-pipelines local stop`."
+        )
     tasks_ok = rows and all("(succeeded)" in row[3] for row in rows)
     return 0 if tasks_ok and all(success for _, success, _ in runs) else 1
 

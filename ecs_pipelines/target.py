@@ -12,11 +12,13 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 from .local.demo import DEFAULT_PORT, DEMO_SECURITY_GROUP, DEMO_SUBNET
@@ -120,35 +122,52 @@ def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def start_local_ecs(endpoint_url: str, timeout: float = 30.0) -> subprocess.Popen[bytes]:
+    """Starts `ecs-pipelines local serve` for ``endpoint_url`` in its own session (so it can
+    outlive this process) and returns once it answers."""
+    port = urlparse(endpoint_url).port or LOCAL_PORT
+    log_path = Path(tempfile.gettempdir()) / f"ecs-pipelines-local-{port}.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ecs_pipelines.cli", "local", "serve", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + timeout
+    while not local_ecs_reachable(endpoint_url, timeout=0.5):
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"embedded ECS exited with {process.returncode} before serving {endpoint_url} "
+                f"(see {log_path})"
+            )
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise RuntimeError(f"embedded ECS did not serve {endpoint_url} within {timeout} s")
+        time.sleep(0.1)
+    return process
+
+
 @contextlib.contextmanager
-def local_ecs_running(endpoint_url: str = LOCAL_ENDPOINT, timeout: float = 30.0) -> Iterator[bool]:
+def local_ecs_running(
+    endpoint_url: str = LOCAL_ENDPOINT, *, keep_running: bool = False
+) -> Iterator[bool]:
     """Makes sure the embedded ECS serves ``endpoint_url``; starts it if needed.
 
-    Yields True when this call started it (and stops it on exit), False when it was running.
+    Yields True when this call started it. A server it started is stopped on exit unless
+    ``keep_running`` (then `ecs-pipelines local stop` ends it).
     """
     if local_ecs_reachable(endpoint_url):
         yield False
         return
-    port = urlparse(endpoint_url).port or LOCAL_PORT
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ecs_pipelines.cli", "local", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_local_ecs(endpoint_url)
     try:
-        deadline = time.monotonic() + timeout
-        while not local_ecs_reachable(endpoint_url, timeout=0.5):
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"embedded ECS exited with {process.returncode} before serving {endpoint_url}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"embedded ECS did not serve {endpoint_url} within {timeout} s")
-            time.sleep(0.1)
         yield True
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if not keep_running:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()

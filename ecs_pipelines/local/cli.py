@@ -118,3 +118,45 @@ def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:
     paginator = ecs.get_paginator("list_tasks")
     pages = paginator.paginate(cluster=cluster, desiredStatus=desired_status)  # type: ignore[arg-type]
     return sum(len(page["taskArns"]) for page in pages)
+
+
+@local.command(name="stop")
+@click.option(
+    "--endpoint-url",
+    envvar=ENDPOINT_ENV,
+    default=f"http://127.0.0.1:{DEFAULT_PORT}",
+    show_default=True,
+    help=f"Embedded ECS endpoint (env {ENDPOINT_ENV}).",
+)
+def stop(endpoint_url: str) -> None:
+    """Stop the embedded ECS serving at the endpoint (e.g. the one `make run` left running);
+    its running tasks are stopped with it. Exits 1 when nothing answers there.
+
+    \b
+    Example:
+      ecs-pipelines local stop
+    """
+    import json
+    import os
+    import time
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=2) as r:
+            pid = int(json.loads(r.read())["pid"])
+    except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
+        click.echo(f"No embedded ECS answers at {endpoint_url} ({exc})")
+        sys.exit(1)
+    os.kill(pid, signal.SIGTERM)
+    # The server stops its tasks, then closes its port: wait until nothing answers there.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=1).close()
+        except (urllib.error.URLError, OSError):
+            click.echo(f"Embedded ECS at {endpoint_url} stopped (pid {pid})")
+            return
+        time.sleep(0.1)
+    click.echo(f"Embedded ECS (pid {pid}) did not stop within 30 s")
+    sys.exit(1)

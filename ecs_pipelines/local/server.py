@@ -8,6 +8,7 @@ session output, a health check).
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -44,7 +45,9 @@ class _LocalRoutes:
         if not path.startswith("/_local/"):
             return self._app(environ, start_response)
         if path == "/_local/health":
-            return _json(start_response, "200 OK", {"status": "ok", "cluster": DEMO_CLUSTER})
+            # The pid lets `ecs-pipelines local stop` end a server started in the background.
+            health = {"status": "ok", "cluster": DEMO_CLUSTER, "pid": os.getpid()}
+            return _json(start_response, "200 OK", health)
         if path.startswith("/_local/exec/") and environ.get("REQUEST_METHOD") == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""))
             try:
