@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import click
+import pytest
 from click.testing import CliRunner
 
 from ecs_pipelines.cli import main as cli
@@ -67,3 +69,21 @@ def test_local_stop_exits_1_when_nothing_serves() -> None:
     result = CliRunner().invoke(cli, ["local", "stop", "--endpoint-url", "http://127.0.0.1:9"])
     assert result.exit_code == 1
     assert "No embedded ECS answers" in result.output
+
+
+def every_command_path(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            paths += every_command_path(command, (*prefix, name))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+@pytest.mark.parametrize("path", every_command_path(cli), ids=lambda p: " ".join(p) or "main")
+def test_every_command_help_has_an_example(path: tuple[str, ...]) -> None:
+    """--help of every command and group, present and future, shows an example."""
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
