@@ -32,6 +32,7 @@ from .ecs.logs import last_lines, log_stream_refs
 from .ecs.results import EcsTaskResult
 from .ecs.tracking import GroupCompletion, TaskGroup
 from .resources import EcsResource
+from .secrets import Redactor
 
 # A sensor without a cursor adopts launch records this recent: ECS forgets a stopped task
 # about an hour after it stops, so older launches could mostly only come back lost.
@@ -126,7 +127,9 @@ def _log_tail(ecs: EcsResource, result: EcsTaskResult, lookup: DefinitionLookup)
         ]
     except Exception:  # the tail illustrates the failure; never lose the report over it
         return []
-    return lines[-md.LOG_TAIL_LINES :]
+    # The resource's secret values are known here; secret_environment_from values are not
+    # (they live in the launching run worker's environment).
+    return Redactor(ecs.secret_environment.values()).lines(lines[-md.LOG_TAIL_LINES :])
 
 
 def _check(
