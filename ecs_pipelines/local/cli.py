@@ -71,14 +71,17 @@ def serve(port: int, host: str) -> None:
     click.echo(f"Embedded ECS stopped ({running} running task(s) stopped)")
 
 
-@local.command(name="status")
-@click.option(
+endpoint_option = click.option(
     "--endpoint-url",
     envvar=ENDPOINT_ENV,
     default=f"http://127.0.0.1:{DEFAULT_PORT}",
     show_default=True,
     help=f"Embedded ECS endpoint (env {ENDPOINT_ENV}).",
 )
+
+
+@local.command(name="status")
+@endpoint_option
 def status(endpoint_url: str) -> None:
     """Say whether the embedded ECS answers, and count RUNNING and STOPPED tasks per cluster.
 
@@ -121,13 +124,7 @@ def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:
 
 
 @local.command(name="stop")
-@click.option(
-    "--endpoint-url",
-    envvar=ENDPOINT_ENV,
-    default=f"http://127.0.0.1:{DEFAULT_PORT}",
-    show_default=True,
-    help=f"Embedded ECS endpoint (env {ENDPOINT_ENV}).",
-)
+@endpoint_option
 def stop(endpoint_url: str) -> None:
     """Stop the embedded ECS serving at the endpoint (e.g. the one `make run` left running);
     its running tasks are stopped with it. Exits 1 when nothing answers there.

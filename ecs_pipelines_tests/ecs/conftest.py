@@ -7,7 +7,11 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
+
+from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.retry import Retrier
 
 REGION = "us-east-1"
 
@@ -43,3 +47,13 @@ def make_client() -> Callable[..., Any]:
 def logs_client(moto_endpoint: str, make_client: Callable[..., Any]) -> Any:
     """A CloudWatch Logs client talking to the moto server."""
     return make_client("logs", moto_endpoint)
+
+
+@pytest.fixture
+def stubbed() -> Iterator[tuple[EcsTaskClient, Stubber]]:
+    """An EcsTaskClient over a Stubber-driven ECS client, for shapes no real ECS here produces
+    (RunTask failures, throttling, MISSING); retries do not sleep."""
+    ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(ecs) as stubber:
+        yield EcsTaskClient(ecs, retrier=Retrier(sleep=lambda _: None)), stubber
+        stubber.assert_no_pending_responses()

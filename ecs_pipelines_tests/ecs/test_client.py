@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsLaunchError
-from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.spec import TaskLaunchSpec
 
 CLUSTER = "demo"
 PREFIX = "arn:aws:ecs:us-east-1:123456789012:task/demo/"
-
-
-@pytest.fixture
-def stubbed() -> Iterator[tuple[EcsTaskClient, Stubber]]:
-    ecs = boto3.client(
-        "ecs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    with Stubber(ecs) as stubber:
-        yield EcsTaskClient(ecs, retrier=Retrier(sleep=lambda _: None)), stubber
-        stubber.assert_no_pending_responses()
 
 
 def task(n: int, status: str = "RUNNING") -> dict[str, Any]:

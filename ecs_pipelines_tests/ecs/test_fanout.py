@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
@@ -13,23 +11,12 @@ from ecs_pipelines import EcsResource
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsLaunchError, EcsSpecError
 from ecs_pipelines.ecs.fanout import Pacer, chunk_counts, chunk_token, launch_each, launch_many
-from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.spec import ContainerOverride, TaskLaunchSpec
 from ecs_pipelines_tests.conftest import ApiCalls
 
 CLUSTER = "demo"
 PREFIX = "arn:aws:ecs:us-east-1:123456789012:task/demo/"
 SPEC = TaskLaunchSpec(cluster=CLUSTER, task_definition="td", client_token="base")
-
-
-@pytest.fixture
-def stubbed() -> Iterator[tuple[EcsTaskClient, Stubber]]:
-    ecs = boto3.client(
-        "ecs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    with Stubber(ecs) as stubber:
-        yield EcsTaskClient(ecs, retrier=Retrier(sleep=lambda _: None)), stubber
-        stubber.assert_no_pending_responses()
 
 
 def tasks(first: int, count: int) -> dict[str, Any]:

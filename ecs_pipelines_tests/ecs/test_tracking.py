@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
 from ecs_pipelines.ecs.client import EcsTaskClient
-from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.tracking import (
     CursorError,
     TaskGroup,
@@ -60,16 +57,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def stubbed() -> Iterator[tuple[EcsTaskClient, Stubber]]:
-    ecs = boto3.client(
-        "ecs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    with Stubber(ecs) as stubber:
-        yield EcsTaskClient(ecs, retrier=Retrier(sleep=lambda _: None)), stubber
-        stubber.assert_no_pending_responses()
 
 
 def answer(stubber: Stubber, tasks: list[dict[str, Any]], missing: list[str] = ()) -> None:

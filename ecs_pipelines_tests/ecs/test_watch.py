@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsTimeoutError
-from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings, poll_intervals
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/demo/0123456789abcdef0123456789abcdef"
@@ -31,16 +28,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def stubbed() -> Iterator[tuple[EcsTaskClient, Stubber]]:
-    ecs = boto3.client(
-        "ecs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    with Stubber(ecs) as stubber:
-        yield EcsTaskClient(ecs, retrier=Retrier(sleep=lambda _: None)), stubber
-        stubber.assert_no_pending_responses()
 
 
 def missing(stubber: Stubber) -> None:
