@@ -51,7 +51,7 @@ def profile_round(endpoint: ScriptedEcsProcess, n: int = 1000) -> str:
         f"Profile of one watch round over {n} tasks ({math.ceil(n / 100)} DescribeTasks calls; "
         f"without the profiler): {wall:.2f} s wall, {cpu:.2f} s CPU of this process; under "
         f"cProfile {100 * parsing / total:.0f}% of the time is botocore's response parser "
-        "(about 2 KB of JSON per task walked shape by shape). The watcher sleeps the poll "
-        "interval after each round, so a round's duration lengthens the period between rounds "
-        "and with it the detection latency."
+        "(about 2 KB of JSON per task walked shape by shape). The watcher counts the poll "
+        "interval from the start of each round, so a round's duration does not lengthen the "
+        "period between rounds; it still delays the round's own answers by its length."
     )
