@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dagster import DefaultSensorStatus, Definitions
 
+from .cleanup import ecs_orphaned_task_sensors
 from .demo_assets import DEMO_ASSETS, detached_export
 from .jobs import (
     NIGHTLY_EXPORT_STARTED_BY,
@@ -52,6 +53,7 @@ defs = Definitions(
         completion_report_job,
     ],
     schedules=[daily_report_schedule(report_job)],
-    sensors=[detached_export_sensor, nightly_export_sensor],
+    # The cleanup sensors stop tasks that a failed or canceled run left running.
+    sensors=[detached_export_sensor, nightly_export_sensor, *ecs_orphaned_task_sensors()],
     resources={"ecs": resource_for(target)},
 )
