@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import boto3
 import click
 import pytest
 from click.testing import CliRunner
@@ -47,14 +48,24 @@ def test_run_refuses_a_malformed_env_option(local_ecs: LocalEcs) -> None:
     assert "--env" in output
 
 
-def test_local_stop_ends_a_background_server() -> None:
-    """A server started in the background (as `make run` leaves it) stops with `local stop`."""
+def test_background_server_is_ready_when_healthy_and_stops_with_local_stop() -> None:
+    """A background server (as `make run` starts it) has its demo task definitions by the
+    time its health route answers, and stops with `local stop`."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     endpoint = f"http://127.0.0.1:{port}"
     process = start_local_ecs(endpoint)
     try:
+        ecs = boto3.client(
+            "ecs",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        definition = ecs.describe_task_definition(taskDefinition="ecs-pipelines-python")
+        assert definition["taskDefinition"]["family"] == "ecs-pipelines-python"
         result = CliRunner().invoke(cli, ["local", "stop", "--endpoint-url", endpoint])
         assert result.exit_code == 0, result.output
         assert process.wait(timeout=30) == 0

@@ -39,11 +39,16 @@ class _LocalRoutes:
     def __init__(self, app: WsgiApp, sessions: ExecSessions) -> None:
         self._app = app
         self._sessions = sessions
+        # Set once the demo cluster and task definitions exist: the server answers the API
+        # before that (it registers the demo through its own API), but is not ready for users.
+        self.ready = threading.Event()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
         if not path.startswith("/_local/"):
             return self._app(environ, start_response)
+        if path == "/_local/health" and not self.ready.is_set():
+            return _json(start_response, "503 Service Unavailable", {"status": "starting"})
         if path == "/_local/health":
             # The pid lets `ecs-pipelines local stop` end a server started in the background.
             health = {"status": "ok", "cluster": DEMO_CLUSTER, "pid": os.getpid()}
@@ -117,10 +122,11 @@ class LocalEcs:
         )
         moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
         try:
+            routes = _LocalRoutes(moto_bridge.make_moto_app(), sessions)
             self._server = make_server(
                 self._host,
                 self._requested_port,
-                _LocalRoutes(moto_bridge.make_moto_app(), sessions),
+                routes,
                 threaded=True,
                 request_handler=moto_bridge.QuietRequestHandler,
             )
@@ -144,6 +150,7 @@ class LocalEcs:
         except BaseException:
             self.stop()
             raise
+        routes.ready.set()
         return self
 
     def stop(self) -> None:

@@ -1,0 +1,28 @@
+"""The health route says ready only once the demo cluster and task definitions exist."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ecs_pipelines.local.exec_sessions import ExecSessions
+from ecs_pipelines.local.server import _LocalRoutes
+
+
+def health(routes: _LocalRoutes) -> tuple[str, dict[str, Any]]:
+    answer: list[str] = []
+    body = routes(
+        {"PATH_INFO": "/_local/health", "REQUEST_METHOD": "GET"},
+        lambda status, headers: answer.append(status),
+    )
+    return answer[0], json.loads(b"".join(body))
+
+
+def test_health_is_503_until_ready_then_200_with_pid() -> None:
+    """Before the demo is registered the health route answers 503; afterwards 200 and a pid."""
+    routes = _LocalRoutes(lambda environ, start: [], ExecSessions())
+    status, body = health(routes)
+    assert status.startswith("503") and body["status"] == "starting"
+    routes.ready.set()
+    status, body = health(routes)
+    assert status.startswith("200") and isinstance(body["pid"], int)
