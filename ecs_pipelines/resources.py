@@ -236,7 +236,6 @@ class EcsResource(ResourceWithBoto3Configuration):
         client_token: str | None = None,
         enable_execute_command: bool | None = None,
         container_name: str | None = None,
-        client: EcsTaskClient | None = None,
         **run_task_kwargs: Any,
     ) -> TaskLaunchSpec:
         """The validated launch spec for one call; the only AWS call it may make is
@@ -269,7 +268,7 @@ class EcsResource(ResourceWithBoto3Configuration):
         to_run_task_kwargs(spec)
         definition: dict[str, Any] | None = None
         if (needs_container and not container) or spec.enable_execute_command:
-            definition = (client or self.task_client()).task_definition(spec.task_definition)
+            definition = self.task_client().task_definition(spec.task_definition)
         if needs_container and not container:
             spec = build_spec(
                 self._defaults(),
@@ -300,7 +299,6 @@ class EcsResource(ResourceWithBoto3Configuration):
         **run_task_kwargs: Any,
     ) -> list[str]:
         """Launches ``count`` tasks and returns their ARNs; raises EcsLaunchError on failures."""
-        client = self.task_client()
         spec = self.build_launch_spec(
             task_definition=task_definition,
             command=command,
@@ -311,10 +309,9 @@ class EcsResource(ResourceWithBoto3Configuration):
             tags=tags,
             client_token=client_token,
             enable_execute_command=enable_execute_command,
-            client=client,
             **run_task_kwargs,
         )
-        return client.launch(spec)
+        return self.task_client().launch(spec)
 
     # --- watching --------------------------------------------------------------------------
 
@@ -429,10 +426,9 @@ class EcsResource(ResourceWithBoto3Configuration):
 
         if "count" in run_task_args:
             raise EcsSpecError("count", "run_tasks takes total, not count")
-        client = self.task_client()
-        spec = self.build_launch_spec(client=client, **run_task_args)
+        spec = self.build_launch_spec(**run_task_args)
         return launch_many(
-            client, spec, total, calls_per_second=calls_per_second, on_launch=on_launch
+            self.task_client(), spec, total, calls_per_second=calls_per_second, on_launch=on_launch
         )
 
 
