@@ -63,7 +63,7 @@ def track_ours(n: int, endpoint_url: str, meter: Meter) -> None:
 
     resource = our_resource(endpoint_url)
     client = resource.task_client()
-    spec = resource.build_launch_spec(environment={"BENCH_DURATION": "6"}, client=client)
+    spec = resource.build_launch_spec(environment={"BENCH_DURATION": "6"})
     settings = WatchSettings(poll_interval_seconds=resource.poll_interval_seconds)
     meter.start()
     arns = launch_many(client, spec, n)

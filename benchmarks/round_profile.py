@@ -25,7 +25,7 @@ def profile_round(endpoint: ScriptedEcsProcess, n: int = 1000) -> str:
     endpoint.reset()
     resource = our_resource(endpoint.endpoint_url)
     client = resource.task_client()
-    arns = launch_many(client, bench_spec(resource, client, {"BENCH_DURATION": "3600"}), n)
+    arns = launch_many(client, bench_spec(resource, {"BENCH_DURATION": "3600"}), n)
     client.describe(CLUSTER, arns)  # warm: connections, task definition, shapes
     wall, cpu = time.monotonic(), time.process_time()
     for _ in range(ROUNDS):

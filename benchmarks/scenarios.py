@@ -83,8 +83,7 @@ def watch_ours(endpoint: ScriptedEcsProcess, n: int, *, scale: float = 1.0) -> d
     cpu = time.process_time()
     stops = stop_schedule(n, time.time(), scale=scale)
     specs = [
-        resource.build_launch_spec(environment={"BENCH_STOP_AT": repr(stop)}, client=client)
-        for stop in stops
+        resource.build_launch_spec(environment={"BENCH_STOP_AT": repr(stop)}) for stop in stops
     ]
     arns = launch_each(client, specs)
     watcher = TaskWatcher(
@@ -200,8 +199,8 @@ def watch_rows(endpoint: ScriptedEcsProcess, sizes: Sequence[int]) -> list[Row]:
 # --- scenario 2: fan-out ---------------------------------------------------------------------
 
 
-def bench_spec(resource: EcsResource, client: EcsTaskClient, env: dict[str, str]) -> TaskLaunchSpec:
-    return resource.build_launch_spec(environment=env, client=client)
+def bench_spec(resource: EcsResource, env: dict[str, str]) -> TaskLaunchSpec:
+    return resource.build_launch_spec(environment=env)
 
 
 def fanout_ours(
@@ -215,12 +214,11 @@ def fanout_ours(
     try:
         if distinct:
             specs = [
-                bench_spec(resource, client, {"BENCH_DURATION": "0.5", "N": str(i)})
-                for i in range(total)
+                bench_spec(resource, {"BENCH_DURATION": "0.5", "N": str(i)}) for i in range(total)
             ]
             arns = launch_each(client, specs, calls_per_second=calls_per_second)
         else:
-            spec = bench_spec(resource, client, {"BENCH_DURATION": "0.5"})
+            spec = bench_spec(resource, {"BENCH_DURATION": "0.5"})
             arns = launch_many(client, spec, total, calls_per_second=calls_per_second)
     except Exception as caught:
         arns, error = [], f"{type(caught).__name__}: {caught}"

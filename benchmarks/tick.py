@@ -23,8 +23,8 @@ def launch_tracked(endpoint: ScriptedEcsProcess, total: int) -> list[str]:
     resource = our_resource(endpoint.endpoint_url)
     client = resource.task_client()
     half = total // 2
-    done = bench_spec(resource, client, {"BENCH_DURATION": "0.1"})
-    running = bench_spec(resource, client, {"BENCH_DURATION": "3600"})
+    done = bench_spec(resource, {"BENCH_DURATION": "0.1"})
+    running = bench_spec(resource, {"BENCH_DURATION": "3600"})
     return launch_many(client, done, half) + launch_many(client, running, total - half)
 
 
