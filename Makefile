@@ -16,11 +16,11 @@ install: $(STAMP)
 
 # The main job on the embedded ECS (started here if it is not running already).
 run: $(STAMP)
-	$(BIN)/python -m ecs_pipelines.main_run
+	$(BIN)/python -m ecs_pipelines.demo.main_run
 
 # dagster dev (webserver + daemon) with the embedded ECS started for it.
 ui: $(STAMP)
-	$(BIN)/python -m ecs_pipelines.ui
+	$(BIN)/python -m ecs_pipelines.demo.ui
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile

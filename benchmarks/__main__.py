@@ -12,13 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-from . import report
-from .measures import Row
-from .memory import measure_in_subprocess
-from .round_profile import profile_round
-from .scenarios import fanout_rows, watch_rows
-from .scripted_process import ScriptedEcsProcess
-from .tick import tick_rows
+from benchmarks import report
+from benchmarks.measures import Row
+from benchmarks.memory import measure_in_subprocess
+from benchmarks.round_profile import profile_round
+from benchmarks.scenarios import fanout_rows, watch_rows
+from benchmarks.scripted_process import ScriptedEcsProcess
+from benchmarks.tick import tick_rows
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

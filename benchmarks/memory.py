@@ -56,10 +56,9 @@ class Meter:
 
 
 def track_ours(n: int, endpoint_url: str, meter: Meter) -> None:
+    from benchmarks.scenarios import CLUSTER, our_resource
     from ecs_pipelines.ecs.fanout import launch_many
     from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings
-
-    from .scenarios import CLUSTER, our_resource
 
     resource = our_resource(endpoint_url)
     client = resource.task_client()
@@ -72,8 +71,8 @@ def track_ours(n: int, endpoint_url: str, meter: Meter) -> None:
 
 
 def track_theirs(n: int, endpoint_url: str, meter: Meter) -> None:
-    from .pipes_side import run_pipes_tasks, run_task_params
-    from .scenarios import CLUSTER
+    from benchmarks.pipes_side import run_pipes_tasks, run_task_params
+    from benchmarks.scenarios import CLUSTER
 
     params = [run_task_params(CLUSTER, {"BENCH_DURATION": "6"}) for _ in range(n)]
     run = run_pipes_tasks(endpoint_url, params, on_start=meter.start, on_end=meter.stop)
@@ -100,7 +99,7 @@ def main() -> None:
     import dagster  # noqa: F401
     import dagster_aws.pipes  # noqa: F401
 
-    import ecs_pipelines.resources  # noqa: F401
+    import ecs_pipelines.integration.resource  # noqa: F401
 
     track = track_ours if side == "ours" else track_theirs
     started = time.monotonic()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from .measures import Row
+from benchmarks.measures import Row
 
 PACKAGES = ("dagster", "dagster-aws", "boto3", "botocore", "moto")
 HEADERS = ("scenario", "metric", "ecs_pipelines", "PipesECSClient", "ours/theirs", "target", "met")

@@ -12,10 +12,9 @@ import math
 import pstats
 import time
 
+from benchmarks.scenarios import CLUSTER, bench_spec, our_resource
+from benchmarks.scripted_process import ScriptedEcsProcess
 from ecs_pipelines.ecs.fanout import launch_many
-
-from .scenarios import CLUSTER, bench_spec, our_resource
-from .scripted_process import ScriptedEcsProcess
 
 ROUNDS = 5
 

@@ -13,16 +13,15 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from benchmarks.measures import Row, median, percentile
+from benchmarks.pipes_side import run_pipes_tasks, run_task_params
+from benchmarks.scripted_process import ScriptedEcsProcess
 from ecs_pipelines.ecs.client import DescribeResult, EcsTaskClient
 from ecs_pipelines.ecs.fanout import launch_each, launch_many
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.spec import TaskLaunchSpec
 from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings
-from ecs_pipelines.resources import EcsResource
-
-from .measures import Row, median, percentile
-from .pipes_side import run_pipes_tasks, run_task_params
-from .scripted_process import ScriptedEcsProcess
+from ecs_pipelines.integration.resource import EcsResource
 
 CLUSTER = "bench"
 RUN_TASK_BUCKET = (20.0, 20.0)  # the 20 RunTask calls/s token bucket (burst 20)

@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from benchmarks.measures import Row
+from benchmarks.pipes_side import default_ecs_client
+from benchmarks.scenarios import CLUSTER, bench_spec, calls_total, our_resource
+from benchmarks.scripted_process import ScriptedEcsProcess
 from ecs_pipelines.ecs.fanout import launch_many
 from ecs_pipelines.ecs.status import decide, essential_containers
-
-from .measures import Row
-from .pipes_side import default_ecs_client
-from .scenarios import CLUSTER, bench_spec, calls_total, our_resource
-from .scripted_process import ScriptedEcsProcess
 
 
 def launch_tracked(endpoint: ScriptedEcsProcess, total: int) -> list[str]:

@@ -1,6 +1,6 @@
 """Run workloads as AWS ECS tasks from Dagster."""
 
-from .ecs.results import EcsTaskFailure, EcsTaskResult
-from .resources import EcsResource
+from ecs_pipelines.ecs.results import EcsTaskFailure, EcsTaskResult
+from ecs_pipelines.integration.resource import EcsResource
 
 __all__ = ["EcsResource", "EcsTaskFailure", "EcsTaskResult"]

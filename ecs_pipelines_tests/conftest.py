@@ -6,17 +6,36 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
+from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.demo import DEMO_SECURITY_GROUP, DEMO_SUBNET
-from ecs_pipelines.resources import EcsResource
+from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET, DUMMY_CREDENTIALS
 
 
 @pytest.fixture(scope="session")
 def local_ecs() -> Iterator[LocalEcs]:
     with LocalEcs(port=0) as local:
         yield local
+
+
+def _boto3_client(local: LocalEcs, service: str) -> Any:
+    return boto3.client(
+        service, endpoint_url=local.endpoint_url, region_name=local.region, **DUMMY_CREDENTIALS
+    )
+
+
+@pytest.fixture(scope="session")
+def ecs_client(local_ecs: LocalEcs) -> Any:
+    """A plain boto3 ECS client for the shared embedded ECS."""
+    return _boto3_client(local_ecs, "ecs")
+
+
+@pytest.fixture(scope="session")
+def logs_client(local_ecs: LocalEcs) -> Any:
+    """A plain boto3 CloudWatch Logs client for the shared embedded ECS."""
+    return _boto3_client(local_ecs, "logs")
 
 
 @pytest.fixture(autouse=True)

@@ -20,23 +20,23 @@ from dagster_aws.pipes import PipesCloudWatchMessageReader
 from dagster_aws.pipes import message_readers as pipes_message_readers
 
 import ecs_pipelines
-from ecs_pipelines.assets import ecs_task_asset
-from ecs_pipelines.cli import main as cli_main
+from ecs_pipelines.cli.main import main as cli_main
+from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.ecs.exec import EXEC_PERMISSIONS
+from ecs_pipelines.integration.assets import ecs_task_asset
+from ecs_pipelines.integration.ops import ecs_task_op
+from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.ops import ecs_task_op
-from ecs_pipelines.resources import EcsResource
-from ecs_pipelines.workloads import python_command
 from ecs_pipelines_tests.conftest import make_resource
-from ecs_pipelines_tests.dagster_helpers import run_op
+from ecs_pipelines_tests.support.dagster_helpers import run_op
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "docs" / "iam-policy.json"
 TASK_ROLE_POLICY = ROOT / "docs" / "iam-task-role-exec.json"
 PACKAGE = Path(ecs_pipelines.__file__).parent
 
-# The embedded ECS (local/) creates and serves the demo on loopback; it never calls AWS.
-NOT_SCANNED = frozenset({"local"})
+# The embedded ECS (local/) and the commands that run it (cli/local.py) talk to loopback only.
+NOT_SCANNED = ("local/", "cli/local.py")
 
 # Library code the project hands its boto3 clients to: dagster-aws's Pipes reader gets the
 # resource's CloudWatch Logs client, so its calls are made with the resource's permissions.
@@ -86,7 +86,7 @@ def service_operations(service: str) -> dict[str, str]:
 
 def scanned_trees() -> Iterator[tuple[str, ast.AST]]:
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.relative_to(PACKAGE).parts[0] not in NOT_SCANNED:
+        if not path.relative_to(PACKAGE).as_posix().startswith(NOT_SCANNED):
             yield str(path.relative_to(ROOT)), ast.parse(path.read_text(), filename=str(path))
     for code in LIBRARY_CODE:
         yield f"{code.__module__}.{code.__qualname__}", ast.parse(inspect.getsource(code))

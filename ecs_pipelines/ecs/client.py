@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import EcsLaunchError
-from .retry import Retrier
-from .spec import TaskLaunchSpec, to_run_task_kwargs
+from ecs_pipelines.ecs.errors import EcsLaunchError
+from ecs_pipelines.ecs.retry import Retrier
+from ecs_pipelines.ecs.spec import TaskLaunchSpec, to_run_task_kwargs
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient

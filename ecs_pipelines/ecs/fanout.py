@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .client import EcsTaskClient
-from .errors import EcsLaunchError, EcsSpecError
-from .spec import TaskLaunchSpec, derive_client_token, validate
+from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.errors import EcsLaunchError, EcsSpecError
+from ecs_pipelines.ecs.spec import TaskLaunchSpec, derive_client_token, validate
 
 RUN_TASK_MAX_COUNT = 10  # RunTask's ``count`` is 1..10
 FANOUT_STOP_REASON = "Fan-out launch failed: stopping the tasks it had started"

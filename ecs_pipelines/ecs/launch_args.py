@@ -11,8 +11,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import EcsSpecError
-from .spec import ContainerOverride, TaskLaunchSpec
+from ecs_pipelines.ecs.errors import EcsSpecError
+from ecs_pipelines.ecs.spec import ContainerOverride, TaskLaunchSpec
 
 # RunTask's parameter names -> TaskLaunchSpec fields (those that map one to one).
 API_NAMES = {

@@ -18,10 +18,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import EcsSpecError
+from ecs_pipelines.ecs.errors import EcsSpecError
 
 if TYPE_CHECKING:
-    from .spec import ContainerOverride, TaskLaunchSpec
+    from ecs_pipelines.ecs.spec import ContainerOverride, TaskLaunchSpec
 
 MAX_COUNT = 10
 MAX_NAME = 255  # cluster names and task group names

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .retry import Retrier
+from ecs_pipelines.ecs.retry import Retrier
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient

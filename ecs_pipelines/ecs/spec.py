@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import EcsSpecError
-from .limits import check_overrides_size, check_spec
+from ecs_pipelines.ecs.errors import EcsSpecError
+from ecs_pipelines.ecs.limits import check_overrides_size, check_spec
 
 __all__ = [
     "ContainerOverride",

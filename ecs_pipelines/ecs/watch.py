@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .client import EcsTaskClient
-from .errors import EcsTimeoutError
-from .logs import LogStreamRef, LogTail, log_stream_refs
-from .results import MISSING_STATUS, EcsTaskResult
-from .status import Outcome, TaskVerdict, decide, essential_containers
+from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.errors import EcsTimeoutError
+from ecs_pipelines.ecs.logs import LogStreamRef, LogTail, log_stream_refs
+from ecs_pipelines.ecs.results import MISSING_STATUS, EcsTaskResult
+from ecs_pipelines.ecs.status import Outcome, TaskVerdict, decide, essential_containers
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient

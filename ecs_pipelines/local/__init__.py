@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecs_pipelines.local.demo import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION
+from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION
 
 if TYPE_CHECKING:
     from ecs_pipelines.local.server import LocalEcs

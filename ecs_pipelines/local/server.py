@@ -21,9 +21,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.controller import BridgeSink, EmbeddedController
-from ecs_pipelines.local.demo import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
 from ecs_pipelines.local.exec_sessions import ExecSessions
 from ecs_pipelines.local.runner import TaskRunner
+from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
 
 # Room given to the demo cluster's fake EC2 container instance (CPU units, MiB).
 _INSTANCE_CPU = 256 * 1024

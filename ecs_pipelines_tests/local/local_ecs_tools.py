@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ecs_pipelines.local import DEMO_CLUSTER
-from ecs_pipelines.local.demo import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 
 T = TypeVar("T")
 

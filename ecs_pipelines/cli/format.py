@@ -1,0 +1,205 @@
+"""Pure rendering for the task commands: rows, summaries and JSON of DescribeTasks tasks.
+
+No I/O here; every function takes the task dicts (and "now" when time matters) and returns
+text or plain data, so the command module only fetches and prints.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shlex
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ecs_pipelines.cli.table import render_table
+from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, RUN_ID_TAG
+
+MASK = "***"
+
+TASK_HEADERS = ("TASK ID", "STATUS", "TASK DEFINITION", "STARTED BY", "AGE", "DAGSTER RUN")
+
+
+def task_id(task_arn: str) -> str:
+    """The id of a task: the last part of its ARN (both ``task/<id>`` and ``task/<c>/<id>``)."""
+    return task_arn.rsplit("/", 1)[-1]
+
+
+def family_revision(task_definition_arn: str | None) -> str:
+    """``family:revision`` from a task definition ARN."""
+    if not task_definition_arn:
+        return ""
+    return task_definition_arn.rsplit("/", 1)[-1]
+
+
+def tags_of(task: Mapping[str, Any]) -> dict[str, str]:
+    """The task's tags (DescribeTasks with include=["TAGS"]) as a dict."""
+    return {str(t.get("key")): str(t.get("value", "")) for t in task.get("tags") or []}
+
+
+def format_age(seconds: float) -> str:
+    """A compact age like kubectl's: 42s, 7m, 3h, 5d."""
+    seconds = max(0, int(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def task_age(task: Mapping[str, Any], now: datetime) -> str:
+    created = task.get("createdAt") or task.get("startedAt")
+    if not isinstance(created, datetime):
+        return ""
+    return format_age((now - created).total_seconds())
+
+
+def task_row(task: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """One task as the `tasks` command shows it (also its --json shape)."""
+    tags = tags_of(task)
+    return {
+        "task_id": task_id(str(task.get("taskArn", ""))),
+        "task_arn": task.get("taskArn"),
+        "last_status": task.get("lastStatus"),
+        "desired_status": task.get("desiredStatus"),
+        "task_definition": family_revision(task.get("taskDefinitionArn")),
+        "started_by": task.get("startedBy"),
+        "created_at": _iso(task.get("createdAt")),
+        "stopped_at": _iso(task.get("stoppedAt")),
+        "age": task_age(task, now),
+        "dagster_run_id": tags.get(RUN_ID_TAG),
+        "dagster_asset_key": tags.get(ASSET_KEY_TAG),
+    }
+
+
+def matches_tags(task: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
+    tags = tags_of(task)
+    return all(tags.get(key) == value for key, value in wanted.items())
+
+
+def sort_newest_first(tasks: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    def key(task: Mapping[str, Any]) -> float:
+        created = task.get("createdAt")
+        return created.timestamp() if isinstance(created, datetime) else 0.0
+
+    return sorted(tasks, key=key, reverse=True)
+
+
+def render_task_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    cells = [
+        (
+            r["task_id"],
+            r["last_status"],
+            r["task_definition"],
+            r["started_by"],
+            r["age"],
+            r["dagster_run_id"],
+        )
+        for r in rows
+    ]
+    return render_table(TASK_HEADERS, cells)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def to_json(data: Any) -> str:
+    """JSON with datetimes as ISO 8601 (boto3 hands them out as datetime objects)."""
+    return json.dumps(data, indent=2, default=_json_default)
+
+
+def masked_task(task: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of the task with every container override's environment value masked.
+
+    Environment overrides often carry credentials; names are kept so the output still says
+    what was set.
+    """
+    masked: dict[str, Any] = copy.deepcopy(dict(task))
+    for override in (masked.get("overrides") or {}).get("containerOverrides") or []:
+        for variable in override.get("environment") or []:
+            if "value" in variable:
+                variable["value"] = MASK
+    return masked
+
+
+def _container_lines(container: Mapping[str, Any]) -> list[str]:
+    facts = [
+        ("status", container.get("lastStatus")),
+        ("exit code", container.get("exitCode")),
+        ("reason", container.get("reason")),
+        ("runtime id", container.get("runtimeId")),
+    ]
+    lines = [f"  {container.get('name', '?')}"]
+    lines += [f"    {label + ':':<12} {value}" for label, value in facts if value is not None]
+    for agent in container.get("managedAgents") or []:
+        text = f"{agent.get('name')} {agent.get('lastStatus')}"
+        if agent.get("reason"):
+            text += f" ({agent['reason']})"
+        lines.append(f"    {'agent:':<12} {text}")
+    return lines
+
+
+def _override_lines(task: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for override in (task.get("overrides") or {}).get("containerOverrides") or []:
+        name = override.get("name", "?")
+        if override.get("command"):
+            lines.append(f"  {name} command: {shlex.join(map(str, override['command']))}")
+        names = [str(v.get("name")) for v in override.get("environment") or []]
+        if names:
+            lines.append(f"  {name} environment: " + ", ".join(f"{n}={MASK}" for n in names))
+    return lines
+
+
+def _time_line(label: str, value: Any) -> str | None:
+    return f"{label + ':':<16} {_iso(value)}" if value is not None else None
+
+
+def render_task_summary(task: Mapping[str, Any], console_url: str | None) -> str:
+    """A readable account of one task, in the spirit of `aws ecs describe-tasks`."""
+    arn = str(task.get("taskArn", ""))
+    header: list[str | None] = [
+        f"Task {task_id(arn)}",
+        f"{'ARN:':<16} {arn}",
+        f"{'Cluster:':<16} {task.get('clusterArn', '')}",
+        f"{'Task definition:':<16} {family_revision(task.get('taskDefinitionArn'))}",
+        f"{'Status:':<16} {task.get('lastStatus')} (desired {task.get('desiredStatus')})",
+    ]
+    if task.get("stopCode") or task.get("stoppedReason"):
+        header.append(f"{'Stop code:':<16} {task.get('stopCode', '')}")
+        header.append(f"{'Stopped reason:':<16} {task.get('stoppedReason', '')}")
+    header += [
+        f"{'Started by:':<16} {task['startedBy']}" if task.get("startedBy") else None,
+        f"{'Launch type:':<16} {task['launchType']}" if task.get("launchType") else None,
+        _time_line("Created", task.get("createdAt")),
+        _time_line("Started", task.get("startedAt")),
+        _time_line("Stopped", task.get("stoppedAt")),
+        f"{'ECS Exec:':<16} {'enabled' if task.get('enableExecuteCommand') else 'disabled'}",
+    ]
+    lines = [line for line in header if line is not None]
+    lines.append("Containers:")
+    for container in task.get("containers") or []:
+        lines += _container_lines(container)
+    overrides = _override_lines(task)
+    if overrides:
+        lines += ["Overrides:", *overrides]
+    tags = tags_of(task)
+    if tags:
+        lines += ["Tags:", *(f"  {key}={value}" for key, value in sorted(tags.items()))]
+    if console_url:
+        lines.append(f"{'Console:':<16} {console_url}")
+    return "\n".join(lines)
+
+
+def prefixed(lines: Sequence[str], container: str | None) -> list[str]:
+    """Log lines, each led by its container's name when several containers are shown."""
+    if container is None:
+        return list(lines)
+    return [f"{container} | {line}" for line in lines]

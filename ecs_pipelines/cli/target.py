@@ -1,0 +1,173 @@
+"""Which ECS the project talks to: the embedded local ECS (default) or AWS, chosen by one variable.
+
+``ECS_PIPELINES_TARGET=local`` (default): the embedded ECS at ``ECS_PIPELINES_ENDPOINT_URL``
+(default http://127.0.0.1:4590), demo cluster and task definitions, dummy credentials.
+``ECS_PIPELINES_TARGET=aws``: the AWS account of the usual credential chain; cluster, task
+definitions and networking come from the ``ECS_PIPELINES_*`` variables listed in the README.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_SECURITY_GROUP, DEMO_SUBNET
+
+TARGET_ENV = "ECS_PIPELINES_TARGET"
+ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
+LOCAL_PORT = DEFAULT_PORT
+LOCAL_ENDPOINT = f"http://127.0.0.1:{LOCAL_PORT}"
+LOCAL_REGION = "us-east-1"
+LOCAL_CLUSTER = "ecs-pipelines-demo"
+LOCAL_TASK_DEFINITION = "ecs-pipelines-python"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where tasks run, resolved from the environment."""
+
+    name: str  # "local" or "aws"
+    endpoint_url: str | None
+    region: str
+    cluster: str
+    task_definition: str
+    container_name: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    assign_public_ip: bool | None
+    launch_type: str | None
+
+    @property
+    def description(self) -> str:
+        if self.name == "local":
+            return f"embedded local ECS at {self.endpoint_url} (cluster {self.cluster})"
+        return f"AWS ECS in {self.region} (cluster {self.cluster})"
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def target_from_env(env: Mapping[str, str] | None = None) -> Target:
+    env = os.environ if env is None else env
+    name = env.get(TARGET_ENV, "local").strip().lower() or "local"
+    if name not in ("local", "aws"):
+        raise ValueError(f"{TARGET_ENV}: must be 'local' or 'aws', got {name!r}")
+    if name == "local":
+        return Target(
+            name="local",
+            endpoint_url=env.get(ENDPOINT_ENV, LOCAL_ENDPOINT),
+            region=LOCAL_REGION,
+            cluster=LOCAL_CLUSTER,
+            task_definition=LOCAL_TASK_DEFINITION,
+            container_name="main",
+            # awsvpc tasks need a network configuration, on the embedded ECS as on AWS.
+            subnets=(DEMO_SUBNET,),
+            security_groups=(DEMO_SECURITY_GROUP,),
+            assign_public_ip=None,
+            launch_type="FARGATE",
+        )
+    public_ip = env.get("ECS_PIPELINES_ASSIGN_PUBLIC_IP")
+    return Target(
+        name="aws",
+        endpoint_url=env.get(ENDPOINT_ENV) or None,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        cluster=env.get("ECS_PIPELINES_CLUSTER", "default"),
+        task_definition=env.get("ECS_PIPELINES_TASK_DEFINITION", LOCAL_TASK_DEFINITION),
+        container_name=env.get("ECS_PIPELINES_CONTAINER", "main"),
+        subnets=_split(env.get("ECS_PIPELINES_SUBNETS")),
+        security_groups=_split(env.get("ECS_PIPELINES_SECURITY_GROUPS")),
+        assign_public_ip=None if public_ip is None else public_ip.lower() in ("1", "true", "yes"),
+        launch_type=env.get("ECS_PIPELINES_LAUNCH_TYPE", "FARGATE") or None,
+    )
+
+
+def resource_for(target: Target, **fields: object) -> EcsResource:
+    """The EcsResource for a target; ``fields`` override its settings."""
+    config: dict[str, object] = {
+        "region_name": target.region,
+        "endpoint_url": target.endpoint_url,
+        "cluster": target.cluster,
+        "task_definition": target.task_definition,
+        "container_name": target.container_name,
+        "subnets": list(target.subnets),
+        "security_groups": list(target.security_groups),
+        "assign_public_ip": target.assign_public_ip,
+        "launch_type": target.launch_type,
+    }
+    if target.name == "local":
+        # The embedded ECS accepts any credentials; these are placeholders, not secrets.
+        config.update(aws_access_key_id="testing", aws_secret_access_key="testing")
+    config.update(fields)
+    return EcsResource(**config)  # type: ignore[arg-type]
+
+
+def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:
+    """True when the embedded ECS answers its health route at the endpoint."""
+    try:
+        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=timeout):
+            return True
+    except (urllib.error.URLError, OSError):  # HTTPError included: another server is there
+        return False
+
+
+def start_local_ecs(endpoint_url: str, timeout: float = 30.0) -> subprocess.Popen[bytes]:
+    """Starts `ecs-pipelines local serve` for ``endpoint_url`` in its own session (so it can
+    outlive this process) and returns once it answers."""
+    port = urlparse(endpoint_url).port or LOCAL_PORT
+    log_path = Path(tempfile.gettempdir()) / f"ecs-pipelines-local-{port}.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ecs_pipelines.cli.main", "local", "serve", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + timeout
+    while not local_ecs_reachable(endpoint_url, timeout=0.5):
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"embedded ECS exited with {process.returncode} before serving {endpoint_url} "
+                f"(see {log_path})"
+            )
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise RuntimeError(f"embedded ECS did not serve {endpoint_url} within {timeout} s")
+        time.sleep(0.1)
+    return process
+
+
+@contextlib.contextmanager
+def local_ecs_running(
+    endpoint_url: str = LOCAL_ENDPOINT, *, keep_running: bool = False
+) -> Iterator[bool]:
+    """Makes sure the embedded ECS serves ``endpoint_url``; starts it if needed.
+
+    Yields True when this call started it. A server it started is stopped on exit unless
+    ``keep_running`` (then `ecs-pipelines local stop` ends it).
+    """
+    if local_ecs_reachable(endpoint_url):
+        yield False
+        return
+    process = start_local_ecs(endpoint_url)
+    try:
+        yield True
+    finally:
+        if not keep_running:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,120 @@
+"""`make run`: the demo job and the demo assets, headless, on the embedded ECS by default.
+
+Starts the embedded ECS if nothing serves its endpoint, runs ``ecs_report_job``, materialises
+the daily assets for the latest day and the Pipes asset, prints a table of every ECS task the
+runs launched, and exits non-zero if any run or task failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import DagsterInstance, materialize
+
+from ecs_pipelines.cli.table import render_table
+from ecs_pipelines.cli.target import Target, local_ecs_running, resource_for, target_from_env
+from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores
+from ecs_pipelines.demo.jobs import DAILY
+from ecs_pipelines.ecs.logs import console_url_for_log_stream, log_stream_refs
+from ecs_pipelines.ecs.status import decide, essential_containers
+from ecs_pipelines.integration.resource import EcsResource
+
+HEADERS = ("run", "step", "task", "status", "exit code", "duration s", "log")
+
+
+@contextlib.contextmanager
+def ecs_available(target: Target, *, keep_running: bool = False) -> Iterator[None]:
+    if target.name == "local" and target.endpoint_url:
+        with local_ecs_running(target.endpoint_url, keep_running=keep_running) as started:
+            if started:
+                print(f"Started the embedded ECS at {target.endpoint_url}")
+            yield
+    else:
+        yield
+
+
+def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
+    """One row per ECS task the run started (found by its startedBy)."""
+    client = ecs.task_client()
+    arns = list(
+        client.list_task_arns(ecs.cluster, started_by=f"dagster/{run_id}", desired_status="STOPPED")
+    )
+    arns += list(client.list_task_arns(ecs.cluster, started_by=f"dagster/{run_id}"))
+    rows = []
+    tasks = client.describe(ecs.cluster, arns).tasks.values()
+    for task in sorted(tasks, key=lambda t: str(t.get("createdAt", ""))):
+        definition = client.task_definition(task["taskDefinitionArn"])
+        verdict = decide(task, essential_containers(definition))
+        tags = {t["key"]: t["value"] for t in task.get("tags", [])}
+        started, stopped = task.get("startedAt"), task.get("stoppedAt")
+        duration = f"{(stopped - started).total_seconds():.1f}" if started and stopped else ""
+        refs = log_stream_refs(definition, task["taskArn"])
+        log = ""
+        if refs:
+            log = (
+                f"{refs[0].group}:{refs[0].stream}"
+                if target.name == "local"
+                else console_url_for_log_stream(target.region, refs[0])
+            )
+        codes = ",".join(str(c) for c in verdict.exit_codes.values())
+        rows.append(
+            [
+                run_id[:8],
+                tags.get("dagster/step-key", ""),
+                task["taskArn"].rsplit("/", 1)[-1],
+                f"{verdict.last_status} ({verdict.outcome.value})",
+                codes,
+                duration,
+                log,
+            ]
+        )
+    return rows
+
+
+def main() -> int:
+    target = target_from_env()
+    print(f"Target: {target.description}")
+    with ecs_available(target, keep_running=True):
+        from ecs_pipelines.demo.definitions import defs
+
+        ecs = resource_for(target)
+        instance = DagsterInstance.ephemeral()
+        runs = []
+        job_result = defs.get_job_def("ecs_report_job").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+        runs.append(("ecs_report_job", job_result.success, job_result.run_id))
+        day = DAILY.get_last_partition_key()
+        daily = materialize(
+            [daily_events, daily_summary],
+            partition_key=day,
+            resources={"ecs": ecs},
+            instance=instance,
+            raise_on_error=False,
+        )
+        runs.append((f"daily assets {day}", daily.success, daily.run_id))
+        pipes = materialize(
+            [model_scores], resources={"ecs": ecs}, instance=instance, raise_on_error=False
+        )
+        runs.append(("model_scores (Pipes)", pipes.success, pipes.run_id))
+
+        rows = [row for _, _, run_id in runs for row in task_rows(ecs, target, run_id)]
+    print()
+    for name, success, run_id in runs:
+        print(f"{'SUCCESS' if success else 'FAILURE'}  {name}  (run {run_id})")
+    print()
+    print(render_table(HEADERS, rows))
+    if target.name == "local":
+        print(
+            f"\nThe embedded ECS keeps running at {target.endpoint_url}: list these tasks with "
+            "`.venv/bin/ecs-pipelines tasks`, stop it with `.venv/bin/ecs-pipelines local stop`."
+        )
+    tasks_ok = rows and all("(succeeded)" in row[3] for row in rows)
+    return 0 if tasks_ok and all(success for _, success, _ in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

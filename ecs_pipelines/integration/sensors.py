@@ -1,0 +1,251 @@
+"""Sensors that report the end of ECS tasks, so that no Dagster worker waits on a long task.
+
+- ``ecs_detached_asset_sensor``: for assets built with ``detached=True``. Reads the launch
+  records their steps left, tracks the tasks, and when they end materialises the assets (same
+  metadata as a blocking materialisation) or fails their ``ecs_task_succeeded`` check with
+  stopCode, reason, exit codes and the log tail.
+- ``ecs_task_completion_sensor``: for tasks launched elsewhere (EventBridge, other systems, the
+  console). Watches a cluster, filtered by family, startedBy and tags, and requests a run of a
+  target job for each task that finishes (run_key = task ARN).
+
+Both keep all their state in the cursor (``ecs.tracking_cursor``) and return what they found
+in the same SensorResult that advances it, so a daemon restart neither loses nor repeats a
+completion. Decisions live in ``ecs.tracking.tick``; Dagster events in ``sensor_events``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from dagster import (
+    AssetsDefinition,
+    DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.tracking import (
+    DEFAULT_BUDGET_SECONDS,
+    GroupCompletion,
+    TaskGroup,
+    TickResult,
+    TrackingState,
+    task_digest,
+    tick,
+)
+from ecs_pipelines.integration import metadata as md
+from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.integration.sensor_events import (
+    AssetEvent,
+    RunConfigFn,
+    completion_asset_events,
+    completion_run_request,
+    default_run_config,
+    definition_lookup,
+    read_launches,
+)
+
+
+def _summary(result: TickResult, described: int) -> str:
+    text = (
+        f"{described} task group(s) to describe; {len(result.completions)} finished; "
+        f"{result.describe_calls} DescribeTasks call(s) in {result.elapsed_seconds:.2f} s"
+    )
+    if result.stopped_early:
+        text += f"; stopped at the time budget after {result.visited_groups} group(s)"
+    return text
+
+
+def _remaining(started: float, budget_seconds: float) -> float:
+    return max(0.0, budget_seconds - (time.monotonic() - started))
+
+
+def _stop_unfinished(
+    context: SensorEvaluationContext, client: EcsTaskClient, completion: GroupCompletion
+) -> None:
+    """A failed task fails its launch, as in a blocking step: its siblings are stopped."""
+    if not completion.unfinished:
+        return
+    failed = completion.failed[0].task_id
+    for arn in completion.unfinished:
+        try:
+            client.stop(completion.group.cluster, arn, reason=f"Sibling task {failed} failed")
+        except Exception as error:  # best effort, as in the blocking path
+            context.log.warning(f"Could not stop ECS task {arn}: {error}")
+
+
+def ecs_detached_asset_sensor(
+    assets: AssetsDefinition | Sequence[AssetsDefinition],
+    *,
+    name: str | None = None,
+    resource_key: str = "ecs",
+    minimum_interval_seconds: int = 30,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+    description: str | None = None,
+    records_per_tick: int = 1000,
+) -> SensorDefinition:
+    """Completion sensor of detached ECS assets: materialises them when their task succeeds,
+    fails their ``ecs_task_succeeded`` check when it fails or is lost."""
+    asset_defs = [assets] if isinstance(assets, AssetsDefinition) else list(assets)
+    keys = sorted({k for a in asset_defs for k in a.keys}, key=lambda k: k.to_user_string())
+    checked = {c.asset_key for a in asset_defs for c in a.check_keys if c.name == md.ECS_TASK_CHECK}
+
+    @sensor(
+        name=name or f"{keys[0].to_python_identifier()}_ecs_completion",
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=default_status,
+        required_resource_keys={resource_key},
+        description=description
+        or "Materialises detached ECS asset(s) when their task ends: "
+        + ", ".join(k.to_user_string() for k in keys),
+    )
+    def _detached_sensor(context: SensorEvaluationContext) -> SensorResult:
+        started = time.monotonic()
+        state = TrackingState.from_cursor(context.cursor)
+        ecs: EcsResource = getattr(context.resources, resource_key)
+        found, after = read_launches(context.instance, keys, state.after, records_per_tick)
+        tracked = set(state.groups)
+        new = [g for g in found if g not in tracked]  # a reattached step records twice
+        client = ecs.task_client()
+        lookup = definition_lookup(client)
+        result = tick(
+            client,
+            [*state.groups, *new],
+            budget_seconds=_remaining(started, budget_seconds),
+            task_definition=lookup,
+            grace={arn for g in new for arn in g.task_arns},
+        )
+        events: list[AssetEvent] = []
+        for completion in result.completions:
+            events.extend(
+                completion_asset_events(
+                    completion,
+                    ecs,
+                    lookup,
+                    checked,
+                    # Log tails use what the tick left of the budget, no more.
+                    fetch_tails=lambda: _remaining(started, budget_seconds) > 0,
+                )
+            )
+            _stop_unfinished(context, client, completion)
+        context.log.info(_summary(result, len(state.groups) + len(new)))
+        cursor = TrackingState(groups=result.pending, after=after).to_cursor()
+        if not events:
+            return SensorResult(cursor=cursor, skip_reason=SkipReason("No ECS task finished"))
+        return SensorResult(asset_events=events, cursor=cursor)
+
+    return _detached_sensor
+
+
+def _tags_match(wanted: Mapping[str, str]) -> Callable[[Mapping[str, Any]], bool]:
+    def accept(task: Mapping[str, Any]) -> bool:
+        tags = {t.get("key"): t.get("value") for t in task.get("tags") or []}
+        return all(tags.get(k) == v for k, v in wanted.items())
+
+    return accept
+
+
+def ecs_task_completion_sensor(
+    name: str,
+    *,
+    cluster: str | None = None,
+    family: str | None = None,
+    started_by: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    job: JobDefinition | None = None,
+    failure_job: JobDefinition | None = None,
+    run_config_fn: RunConfigFn = default_run_config,
+    include_stopped_before_start: bool = False,
+    resource_key: str = "ecs",
+    minimum_interval_seconds: int = 30,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+    description: str | None = None,
+) -> SensorDefinition:
+    """Requests a run for each ECS task of ``cluster`` (default: the resource's) that finishes:
+    ``job`` when it succeeded, ``failure_job`` when it failed or was lost; None skips those.
+
+    ``family`` and ``started_by`` filter ListTasks; ``tags`` are matched on the described task.
+    run_key is the task ARN; ``run_config_fn(result, cluster)`` gives the run config (default:
+    an ``ecs_completion_report`` op's config: task ARN, exit codes, stop code, reason). Tasks
+    already stopped at the sensor's first tick are history, unless
+    ``include_stopped_before_start``."""
+    if job is None and failure_job is None:
+        raise ValueError(f"{name}: give a job, a failure_job, or both")
+    jobs = list({j.name: j for j in (job, failure_job) if j is not None}.values())
+    accept = _tags_match(tags) if tags else None
+
+    @sensor(
+        name=name,
+        jobs=jobs,
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=default_status,
+        required_resource_keys={resource_key},
+        description=description
+        or "Requests a run when an ECS task it watches finishes (run key: the task ARN).",
+    )
+    def _completion_sensor(context: SensorEvaluationContext) -> SensorResult:
+        started = time.monotonic()
+        state = TrackingState.from_cursor(context.cursor)
+        ecs: EcsResource = getattr(context.resources, resource_key)
+        where = cluster or ecs.cluster
+        client = ecs.task_client()
+        running, stopped = (
+            list(
+                client.list_task_arns(where, family=family, started_by=started_by, desired_status=s)
+            )
+            for s in ("RUNNING", "STOPPED")
+        )
+        seen = set(state.seen)
+        if context.cursor is None and not include_stopped_before_start:
+            seen |= {task_digest(arn) for arn in stopped}
+        tracked = {arn for g in state.groups for arn in g.task_arns}
+        new = [
+            TaskGroup(where, (arn,))
+            for arn in dict.fromkeys(stopped + running)
+            if arn not in tracked and task_digest(arn) not in seen
+        ]
+        # A tracked task ListTasks still shows as RUNNING needs no DescribeTasks; a new one
+        # needs one only to read its tags.
+        running_set = set(running)
+        quiet = [g for g in state.groups if g.task_arns[0] in running_set]
+        if accept is None:
+            quiet += [g for g in new if g.task_arns[0] in running_set]
+        quiet_set = set(quiet)
+        to_describe = [g for g in [*state.groups, *new] if g not in quiet_set]
+        result = tick(
+            client,
+            to_describe,
+            budget_seconds=_remaining(started, budget_seconds),
+            task_definition=definition_lookup(client),
+            accept=accept,
+            grace={g.task_arns[0] for g in new},
+        )
+        requests: list[RunRequest] = []
+        for completion in result.completions:
+            for task in completion.results:
+                request = completion_run_request(task, where, job, failure_job, run_config_fn)
+                if request is not None:
+                    requests.append(request)
+        done = [*(c.group for c in result.completions), *result.ignored]
+        seen |= {task_digest(arn) for g in done for arn in g.task_arns}
+        # Remember a handled task only while ECS still lists it: bounded by ECS's own memory.
+        listed = {task_digest(arn) for arn in running_set.union(stopped)}
+        cursor = TrackingState(
+            groups=(*result.pending, *quiet), seen=frozenset(seen & listed)
+        ).to_cursor()
+        context.log.info(_summary(result, len(to_describe)))
+        if not requests:
+            return SensorResult(cursor=cursor, skip_reason=SkipReason("No ECS task to report"))
+        return SensorResult(run_requests=requests, cursor=cursor)
+
+    return _completion_sensor

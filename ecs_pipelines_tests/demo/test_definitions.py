@@ -1,0 +1,49 @@
+"""The code location loads and validates as Dagster tools see it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ecs_pipelines.cli.target import target_from_env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_dagster_definitions_validate_passes(tmp_path: Path) -> None:
+    """`dagster definitions validate -w workspace.yaml` exits 0."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_one_variable_switches_to_aws() -> None:
+    """ECS_PIPELINES_TARGET=aws takes cluster, networking and region from the environment."""
+    target = target_from_env(
+        {
+            "ECS_PIPELINES_TARGET": "aws",
+            "ECS_PIPELINES_CLUSTER": "prod",
+            "ECS_PIPELINES_SUBNETS": "subnet-1, subnet-2",
+            "ECS_PIPELINES_SECURITY_GROUPS": "sg-1",
+            "AWS_REGION": "eu-west-1",
+        }
+    )
+    assert (target.name, target.cluster, target.region) == ("aws", "prod", "eu-west-1")
+    assert target.subnets == ("subnet-1", "subnet-2")
+    assert target.endpoint_url is None
+    assert "AWS ECS in eu-west-1" in target.description
+
+
+def test_local_is_the_default_target() -> None:
+    """With no variable set, the embedded ECS is the target."""
+    target = target_from_env({})
+    assert target.name == "local"
+    assert target.endpoint_url == "http://127.0.0.1:4590"

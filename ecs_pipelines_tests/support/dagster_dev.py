@@ -1,0 +1,157 @@
+"""A real `dagster dev` (webserver and daemon) for end-to-end tests, driven over GraphQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from ecs_pipelines_tests.support.polling import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCATION = "ecs_pipelines"
+REPOSITORY = "__repository__"
+
+LAUNCH_RUN = """
+mutation LaunchRun($executionParams: ExecutionParams!) {
+  launchRun(executionParams: $executionParams) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message stack }
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on InvalidSubsetError { message }
+  }
+}
+"""
+RUN_STATUS = """
+query RunStatus($runId: ID!) {
+  runOrError(runId: $runId) { __typename ... on Run { status } }
+}
+"""
+TERMINATE_RUN = """
+mutation Terminate($runId: String!) {
+  terminateRun(runId: $runId) { __typename ... on PythonError { message } }
+}
+"""
+TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class DagsterDev:
+    """`dagster dev -w workspace.yaml` on a free port with its own DAGSTER_HOME."""
+
+    def __init__(self, dagster_home: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/graphql"
+        self.dagster_home = dagster_home
+        self.log_path = dagster_home / "dagster-dev.log"
+        self.env = {**os.environ, **env, "DAGSTER_HOME": str(dagster_home)}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        (self.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dagster",
+                "dev",
+                "-w",
+                str(ROOT / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_until(self._location_loaded, timeout=120, interval=0.5, what="dagster dev to load")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            self.url, data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload: dict[str, Any] = json.loads(response.read())
+        assert "errors" not in payload, payload
+        return payload["data"]
+
+    def _location_loaded(self) -> bool:
+        assert self.process is not None and self.process.poll() is None, self.logs()[-3000:]
+        try:
+            data = self.graphql(
+                "{ workspaceOrError { ... on Workspace { locationEntries { name "
+                "locationOrLoadError { __typename } } } } }"
+            )
+        except (urllib.error.URLError, OSError, AssertionError):
+            return False
+        entries = data["workspaceOrError"]["locationEntries"]
+        kinds = {
+            e["name"]: e["locationOrLoadError"] and e["locationOrLoadError"]["__typename"]
+            for e in entries
+        }
+        assert kinds.get(LOCATION) != "PythonError", self.logs()[-3000:]
+        return kinds.get(LOCATION) == "RepositoryLocation"
+
+    def launch(
+        self, job_name: str, *, assets: list[str] | None = None, run_config: Any = None
+    ) -> str:
+        """Launches a run the way the Launchpad does; returns its run id."""
+        selector: dict[str, Any] = {
+            "repositoryLocationName": LOCATION,
+            "repositoryName": REPOSITORY,
+            "jobName": job_name,
+        }
+        if assets:
+            selector["assetSelection"] = [{"path": [key]} for key in assets]
+        params = {"selector": selector, "runConfigData": run_config or {}, "mode": "default"}
+        result = self.graphql(LAUNCH_RUN, {"executionParams": params})["launchRun"]
+        assert result["__typename"] == "LaunchRunSuccess", result
+        return str(result["run"]["runId"])
+
+    def status(self, run_id: str) -> str:
+        return str(self.graphql(RUN_STATUS, {"runId": run_id})["runOrError"]["status"])
+
+    def wait_for_run(self, run_id: str, timeout: float = 180) -> str:
+        return wait_until(
+            lambda: (s := self.status(run_id)) in TERMINAL and s,
+            timeout=timeout,
+            interval=0.5,
+            what=f"run {run_id} to finish",
+        )
+
+    def terminate(self, run_id: str) -> None:
+        result = self.graphql(TERMINATE_RUN, {"runId": run_id})["terminateRun"]
+        assert result["__typename"] == "TerminateRunSuccess", result

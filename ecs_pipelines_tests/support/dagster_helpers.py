@@ -1,0 +1,54 @@
+"""Running ops and assets in-process against the embedded ECS, and reading what they left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    OpDefinition,
+    RetryPolicy,
+    job,
+)
+
+from ecs_pipelines.integration.resource import EcsResource
+
+
+def run_op(
+    op_def: OpDefinition,
+    ecs: EcsResource,
+    *,
+    run_config: dict[str, Any] | None = None,
+    instance: DagsterInstance | None = None,
+    run_id: str | None = None,
+    retry_policy: RetryPolicy | None = None,
+) -> ExecuteInProcessResult:
+    @job(name=f"{op_def.name}_job", resource_defs={"ecs": ecs})
+    def one_op_job() -> None:
+        op_def()
+
+    config = {"ops": {op_def.name: {"config": run_config}}} if run_config else None
+    return one_op_job.execute_in_process(
+        run_config=config,
+        instance=instance or DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_id=run_id,
+    )
+
+
+def all_log_text(instance: DagsterInstance, run_id: str) -> str:
+    """Every message of the run's event log, user logs and Dagster events alike."""
+    return "\n".join(
+        record.user_message for record in instance.all_logs(run_id) if record.user_message
+    )
+
+
+def engine_event_metadata(instance: DagsterInstance, run_id: str) -> list[dict[str, Any]]:
+    found = []
+    for record in instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
+        event = record.dagster_event
+        if event and event.engine_event_data and event.engine_event_data.metadata:
+            found.append(dict(event.engine_event_data.metadata))
+    return found
