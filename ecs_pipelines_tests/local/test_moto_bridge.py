@@ -1,4 +1,4 @@
-"""Guards the moto internals that ``ecs_pipelines/local/moto_bridge.py`` relies on.
+"""Guards the moto internals that the ``ecs_pipelines/local/moto_bridge`` package relies on.
 
 When a moto upgrade renames or removes one of them, the failure here names it, instead of the
 embedded ECS breaking somewhere inside a task.
@@ -16,7 +16,7 @@ from ecs_pipelines.local import DEMO_CLUSTER, DEMO_REGION, LocalEcs
 from ecs_pipelines.local.moto_bridge import shipped_attribute
 from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_status
 
-BRIDGE = "ecs_pipelines/local/moto_bridge.py"
+BRIDGE = "ecs_pipelines/local/moto_bridge/"
 
 # (module, name) pairs the bridge imports.
 IMPORTED = [

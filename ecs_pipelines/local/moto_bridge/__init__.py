@@ -1,0 +1,45 @@
+"""The one place that touches moto's internals: backends, models, response classes.
+
+moto answers the ECS and CloudWatch Logs wire APIs; this package hooks it so that tasks are
+handed to a ``LocalController`` (which runs real processes) and so that what moto leaves out or
+gets wrong for this use is filled in: RunTask's ``clientToken`` and ``enableExecuteCommand``,
+DescribeTasks ``failures`` (MISSING), ListTasks filters and paging, StopTask through the
+controller, ExecuteCommand, and a backend lock because moto's models are not thread safe.
+
+Modules, one idea each: ``state`` (the lock and what the bridge keeps beside moto), ``hooks``
+(serving and patching moto), ``tasks`` (the task API answered here), ``store`` (writes into
+moto's models for the runner).
+
+Everything here names moto attributes on purpose; ``test_moto_bridge.py`` checks that each one
+still exists, so a moto upgrade that renames one fails loudly there instead of deep in a task.
+"""
+
+from __future__ import annotations
+
+from ecs_pipelines.local.moto_bridge.hooks import (
+    QuietRequestHandler,
+    install,
+    make_moto_app,
+    reset_backends,
+    shipped_attribute,
+    uninstall,
+)
+from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK
+from ecs_pipelines.local.moto_bridge.store import (
+    make_container_instances_roomy,
+    update_task,
+    write_log_events,
+)
+
+__all__ = [
+    "BACKEND_LOCK",
+    "QuietRequestHandler",
+    "install",
+    "make_container_instances_roomy",
+    "make_moto_app",
+    "reset_backends",
+    "shipped_attribute",
+    "uninstall",
+    "update_task",
+    "write_log_events",
+]

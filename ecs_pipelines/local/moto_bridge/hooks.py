@@ -1,0 +1,94 @@
+"""Serving moto, and hooking it: ``install`` routes ECS calls to a ``LocalController``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from moto.core.base_backend import BackendDict
+from moto.core.responses import BaseResponse
+from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.logs.responses import LogsResponse
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+from ecs_pipelines.local.contract import LocalController
+from ecs_pipelines.local.moto_bridge import tasks
+from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
+from ecs_pipelines.local.moto_bridge.store import resource_requirements
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    """moto's request handler without a log line per request (errors are still logged)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def make_moto_app() -> DomainDispatcherApplication:
+    """moto's all-services WSGI app (ECS, CloudWatch Logs, EC2, ... on one endpoint)."""
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def reset_backends() -> None:
+    """Forget every moto resource and every task the bridge knew (a fresh embedded ECS)."""
+    with BACKEND_LOCK:
+        BackendDict.reset()
+        registry.clear()
+
+
+def install(controller: LocalController) -> None:
+    """Hook moto so that ECS calls reach ``controller``. One controller per process."""
+    with BACKEND_LOCK:
+        if registry.controller is not None:
+            raise RuntimeError("an embedded ECS is already running in this process")
+        registry.controller = controller
+        _patch(EC2ContainerServiceResponse, "call_action", _locked_call_action)
+        _patch(LogsResponse, "call_action", _locked_call_action)
+        _patch(EC2ContainerServiceResponse, "run_task", tasks.run_task)
+        _patch(EC2ContainerServiceResponse, "describe_tasks", tasks.describe_tasks)
+        _patch(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)
+        _patch(EC2ContainerServiceResponse, "stop_task", tasks.stop_task)
+        _patch(EC2ContainerServiceResponse, "execute_command", tasks.execute_command)
+        _patch(
+            EC2ContainerServiceBackend,
+            "_calculate_task_resource_requirements",
+            staticmethod(resource_requirements),
+        )
+
+
+def uninstall() -> None:
+    """Undo ``install``: moto behaves as shipped again."""
+    with BACKEND_LOCK:
+        for (owner, name), original in originals.items():
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+        originals.clear()
+        registry.controller = None
+
+
+def shipped_attribute(owner: type, name: str) -> Any:
+    """``owner.name`` as moto ships it, even while ``install`` has replaced it (None if absent)."""
+    with BACKEND_LOCK:
+        if (owner, name) in originals:
+            return originals[(owner, name)]
+        return getattr(owner, name, None)
+
+
+def _patch(owner: type, name: str, replacement: Any) -> None:
+    originals[(owner, name)] = owner.__dict__.get(name)
+    setattr(owner, name, replacement)
+
+
+_base_call_action: Callable[[BaseResponse], Any] = BaseResponse.call_action
+
+
+def _locked_call_action(self: BaseResponse) -> Any:
+    with BACKEND_LOCK:
+        return _base_call_action(self)
