@@ -9,19 +9,10 @@ its three ECS tasks on the embedded ECS.
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
@@ -41,153 +32,17 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.postgres import (
+    DB_NAME,
+    DB_PASSWORD,
+    DB_USER,
+    PostgresServer,
+    postgres_fixture,  # noqa: F401 (the ``postgres`` fixture)
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "dagster.yaml"
-INSTALL_HINT = "install Debian's PostgreSQL server: apt-get install postgresql"
-SERVER_USER = "postgres"  # initdb and postgres refuse to run as root
-DB_USER, DB_PASSWORD, DB_NAME = "dagster", "not-a-secret-test-password", "dagster_deploy_test"
 STEPS = ("extract", "transform", "report")
-
-
-def postgres_bin_dir() -> Path | None:
-    """The newest Debian PostgreSQL server's bin directory, or the one on PATH."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_major_version)
-    if found:
-        return Path(found[-1]).parent
-    on_path = shutil.which("initdb")
-    return Path(on_path).parent if on_path and shutil.which("pg_ctl") else None
-
-
-def _major_version(initdb: str) -> int:
-    version = Path(initdb).parts[-3]
-    return int(version) if version.isdigit() else 0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class PostgresServer:
-    bin_dir: Path
-    root: Path
-    port: int
-    run_as: list[str]
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "data"
-
-    def server_command(self, *argv: str) -> None:
-        """Runs a server binary as the server's user; its output is in the failure message."""
-        done = subprocess.run(
-            [*self.run_as, *argv], capture_output=True, text=True, timeout=120, check=False
-        )
-        assert done.returncode == 0, f"{argv[0]} failed: {done.stdout}{done.stderr}"
-
-    def start(self) -> None:
-        password_file = self.root / "password"
-        password_file.write_text(DB_PASSWORD + "\n")
-        self._hand_over(password_file)
-        # Password authentication over TCP, so the password from the environment is checked.
-        self.server_command(
-            str(self.bin_dir / "initdb"),
-            "-D",
-            str(self.data_dir),
-            "-U",
-            DB_USER,
-            f"--pwfile={password_file}",
-            "--auth-host=scram-sha-256",
-            "--auth-local=trust",
-            "--encoding=UTF8",
-            "--no-locale",
-        )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} "
-            f"-c unix_socket_directories={self.root} -c fsync=off"
-        )
-        # -w: pg_ctl returns once the server accepts connections.
-        self.server_command(
-            str(self.bin_dir / "pg_ctl"),
-            "-D",
-            str(self.data_dir),
-            "-l",
-            str(self.root / "server.log"),
-            "-o",
-            options,
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
-
-    def stop(self) -> None:
-        self.server_command(
-            str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"
-        )
-
-    def _hand_over(self, *paths: Path) -> None:
-        if self.run_as:
-            user = pwd.getpwnam(SERVER_USER)
-            for path in paths:
-                os.chown(path, user.pw_uid, user.pw_gid)
-
-    def connect(self, dbname: str) -> Any:
-        return psycopg2.connect(
-            host="127.0.0.1", port=self.port, user=DB_USER, password=DB_PASSWORD, dbname=dbname
-        )
-
-    def create_database(self, name: str) -> None:
-        connection = self.connect("postgres")
-        connection.autocommit = True  # CREATE DATABASE cannot run in a transaction
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            connection.close()
-
-    def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
-        connection = self.connect(DB_NAME)
-        with connection, connection.cursor() as cursor:
-            cursor.execute(sql, args)
-            rows: list[tuple[Any, ...]] = cursor.fetchall()
-        connection.close()
-        return rows
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    bin_dir = postgres_bin_dir()
-    if bin_dir is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                f"PostgreSQL server binaries (initdb, pg_ctl) are missing in CI; {INSTALL_HINT}"
-            )
-        pytest.skip(f"PostgreSQL server binaries (initdb, pg_ctl) not found; {INSTALL_HINT}")
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam(SERVER_USER)
-        except KeyError:
-            pytest.fail(f"running as root and there is no {SERVER_USER!r} user; {INSTALL_HINT}")
-        run_as = ["runuser", "-u", SERVER_USER, "--"]
-    # Under /tmp rather than pytest's tmp_path: the server's user must be able to reach it.
-    root = Path(tempfile.mkdtemp(prefix="ecs-pipelines-pg-"))
-    server = PostgresServer(bin_dir=bin_dir, root=root, port=free_port(), run_as=run_as)
-    server._hand_over(root)
-    try:
-        server.start()
-        try:
-            server.create_database(DB_NAME)
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def shipped_config() -> dict[str, Any]:
