@@ -155,6 +155,9 @@ class PostgresServer:
                     "username": DB_USER,
                     "password": DB_PASSWORD,
                     "db_name": dbname,
+                    # SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3, which is not
+                    # installed; dagster-postgres installs psycopg2.
+                    "scheme": "postgresql+psycopg2",
                 }
             }
         }
