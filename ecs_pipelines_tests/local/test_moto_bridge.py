@@ -43,6 +43,8 @@ IMPORTED = [
 # (module, class, attribute) the bridge calls, patches or wraps.
 CLASS_ATTRIBUTES = [
     ("moto.core.base_backend", "BackendDict", "reset"),
+    ("moto.core.responses", "BaseResponse", "_dispatch"),
+    ("moto.core.responses", "BaseResponse", "get_region_from_url"),
     ("moto.core.responses", "BaseResponse", "call_action"),
     ("moto.core.responses", "BaseResponse", "_get_param"),
     ("moto.core.responses", "BaseResponse", "_include_in_response"),

@@ -18,6 +18,7 @@ from moto.moto_server.werkzeug_app import (
 
 from ecs_pipelines.local.contract import LocalController
 from ecs_pipelines.local.moto_bridge import tasks
+from ecs_pipelines.local.moto_bridge.guard import guarded
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
 from ecs_pipelines.local.moto_bridge.store import resource_requirements
 
@@ -47,8 +48,9 @@ def install(controller: LocalController) -> None:
         if registry.controller is not None:
             raise RuntimeError("an embedded ECS is already running in this process")
         registry.controller = controller
-        _patch(EC2ContainerServiceResponse, "call_action", _locked_call_action)
-        _patch(LogsResponse, "call_action", _locked_call_action)
+        for response_class in (EC2ContainerServiceResponse, LogsResponse):
+            _patch(response_class, "_dispatch", guarded(BaseResponse._dispatch))
+            _patch(response_class, "call_action", _locked_call_action)
         _patch(EC2ContainerServiceResponse, "run_task", tasks.run_task)
         _patch(EC2ContainerServiceResponse, "describe_tasks", tasks.describe_tasks)
         _patch(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)

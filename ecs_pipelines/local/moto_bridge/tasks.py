@@ -159,15 +159,17 @@ def _tolerant_network(
     subnets = list(awsvpc.get("subnets") or [])
     if not subnets:
         raise InvalidParameterException("subnets can not be empty.")
+    # "If you don't specify a security group, the default security group for the VPC is
+    # used" (ECS API reference, AwsVpcConfiguration); moto needs the key to be there.
+    awsvpc["securityGroups"] = list(awsvpc.get("securityGroups") or [])
     ec2 = ec2_backends[backend.account_id][backend.region_name]
     try:
         ec2.get_subnet(subnets[0])
-        return network, None
+        return {**network, "awsvpcConfiguration": awsvpc}, None
     except InvalidSubnetIdError:
         pass
     stand_in = ec2.describe_subnets()[0].id
     awsvpc["subnets"] = [stand_in, *subnets[1:]]
-    awsvpc.setdefault("securityGroups", [])
     return {**network, "awsvpcConfiguration": awsvpc}, subnets[0]
 
 
