@@ -58,12 +58,12 @@ class Meter:
 def track_ours(n: int, endpoint_url: str, meter: Meter) -> None:
     from benchmarks.scenarios import CLUSTER, our_resource
     from ecs_pipelines.ecs.fanout import launch_many
-    from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings
+    from ecs_pipelines.ecs.watch import TaskWatcher
 
     resource = our_resource(endpoint_url)
     client = resource.task_client()
     spec = resource.build_launch_spec(environment={"BENCH_DURATION": "6"})
-    settings = WatchSettings(poll_interval_seconds=resource.poll_interval_seconds)
+    settings = resource.watch_settings()
     meter.start()
     arns = launch_many(client, spec, n)
     TaskWatcher(client, CLUSTER, settings=settings).wait(arns)

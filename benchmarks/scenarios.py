@@ -20,7 +20,7 @@ from ecs_pipelines.ecs.client import DescribeResult, EcsTaskClient
 from ecs_pipelines.ecs.fanout import launch_each, launch_many
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.spec import TaskLaunchSpec
-from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings
+from ecs_pipelines.ecs.watch import TaskWatcher
 from ecs_pipelines.integration.resource import EcsResource
 
 CLUSTER = "bench"
@@ -88,10 +88,7 @@ def watch_ours(endpoint: ScriptedEcsProcess, n: int, *, scale: float = 1.0) -> d
     watcher = TaskWatcher(
         client,
         CLUSTER,
-        settings=WatchSettings(
-            poll_interval_seconds=resource.poll_interval_seconds,
-            missing_grace_seconds=resource.missing_grace_seconds,
-        ),
+        settings=resource.watch_settings(),
         on_result=on_result,
     )
     results = watcher.wait(arns)

@@ -22,7 +22,7 @@ from dagster_aws.pipes import message_readers as pipes_message_readers
 import ecs_pipelines
 from ecs_pipelines.cli.main import main as cli_main
 from ecs_pipelines.demo.workloads import python_command
-from ecs_pipelines.ecs.exec import EXEC_PERMISSIONS
+from ecs_pipelines.ecs.exec_readiness import EXEC_PERMISSIONS
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource

@@ -6,7 +6,6 @@ text or plain data, so the command module only fetches and prints.
 
 from __future__ import annotations
 
-import copy
 import json
 import shlex
 from collections.abc import Mapping, Sequence
@@ -14,28 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from ecs_pipelines.cli.table import render_table
+from ecs_pipelines.ecs.arns import family_revision, tags_of, task_id
+from ecs_pipelines.ecs.redaction import MASK
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, RUN_ID_TAG
 
-MASK = "***"
-
 TASK_HEADERS = ("TASK ID", "STATUS", "TASK DEFINITION", "STARTED BY", "AGE", "DAGSTER RUN")
-
-
-def task_id(task_arn: str) -> str:
-    """The id of a task: the last part of its ARN (both ``task/<id>`` and ``task/<c>/<id>``)."""
-    return task_arn.rsplit("/", 1)[-1]
-
-
-def family_revision(task_definition_arn: str | None) -> str:
-    """``family:revision`` from a task definition ARN."""
-    if not task_definition_arn:
-        return ""
-    return task_definition_arn.rsplit("/", 1)[-1]
-
-
-def tags_of(task: Mapping[str, Any]) -> dict[str, str]:
-    """The task's tags (DescribeTasks with include=["TAGS"]) as a dict."""
-    return {str(t.get("key")): str(t.get("value", "")) for t in task.get("tags") or []}
 
 
 def format_age(seconds: float) -> str:
@@ -115,20 +97,6 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, default=_json_default)
 
 
-def masked_task(task: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of the task with every container override's environment value masked.
-
-    Environment overrides often carry credentials; names are kept so the output still says
-    what was set.
-    """
-    masked: dict[str, Any] = copy.deepcopy(dict(task))
-    for override in (masked.get("overrides") or {}).get("containerOverrides") or []:
-        for variable in override.get("environment") or []:
-            if "value" in variable:
-                variable["value"] = MASK
-    return masked
-
-
 def _container_lines(container: Mapping[str, Any]) -> list[str]:
     facts = [
         ("status", container.get("lastStatus")),
@@ -147,14 +115,17 @@ def _container_lines(container: Mapping[str, Any]) -> list[str]:
 
 
 def _override_lines(task: Mapping[str, Any]) -> list[str]:
+    """Overrides of a task whose environment values were masked (``redaction.masked_task``)."""
     lines: list[str] = []
     for override in (task.get("overrides") or {}).get("containerOverrides") or []:
         name = override.get("name", "?")
         if override.get("command"):
             lines.append(f"  {name} command: {shlex.join(map(str, override['command']))}")
-        names = [str(v.get("name")) for v in override.get("environment") or []]
-        if names:
-            lines.append(f"  {name} environment: " + ", ".join(f"{n}={MASK}" for n in names))
+        pairs = [
+            f"{v.get('name')}={v.get('value', MASK)}" for v in override.get("environment") or []
+        ]
+        if pairs:
+            lines.append(f"  {name} environment: " + ", ".join(pairs))
     return lines
 
 

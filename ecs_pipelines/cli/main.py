@@ -1,12 +1,16 @@
-"""The ``ecs-pipelines`` command."""
+"""The ``ecs-pipelines`` command: every subcommand, registered in one place."""
 
 from __future__ import annotations
 
 import click
 
+from ecs_pipelines.cli.exec import exec_command
 from ecs_pipelines.cli.local import local
+from ecs_pipelines.cli.logs import logs_command
 from ecs_pipelines.cli.run import run_command
-from ecs_pipelines.cli.tasks import register_task_commands
+from ecs_pipelines.cli.tasks import describe_command, stop_command, tasks_command
+
+TASK_COMMANDS = (tasks_command, describe_command, logs_command, stop_command, exec_command)
 
 
 @click.group(name="ecs-pipelines")
@@ -20,9 +24,8 @@ def main() -> None:
     """
 
 
-main.add_command(local)
-register_task_commands(main)
-main.add_command(run_command)
+for _command in (*TASK_COMMANDS, run_command, local):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,44 @@
-"""`ecs-pipelines run`: launch a task from the terminal, e.g. one to ECS Exec into."""
+"""`ecs-pipelines run`: launch a task from the terminal (e.g. one to ECS Exec into), and wait."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from ecs_pipelines.cli import format as fmt
-from ecs_pipelines.cli.tasks import Env, ecs_command
+from ecs_pipelines.cli.common import Env, ecs_command
+from ecs_pipelines.cli.logs import print_tail, streams
+from ecs_pipelines.ecs.arns import task_id
+from ecs_pipelines.ecs.results import EcsTaskResult
+from ecs_pipelines.integration.metadata import LOG_TAIL_LINES
+
+INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by Ctrl-C (128 + SIGINT)
+
+
+def _environment(items: tuple[str, ...]) -> dict[str, str]:
+    variables = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(
+                f"expected NAME=VALUE, got {name or item!r}", param_hint="--env"
+            )
+        variables[name] = value
+    return variables
+
+
+def _show_failure(env: Env, result: EcsTaskResult) -> None:
+    """The failed task's last log lines, so the terminal shows why without another command."""
+    if result.lost or not result.task_definition_arn:
+        return
+    definition = env.client.task_definition(result.task_definition_arn)
+    click.echo(f"Last log lines of task {result.task_id}:", err=True)
+    try:
+        refs = streams(definition, result.task_arn, None)
+        if not print_tail(env, result.task, refs, LOG_TAIL_LINES):
+            click.echo("(no log lines)", err=True)
+    except click.ClickException as error:
+        click.echo(f"({error.message})", err=True)
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True})
@@ -26,21 +59,15 @@ def run_command(
     wait: bool,
 ) -> None:
     """Launch task(s) with RunTask (the same checks and defaults as EcsResource) and print
-    their ids; with --wait, wait for them and exit 1 if any failed.
+    their ids; with --wait, wait for them, print the last log lines of a failed one and exit 1
+    if any failed. Ctrl-C while waiting stops the task(s) and exits 130.
 
     \b
     Example:
       ecs-pipelines run --exec -- python -c "import time; time.sleep(300)"
       ecs-pipelines run --wait --env DAY=2026-11-24 -- python -c "print('hi')"
     """
-    variables = {}
-    for item in environment:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(
-                f"expected NAME=VALUE, got {name or item!r}", param_hint="--env"
-            )
-        variables[name] = value
+    variables = _environment(environment)
     arns = env.resource.run_task(
         task_definition=task_definition,
         command=list(command) or None,
@@ -49,11 +76,27 @@ def run_command(
         enable_execute_command=enable_exec,
     )
     for arn in arns:
-        click.echo(fmt.task_id(arn))
+        click.echo(task_id(arn))
     if not wait:
         return
-    results = env.resource.wait_for_tasks(arns)
+    try:
+        results = env.resource.wait_for_tasks(arns, cluster=env.cluster)
+    except KeyboardInterrupt:
+        report = env.resource.stop_tasks(
+            arns, reason="Interrupted: ecs-pipelines run --wait", cluster=env.cluster
+        )
+        click.echo(
+            f"Interrupted: stopped {len(report.stopped)} task(s)"
+            + (f"; could not stop {len(report.failed)}" if report.failed else ""),
+            err=True,
+        )
+        for problem in report.failed.values():
+            click.echo(problem, err=True)
+        sys.exit(INTERRUPTED_EXIT)
     for result in results:
-        click.echo(result.summary())
-    if not all(r.succeeded for r in results):
+        env.echo(result.summary())
+    failed = [r for r in results if not r.succeeded]
+    for result in failed:
+        _show_failure(env, result)
+    if failed:
         raise SystemExit(1)

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ecs_pipelines.ecs.deadline import Deadline
+from ecs_pipelines.ecs.polling import Pace, poll_until
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_SECURITY_GROUP, DEMO_SUBNET
 
@@ -135,17 +136,22 @@ def start_local_ecs(endpoint_url: str, timeout: float = 30.0) -> subprocess.Pope
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    deadline = time.monotonic() + timeout
-    while not local_ecs_reachable(endpoint_url, timeout=0.5):
+
+    def ready() -> bool | None:
+        if local_ecs_reachable(endpoint_url, timeout=0.5):
+            return True
         if process.poll() is not None:
             raise RuntimeError(
                 f"embedded ECS exited with {process.returncode} before serving {endpoint_url} "
                 f"(see {log_path})"
             )
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise RuntimeError(f"embedded ECS did not serve {endpoint_url} within {timeout} s")
-        time.sleep(0.1)
+        return None
+
+    def timed_out() -> RuntimeError:
+        process.terminate()
+        return RuntimeError(f"embedded ECS did not serve {endpoint_url} within {timeout} s")
+
+    poll_until(ready, deadline=Deadline.after(timeout), on_timeout=timed_out, pace=Pace(0.1, 0.5))
     return process
 
 

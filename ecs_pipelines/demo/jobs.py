@@ -8,6 +8,7 @@ from dagster import (
     AssetSelection,
     DailyPartitionsDefinition,
     JobDefinition,
+    OpDefinition,
     define_asset_job,
     job,
 )
@@ -20,7 +21,7 @@ DAILY = DailyPartitionsDefinition(start_date="2026-11-01", end_offset=1)
 NIGHTLY_EXPORT_STARTED_BY = "nightly-export"
 
 
-def stage_op(name: str, batches: int) -> object:
+def stage_op(name: str, batches: int) -> OpDefinition:
     return ecs_task_op(
         name,
         command=python_command("stage"),
@@ -51,7 +52,7 @@ def build_report_job(target_description: str) -> JobDefinition:
         tags={"ecs_pipelines/target": target_description},
     )
     def ecs_report_job() -> None:
-        report(after=transform(after=extract()))  # type: ignore[operator]
+        report(after=transform(after=extract()))
 
     return ecs_report_job
 
@@ -62,7 +63,7 @@ def build_exec_job(target_description: str) -> JobDefinition:
         description=f"One long ECS task with ECS Exec enabled. Runs on {target_description}.",
     )
     def ecs_exec_job() -> None:
-        exec_demo()  # type: ignore[operator]
+        exec_demo()
 
     return ecs_exec_job
 
@@ -87,7 +88,7 @@ def build_nightly_export_job(target_description: str) -> JobDefinition:
         f"{target_description}.",
     )
     def ecs_nightly_export_job() -> None:
-        nightly_export()  # type: ignore[operator]
+        nightly_export()
 
     return ecs_nightly_export_job
 

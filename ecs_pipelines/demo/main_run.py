@@ -18,9 +18,12 @@ from ecs_pipelines.cli.table import render_table
 from ecs_pipelines.cli.target import Target, local_ecs_running, resource_for, target_from_env
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores
 from ecs_pipelines.demo.jobs import DAILY
-from ecs_pipelines.ecs.logs import console_url_for_log_stream, log_stream_refs
+from ecs_pipelines.ecs.arns import tags_of, task_id
+from ecs_pipelines.ecs.log_streams import console_url_for_log_stream, log_stream_refs
+from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.ecs.status import decide, essential_containers
 from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.integration.task_naming import STEP_KEY_TAG, started_by_for_run
 
 HEADERS = ("run", "step", "task", "status", "exit code", "duration s", "log")
 
@@ -39,16 +42,18 @@ def ecs_available(target: Target, *, keep_running: bool = False) -> Iterator[Non
 def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
     """One row per ECS task the run started (found by its startedBy)."""
     client = ecs.task_client()
-    arns = list(
-        client.list_task_arns(ecs.cluster, started_by=f"dagster/{run_id}", desired_status="STOPPED")
-    )
-    arns += list(client.list_task_arns(ecs.cluster, started_by=f"dagster/{run_id}"))
+    started_by = started_by_for_run(run_id)
+    arns = [
+        arn
+        for status in (TaskStatus.STOPPED, TaskStatus.RUNNING)
+        for arn in client.list_task_arns(ecs.cluster, started_by=started_by, desired_status=status)
+    ]
     rows = []
     tasks = client.describe(ecs.cluster, arns).tasks.values()
     for task in sorted(tasks, key=lambda t: str(t.get("createdAt", ""))):
         definition = client.task_definition(task["taskDefinitionArn"])
         verdict = decide(task, essential_containers(definition))
-        tags = {t["key"]: t["value"] for t in task.get("tags", [])}
+        tags = tags_of(task)
         started, stopped = task.get("startedAt"), task.get("stoppedAt")
         duration = f"{(stopped - started).total_seconds():.1f}" if started and stopped else ""
         refs = log_stream_refs(definition, task["taskArn"])
@@ -63,8 +68,8 @@ def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
         rows.append(
             [
                 run_id[:8],
-                tags.get("dagster/step-key", ""),
-                task["taskArn"].rsplit("/", 1)[-1],
+                tags.get(STEP_KEY_TAG, ""),
+                task_id(task["taskArn"]),
                 f"{verdict.last_status} ({verdict.outcome.value})",
                 codes,
                 duration,

@@ -1,7 +1,9 @@
 """Thin I/O over the ECS API: launch, describe in batches, stop, list. Every call is retried.
 
 The boto3 client is injected, so the same code drives AWS, the embedded local ECS and a
-botocore Stubber. Decisions (what a task's state means, how long to wait) live elsewhere.
+botocore Stubber. Decisions (what a task's state means, how long to wait) live elsewhere. Each
+call takes an optional deadline; without one it is bounded by the caller's enclosing deadline
+(``deadline.bounded_by``), if any.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ecs_pipelines.ecs.arns import is_revision, match_refs, task_id
+from ecs_pipelines.ecs.deadline import Deadline, install_deadline_timeouts
 from ecs_pipelines.ecs.errors import EcsLaunchError
 from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.spec import TaskLaunchSpec, to_run_task_kwargs
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
 
 DESCRIBE_BATCH = 100  # DescribeTasks accepts at most 100 tasks per call
 STOP_REASON_LIMIT = 255  # StopTask truncates longer reasons; cut them ourselves, visibly
+PARTIAL_LAUNCH_REASON = "Launch incomplete: RunTask reported failures"
 
 
 def batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -35,10 +40,10 @@ def new_client_token() -> str:
 
 @dataclass
 class DescribeResult:
-    """DescribeTasks over any number of tasks: the described ones and the ones ECS did not know."""
+    """DescribeTasks over any number of tasks, keyed by the caller's references (id or ARN)."""
 
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    missing: dict[str, str] = field(default_factory=dict)  # task ARN -> failure reason
+    missing: dict[str, str] = field(default_factory=dict)  # reference -> failure reason
 
 
 def format_failures(failures: Sequence[dict[str, Any]]) -> str:
@@ -63,24 +68,25 @@ class EcsTaskClient:
         retrier: Retrier | None = None,
         token_factory: Callable[[], str] = new_client_token,
     ) -> None:
-        self.ecs = ecs_client
+        self.ecs = install_deadline_timeouts(ecs_client)
         self.retrier = retrier or Retrier()
         self.token_factory = token_factory
         self.calls: Counter[str] = Counter()
         self._task_definitions: dict[str, dict[str, Any]] = {}
 
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, operation: str, deadline: Deadline | None = None, **kwargs: Any) -> Any:
         method = getattr(self.ecs, operation)
 
-        def attempt() -> dict[str, Any]:
+        def attempt() -> Any:
             self.calls[operation] += 1
-            response: dict[str, Any] = method(**kwargs)
-            return response
+            return method(**kwargs)
 
-        return self.retrier.call(attempt)
+        return self.retrier.call(attempt, deadline=deadline)
 
     def launch(self, spec: TaskLaunchSpec) -> list[str]:
         """RunTask with a clientToken; all or nothing: a partial launch is stopped, then raised."""
+        from ecs_pipelines.ecs.stopping import stop_tasks
+
         kwargs = to_run_task_kwargs(spec)
         kwargs.setdefault("clientToken", self.token_factory())
         response = self._call("run_task", **kwargs)
@@ -88,8 +94,7 @@ class EcsTaskClient:
         failures = response.get("failures", [])
         if failures or len(arns) != spec.count:
             # A half-launched request leaves tasks nobody watches: stop them before raising.
-            for arn in arns:
-                self.stop(spec.cluster, arn, reason="Launch incomplete: RunTask reported failures")
+            stop_tasks(self, spec.cluster, arns, reason=PARTIAL_LAUNCH_REASON)
             detail = format_failures(failures) or f"{len(arns)} of {spec.count} tasks started"
             raise EcsLaunchError(
                 f"RunTask on cluster {spec.cluster} for {spec.task_definition} failed: {detail}",
@@ -98,33 +103,35 @@ class EcsTaskClient:
             )
         return arns
 
-    def describe(self, cluster: str, task_arns: Sequence[str]) -> DescribeResult:
-        """DescribeTasks in batches of 100, with the tasks' tags."""
+    def describe(
+        self, cluster: str, tasks: Sequence[str], *, deadline: Deadline | None = None
+    ) -> DescribeResult:
+        """DescribeTasks in batches of 100, with the tasks' tags; ``tasks`` are ids or ARNs."""
         result = DescribeResult()
-        unique = list(dict.fromkeys(task_arns))
+        unique = list(dict.fromkeys(tasks))
         for batch in batches(unique, DESCRIBE_BATCH):
-            response = self._call("describe_tasks", cluster=cluster, tasks=batch, include=["TAGS"])
-            for task in response.get("tasks", []):
-                result.tasks[task["taskArn"]] = task
+            response = self._call(
+                "describe_tasks", deadline, cluster=cluster, tasks=batch, include=["TAGS"]
+            )
+            found = {task["taskArn"]: task for task in response.get("tasks", [])}
+            for arn, ref in match_refs(batch, found).items():
+                result.tasks[ref] = found[arn]
             for failure in response.get("failures", []):
-                arn = failure.get("arn", "")
-                result.missing[self._match_arn(arn, batch)] = failure.get("reason", "MISSING")
+                # ECS may echo a short id or a long ARN for a missing task; map it to ours.
+                refs = match_refs(batch, [failure.get("arn", "")])
+                for ref in refs.values() or [failure.get("arn", "")]:
+                    result.missing[ref] = failure.get("reason", "MISSING")
         return result
 
-    @staticmethod
-    def _match_arn(arn: str, batch: Sequence[str]) -> str:
-        # ECS may echo a short task id or a long ARN for a missing task; map it back to ours.
-        if arn in batch:
-            return arn
-        suffix = arn.rsplit("/", 1)[-1]
-        return next((a for a in batch if a.rsplit("/", 1)[-1] == suffix), arn)
-
-    def stop(self, cluster: str, task_arn: str, *, reason: str) -> dict[str, Any]:
+    def stop(
+        self, cluster: str, task: str, *, reason: str, deadline: Deadline | None = None
+    ) -> dict[str, Any]:
+        """One StopTask. To give up on tasks, use ``stopping.stop_tasks``."""
         response = self._call(
-            "stop_task", cluster=cluster, task=task_arn, reason=reason[:STOP_REASON_LIMIT]
+            "stop_task", deadline, cluster=cluster, task=task, reason=reason[:STOP_REASON_LIMIT]
         )
-        task: dict[str, Any] = response.get("task", {})
-        return task
+        stopped: dict[str, Any] = response.get("task", {})
+        return stopped
 
     def list_task_arns(
         self,
@@ -134,6 +141,7 @@ class EcsTaskClient:
         started_by: str | None = None,
         desired_status: str | None = None,
         page_size: int = 100,
+        deadline: Deadline | None = None,
     ) -> Iterator[str]:
         """ListTasks across every page (ECS pages by 100)."""
         kwargs: dict[str, Any] = {"cluster": cluster, "maxResults": page_size}
@@ -144,19 +152,24 @@ class EcsTaskClient:
         if desired_status:
             kwargs["desiredStatus"] = desired_status
         while True:
-            response = self._call("list_tasks", **kwargs)
+            response = self._call("list_tasks", deadline, **kwargs)
             yield from response.get("taskArns", [])
             token = response.get("nextToken")
             if not token:
                 return
             kwargs["nextToken"] = token
 
-    def task_definition(self, task_definition_arn: str) -> dict[str, Any]:
-        """DescribeTaskDefinition, cached: a revision ARN never changes."""
-        cached = self._task_definitions.get(task_definition_arn)
+    def task_definition(self, task_definition: str) -> dict[str, Any]:
+        """DescribeTaskDefinition, cached per revision: a revision never changes."""
+        cached = self._task_definitions.get(task_definition)
         if cached is None:
-            response = self._call("describe_task_definition", taskDefinition=task_definition_arn)
+            response = self._call("describe_task_definition", taskDefinition=task_definition)
             cached = response["taskDefinition"]
-            if ":" in task_definition_arn.rsplit("/", 1)[-1]:
-                self._task_definitions[task_definition_arn] = cached
+            if is_revision(task_definition):
+                self._task_definitions[task_definition] = cached
         return cached
+
+
+def short_ids(tasks: Sequence[str]) -> str:
+    """Task ids for a message: ``a1b2..., c3d4...``."""
+    return ", ".join(task_id(t) for t in tasks)

@@ -21,14 +21,25 @@ import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
+from ecs_pipelines.ecs import arns
+from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.deadline import Deadline
 from ecs_pipelines.ecs.errors import EcsExecError
+from ecs_pipelines.ecs.exec_readiness import (
+    AGENT_HINT,
+    EXEC_AGENT,
+    exec_blocker,
+    exec_readiness,
+    runtime_id,
+)
+from ecs_pipelines.ecs.polling import Pace, poll_until
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -36,23 +47,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EXEC_AGENT = "ExecuteCommandAgent"
 PLUGIN = "session-manager-plugin"
 PLUGIN_INSTALL_URL = (
     "https://docs.aws.amazon.com/systems-manager/latest/userguide/"
     "session-manager-working-with-install-plugin.html"
-)
-EXEC_PERMISSIONS = (
-    "ssmmessages:CreateControlChannel",
-    "ssmmessages:CreateDataChannel",
-    "ssmmessages:OpenControlChannel",
-    "ssmmessages:OpenDataChannel",
-)
-_AGENT_HINT = (
-    "check that the task role allows "
-    + ", ".join(EXEC_PERMISSIONS)
-    + ", that the task can reach ssmmessages (internet egress or a VPC endpoint "
-    "com.amazonaws.<region>.ssmmessages), and on Fargate that the platform version is >= 1.4.0"
 )
 
 
@@ -64,88 +62,12 @@ class ExecResult:
     output: str | None
 
 
-def _task_label(task: Mapping[str, Any]) -> str:
-    return str(task.get("taskArn", "<unknown task>"))
-
-
-def _pick_container(task: Mapping[str, Any], container: str | None) -> Mapping[str, Any] | str:
-    """The container ``container`` names (or the only one); else a message saying why not."""
-    containers: Sequence[Mapping[str, Any]] = task.get("containers") or []
-    names = [str(c.get("name")) for c in containers]
-    if container is None:
-        # ExecuteCommand itself only accepts a missing container name for one-container tasks.
-        if len(containers) == 1:
-            return containers[0]
-        return (
-            f"task {_task_label(task)} has {len(containers)} containers "
-            f"({', '.join(names) or 'none reported yet'}); name one with container=..."
-        )
-    for candidate in containers:
-        if candidate.get("name") == container:
-            return candidate
-    return (
-        f"task {_task_label(task)} has no container {container!r}; "
-        f"its containers are: {', '.join(names) or 'none reported yet'}"
-    )
-
-
-def exec_blocker(task: Mapping[str, Any], container: str | None) -> str | None:
-    """Pure: why ECS Exec can never work on this task (waiting will not help), else None."""
-    label = _task_label(task)
-    if task.get("lastStatus") == "STOPPED":
-        stop_code = task.get("stopCode", "unknown")
-        reason = task.get("stoppedReason")
-        detail = f"stopCode {stop_code}" + (f": {reason}" if reason else "")
-        return f"task {label} is already stopped ({detail})"
-    if task.get("desiredStatus") == "STOPPED":
-        return f"task {label} is stopping (lastStatus {task.get('lastStatus')})"
-    if not task.get("enableExecuteCommand"):
-        return (
-            f"task {label} was not started with enableExecuteCommand; "
-            "launch it with enable_execute_command=True"
-        )
-    # Containers appear in DescribeTasks as soon as the task exists; before that, wait.
-    if not task.get("containers"):
-        return None
-    picked = _pick_container(task, container)
-    if isinstance(picked, str):
-        return picked
-    name = picked.get("name")
-    if picked.get("lastStatus") == "STOPPED":
-        return f"container {name!r} of task {label} has exited (exit code {picked.get('exitCode')})"
-    agent = _agent(picked)
-    if agent is not None and agent.get("lastStatus") == "STOPPED":
-        reason = agent.get("reason") or "no reason given"
-        return f"{EXEC_AGENT} of container {name!r} stopped ({reason}); {_AGENT_HINT}"
-    return None
-
-
-def _agent(container: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    agents: Sequence[Mapping[str, Any]] = container.get("managedAgents") or []
-    return next((agent for agent in agents if agent.get("name") == EXEC_AGENT), None)
-
-
-def exec_readiness(task: Mapping[str, Any], container: str | None) -> tuple[bool, str]:
-    """Pure: (ready, why not). Use exec_blocker to tell a final "no" from "not yet"."""
-    blocker = exec_blocker(task, container)
-    if blocker is not None:
-        return False, blocker
-    label = _task_label(task)
-    picked = _pick_container(task, container)
-    if isinstance(picked, str):
-        return False, f"task {label} has not reported its containers yet"
-    agent = _agent(picked)
-    status = None if agent is None else agent.get("lastStatus")
-    if status != "RUNNING":
-        return False, (
-            f"{EXEC_AGENT} of container {picked.get('name')!r} in task {label} is not RUNNING "
-            f"yet ({status or 'not reported'})"
-        )
-    return True, ""
+def _task_client(ecs: ECSClient | EcsTaskClient) -> EcsTaskClient:
+    return ecs if isinstance(ecs, EcsTaskClient) else EcsTaskClient(ecs)
 
 
 def wait_until_exec_ready(
-    ecs_client: ECSClient,
+    ecs: ECSClient | EcsTaskClient,
     cluster: str,
     task_arn: str,
     container: str | None = None,
@@ -159,39 +81,34 @@ def wait_until_exec_ready(
 
     Raises EcsExecError at once when it can never become ready, and when the deadline passes.
     """
-    deadline = clock() + timeout_seconds
-    while True:
-        response = ecs_client.describe_tasks(cluster=cluster, tasks=[task_arn])
-        if not response.get("tasks"):
-            failures = response.get("failures") or [{}]
-            reason = failures[0].get("reason", "not returned")
+    client = _task_client(ecs)
+    why_not = ["the agent was not described"]
+
+    def ready_task() -> dict[str, Any] | None:
+        described = client.describe(cluster, [task_arn])
+        task = described.tasks.get(task_arn)
+        if task is None:
+            reason = described.missing.get(task_arn, "not returned")
             raise EcsExecError(f"task {task_arn} not found in cluster {cluster} ({reason})")
-        task: dict[str, Any] = dict(response["tasks"][0])
         blocker = exec_blocker(task, container)
         if blocker is not None:
             raise EcsExecError(blocker)
-        ready, why_not = exec_readiness(task, container)
-        if ready:
-            return task
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise EcsExecError(
-                f"{why_not} after {timeout_seconds:g}s: the agent is not RUNNING; {_AGENT_HINT}"
-            )
-        sleep(min(poll_interval_seconds, remaining))
+        ready, why_not[0] = exec_readiness(task, container)
+        return dict(task) if ready else None
 
-
-def runtime_id(task: Mapping[str, Any], container: str | None) -> str:
-    """The container's runtime id (Docker id) that SSM targets are built from."""
-    picked = _pick_container(task, container)
-    if isinstance(picked, str):
-        raise EcsExecError(picked)
-    value = picked.get("runtimeId")
-    if not value:
-        raise EcsExecError(
-            f"container {picked.get('name')!r} of task {_task_label(task)} has no runtimeId yet"
+    def timed_out() -> EcsExecError:
+        return EcsExecError(
+            f"{why_not[0]} after {timeout_seconds:g}s: the agent is not RUNNING; {AGENT_HINT}"
         )
-    return str(value)
+
+    return poll_until(
+        ready_task,
+        deadline=Deadline.after(timeout_seconds, clock),
+        on_timeout=timed_out,
+        pace=Pace(poll_interval_seconds, poll_interval_seconds),
+        sleep=sleep,
+        clock=clock,
+    )
 
 
 def ssm_target(cluster_name: str, task_id: str, runtime_id: str) -> str:
@@ -199,7 +116,7 @@ def ssm_target(cluster_name: str, task_id: str, runtime_id: str) -> str:
 
     Takes names, but reduces a cluster or task ARN to its last path part like the CLI does.
     """
-    return f"ecs:{cluster_name.rsplit('/', 1)[-1]}_{task_id.rsplit('/', 1)[-1]}_{runtime_id}"
+    return f"ecs:{arns.cluster_name(cluster_name)}_{arns.task_id(task_id)}_{runtime_id}"
 
 
 def session_manager_plugin_argv(
@@ -239,19 +156,6 @@ def find_session_manager_plugin(path_lookup: Callable[[str], str | None] = shuti
             f"AWS CLI': {PLUGIN_INSTALL_URL}"
         )
     return found
-
-
-def required_task_role_problem(
-    task_definition: Mapping[str, Any], task_role_override: str | None
-) -> str | None:
-    """Pure: None when the task will have a task role; else what is missing for ECS Exec."""
-    if task_role_override or task_definition.get("taskRoleArn"):
-        return None
-    family = task_definition.get("family") or task_definition.get("taskDefinitionArn") or "?"
-    return (
-        f"ECS Exec needs a task role, but task definition {family} has no taskRoleArn and no "
-        "taskRoleArn override was given; use a task role that allows " + ", ".join(EXEC_PERMISSIONS)
-    )
 
 
 def is_local_exec_url(stream_url: str) -> bool:
@@ -301,7 +205,7 @@ def _client_error(error: ClientError) -> EcsExecError:
     if code == "TargetNotConnectedException":
         return EcsExecError(
             f"ExecuteCommand: the {EXEC_AGENT} of the task is not connected to SSM ({message}); "
-            + _AGENT_HINT
+            + AGENT_HINT
         )
     if code == "InvalidParameterException" and "execute command" in message.lower():
         return EcsExecError(
@@ -317,7 +221,7 @@ def _client_error(error: ClientError) -> EcsExecError:
 
 
 def execute_command(
-    ecs_client: ECSClient,
+    ecs: ECSClient | EcsTaskClient,
     *,
     cluster: str,
     task_arn: str,
@@ -338,17 +242,19 @@ def execute_command(
 
     ``endpoint_url`` is the ECS endpoint handed to the plugin; None means the client's own.
     """
-    effective_endpoint = endpoint_url or ecs_client.meta.endpoint_url
+    client = _task_client(ecs)
+    client_endpoint = client.ecs.meta.endpoint_url
+    effective_endpoint = endpoint_url or client_endpoint
     # Check for the plugin before opening a session for nothing. A loopback endpoint is the
     # embedded local ECS, which answers without the plugin, so its absence is fine there.
     plugin: str | None = None
-    if _is_loopback(ecs_client.meta.endpoint_url):
+    if _is_loopback(client_endpoint):
         plugin = plugin_lookup(PLUGIN)
     else:
         plugin = find_session_manager_plugin(plugin_lookup)
 
     task = wait_until_exec_ready(
-        ecs_client,
+        client,
         cluster,
         task_arn,
         container,
@@ -365,7 +271,9 @@ def execute_command(
     if container is not None:
         request["container"] = container
     try:
-        response = ecs_client.execute_command(**request)
+        # Through the retry layer: throttling and dropped connections are retried, an ECS
+        # refusal (TargetNotConnected, not enabled) is not.
+        response = client.retrier.call(lambda: client.ecs.execute_command(**request))
     except ClientError as error:
         raise _client_error(error) from error
     session = response.get("session") or {}
@@ -380,9 +288,7 @@ def execute_command(
     # As the CLI does: names from the response's ARNs, and the runtime id of the container
     # ECS chose (the task was described moments ago while waiting for readiness).
     target = ssm_target(
-        response["clusterArn"].split("/")[-1],
-        response["taskArn"].split("/")[-1],
-        runtime_id(task, response["containerName"]),
+        response["clusterArn"], response["taskArn"], runtime_id(task, response["containerName"])
     )
     argv = session_manager_plugin_argv(
         response,

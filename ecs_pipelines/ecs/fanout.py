@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsLaunchError, EcsSpecError
 from ecs_pipelines.ecs.spec import TaskLaunchSpec, derive_client_token, validate
+from ecs_pipelines.ecs.stopping import stop_tasks
 
 RUN_TASK_MAX_COUNT = 10  # RunTask's ``count`` is 1..10
 FANOUT_STOP_REASON = "Fan-out launch failed: stopping the tasks it had started"
@@ -126,29 +127,34 @@ def _launch_all(
     for spec in specs:  # every spec is checked before the first call: no half fan-out on bad input
         validate(spec)
     launched: list[tuple[str, str]] = []  # (cluster, task ARN)
-    for spec in specs:
-        pacer.wait()
-        try:
+    try:
+        for spec in specs:
+            pacer.wait()
             arns = client.launch(spec)
-        except Exception as error:
-            _stop(client, launched)
-            if isinstance(error, EcsLaunchError):
-                raise EcsLaunchError(
-                    f"{error} (after {len(launched)} task(s) of this fan-out had started; "
-                    "they were stopped)",
-                    failures=error.failures,
-                    task_arns=[arn for _, arn in launched] + error.task_arns,
-                ) from error
-            raise
-        launched.extend((spec.cluster, arn) for arn in arns)
-        if on_launch:
-            on_launch(arns)
+            launched.extend((spec.cluster, arn) for arn in arns)
+            if on_launch:
+                on_launch(arns)
+    except BaseException as error:
+        # Whatever ends the fan-out early (a failed call, Ctrl-C, a terminated run) must not
+        # leave the tasks it already started running with nobody watching them.
+        _stop(client, launched)
+        arns = [arn for _, arn in launched]
+        if isinstance(error, EcsLaunchError):
+            raise EcsLaunchError(
+                f"{error} (after {len(arns)} task(s) of this fan-out had started; "
+                "they were stopped)",
+                failures=error.failures,
+                task_arns=arns + error.task_arns,
+            ) from error
+        if arns:
+            error.add_note(f"{len(arns)} task(s) this fan-out had launched were stopped: {arns}")
+        raise
     return [arn for _, arn in launched]
 
 
 def _stop(client: EcsTaskClient, launched: Sequence[tuple[str, str]]) -> None:
+    by_cluster: dict[str, list[str]] = {}
     for cluster, arn in launched:
-        try:
-            client.stop(cluster, arn, reason=FANOUT_STOP_REASON)
-        except Exception:  # best effort: one failed stop must not hide the others or the cause
-            continue
+        by_cluster.setdefault(cluster, []).append(arn)
+    for cluster, arns in by_cluster.items():
+        stop_tasks(client, cluster, arns, reason=FANOUT_STOP_REASON)

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ecs_pipelines.ecs.arns import cluster_name
 from ecs_pipelines.ecs.errors import EcsSpecError
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def _check_cluster(cluster: object) -> None:
     _non_empty("cluster", cluster)
     assert isinstance(cluster, str)
     # The 255 limit is on the cluster *name*; an ARN wraps that name in ~50 more characters.
-    name = cluster.rsplit("/", 1)[-1] if cluster.startswith("arn:") else cluster
+    name = cluster_name(cluster) if cluster.startswith("arn:") else cluster
     if len(name) > MAX_NAME:
         raise EcsSpecError(
             "cluster", f"name must be at most {MAX_NAME} characters, got {len(name)}"

@@ -5,14 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-MISSING_STATUS = "MISSING"
+from ecs_pipelines.ecs.arns import task_id
+from ecs_pipelines.ecs.redaction import masked_task
+from ecs_pipelines.ecs.states import MISSING
+
+if TYPE_CHECKING:
+    from ecs_pipelines.ecs.status import TaskVerdict
 
 
 @dataclass(frozen=True)
 class EcsTaskResult:
-    """The outcome of one ECS task once it has STOPPED (or ECS no longer knows it)."""
+    """The outcome of one ECS task once it has STOPPED (or ECS no longer knows it).
+
+    ``task`` is the described task with every environment override value masked: a result is
+    stored (an op's output, a sensor's report), and RunTask overrides may carry secrets.
+    """
 
     task_arn: str
     last_status: str
@@ -30,12 +39,12 @@ class EcsTaskResult:
 
     @property
     def task_id(self) -> str:
-        return self.task_arn.rsplit("/", 1)[-1]
+        return task_id(self.task_arn)
 
     @property
     def lost(self) -> bool:
         """True when ECS answered MISSING for the task: its outcome is unknown, so it failed."""
-        return self.last_status == MISSING_STATUS
+        return self.last_status == MISSING
 
     @property
     def duration_seconds(self) -> float | None:
@@ -47,6 +56,42 @@ class EcsTaskResult:
         codes = ", ".join(f"{name}={code}" for name, code in sorted(self.exit_codes.items()))
         state = "succeeded" if self.succeeded else "failed"
         return f"{self.task_id} {state}: {self.reason} [exit codes: {codes or 'none'}]"
+
+
+def result_from_task(
+    task: Mapping[str, Any], verdict: TaskVerdict, *, logs_complete: bool = True
+) -> EcsTaskResult:
+    """The result of a described task that the status decision called finished."""
+    from ecs_pipelines.ecs.status import Outcome
+
+    return EcsTaskResult(
+        task_arn=task["taskArn"],
+        last_status=verdict.last_status,
+        stop_code=verdict.stop_code,
+        stopped_reason=verdict.stopped_reason,
+        exit_codes=dict(verdict.exit_codes),
+        succeeded=verdict.outcome is Outcome.SUCCEEDED,
+        started_at=task.get("startedAt"),
+        stopped_at=task.get("stoppedAt"),
+        reason=verdict.reason,
+        task_definition_arn=task.get("taskDefinitionArn"),
+        cluster_arn=task.get("clusterArn"),
+        log_lines_complete=logs_complete,
+        task=masked_task(task),
+    )
+
+
+def lost_result(task_arn: str, reason: str) -> EcsTaskResult:
+    """The result of a task DescribeTasks no longer knows: failed, outcome unknown."""
+    return EcsTaskResult(
+        task_arn=task_arn,
+        last_status=MISSING,
+        stop_code=None,
+        stopped_reason=None,
+        exit_codes={},
+        succeeded=False,
+        reason=f"ECS does not know this task ({reason}): its outcome cannot be told",
+    )
 
 
 class EcsTaskFailure(Exception):

@@ -25,7 +25,6 @@ __all__ = [
     "ContainerOverride",
     "TaskLaunchSpec",
     "derive_client_token",
-    "merge_environment",
     "to_run_task_kwargs",
     "validate",
 ]
@@ -41,6 +40,8 @@ class ContainerOverride:
     cpu: int | None = None  # CPU units
     memory: int | None = None  # hard limit, MiB
     memory_reservation: int | None = None  # soft limit, MiB
+    environment_files: Sequence[Mapping[str, Any]] = ()  # [{"value": S3 ARN, "type": "s3"}]
+    resource_requirements: Sequence[Mapping[str, Any]] = ()  # [{"value": "1", "type": "GPU"}]
 
 
 @dataclass(frozen=True)
@@ -165,14 +166,11 @@ def _container(override: ContainerOverride) -> dict[str, Any]:
         "memoryReservation": override.memory_reservation,
     }
     container.update({key: value for key, value in sizes.items() if value is not None})
+    if override.environment_files:
+        container["environmentFiles"] = [dict(item) for item in override.environment_files]
+    if override.resource_requirements:
+        container["resourceRequirements"] = [dict(item) for item in override.resource_requirements]
     return container
-
-
-def merge_environment(
-    base: Mapping[str, str] | None, extra: Mapping[str, str] | None
-) -> dict[str, str]:
-    """Returns ``base`` updated with ``extra``; ``extra`` wins on a shared name."""
-    return {**(base or {}), **(extra or {})}
 
 
 def derive_client_token(*parts: str) -> str:

@@ -17,18 +17,29 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Outcome", "TaskVerdict", "decide", "essential_containers", "exit_codes"]
+from ecs_pipelines.ecs.states import StopCode, TaskStatus
 
-STOPPED = "STOPPED"
-FAILED_TO_START = "TaskFailedToStart"
+__all__ = [
+    "Outcome",
+    "TaskVerdict",
+    "decide",
+    "essential_containers",
+    "exit_codes",
+    "first_essential_container",
+]
+
+STOPPED = TaskStatus.STOPPED
+FAILED_TO_START = StopCode.TASK_FAILED_TO_START
 
 # Stop codes that mean something outside the task ended it; the failure is told as that cause
 # first, because a container's 137/143 exit is then a symptom, not the reason.
-_EXTERNAL_STOPS = {
-    "UserInitiated": "stopped by user",
-    "SpotInterruption": "Spot capacity reclaimed (SpotInterruption)",
-    "TerminationNotice": "host terminated (TerminationNotice)",
-    "ServiceSchedulerInitiated": "stopped by the service scheduler (ServiceSchedulerInitiated)",
+_EXTERNAL_STOPS: dict[str, str] = {
+    StopCode.USER_INITIATED: "stopped by user",
+    StopCode.SPOT_INTERRUPTION: "Spot capacity reclaimed (SpotInterruption)",
+    StopCode.TERMINATION_NOTICE: "host terminated (TerminationNotice)",
+    StopCode.SERVICE_SCHEDULER_INITIATED: (
+        "stopped by the service scheduler (ServiceSchedulerInitiated)"
+    ),
 }
 
 
@@ -219,3 +230,13 @@ def _read_facts(task: Mapping[str, Any], essential: frozenset[str] | None) -> _F
         container_reasons=reasons,
         checked=len(wanted),
     )
+
+
+def first_essential_container(task_definition: Mapping[str, Any]) -> str | None:
+    """The container that receives overrides by default: the first essential one (or first)."""
+    containers = task_definition.get("containerDefinitions") or []
+    essential = essential_containers(task_definition) or frozenset()
+    for container in containers:
+        if container.get("name") in essential:
+            return str(container["name"])
+    return str(containers[0]["name"]) if containers else None

@@ -21,10 +21,9 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.ecs.client import DESCRIBE_BATCH, EcsTaskClient
-from ecs_pipelines.ecs.results import EcsTaskResult
+from ecs_pipelines.ecs.results import EcsTaskResult, lost_result, result_from_task
 from ecs_pipelines.ecs.status import Outcome, decide, essential_containers
 from ecs_pipelines.ecs.tracking_cursor import CursorError, TaskGroup, TrackingState, task_digest
-from ecs_pipelines.ecs.watch import lost_result, result_from_task
 
 __all__ = [
     "DEFAULT_BUDGET_SECONDS",

@@ -1,84 +1,68 @@
-"""One poll loop for any number of tasks: DescribeTasks in batches, never a waiter per task.
+"""Waiting for any number of tasks of one cluster: DescribeTasks in batches, never a waiter each.
 
 botocore's ``tasks_stopped`` waiter polls one task set every 6 s and calls any STOPPED a
-success. This loop starts polling fast (most short tasks end within seconds) and backs off to
-the configured interval, decides each task's outcome with ``status.decide`` (essential
-containers from the task definition), tails its CloudWatch logs when asked, and waits out the
-eventual consistency of a task that DescribeTasks does not know yet right after RunTask.
+success. ``TaskWatcher`` runs the project's one poll loop (``polling.poll_until``): each round
+describes every pending task (100 per call), decides each with ``status.decide`` (essential
+containers from the task definition), hands new CloudWatch lines to a callback, and waits out
+the eventual consistency of a task that DescribeTasks does not know yet right after RunTask.
+Results are keyed by what the caller passed, task id or ARN.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ecs_pipelines.ecs.arns import task_refs
 from ecs_pipelines.ecs.client import EcsTaskClient
-from ecs_pipelines.ecs.errors import EcsTimeoutError
-from ecs_pipelines.ecs.logs import LogStreamRef, LogTail, log_stream_refs
-from ecs_pipelines.ecs.results import MISSING_STATUS, EcsTaskResult
-from ecs_pipelines.ecs.status import Outcome, TaskVerdict, decide, essential_containers
+from ecs_pipelines.ecs.deadline import Deadline
+from ecs_pipelines.ecs.errors import EcsSpecError, EcsTimeoutError
+from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
+from ecs_pipelines.ecs.logs import LogTail
+from ecs_pipelines.ecs.polling import Pace, poll_until
+from ecs_pipelines.ecs.results import EcsTaskResult, lost_result, result_from_task
+from ecs_pipelines.ecs.status import Outcome, decide, essential_containers
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-LogLinesCallback = Callable[[str, str, list[str]], None]  # (task ARN, container, new lines)
-StatusCallback = Callable[[str, Mapping[str, Any]], None]  # (task ARN, described task)
+LogLinesCallback = Callable[[str, str, list[str]], None]  # (task, container, new lines)
+StatusCallback = Callable[[str, Mapping[str, Any]], None]  # (task, described task)
 ResultCallback = Callable[[EcsTaskResult], None]  # called once per task as soon as it is done
 
 
 @dataclass(frozen=True)
 class WatchSettings:
-    """How the loop paces itself."""
+    """How the loop paces itself and how long it waits."""
 
-    poll_interval_seconds: float = 1.0
-    initial_interval_seconds: float = 0.2
-    growth: float = 1.5
+    pace: Pace = field(default_factory=Pace)
     # How long a task may be MISSING from DescribeTasks before it counts as lost. Right after
     # RunTask, ECS can answer MISSING for a few seconds (eventual consistency).
     missing_grace_seconds: float = 30.0
     timeout_seconds: float | None = None
 
-
-def poll_intervals(initial: float, maximum: float, growth: float) -> Iterator[float]:
-    """Pauses between rounds: fast first, then geometric growth capped at ``maximum``."""
-    interval = min(initial, maximum)
-    while True:
-        yield interval
-        interval = min(maximum, interval * growth)
-
-
-def result_from_task(
-    task: Mapping[str, Any], verdict: TaskVerdict, *, logs_complete: bool = True
-) -> EcsTaskResult:
-    return EcsTaskResult(
-        task_arn=task["taskArn"],
-        last_status=verdict.last_status,
-        stop_code=verdict.stop_code,
-        stopped_reason=verdict.stopped_reason,
-        exit_codes=dict(verdict.exit_codes),
-        succeeded=verdict.outcome is Outcome.SUCCEEDED,
-        started_at=task.get("startedAt"),
-        stopped_at=task.get("stoppedAt"),
-        reason=verdict.reason,
-        task_definition_arn=task.get("taskDefinitionArn"),
-        cluster_arn=task.get("clusterArn"),
-        log_lines_complete=logs_complete,
-        task=dict(task),
-    )
+    def __post_init__(self) -> None:
+        check_timeout(self.timeout_seconds)
+        if self.missing_grace_seconds < 0:
+            raise EcsSpecError(
+                "missing_grace_seconds", f"must be >= 0, got {self.missing_grace_seconds}"
+            )
 
 
-def lost_result(task_arn: str, reason: str) -> EcsTaskResult:
-    return EcsTaskResult(
-        task_arn=task_arn,
-        last_status=MISSING_STATUS,
-        stop_code=None,
-        stopped_reason=None,
-        exit_codes={},
-        succeeded=False,
-        reason=f"ECS does not know this task ({reason}): its outcome cannot be told",
-    )
+def check_timeout(timeout_seconds: object, field_name: str = "timeout_seconds") -> None:
+    """A timeout is None (wait as long as it takes) or a positive number of seconds."""
+    if timeout_seconds is None:
+        return
+    if isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, int | float):
+        raise EcsSpecError(
+            field_name, f"must be a number of seconds, got {type(timeout_seconds).__name__}"
+        )
+    if not timeout_seconds > 0:
+        raise EcsSpecError(
+            field_name, f"must be > 0 seconds (or None to wait), got {timeout_seconds}"
+        )
 
 
 class TaskWatcher:
@@ -94,7 +78,7 @@ class TaskWatcher:
         on_log_lines: LogLinesCallback | None = None,
         on_status: StatusCallback | None = None,
         on_result: ResultCallback | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
@@ -110,68 +94,73 @@ class TaskWatcher:
         self._tails: dict[str, list[LogTail]] = {}
         self._last_status: dict[str, str] = {}
 
-    def wait(self, task_arns: Sequence[str]) -> list[EcsTaskResult]:
-        """Results in the order of ``task_arns``; raises EcsTimeoutError past the timeout."""
-        started = self.clock()
-        deadline = (
-            None
-            if self.settings.timeout_seconds is None
-            else started + self.settings.timeout_seconds
-        )
-        pending = list(dict.fromkeys(task_arns))
+    def wait(self, tasks: Sequence[str]) -> list[EcsTaskResult]:
+        """Results in the order of ``tasks`` (ids or ARNs); EcsTimeoutError past the timeout."""
+        refs = list(dict.fromkeys(task_refs(tasks, "task_arns")))
+        pending = list(refs)
         first_missing: dict[str, float] = {}
         results: dict[str, EcsTaskResult] = {}
-        pauses = poll_intervals(
-            self.settings.initial_interval_seconds,
-            self.settings.poll_interval_seconds,
-            self.settings.growth,
-        )
-        while pending:
+
+        def one_round() -> list[EcsTaskResult] | None:
             self.rounds += 1
-            round_started = self.clock()
             described = self.client.describe(self.cluster, pending)
             now = self.clock()
-            for arn, task in described.tasks.items():
-                first_missing.pop(arn, None)
-                result = self._observe(task)
+            for ref, task in described.tasks.items():
+                first_missing.pop(ref, None)
+                result = self._observe(ref, task)
                 if result is not None:
-                    results[arn] = result
-            for arn, reason in described.missing.items():
-                since = first_missing.setdefault(arn, now)
+                    results[ref] = result
+            for ref, reason in described.missing.items():
+                since = first_missing.setdefault(ref, now)
                 if now - since >= self.settings.missing_grace_seconds:
-                    results[arn] = lost_result(arn, reason)
-            finished = [arn for arn in pending if arn in results]
-            pending = [arn for arn in pending if arn not in results]
-            if self.on_result:
-                for arn in finished:
-                    self.on_result(results[arn])
-            if not pending:
-                break
-            if deadline is not None and now >= deadline:
-                raise EcsTimeoutError(
-                    f"{len(pending)} ECS task(s) still not STOPPED after "
-                    f"{self.settings.timeout_seconds} s",
-                    pending_task_arns=pending,
-                )
-            # The interval runs from the start of the round: a slow round (thousands of
-            # tasks, a throttled call) must not add its own length to the detection delay.
-            pause = max(0.0, next(pauses) - (self.clock() - round_started))
-            if deadline is not None:
-                pause = max(0.0, min(pause, deadline - now))
-            self.sleep(pause)
-        return [results[arn] for arn in dict.fromkeys(task_arns)]
+                    results[ref] = lost_result(ref, reason)
+            for ref in [r for r in pending if r in results]:
+                pending.remove(ref)
+                if self.on_result:
+                    self.on_result(results[ref])
+            return None if pending else [results[ref] for ref in refs]
 
-    def _observe(self, task: Mapping[str, Any]) -> EcsTaskResult | None:
-        arn: str = task["taskArn"]
+        def timed_out() -> EcsTimeoutError:
+            return EcsTimeoutError(
+                f"{len(pending)} ECS task(s) still not STOPPED after "
+                f"{self.settings.timeout_seconds:g} s",
+                pending_task_arns=list(pending),
+            )
+
+        return poll_until(
+            one_round,
+            deadline=Deadline.after(self.settings.timeout_seconds, self.clock),
+            on_timeout=timed_out,
+            pace=self.settings.pace,
+            sleep=self.sleep,
+            clock=self.clock,
+        )
+
+    def drain_logs(self, *, max_polls: int = 10) -> bool:
+        """Reads every tail until its stream is quiet, so lines that arrive just after a task
+        stopped (the awslogs driver ships them late) are not lost; False if some were."""
+        for _ in range(max_polls):
+            busy = False
+            for ref, tails in self._tails.items():
+                for tail in tails:
+                    lines = tail.poll()
+                    if lines and self.on_log_lines:
+                        self.on_log_lines(ref, tail.ref.container, lines)
+                    busy = busy or bool(lines) or not tail.at_end
+            if not busy:
+                return all(t.complete for tails in self._tails.values() for t in tails)
+        return False
+
+    def _observe(self, ref: str, task: Mapping[str, Any]) -> EcsTaskResult | None:
         definition = self._definition(task)
         verdict = decide(task, essential_containers(definition))
-        if self.on_status and self._last_status.get(arn) != verdict.last_status:
-            self._last_status[arn] = verdict.last_status
-            self.on_status(arn, task)
-        complete = self._pump_logs(arn, definition)
+        if self.on_status and self._last_status.get(ref) != verdict.last_status:
+            self._last_status[ref] = verdict.last_status
+            self.on_status(ref, task)
+        complete = self._pump_logs(ref, task["taskArn"], definition)
         if verdict.outcome is Outcome.RUNNING:
             return None
-        tails = self._tails.get(arn, [])
+        tails = self._tails.get(ref, [])
         started = task.get("startedAt") is not None
         complete = complete and not (started and any(not t.stream_found for t in tails))
         return result_from_task(task, verdict, logs_complete=complete)
@@ -180,18 +169,18 @@ class TaskWatcher:
         arn = task.get("taskDefinitionArn")
         return self.client.task_definition(arn) if arn else None
 
-    def _pump_logs(self, task_arn: str, definition: Mapping[str, Any] | None) -> bool:
+    def _pump_logs(self, ref: str, task_arn: str, definition: Mapping[str, Any] | None) -> bool:
         """Hands new lines of every container to the callback; False if any tail lost lines."""
         if self.on_log_lines is None or self.logs_client is None or definition is None:
             return True
-        tails = self._tails.get(task_arn)
+        tails = self._tails.get(ref)
         if tails is None:
             refs: list[LogStreamRef] = log_stream_refs(definition, task_arn)
             # Few attempts per poll: the tail keeps its token and the next round resumes.
-            tails = [LogTail(self.logs_client, ref, max_attempts=2) for ref in refs]
-            self._tails[task_arn] = tails
+            tails = [LogTail(self.logs_client, stream, max_attempts=2) for stream in refs]
+            self._tails[ref] = tails
         for tail in tails:
             lines = tail.poll()
             if lines:
-                self.on_log_lines(task_arn, tail.ref.container, lines)
+                self.on_log_lines(ref, tail.ref.container, lines)
         return all(tail.complete for tail in tails)

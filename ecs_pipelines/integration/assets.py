@@ -27,42 +27,38 @@ from dagster_aws.pipes import PipesCloudWatchMessageReader
 
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.integration import metadata as md
-from ecs_pipelines.integration.step_options import request_from_config, task_config_schema
-from ecs_pipelines.integration.step_runner import StepTaskRequest, StepTaskRunner
+from ecs_pipelines.integration.step_options import StepOptions, launchpad_schema
+from ecs_pipelines.integration.step_runner import StepTaskRunner
 
 
 def ecs_task_multi_asset(
     specs: Sequence[AssetSpec],
     *,
     name: str,
-    task_definition: str | None = None,
-    container_name: str | None = None,
-    command: Sequence[str] | None = None,
-    environment: Mapping[str, str] | None = None,
-    cpu: int | None = None,
-    memory: int | None = None,
     partitions_def: PartitionsDefinition[Any] | None = None,
     check_specs: Sequence[AssetCheckSpec] = (),
     pipes: bool = False,
-    enable_execute_command: bool | None = None,
-    timeout_seconds: float | None = None,
-    detached: bool = False,
     retry_policy: RetryPolicy | None = None,
     group_name: str | None = None,
     description: str | None = None,
     resource_key: str = "ecs",
+    **options: Any,
 ) -> AssetsDefinition:
     """Assets materialised together by one ECS task.
 
-    The task gets DAGSTER_RUN_ID, DAGSTER_ASSET_KEY and, when partitioned, DAGSTER_PARTITION_KEY
-    (and DAGSTER_PARTITION_START/END for time windows). With ``pipes=True`` the task's
-    dagster-pipes reports (metadata, asset checks) come back through its CloudWatch stream,
-    read by dagster-aws's PipesCloudWatchMessageReader.
+    ``options`` are step options (``step_options.StepOptions``: task_definition, command,
+    environment, cpu, memory, timeout_seconds, detached, ...), the defaults of the Launchpad
+    config. The task gets DAGSTER_RUN_ID, DAGSTER_ASSET_KEY and, when partitioned,
+    DAGSTER_PARTITION_KEY (and DAGSTER_PARTITION_START/END for time windows). With
+    ``pipes=True`` the task's dagster-pipes reports (metadata, asset checks) come back through
+    its CloudWatch stream, read by dagster-aws's PipesCloudWatchMessageReader.
 
     ``detached=True``: the step launches the task and finishes at once (the Launchpad's
     ``detached`` field can switch a run back to waiting). The assets are skippable and carry an
-    ``ecs_task_succeeded`` check; ``sensors.ecs_detached_asset_sensor`` materialises them when
-    the task succeeds and fails the check (severity ERROR) when it does not."""
+    ``ecs_task_succeeded`` check; ``ecs_detached_asset_sensor`` materialises them when the task
+    succeeds and fails the check (severity ERROR) when it does not."""
+    defaults = StepOptions.from_kwargs(options, factory="ecs_task_multi_asset")
+    detached = defaults.detached
     specs = list(specs)
     check_specs = list(check_specs)
     if detached:
@@ -81,6 +77,8 @@ def ecs_task_multi_asset(
             )
             for spec in specs
         ]
+    if pipes and defaults.count != 1:
+        raise EcsSpecError("count", "must be 1 for a Pipes asset (one task, one Pipes session)")
 
     @multi_asset(
         name=name,
@@ -90,15 +88,9 @@ def ecs_task_multi_asset(
         # optional, which is how Dagster lets a step end without them.
         can_subset=detached,
         partitions_def=partitions_def,
-        config_schema=task_config_schema(
-            task_definition=task_definition,
-            command=command,
-            environment=environment,
-            cpu=cpu,
-            memory=memory,
-            enable_execute_command=enable_execute_command,
-            timeout_seconds=timeout_seconds,
-            detached=True if detached else None,
+        # An asset built to wait cannot finish without materialising: no detached field.
+        config_schema=launchpad_schema(
+            defaults, without=frozenset() if detached else frozenset({"detached"})
         ),
         required_resource_keys={resource_key},
         retry_policy=retry_policy,
@@ -107,12 +99,12 @@ def ecs_task_multi_asset(
     )
     def _ecs_assets(context: AssetExecutionContext) -> Iterator[Any]:
         ecs = getattr(context.resources, resource_key)
-        request = request_from_config(context.op_config, container_name)
         keys = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
         asset_tag = "+".join(k.to_user_string() for k in keys)
-        runner = StepTaskRunner(context, ecs, request, asset_key=asset_tag)
+        step_options = defaults.with_config(context.op_config)
+        runner = StepTaskRunner(context, ecs, step_options, asset_key=asset_tag)
         if pipes:
-            yield from _run_with_pipes(context, runner, request)
+            yield from _run_with_pipes(context, runner)
             return
         if detached:
             yield from _run_detachable(context, runner, keys)
@@ -130,7 +122,7 @@ def _run_detachable(
     if not keys:
         context.log.info("Only checks were selected: ECS task checks are evaluated by the sensor")
         return
-    if runner.request.detached:
+    if runner.options.detached:
         launch = runner.run_detached()
         partition = runner.partition_key
         for key in keys:
@@ -149,12 +141,13 @@ def _run_detachable(
         yield MaterializeResult(asset_key=key, metadata=step.metadata, check_results=checks)
 
 
-def _run_with_pipes(
-    context: AssetExecutionContext, runner: StepTaskRunner, request: StepTaskRequest
-) -> Iterator[Any]:
-    if request.count != 1:
+def _run_with_pipes(context: AssetExecutionContext, runner: StepTaskRunner) -> Iterator[Any]:
+    if runner.options.count != 1:
         raise EcsSpecError("count", "must be 1 for a Pipes asset (one task, one Pipes session)")
-    reader = PipesCloudWatchMessageReader(client=runner.ecs.logs_client())
+    # What the task reports through Pipes passes the step's redaction like its log lines.
+    reader = runner.redaction.pipes_reader(
+        PipesCloudWatchMessageReader(client=runner.ecs.logs_client())
+    )
     with (
         open_pipes_session(
             context=context, context_injector=PipesEnvContextInjector(), message_reader=reader

@@ -15,29 +15,31 @@ from dagster import (
     run_status_sensor,
 )
 
+from ecs_pipelines.ecs.arns import tags_of
+from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.ecs.stopping import StopReport, stop_tasks
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.integration.step_runner import DETACHED_TAG
-from ecs_pipelines.integration.task_naming import started_by_for_run
+from ecs_pipelines.integration.task_naming import DETACHED_TAG, started_by_for_run
 
 ENDED_BADLY = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
 
-def stop_tasks_of_ended_run(ecs: EcsResource, run_id: str, status: str) -> list[str]:
-    """Stops the run's still-running, non-detached tasks; returns their ARNs."""
+def stop_tasks_of_ended_run(ecs: EcsResource, run_id: str, status: str) -> StopReport:
+    """Stops the run's still-running, non-detached tasks (best effort, never raises)."""
     client = ecs.task_client()
     started_by = started_by_for_run(run_id)
-    arns = list(client.list_task_arns(ecs.cluster, started_by=started_by, desired_status="RUNNING"))
+    arns = list(
+        client.list_task_arns(ecs.cluster, started_by=started_by, desired_status=TaskStatus.RUNNING)
+    )
     if not arns:
-        return []
-    stopped = []
-    for arn, task in client.describe(ecs.cluster, arns).tasks.items():
-        tags = {t["key"]: t["value"] for t in task.get("tags", [])}
-        if tags.get(DETACHED_TAG) == "true":
-            continue
-        reason = f"Dagster run {run_id} ended ({status}) while this task was still running"
-        client.stop(ecs.cluster, arn, reason=reason)
-        stopped.append(arn)
-    return stopped
+        return StopReport()
+    orphans = [
+        arn
+        for arn, task in client.describe(ecs.cluster, arns).tasks.items()
+        if tags_of(task).get(DETACHED_TAG) != "true"
+    ]
+    reason = f"Dagster run {run_id} ended ({status}) while this task was still running"
+    return stop_tasks(client, ecs.cluster, orphans, reason=reason)
 
 
 def ecs_orphaned_task_sensors(
@@ -61,9 +63,11 @@ def ecs_orphaned_task_sensors(
         )
         def _stop_tasks(context: RunStatusSensorContext, ecs: EcsResource) -> None:
             run_id = context.dagster_run.run_id
-            stopped = stop_tasks_of_ended_run(ecs, run_id, context.dagster_run.status.value)
-            for arn in stopped:
+            report = stop_tasks_of_ended_run(ecs, run_id, context.dagster_run.status.value)
+            for arn in report.stopped:
                 context.log.warning(f"Stopped ECS task {arn} left running by run {run_id}")
+            for problem in report.failed.values():
+                context.log.warning(problem)
 
         sensors.append(_stop_tasks)
     return sensors

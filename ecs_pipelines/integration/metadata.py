@@ -8,7 +8,12 @@ from typing import Any
 
 from dagster import MetadataValue
 
-from ecs_pipelines.ecs.logs import LogStreamRef, console_url_for_log_stream, console_url_for_task
+from ecs_pipelines.ecs.arns import cluster_name
+from ecs_pipelines.ecs.log_streams import (
+    LogStreamRef,
+    console_url_for_log_stream,
+    console_url_for_task,
+)
 from ecs_pipelines.ecs.results import EcsTaskResult
 
 LOG_TAIL_LINES = 20
@@ -39,7 +44,7 @@ def exec_command_line(*, region: str, cluster: str, task_arn: str, container: st
             "--region",
             region,
             "--cluster",
-            cluster.rsplit("/", 1)[-1],
+            cluster_name(cluster),
             "--task",
             task_arn,
             "--container",

@@ -1,7 +1,6 @@
 """Op factory: an op that runs ECS task(s) and waits for them (or, detached, just launches
 them), configurable in the Launchpad."""
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dagster import (
@@ -20,74 +19,60 @@ from dagster import (
     op,
 )
 
-from ecs_pipelines.integration.step_options import request_from_config, task_config_schema
+from ecs_pipelines.integration.step_options import StepOptions, launchpad_schema
 from ecs_pipelines.integration.step_runner import StepTaskRunner
 
 
 def ecs_task_op(
     name: str,
     *,
-    task_definition: str | None = None,
-    container_name: str | None = None,
-    command: Sequence[str] | None = None,
-    environment: Mapping[str, str] | None = None,
-    cpu: int | None = None,
-    memory: int | None = None,
-    count: int = 1,
-    enable_execute_command: bool | None = None,
-    timeout_seconds: float | None = None,
-    detached: bool = False,
-    started_by: str | None = None,
     description: str | None = None,
     retry_policy: RetryPolicy | None = None,
     resource_key: str = "ecs",
+    **options: Any,
 ) -> OpDefinition:
     """An op that launches ECS task(s) through the ``resource_key`` EcsResource and waits.
 
-    Its ``after`` input (Nothing) orders it after other ops; its output is the list of
-    EcsTaskResult. A failed task raises a Dagster Failure with stopCode, reason, exit codes and
-    the last log lines.
+    ``options`` are step options (``step_options.StepOptions``: task_definition, command,
+    environment, cpu, memory, count, timeout_seconds, detached, started_by, ...), the defaults
+    of its Launchpad config. Its ``after`` input (Nothing) orders it after other ops; its output
+    is the list of EcsTaskResult. A failed task raises a Dagster Failure with stopCode, reason,
+    exit codes and the last log lines.
 
     ``detached=True`` (also a Launchpad field) launches the task(s) and returns their ARNs at
-    once, tagged ``ecs-pipelines/detached=true``; ``sensors.ecs_task_completion_sensor`` (e.g.
-    filtered by startedBy or the ``dagster/job`` tag) reports their end. ``started_by``
-    replaces the default startedBy (``dagster/<run id>``)."""
+    once, tagged ``ecs-pipelines/detached=true``; ``ecs_task_completion_sensor`` (e.g. filtered
+    by startedBy or the ``dagster/job`` tag) reports their end. ``started_by`` replaces the
+    default startedBy (``dagster/<run id>``)."""
+    defaults = StepOptions.from_kwargs(options, factory="ecs_task_op")
 
     @op(
         name=name,
-        description=description or f"Runs ECS task(s) of {task_definition or 'the resource'}.",
+        description=description
+        or f"Runs ECS task(s) of {defaults.task_definition or 'the resource'}.",
         ins={"after": In(Nothing, description="Run after these steps.")},
         out=Out(
             list,
             description="EcsTaskResult of every task launched (detached: their task ARNs).",
         ),
-        config_schema=task_config_schema(
-            task_definition=task_definition,
-            command=command,
-            environment=environment,
-            cpu=cpu,
-            memory=memory,
-            count=count,
-            enable_execute_command=enable_execute_command,
-            timeout_seconds=timeout_seconds,
-            detached=detached,
-        ),
+        config_schema=launchpad_schema(defaults),
         required_resource_keys={resource_key},
         retry_policy=retry_policy,
         tags={"kind": "ecs"},
     )
     def _ecs_op(context: OpExecutionContext) -> Output[list]:  # type: ignore[type-arg]
         ecs = getattr(context.resources, resource_key)
-        request = request_from_config(context.op_config, container_name)
-        request.started_by = started_by
-        runner = StepTaskRunner(context, ecs, request)
-        if request.detached:
+        runner = StepTaskRunner(context, ecs, defaults.with_config(context.op_config))
+        if runner.options.detached:
             launch = runner.run_detached()
             return Output(launch.task_arns, metadata=launch.metadata)
         step = runner.run()
-        return Output(step.results, metadata=step.metadata)
+        return Output(runner.redaction.output(step.results), metadata=step.metadata)
 
     return _ecs_op
+
+
+# Dagster's Map is not typed: container name -> exit code (null when none was reported).
+EXIT_CODES_MAP: Any = Map(str, Noneable(int))  # type: ignore[no-untyped-call]
 
 
 def ecs_completion_report_op(name: str = "ecs_completion_report") -> OpDefinition:
@@ -109,7 +94,7 @@ def ecs_completion_report_op(name: str = "ecs_completion_report") -> OpDefinitio
                 Noneable(str), default_value=None, description="ECS stoppedReason."
             ),
             "exit_codes": Field(
-                Map(str, Noneable(int)),
+                EXIT_CODES_MAP,
                 default_value={},
                 description="Container name -> exit code (null: none reported).",
             ),

@@ -1,148 +1,45 @@
-"""EcsResource: Dagster's configurable resource over ECS RunTask, thin config over ``ecs/``."""
+"""EcsResource: Dagster's configurable resource over ECS RunTask, thin config over ``ecs/``.
+
+Fields are the defaults of every launch; each call can override them. The methods are the
+library's API (``run_task``, ``wait_for_tasks``, ``run_task_and_wait``, ...); what they do
+lives in the ECS core: validation in ``ecs.spec``, the poll loop in ``ecs.watch``, stopping in
+``ecs.stopping``, retries and deadlines in ``ecs.retry``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotocoreConfig
-from dagster import Config
-from dagster_aws.utils import ResourceWithBoto3Configuration
-from pydantic import ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import PrivateAttr
 
+from ecs_pipelines.ecs.arns import task_refs
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsSpecError, EcsTimeoutError
-from ecs_pipelines.ecs.exec import ExecResult, execute_command, required_task_role_problem
-from ecs_pipelines.ecs.launch_args import build_spec
+from ecs_pipelines.ecs.exec import ExecResult, execute_command
+from ecs_pipelines.ecs.fanout import launch_many
+from ecs_pipelines.ecs.launch_request import LaunchRequest, build_launch_spec
 from ecs_pipelines.ecs.results import EcsTaskFailure, EcsTaskResult
+from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.spec import TaskLaunchSpec, to_run_task_kwargs
-from ecs_pipelines.ecs.status import essential_containers
+from ecs_pipelines.ecs.stopping import StopReport, stop_tasks
 from ecs_pipelines.ecs.watch import (
     LogLinesCallback,
     ResultCallback,
     StatusCallback,
     TaskWatcher,
-    WatchSettings,
 )
+from ecs_pipelines.integration.clients import boto3_client
+from ecs_pipelines.integration.resource_settings import EcsSettings
 
 DEFAULT_STOP_REASON = "Stopped by ecs_pipelines"
 LOG_READ_ATTEMPTS = 2
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 
 
-class CapacityProviderStrategyItem(Config):
-    """One entry of RunTask's capacityProviderStrategy."""
-
-    capacity_provider: str = Field(description="Capacity provider name, e.g. FARGATE_SPOT.")
-    weight: int = Field(default=1, description="Relative share of tasks, 0..1000.")
-    base: int = Field(default=0, description="Minimum number of tasks on this provider, 0..100000.")
-
-
-class EcsResource(ResourceWithBoto3Configuration):
+class EcsResource(EcsSettings):
     """Launches and watches ECS tasks. Fields are the defaults of every launch; calls override."""
-
-    # Validation errors must not echo the input: it holds credentials.
-    model_config = ConfigDict(hide_input_in_errors=True)
-
-    cluster: str = Field(default="default", description="ECS cluster name or ARN to run tasks in.")
-    task_definition: str | None = Field(
-        default=None,
-        description="Default task definition: family, family:revision or ARN.",
-    )
-    container_name: str | None = Field(
-        default=None,
-        description=(
-            "Container that receives command/environment overrides. Unset: the first essential "
-            "container of the task definition."
-        ),
-    )
-    launch_type: str | None = Field(
-        default=None,
-        description="EC2, FARGATE or EXTERNAL; leave unset with a capacity provider strategy.",
-    )
-    capacity_provider_strategy: list[CapacityProviderStrategyItem] = Field(
-        default=[],
-        description="Capacity providers to launch on (excludes launch_type).",
-    )
-    platform_version: str | None = Field(
-        default=None, description="Fargate platform version, e.g. LATEST or 1.4.0."
-    )
-    subnets: list[str] = Field(default=[], description="Subnet IDs for awsvpc networking.")
-    security_groups: list[str] = Field(
-        default=[], description="Security group IDs for awsvpc networking (needs subnets)."
-    )
-    assign_public_ip: bool | None = Field(
-        default=None, description="Give the task's ENI a public IP (awsvpc; needs subnets)."
-    )
-    enable_execute_command: bool = Field(
-        default=False,
-        description=(
-            "Launch tasks with ECS Exec enabled (needs a task role with ssmmessages "
-            "permissions). A per-launch setting overrides this default."
-        ),
-    )
-    propagate_tags: str | None = Field(
-        default=None, description="TASK_DEFINITION or NONE (SERVICE is not valid for RunTask)."
-    )
-    tags: dict[str, str] = Field(default={}, description="Tags put on every task launched.")
-    secret_environment: dict[str, str] = Field(
-        default={},
-        description=(
-            "Environment for every task whose values are secret (give them as EnvVar): never "
-            "logged, put in metadata or error messages. They travel in RunTask overrides, "
-            "visible to DescribeTasks: prefer the task definition's `secrets`."
-        ),
-    )
-    started_by: str | None = Field(
-        default=None,
-        description="Default startedBy (<= 128 letters, digits, '-', '/', '_').",
-    )
-    group: str | None = Field(default=None, description="Task group name.")
-    task_role_arn: str | None = Field(
-        default=None, description="Task role override for every launch."
-    )
-    poll_interval_seconds: float = Field(
-        default=1.0,
-        description=(
-            "Longest pause between DescribeTasks rounds while waiting; polling starts at 0.2 s "
-            "and backs off to this."
-        ),
-    )
-    missing_grace_seconds: float = Field(
-        default=30.0,
-        description=(
-            "How long a task may be unknown to DescribeTasks (eventual consistency right after "
-            "RunTask) before it is reported lost."
-        ),
-    )
-
-    def __repr_args__(self) -> Any:
-        # A repr ends up in tracebacks and test output: keep credentials out of it.
-        for name, value in super().__repr_args__():
-            if name == "secret_environment":
-                value = dict.fromkeys(value, "***")
-            yield name, ("***" if name in SECRET_FIELDS and value else value)
-
-    @model_validator(mode="after")
-    def _check_limits(self) -> EcsResource:
-        """Bad settings fail when the resource is built, naming the field, before any call."""
-        if self.poll_interval_seconds <= 0:
-            raise EcsSpecError(
-                "poll_interval_seconds", f"must be > 0, got {self.poll_interval_seconds}"
-            )
-        if self.missing_grace_seconds < 0:
-            raise EcsSpecError(
-                "missing_grace_seconds", f"must be >= 0, got {self.missing_grace_seconds}"
-            )
-        if self.max_attempts < 1:
-            raise EcsSpecError("max_attempts", f"must be >= 1, got {self.max_attempts}")
-        defaults = self._defaults()
-        # The task definition may come per call; a placeholder lets every other default be
-        # checked against the RunTask limits now.
-        defaults["task_definition"] = self.task_definition or "placeholder"
-        to_run_task_kwargs(build_spec(defaults, container_name=self.container_name))
-        return self
 
     _ecs_client: Any = PrivateAttr(default=None)
     _logs_client: Any = PrivateAttr(default=None)
@@ -158,42 +55,35 @@ class EcsResource(ResourceWithBoto3Configuration):
         copy._task_client = None
         return copy
 
-    def _session(self) -> boto3.session.Session:
-        return boto3.session.Session(
+    def _client(self, service: str) -> Any:
+        return boto3_client(
+            service,
+            region_name=self.region_name,
+            endpoint_url=self.endpoint_url,
             profile_name=self.profile_name,
             aws_access_key_id=self.aws_access_key_id,
             aws_secret_access_key=self.aws_secret_access_key,
             aws_session_token=self.aws_session_token,
-            region_name=self.region_name,
-        )
-
-    def _client(self, service: str, max_attempts: int) -> Any:
-        return self._session().client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=self.endpoint_url,
             use_ssl=self.use_ssl,
             verify=self.verify,
-            # botocore's standard retry mode; ecs/retry.py retries on top of it for long throttling.
-            config=BotocoreConfig(retries={"max_attempts": max_attempts, "mode": "standard"}),
         )
 
     def ecs_client(self) -> Any:
         if self._ecs_client is None:
-            self._ecs_client = self._client("ecs", self.max_attempts)
+            self._ecs_client = self._client("ecs")
         return self._ecs_client
 
     def logs_client(self) -> Any:
         if self._logs_client is None:
-            # Log reads give up fast: a tail resumes from its token at the next poll, and a
-            # throttled GetLogEvents must not hold up the status loop for seconds.
-            self._logs_client = self._client("logs", min(self.max_attempts, LOG_READ_ATTEMPTS))
+            self._logs_client = self._client("logs")
         return self._logs_client
 
     def task_client(self) -> EcsTaskClient:
         # One per resource instance: its task definition cache then serves every call of a
         # step (launch, links, wait) instead of one DescribeTaskDefinition each.
         if self._task_client is None:
-            self._task_client = EcsTaskClient(self.ecs_client())
+            retrier = Retrier(max_attempts=self.max_attempts)
+            self._task_client = EcsTaskClient(self.ecs_client(), retrier=retrier)
         return self._task_client
 
     @property
@@ -202,86 +92,24 @@ class EcsResource(ResourceWithBoto3Configuration):
 
     # --- launching -------------------------------------------------------------------------
 
-    def _defaults(self) -> dict[str, Any]:
-        return {
-            "cluster": self.cluster,
-            "task_definition": self.task_definition,
-            "launch_type": self.launch_type,
-            "capacity_provider_strategy": tuple(
-                {"capacityProvider": i.capacity_provider, "weight": i.weight, "base": i.base}
-                for i in self.capacity_provider_strategy
-            ),
-            "platform_version": self.platform_version,
-            "subnets": tuple(self.subnets),
-            "security_groups": tuple(self.security_groups),
-            "assign_public_ip": self.assign_public_ip,
-            "enable_execute_command": self.enable_execute_command,
-            "propagate_tags": self.propagate_tags,
-            "tags": dict(self.tags),
-            "started_by": self.started_by,
-            "group": self.group,
-            "task_role_arn": self.task_role_arn,
-        }
-
-    def build_launch_spec(
-        self,
-        *,
-        task_definition: str | None = None,
-        command: Sequence[str] | None = None,
-        environment: Mapping[str, str] | None = None,
-        overrides: Mapping[str, Any] | None = None,
-        count: int = 1,
-        started_by: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        client_token: str | None = None,
-        enable_execute_command: bool | None = None,
-        container_name: str | None = None,
-        **run_task_kwargs: Any,
-    ) -> TaskLaunchSpec:
-        """The validated launch spec for one call; the only AWS call it may make is
-        DescribeTaskDefinition, after every argument has passed validation."""
-        if self.secret_environment:
-            environment = {**self.secret_environment, **(environment or {})}
-        call_args: dict[str, Any] = dict(run_task_kwargs)
-        for key, value in (
-            ("task_definition", task_definition),
-            ("count", count),
-            ("started_by", started_by),
-            ("client_token", client_token),
-            ("enable_execute_command", enable_execute_command),
-        ):
-            if value is not None:
-                call_args[key] = value
-        if tags:
-            call_args["tags"] = dict(tags)
-        container = container_name or self.container_name
-        needs_container = command is not None or environment is not None
-        # Validate with a placeholder container first, so bad input fails before any AWS call.
-        spec = build_spec(
-            self._defaults(),
-            container_name=container or "main",
-            command=command,
-            environment=environment,
-            overrides=overrides,
-            extra=call_args,
-        )
+    def build_launch_spec(self, **arguments: Any) -> TaskLaunchSpec:
+        """The validated launch spec of one call: run_task's arguments, plus ``container_name``
+        and ``secret_environment``. The only AWS call it may make is DescribeTaskDefinition,
+        after every argument has passed validation."""
+        named = {f.name for f in dataclasses.fields(LaunchRequest)} - {"run_task_kwargs"}
+        given = {k: v for k, v in arguments.items() if k in named}
+        if given.get("container_name") is None:
+            given["container_name"] = self.container_name
+        request = LaunchRequest(
+            **given, run_task_kwargs={k: v for k, v in arguments.items() if k not in named}
+        ).with_secrets(self.secret_environment)
+        defaults = self.launch_defaults()
+        # Validated first with a placeholder container, so bad input fails before any call.
+        spec = build_launch_spec(defaults, request, definition=None)
         to_run_task_kwargs(spec)
-        definition: dict[str, Any] | None = None
-        if (needs_container and not container) or spec.enable_execute_command:
+        if request.needs_definition(spec):
             definition = self.task_client().task_definition(spec.task_definition)
-        if needs_container and not container:
-            spec = build_spec(
-                self._defaults(),
-                container_name=first_essential_container(definition or {}),
-                command=command,
-                environment=environment,
-                overrides=overrides,
-                extra=call_args,
-            )
-        if spec.enable_execute_command and definition is not None:
-            problem = required_task_role_problem(definition, spec.task_role_arn)
-            if problem:
-                raise EcsSpecError("enable_execute_command", problem)
+            spec = build_launch_spec(defaults, request, definition=definition)
         return spec
 
     def run_task(
@@ -296,9 +124,14 @@ class EcsResource(ResourceWithBoto3Configuration):
         tags: Mapping[str, str] | None = None,
         client_token: str | None = None,
         enable_execute_command: bool | None = None,
+        secret_environment: Mapping[str, str] | None = None,
         **run_task_kwargs: Any,
     ) -> list[str]:
-        """Launches ``count`` tasks and returns their ARNs; raises EcsLaunchError on failures."""
+        """Launches ``count`` tasks and returns their ARNs; raises EcsLaunchError on failures.
+
+        Any other RunTask option goes by its API name (``placementConstraints``) or the
+        project's (``placement_constraints``). ``secret_environment`` values are masked
+        wherever the project writes text, like the resource's own."""
         spec = self.build_launch_spec(
             task_definition=task_definition,
             command=command,
@@ -309,9 +142,31 @@ class EcsResource(ResourceWithBoto3Configuration):
             tags=tags,
             client_token=client_token,
             enable_execute_command=enable_execute_command,
+            secret_environment=secret_environment or {},
             **run_task_kwargs,
         )
         return self.task_client().launch(spec)
+
+    def run_tasks(
+        self,
+        total: int,
+        *,
+        calls_per_second: float | None = 20.0,
+        on_launch: Callable[[list[str]], None] | None = None,
+        **arguments: Any,
+    ) -> list[str]:
+        """Launches ``total`` identical tasks in RunTask calls of 10 (ECS's most per call).
+
+        Takes run_task's arguments (``count`` excepted). Calls are paced to ``calls_per_second``
+        (Fargate's RunTask rate by default; None: no pacing) and throttling is retried; each call
+        has its own clientToken, derived from ``client_token`` when given. All or nothing: if a
+        call fails or the launch is interrupted, the tasks already started are stopped."""
+        if "count" in arguments:
+            raise EcsSpecError("count", "run_tasks takes total, not count")
+        spec = self.build_launch_spec(**arguments)
+        return launch_many(
+            self.task_client(), spec, total, calls_per_second=calls_per_second, on_launch=on_launch
+        )
 
     # --- watching --------------------------------------------------------------------------
 
@@ -325,21 +180,20 @@ class EcsResource(ResourceWithBoto3Configuration):
         on_result: ResultCallback | None = None,
         cluster: str | None = None,
     ) -> list[EcsTaskResult]:
-        """Waits for every task with one poll loop (DescribeTasks in batches of 100)."""
+        """Waits for every task (ids or ARNs) with one poll loop, DescribeTasks in batches of
+        100; results in the order given. EcsTimeoutError when ``timeout_seconds`` passes,
+        whatever the endpoint does."""
+        refs = task_refs(task_arns)
         watcher = TaskWatcher(
             self.task_client(),
             cluster or self.cluster,
-            settings=WatchSettings(
-                poll_interval_seconds=self.poll_interval_seconds,
-                missing_grace_seconds=self.missing_grace_seconds,
-                timeout_seconds=timeout_seconds,
-            ),
+            settings=self.watch_settings(timeout_seconds),
             logs_client=self.logs_client() if on_log_lines else None,
             on_log_lines=on_log_lines,
             on_status=on_status,
             on_result=on_result,
         )
-        return watcher.wait(task_arns)
+        return watcher.wait(refs)
 
     def run_task_and_wait(
         self,
@@ -348,57 +202,76 @@ class EcsResource(ResourceWithBoto3Configuration):
         on_log_lines: LogLinesCallback | None = None,
         on_status: StatusCallback | None = None,
         on_launch: Callable[[list[str]], None] | None = None,
-        **run_task_args: Any,
+        **arguments: Any,
     ) -> list[EcsTaskResult]:
         """run_task, then wait_for_tasks; raises EcsTaskFailure when any task failed.
 
         Whatever interrupts the wait (timeout, a terminated Dagster run, Ctrl-C) stops the
-        tasks this call launched, so none is left running by a caller that gave up on it."""
-        arns = self.run_task(**run_task_args)
+        tasks this call launched, in the cluster they were launched in."""
+        settings = self.watch_settings(timeout_seconds)  # a bad timeout fails before RunTask
+        spec = self.build_launch_spec(**arguments)
+        arns = self.task_client().launch(spec)
         try:
             if on_launch:
                 on_launch(arns)
-            results = self.wait_for_tasks(
-                arns,
-                timeout_seconds=timeout_seconds,
+            watcher = TaskWatcher(
+                self.task_client(),
+                spec.cluster,
+                settings=settings,
+                logs_client=self.logs_client() if on_log_lines else None,
                 on_log_lines=on_log_lines,
                 on_status=on_status,
-                cluster=run_task_args.get("cluster"),
             )
+            results = watcher.wait(arns)
         except EcsTimeoutError as error:
-            self._stop_all(error.pending_task_arns, f"Timed out after {timeout_seconds} s")
+            reason = f"Timed out after {timeout_seconds} s"
+            stop_tasks(self.task_client(), spec.cluster, error.pending_task_arns, reason=reason)
             raise
         except BaseException:
-            self._stop_all(arns, "Caller stopped waiting (interrupted or failed)")
+            reason = "Caller stopped waiting (interrupted or failed)"
+            stop_tasks(self.task_client(), spec.cluster, arns, reason=reason)
             raise
         if not all(r.succeeded for r in results):
             raise EcsTaskFailure(results)
         return results
 
-    def _stop_all(self, task_arns: Sequence[str], reason: str) -> None:
-        for arn in task_arns:
-            try:
-                self.stop_task(arn, reason=reason)
-            except Exception:  # best effort: one failed stop must not hide the others
-                continue
+    # --- single calls ----------------------------------------------------------------------
 
-    # --- single-task calls -----------------------------------------------------------------
+    def describe_tasks(
+        self, task_arns: Sequence[str], *, cluster: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Described tasks (batches of 100) in the order given; unknown tasks are left out."""
+        refs = task_refs(task_arns)
+        described = self.task_client().describe(cluster or self.cluster, refs)
+        return [described.tasks[ref] for ref in refs if ref in described.tasks]
 
-    def describe_tasks(self, task_arns: Sequence[str]) -> list[dict[str, Any]]:
-        """Described tasks (batches of 100); unknown tasks are left out."""
-        described = self.task_client().describe(self.cluster, task_arns)
-        return [described.tasks[a] for a in task_arns if a in described.tasks]
+    def stop_task(
+        self, task_arn: str, *, reason: str = DEFAULT_STOP_REASON, cluster: str | None = None
+    ) -> dict[str, Any]:
+        """StopTask (ECS records stopCode UserInitiated); errors are raised."""
+        return self.task_client().stop(cluster or self.cluster, task_arn, reason=reason)
 
-    def stop_task(self, task_arn: str, *, reason: str = DEFAULT_STOP_REASON) -> dict[str, Any]:
-        return self.task_client().stop(self.cluster, task_arn, reason=reason)
+    def stop_tasks(
+        self, task_arns: Sequence[str], *, reason: str, cluster: str | None = None
+    ) -> StopReport:
+        """Best-effort stop of many tasks: never raises, reports what failed."""
+        return stop_tasks(
+            self.task_client(), cluster or self.cluster, task_refs(task_arns), reason=reason
+        )
 
     def execute_command(
-        self, task_arn: str, command: str, *, container: str | None = None, interactive: bool = True
+        self,
+        task_arn: str,
+        command: str,
+        *,
+        container: str | None = None,
+        interactive: bool = True,
+        cluster: str | None = None,
     ) -> ExecResult:
         """Runs ``command`` in the task through ECS Exec (session-manager-plugin on AWS)."""
         return execute_command(
-            self.ecs_client(),
-            cluster=self.cluster,
+            self.task_client(),
+            cluster=cluster or self.cluster,
             task_arn=task_arn,
             command=command,
             container=container,
@@ -407,37 +280,3 @@ class EcsResource(ResourceWithBoto3Configuration):
             profile=self.profile_name,
             endpoint_url=self.endpoint_url,
         )
-
-    def run_tasks(
-        self,
-        total: int,
-        *,
-        calls_per_second: float | None = 20.0,
-        on_launch: Callable[[list[str]], None] | None = None,
-        **run_task_args: Any,
-    ) -> list[str]:
-        """Launches ``total`` identical tasks in RunTask calls of 10 (ECS's most per call).
-
-        Takes run_task's arguments (``count`` excepted). Calls are paced to ``calls_per_second``
-        (Fargate's RunTask rate by default; None: no pacing) and throttling is retried; each call
-        has its own clientToken, derived from ``client_token`` when given. All or nothing: if a
-        call fails, the tasks already started are stopped before the error is raised."""
-        from ecs_pipelines.ecs.fanout import launch_many
-
-        if "count" in run_task_args:
-            raise EcsSpecError("count", "run_tasks takes total, not count")
-        spec = self.build_launch_spec(**run_task_args)
-        return launch_many(
-            self.task_client(), spec, total, calls_per_second=calls_per_second, on_launch=on_launch
-        )
-
-
-def first_essential_container(task_definition: Mapping[str, Any]) -> str:
-    containers = task_definition.get("containerDefinitions", [])
-    essential = essential_containers(task_definition) or frozenset()
-    for container in containers:
-        if container["name"] in essential:
-            return str(container["name"])
-    if containers:
-        return str(containers[0]["name"])
-    raise EcsSpecError("container_name", "the task definition has no containers to override")

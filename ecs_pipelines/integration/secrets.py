@@ -1,21 +1,19 @@
-"""Secret environment values: resolved at launch, masked wherever the project writes text.
+"""Secret environment values of a step, read at launch from the run worker's environment.
 
 Values reach the task through RunTask's container overrides, which anyone allowed to call
 DescribeTasks can read; the task definition's ``secrets`` (SSM Parameter Store or Secrets
-Manager) is the better home for them. What this module guarantees is narrower: the project
-itself never writes a secret value into the run log, metadata or an error message.
+Manager) is the better home for them. What the project guarantees is narrower: it never
+writes a secret value into the run log, metadata, stored outputs or an error message
+(``redaction``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from ecs_pipelines.ecs.errors import EcsSpecError
-
-MASK = "***"
-# Shorter values would mask ordinary words and digits all over the log.
-MIN_MASKED_LENGTH = 4
+from ecs_pipelines.ecs.redaction import Redactor  # noqa: F401
 
 
 def resolve_secret_environment(
@@ -32,21 +30,3 @@ def resolve_secret_environment(
             )
         resolved[container_var] = environ[worker_var]
     return resolved
-
-
-class Redactor:
-    """Replaces every known secret value in a text with ***."""
-
-    def __init__(self, values: Iterable[str] = ()) -> None:
-        # Longest first, so a secret containing another is masked whole.
-        self.values = sorted(
-            {v for v in values if len(v) >= MIN_MASKED_LENGTH}, key=len, reverse=True
-        )
-
-    def __call__(self, text: str) -> str:
-        for value in self.values:
-            text = text.replace(value, MASK)
-        return text
-
-    def lines(self, lines: Iterable[str]) -> list[str]:
-        return [self(line) for line in lines]

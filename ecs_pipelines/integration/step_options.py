@@ -1,99 +1,214 @@
-"""The Launchpad config of an ECS op or asset: every field described, defaults per factory."""
+"""The options of an ECS step, declared once: name, type, default, description, check.
+
+``StepOptions`` is the single declaration. From it come the keyword arguments ``ecs_task_op``
+and the asset factories accept, the Launchpad config schema (each field described, its default
+the factory's argument), and the request a step launches with (factory defaults with the run's
+config on top). Adding an option is one field here, plus its use in the step runner.
+
+Every construction checks every value, so a bad factory argument fails when the definitions
+load and a bad Launchpad value fails the step before any AWS call, naming the option.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import Field, Map, Noneable
 
-from ecs_pipelines.integration.step_runner import StepTaskRequest
+from ecs_pipelines.ecs.arns import STARTED_BY_PATTERN
+from ecs_pipelines.ecs.errors import EcsSpecError
+from ecs_pipelines.ecs.launch_args import command_argv, environment_map
+from ecs_pipelines.ecs.limits import MAX_COUNT
+from ecs_pipelines.ecs.watch import check_timeout
+
+Check = Callable[[str, Any], None]
+# Dagster's Map is not typed; one config type serves both string maps.
+STRING_MAP: Any = Map(str, str)  # type: ignore[no-untyped-call]
 
 
-def task_config_schema(
+def _option(
+    default: Any,
+    description: str,
+    config_type: Any,
     *,
-    task_definition: str | None = None,
-    command: Sequence[str] | None = None,
-    environment: Mapping[str, str] | None = None,
-    cpu: int | None = None,
-    memory: int | None = None,
-    count: int = 1,
-    enable_execute_command: bool | None = None,
-    timeout_seconds: float | None = None,
-    detached: bool | None = None,
-) -> dict[str, Field]:
-    """Config fields shown in the Launchpad; the defaults are the factory's arguments, and an
-    unset field falls back to the EcsResource's setting. ``detached=None`` leaves the detached
-    field out (an asset built to wait cannot finish without materialising)."""
-    fields = {
-        "task_definition": Field(
-            Noneable(str),
-            default_value=task_definition,
-            description="Task definition (family, family:revision or ARN). Unset: the resource's.",
-        ),
-        "command": Field(
-            Noneable([str]),
-            default_value=list(command) if command is not None else None,
-            description="Container command override, one list item per argument. Unset: the "
-            "task definition's command.",
-        ),
-        "environment": Field(
-            Map(str, str),
-            default_value=dict(environment or {}),
-            description="Extra environment variables for the container (not for secrets: use "
-            "the task definition's `secrets`).",
-        ),
-        "secret_environment_from": Field(
-            Map(str, str),
-            default_value={},
-            description="Secret container variables, read at launch from the run worker's "
-            'environment: {"DB_PASSWORD": "PROD_DB_PASSWORD"} passes the value of '
-            "PROD_DB_PASSWORD as DB_PASSWORD. Values are never logged or put in metadata; "
-            "prefer the task definition's `secrets` (SSM / Secrets Manager).",
-        ),
-        "cpu": Field(
-            Noneable(int),
-            default_value=cpu,
-            description="Container CPU units override (1024 = 1 vCPU). Unset: the definition's.",
-        ),
-        "memory": Field(
-            Noneable(int),
-            default_value=memory,
-            description="Container memory hard limit override in MiB. Unset: the definition's.",
-        ),
-        "count": Field(int, default_value=count, description="Number of tasks to run, 1..10."),
-        "enable_execute_command": Field(
-            Noneable(bool),
-            default_value=enable_execute_command,
-            description="Launch with ECS Exec enabled. Unset: the resource's setting.",
-        ),
-        "timeout_seconds": Field(
-            Noneable(float),
-            default_value=timeout_seconds,
-            description="Stop the task(s) and fail the step after this many seconds. Unset: wait.",
-        ),
+    check: Check | None = None,
+    launchpad: bool = True,
+) -> Any:
+    metadata = {
+        "description": description,
+        "config_type": config_type,
+        "check": check,
+        "launchpad": launchpad,
     }
-    if detached is not None:
-        fields["detached"] = Field(
-            bool,
-            default_value=detached,
-            description="Launch the task(s) and finish the step at once; a completion sensor "
-            "reports the end of the task(s). False: wait for them in the step.",
-        )
-    return fields
+    if isinstance(default, dict | list):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
-def request_from_config(config: Mapping[str, Any], container_name: str | None) -> StepTaskRequest:
-    return StepTaskRequest(
-        task_definition=config.get("task_definition"),
-        container_name=container_name,
-        command=config.get("command"),
-        environment=dict(config.get("environment") or {}),
-        secret_environment_from=dict(config.get("secret_environment_from") or {}),
-        cpu=config.get("cpu"),
-        memory=config.get("memory"),
-        count=config.get("count", 1),
-        enable_execute_command=config.get("enable_execute_command"),
-        timeout_seconds=config.get("timeout_seconds"),
-        detached=bool(config.get("detached", False)),
+def _int_at_least(low: int, high: int | None = None) -> Check:
+    def check(name: str, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EcsSpecError(name, f"must be an integer, got {type(value).__name__}")
+        if value < low or (high is not None and value > high):
+            bounds = f"{low}..{high}" if high is not None else f">= {low}"
+            raise EcsSpecError(name, f"must be {bounds}, got {value}")
+
+    return check
+
+
+def _command(name: str, value: Any) -> None:
+    if value is not None:
+        command_argv(name, value)
+
+
+def _environment(name: str, value: Any) -> None:
+    environment_map(name, value)
+
+
+def _started_by(name: str, value: Any) -> None:
+    if value is not None and (
+        not isinstance(value, str) or not STARTED_BY_PATTERN.fullmatch(value)
+    ):
+        raise EcsSpecError(name, "must be 1..128 letters, digits, '-', '/' or '_'")
+
+
+def _non_empty(name: str, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise EcsSpecError(name, "must be a non-empty string (or unset)")
+
+
+def _boolean(name: str, value: Any) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise EcsSpecError(name, f"must be true or false, got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class StepOptions:
+    """How one step launches its ECS task(s). Unset (None) falls back to the EcsResource."""
+
+    task_definition: str | None = _option(
+        None,
+        "Task definition (family, family:revision or ARN). Unset: the resource's.",
+        Noneable(str),
+        check=_non_empty,
     )
+    container_name: str | None = _option(
+        None,
+        "Container that receives command and environment. Unset: the resource's, else the "
+        "first essential container.",
+        Noneable(str),
+        check=_non_empty,
+        launchpad=False,
+    )
+    command: list[str] | None = _option(
+        None,
+        "Container command override, one list item per argument. Unset: the task "
+        "definition's command.",
+        Noneable([str]),
+        check=_command,
+    )
+    environment: dict[str, str] = _option(
+        {},
+        "Extra environment variables for the container (not for secrets: use the task "
+        "definition's `secrets`, or secret_environment_from).",
+        STRING_MAP,
+        check=_environment,
+    )
+    secret_environment_from: dict[str, str] = _option(
+        {},
+        "Secret container variables, read at launch from the run worker's environment: "
+        '{"DB_PASSWORD": "PROD_DB_PASSWORD"} passes the value of PROD_DB_PASSWORD as '
+        "DB_PASSWORD. Values are never logged, stored or put in metadata; prefer the task "
+        "definition's `secrets` (SSM / Secrets Manager).",
+        STRING_MAP,
+        check=_environment,
+    )
+    cpu: int | None = _option(
+        None,
+        "Container CPU units override (1024 = 1 vCPU). Unset: the task definition's.",
+        Noneable(int),
+        check=_int_at_least(0),
+    )
+    memory: int | None = _option(
+        None,
+        "Container memory hard limit override in MiB. Unset: the task definition's.",
+        Noneable(int),
+        check=_int_at_least(1),
+    )
+    count: int = _option(
+        1, f"Number of tasks to run, 1..{MAX_COUNT}.", int, check=_int_at_least(1, MAX_COUNT)
+    )
+    enable_execute_command: bool | None = _option(
+        None,
+        "Launch with ECS Exec enabled. Unset: the resource's setting.",
+        Noneable(bool),
+        check=_boolean,
+    )
+    timeout_seconds: float | None = _option(
+        None,
+        "Stop the task(s) and fail the step after this many seconds. Unset: wait.",
+        Noneable(float),
+        check=lambda name, value: check_timeout(value, name),
+    )
+    detached: bool = _option(
+        False,
+        "Launch the task(s) and finish the step at once; a completion sensor reports the end "
+        "of the task(s). False: wait for them in the step.",
+        bool,
+        check=_boolean,
+    )
+    started_by: str | None = _option(
+        None,
+        "startedBy of the tasks (letters, digits, '-', '/', '_'). Unset: dagster/<run id>.",
+        Noneable(str),
+        check=_started_by,
+        launchpad=False,
+    )
+
+    def __post_init__(self) -> None:
+        for option in dataclasses.fields(self):
+            check = option.metadata["check"]
+            if check is not None:
+                check(option.name, getattr(self, option.name))
+
+    @classmethod
+    def from_kwargs(cls, options: Mapping[str, Any], *, factory: str) -> StepOptions:
+        """The options a factory was given; an unknown keyword is refused, naming the known."""
+        unknown = sorted(set(options) - set(option_names()))
+        if unknown:
+            raise TypeError(
+                f"{factory}() got unknown option(s) {unknown}; step options are: "
+                f"{', '.join(option_names())}"
+            )
+        return cls(**options)
+
+    def with_config(self, config: Mapping[str, Any]) -> StepOptions:
+        """These options with a run's Launchpad config on top (config keys are option names)."""
+        given = {k: v for k, v in config.items() if k in option_names()}
+        return dataclasses.replace(self, **given)
+
+
+def option_names() -> tuple[str, ...]:
+    return tuple(option.name for option in dataclasses.fields(StepOptions))
+
+
+def launchpad_schema(
+    defaults: StepOptions, *, without: frozenset[str] = frozenset()
+) -> dict[str, Field]:
+    """The Launchpad config fields, each described, defaulting to ``defaults``' values."""
+    schema = {}
+    for option in dataclasses.fields(StepOptions):
+        if not option.metadata["launchpad"] or option.name in without:
+            continue
+        default = getattr(defaults, option.name)
+        schema[option.name] = Field(
+            option.metadata["config_type"],
+            default_value=type(default)(default) if isinstance(default, dict | list) else default,
+            description=option.metadata["description"],
+        )
+    return schema

@@ -3,29 +3,36 @@
 Shared by ops and assets: the launch is idempotent per step attempt (clientToken from run id,
 step key, retry number and task index), tasks carry tags naming the run, step, asset and
 partition, CloudWatch lines stream into the run log, links appear as soon as the task exists,
-and whatever ends the step early (termination, a failed sibling, a timeout) stops its tasks.
-A detached step launches and reports the same way, then returns without waiting: a completion
-sensor reports the tasks' end (``sensors.py``).
+and whatever ends the step early (termination, a failed sibling, a timeout) stops its tasks
+(``ecs.stopping``). A detached step launches and reports the same way, then returns without
+waiting: a completion sensor reports the tasks' end. Everything the step writes into the run
+passes the step's ``Redaction``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetExecutionContext, Failure, OpExecutionContext
+from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._core.events import EngineEventData
 
+from ecs_pipelines.ecs.arns import short_task_id, task_id
 from ecs_pipelines.ecs.errors import EcsTimeoutError
-from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
+from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
+from ecs_pipelines.ecs.logs import last_lines
 from ecs_pipelines.ecs.results import EcsTaskResult
+from ecs_pipelines.ecs.stopping import stop_tasks
 from ecs_pipelines.integration import metadata as md
+from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.integration.secrets import Redactor, resolve_secret_environment
+from ecs_pipelines.integration.secrets import resolve_secret_environment
+from ecs_pipelines.integration.step_options import StepOptions
 from ecs_pipelines.integration.task_naming import (
+    DETACHED_TAG,
     started_by_for_run,
     step_client_token,
     step_environment,
@@ -33,27 +40,6 @@ from ecs_pipelines.integration.task_naming import (
 )
 
 PIPES_MARKER = '"__dagster_pipes_version"'
-# Tag on tasks a detached step launched, so that tasks nobody waits on can be found by tag.
-DETACHED_TAG = "ecs-pipelines/detached"
-
-
-@dataclass
-class StepTaskRequest:
-    """One step's launch, as the op/asset config and factory arguments ask for it."""
-
-    task_definition: str | None = None
-    container_name: str | None = None
-    command: list[str] | None = None
-    environment: dict[str, str] = field(default_factory=dict)
-    # Container variable -> name of the run worker's variable holding the secret value.
-    secret_environment_from: dict[str, str] = field(default_factory=dict)
-    cpu: int | None = None
-    memory: int | None = None
-    count: int = 1
-    enable_execute_command: bool | None = None
-    timeout_seconds: float | None = None
-    detached: bool = False
-    started_by: str | None = None  # None: "dagster/<run id>"
 
 
 @dataclass
@@ -85,25 +71,28 @@ class StepTaskRunner:
         self,
         context: OpExecutionContext | AssetExecutionContext,
         ecs: EcsResource,
-        request: StepTaskRequest,
+        options: StepOptions,
         *,
         asset_key: str | None = None,
     ) -> None:
         self.context = op_context(context)
         self.ecs = ecs
-        self.request = request
+        self.options = options
         self.asset_key = asset_key
-        step = self.context.get_step_execution_context().step
-        self.step_key = step.key
+        self.step_key = self.context.get_step_execution_context().step.key
         self.run_id = self.context.run_id
         self.partition_key = self.context.partition_key if self.context.has_partition_key else None
+        self.cluster = ecs.cluster
         self._log_refs: dict[str, list[LogStreamRef]] = {}
         self._log_lock = threading.Lock()
-        self.secret_environment = {
-            **ecs.secret_environment,
-            **resolve_secret_environment(request.secret_environment_from),
-        }
-        self.redact = Redactor(self.secret_environment.values())
+        # Secret values from the run worker's environment, named by the step's config.
+        self.step_secrets = resolve_secret_environment(options.secret_environment_from)
+        self.redaction = Redaction([*ecs.secret_environment.values(), *self.step_secrets.values()])
+        self.log = self.redaction.log(self.context.log)
+
+    @property
+    def container_name(self) -> str | None:
+        return self.options.container_name or self.ecs.container_name
 
     # --- pure parts ---------------------------------------------------------------------
 
@@ -123,16 +112,16 @@ class StepTaskRunner:
             partition_start=start,
             partition_end=end,
         )
-        return {**env, **self.secret_environment, **self.request.environment, **(extra or {})}
+        return {**env, **self.options.environment, **(extra or {})}
 
-    def container_overrides(self, container: str) -> dict[str, Any] | None:
-        sizes = {"cpu": self.request.cpu, "memory": self.request.memory}
+    def container_overrides(self) -> dict[str, Any] | None:
+        sizes = {"cpu": self.options.cpu, "memory": self.options.memory}
         sizes = {k: v for k, v in sizes.items() if v is not None}
-        if not sizes:
+        if not sizes or not self.container_name:
             return None
-        return {"containerOverrides": [{"name": container, **sizes}]}
+        return {"containerOverrides": [{"name": self.container_name, **sizes}]}
 
-    # --- I/O --------------------------------------------------------------------------
+    # --- launching --------------------------------------------------------------------
 
     def run(self, *, extra_environment: Mapping[str, str] | None = None) -> StepTasks:
         with self.launched(extra_environment=extra_environment) as arns:
@@ -141,22 +130,18 @@ class StepTaskRunner:
 
     def run_detached(self) -> DetachedLaunch:
         """Launches (or reattaches to) the step's tasks and returns without waiting for them."""
-        if self.request.timeout_seconds is not None:
-            self.context.log.warning(
+        if self.options.timeout_seconds is not None:
+            self.log.warning(
                 "timeout_seconds is not enforced for a detached launch: nothing waits on the task"
             )
         arns = self.launch()
-        self.context.log.info(
-            f"Detached: {len(arns)} ECS task(s) left running; a completion sensor reports "
-            "their end."
-        )
         metadata = md.detached_launch_metadata(
             region=self.ecs.region,
-            cluster=self.ecs.cluster,
+            cluster=self.cluster,
             task_arns=arns,
             log_refs=self._log_refs,
         )
-        return DetachedLaunch(task_arns=arns, metadata=metadata)
+        return DetachedLaunch(task_arns=arns, metadata=self.redaction.metadata(metadata))
 
     @contextmanager
     def launched(
@@ -172,9 +157,7 @@ class StepTaskRunner:
             raise
 
     def launch(self, *, extra_environment: Mapping[str, str] | None = None) -> list[str]:
-        request = self.request
-        container = request.container_name or self.ecs.container_name
-        task_definition = request.task_definition or self.ecs.task_definition
+        options = self.options
         tags = step_tags(
             run_id=self.run_id,
             step_key=self.step_key,
@@ -182,24 +165,26 @@ class StepTaskRunner:
             asset_key=self.asset_key,
             partition_key=self.partition_key,
         )
-        if request.detached:
+        if options.detached:
             tags[DETACHED_TAG] = "true"
         spec = self.ecs.build_launch_spec(
-            task_definition=task_definition,
-            command=request.command,
+            task_definition=options.task_definition or self.ecs.task_definition,
+            command=options.command,
             environment=self.environment(extra_environment),
-            overrides=self.container_overrides(container) if container else None,
-            count=request.count,
-            started_by=request.started_by or started_by_for_run(self.run_id),
+            secret_environment=self.step_secrets,
+            overrides=self.container_overrides(),
+            count=options.count,
+            started_by=options.started_by or started_by_for_run(self.run_id),
             tags=tags,
             client_token=step_client_token(
                 self.run_id, self.step_key, self.context.retry_number, 0
             ),
-            enable_execute_command=request.enable_execute_command,
-            container_name=container,
+            enable_execute_command=options.enable_execute_command,
+            container_name=self.container_name,
         )
         client = self.ecs.task_client()
         arns = client.launch(spec)
+        self.cluster = spec.cluster
         definition = client.task_definition(spec.task_definition)
         for arn in arns:
             self._log_refs[arn] = log_stream_refs(definition, arn)
@@ -207,70 +192,79 @@ class StepTaskRunner:
         return arns
 
     def report_launch(self, arn: str, definition: Mapping[str, Any], *, exec_enabled: bool) -> None:
-        region, cluster = self.ecs.region, self.ecs.cluster
+        region = self.ecs.region
         event_metadata = md.launch_metadata(
-            region=region, cluster=cluster, task_arn=arn, log_refs=self._log_refs[arn]
+            region=region, cluster=self.cluster, task_arn=arn, log_refs=self._log_refs[arn]
         )
         self.context.instance.report_engine_event(
-            f"ECS task {arn} launched (or reattached) for step {self.step_key}",
+            self.redaction.text(
+                f"ECS task {arn} launched (or reattached) for step {self.step_key}"
+            ),
             self.context.dagster_run,
-            EngineEventData(metadata=event_metadata),
+            EngineEventData(metadata=self.redaction.metadata(event_metadata)),
             step_key=self.step_key,
         )
         if exec_enabled:
             containers = [c["name"] for c in definition.get("containerDefinitions", [])]
-            container = self.request.container_name or self.ecs.container_name or containers[0]
+            container = self.container_name or containers[0]
             line = md.exec_command_line(
-                region=region, cluster=cluster, task_arn=arn, container=container
+                region=region, cluster=self.cluster, task_arn=arn, container=container
             )
-            self.context.log.info(f"ECS Exec is enabled; open a shell in the task with:\n{line}")
+            self.log.info(f"ECS Exec is enabled; open a shell in the task with:\n{line}")
+
+    # --- waiting ----------------------------------------------------------------------
 
     def wait(self, arns: Sequence[str]) -> list[EcsTaskResult]:
         try:
             results = self.ecs.wait_for_tasks(
                 arns,
-                timeout_seconds=self.request.timeout_seconds,
+                timeout_seconds=self.options.timeout_seconds,
                 on_log_lines=self.forward_log_lines,
                 on_status=self.report_status,
                 on_result=lambda result: self.stop_siblings(result, arns),
+                cluster=self.cluster,
             )
         except EcsTimeoutError as error:
-            raise Failure(
-                description=f"ECS task(s) did not finish within {self.request.timeout_seconds} s "
-                f"and were stopped: {', '.join(error.pending_task_arns)}",
+            raise self.redaction.failure(
+                f"ECS task(s) did not finish within {self.options.timeout_seconds} s "
+                f"and were stopped: {', '.join(error.pending_task_arns)}"
             ) from error
         failed = [r for r in results if not r.succeeded]
         if failed:
             tails = {r.task_arn: self.log_tail(r.task_arn) for r in failed}
-            raise Failure(
-                description=self.redact(md.failure_description(failed, tails)),
-                metadata=md.failure_metadata(failed, tails),
+            raise self.redaction.failure(
+                md.failure_description(failed, tails), md.failure_metadata(failed, tails)
             )
         return results
 
-    def forward_log_lines(self, task_arn: str, container: str, lines: list[str]) -> None:
-        prefix = f"[{task_arn.rsplit('/', 1)[-1][:8]}/{container}]"
-        text = self.redact.lines(line for line in lines if PIPES_MARKER not in line)
+    def forward_log_lines(self, task: str, container: str, lines: list[str]) -> None:
+        prefix = f"[{short_task_id(task)}/{container}]"
+        text = [line for line in lines if PIPES_MARKER not in line]
         if text:
             with self._log_lock:
-                self.context.log.info("\n".join(f"{prefix} {line}" for line in text))
+                self.log.info("\n".join(f"{prefix} {line}" for line in text))
 
-    def report_status(self, task_arn: str, task: Mapping[str, Any]) -> None:
-        self.context.log.debug(f"ECS task {task_arn}: {task.get('lastStatus')}")
+    def report_status(self, task: str, described: Mapping[str, Any]) -> None:
+        self.log.debug(f"ECS task {task}: {described.get('lastStatus')}")
+
+    # --- stopping ---------------------------------------------------------------------
 
     def stop_siblings(self, result: EcsTaskResult, arns: Sequence[str]) -> None:
         """A failed task fails the step: stop its siblings now rather than wait for them."""
         if result.succeeded or len(arns) == 1:
             return
         reason = f"Sibling task {result.task_id} failed in Dagster run {self.run_id}"
-        self.stop_unfinished([a for a in arns if a != result.task_arn], reason)
+        self.stop_unfinished([a for a in arns if task_id(a) != result.task_id], reason)
 
     def stop_unfinished(self, arns: Sequence[str], reason: str) -> None:
-        described = self.ecs.task_client().describe(self.ecs.cluster, arns)
-        for arn, task in described.tasks.items():
-            if task.get("lastStatus") != "STOPPED" and task.get("desiredStatus") != "STOPPED":
-                self.ecs.stop_task(arn, reason=reason)
-                self.context.log.warning(f"Stopped ECS task {arn}: {reason}")
+        """Best effort, in the launch's cluster; never raises over the error that caused it."""
+        report = stop_tasks(self.ecs.task_client(), self.cluster, arns, reason=reason)
+        # Logging must not fail the cleanup either: a closing run may refuse new events.
+        with suppress(Exception):
+            for arn in report.stopped:
+                self.log.warning(f"Stopped ECS task {arn}: {reason}")
+            for problem in report.failed.values():
+                self.log.warning(problem)
 
     def stop_reason(self, error: BaseException) -> str:
         kind = type(error).__name__
@@ -278,20 +272,23 @@ class StepTaskRunner:
             return f"Dagster run {self.run_id} was terminated (step {self.step_key})"
         return f"Dagster run {self.run_id} step {self.step_key} ended early: {kind}"
 
+    # --- reporting --------------------------------------------------------------------
+
     def log_tail(self, task_arn: str) -> list[str]:
         lines: list[str] = []
         for ref in self._log_refs.get(task_arn, []):
             lines.extend(last_lines(self.ecs.logs_client(), ref, md.LOG_TAIL_LINES))
         kept = [line for line in lines if PIPES_MARKER not in line][-md.LOG_TAIL_LINES :]
-        return self.redact.lines(kept)
+        return self.redaction.lines(kept)
 
     def result_metadata(self, results: Sequence[EcsTaskResult]) -> dict[str, Any]:
-        return md.result_metadata(
-            results, region=self.ecs.region, cluster=self.ecs.cluster, log_refs=self._log_refs
+        metadata = md.result_metadata(
+            results, region=self.ecs.region, cluster=self.cluster, log_refs=self._log_refs
         )
+        return self.redaction.metadata(metadata)
 
     def pipes_log_ref(self, arn: str) -> LogStreamRef | None:
         """The stream of the container that speaks Dagster Pipes (the overridden one)."""
         refs = self._log_refs.get(arn, [])
-        container = self.request.container_name or self.ecs.container_name
+        container = self.container_name
         return next((r for r in refs if r.container == container), refs[0] if refs else None)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+from ecs_pipelines.ecs.arns import started_by_value
 from ecs_pipelines.ecs.limits import MAX_TAG_VALUE
 from ecs_pipelines.ecs.spec import derive_client_token
 
+# Tag on tasks a detached step launched, so that tasks nobody waits on can be found by tag.
+DETACHED_TAG = "ecs-pipelines/detached"
 RUN_ID_TAG = "dagster/run-id"
 STEP_KEY_TAG = "dagster/step-key"
 ASSET_KEY_TAG = "dagster/asset-key"
@@ -15,7 +18,6 @@ JOB_TAG = "dagster/job"
 
 # ECS tag values allow letters, digits, spaces and _ . : / = + - @ (limits.py checks that).
 _TAG_UNSAFE = re.compile(r"[^\w .:/=+\-@]")
-_STARTED_BY_UNSAFE = re.compile(r"[^A-Za-z0-9/_-]")
 
 
 def tag_value(text: str) -> str:
@@ -43,7 +45,7 @@ def step_tags(
 
 def started_by_for_run(run_id: str) -> str:
     """startedBy names the run (ECS allows 128 letters, digits, '-', '/', '_')."""
-    return _STARTED_BY_UNSAFE.sub("_", f"dagster/{run_id}")[:128]
+    return started_by_value(f"dagster/{run_id}")
 
 
 def step_client_token(run_id: str, step_key: str, retry_number: int, task_index: int) -> str:

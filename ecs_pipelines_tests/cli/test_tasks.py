@@ -10,12 +10,10 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 
-from ecs_pipelines.cli.main import main
-from ecs_pipelines.cli.tasks import TASK_COMMANDS, register_task_commands
+from ecs_pipelines.cli.main import TASK_COMMANDS, main
 from ecs_pipelines.ecs.errors import EcsExecError
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
@@ -26,13 +24,7 @@ PY = sys.executable
 CLUSTER = "ecs-pipelines-demo"
 SLEEP_FOREVER = [PY, "-c", "import time\nwhile True: time.sleep(0.2)"]
 
-
-@click.group()
-def cli() -> None:
-    """The task commands on a group of their own, as `ecs-pipelines` registers them."""
-
-
-register_task_commands(cli)
+cli = main
 
 
 @pytest.fixture(scope="module")

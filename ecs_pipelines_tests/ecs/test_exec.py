@@ -17,17 +17,19 @@ from botocore.stub import Stubber
 
 from ecs_pipelines.ecs.errors import EcsExecError
 from ecs_pipelines.ecs.exec import (
-    EXEC_AGENT,
     ExecResult,
-    exec_blocker,
-    exec_readiness,
     execute_command,
     find_session_manager_plugin,
-    required_task_role_problem,
-    runtime_id,
     session_manager_plugin_argv,
     ssm_target,
     wait_until_exec_ready,
+)
+from ecs_pipelines.ecs.exec_readiness import (
+    EXEC_AGENT,
+    exec_blocker,
+    exec_readiness,
+    required_task_role_problem,
+    runtime_id,
 )
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/demo"
@@ -163,7 +165,9 @@ def test_wait_polls_until_agent_running(ecs: Any) -> None:
         stub.add_response("describe_tasks", {"tasks": [_task(_container(agent=None))]})
         stub.add_response("describe_tasks", {"tasks": [_task(_container(agent="PENDING"))]})
         stub.add_response(
-            "describe_tasks", {"tasks": [_task()]}, {"cluster": "demo", "tasks": [TASK_ARN]}
+            "describe_tasks",
+            {"tasks": [_task()]},
+            {"cluster": "demo", "tasks": [TASK_ARN], "include": ["TAGS"]},
         )
         task = wait_until_exec_ready(ecs, "demo", TASK_ARN, sleep=fake.sleep, clock=fake.clock)
         stub.assert_no_pending_responses()

@@ -13,15 +13,13 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.logs import (
+from ecs_pipelines.ecs.log_streams import (
     LogStreamRef,
-    LogTail,
-    MultiTail,
     console_url_for_log_stream,
     console_url_for_task,
-    last_lines,
     log_stream_refs,
 )
+from ecs_pipelines.ecs.logs import LogTail, last_lines
 
 TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/demo/0123456789abcdef0123456789abcdef"
 TASK_ID = "0123456789abcdef0123456789abcdef"
@@ -146,19 +144,6 @@ def test_tail_bounds_pages_per_poll_and_resumes(logs_client: Any, ref: LogStream
     _write(logs_client, ref, *"abcdef", create=True)
     assert tail.poll() == ["a", "b", "c", "d"]
     assert tail.poll() == ["e", "f"]
-
-
-def test_multitail_pairs_lines_with_their_stream(logs_client: Any, ref: LogStreamRef) -> None:
-    """MultiTail returns (ref, line) for every stream, each line once, streams added later too."""
-    other = LogStreamRef("sidecar", ref.group, f"ecs/sidecar/{TASK_ID}", None)
-    multi = MultiTail(logs_client, [ref])
-    multi.add([other, ref])
-    assert multi.refs == [ref, other]
-    _write(logs_client, ref, "a1", "a2", create=True)
-    _write(logs_client, other, "b1", create=True)
-    assert multi.poll() == [(ref, "a1"), (ref, "a2"), (other, "b1")]
-    assert multi.poll() == []
-    assert multi.complete
 
 
 def test_last_lines_returns_last_n(logs_client: Any, ref: LogStreamRef) -> None:

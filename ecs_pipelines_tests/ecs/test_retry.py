@@ -55,10 +55,10 @@ def test_retrier_retries_throttling_until_success() -> None:
     assert pauses == [0.1, 0.2, 0.4]
 
 
-def test_retrier_gives_up_after_max_retries() -> None:
-    """After max_retries the last throttling error reaches the caller."""
+def test_retrier_gives_up_after_max_attempts() -> None:
+    """After max_attempts in all the last throttling error reaches the caller."""
     calls, fn = failing(100, client_error("ThrottlingException"))
-    retrier = Retrier(max_retries=2, sleep=lambda _: None)
+    retrier = Retrier(max_attempts=3, sleep=lambda _: None)
     with pytest.raises(ClientError):
         retrier.call(fn)  # type: ignore[arg-type]
     assert len(calls) == 3

@@ -12,7 +12,6 @@ from ecs_pipelines.ecs.spec import (
     ContainerOverride,
     TaskLaunchSpec,
     derive_client_token,
-    merge_environment,
     to_run_task_kwargs,
     validate,
 )
@@ -471,23 +470,6 @@ def test_kwargs_do_not_alias_spec_collections() -> None:
     kwargs["capacityProviderStrategy"][0]["weight"] = 5
     assert list(original.subnets) == ["s"]
     assert original.capacity_provider_strategy[0] == {"capacityProvider": "p"}
-
-
-def test_merge_environment_extra_wins() -> None:
-    """merge_environment keeps base names and lets extra override a shared name."""
-    assert merge_environment({"A": "1", "B": "2"}, {"B": "3", "C": "4"}) == {
-        "A": "1",
-        "B": "3",
-        "C": "4",
-    }
-
-
-def test_merge_environment_accepts_none() -> None:
-    """merge_environment treats None on either side as empty and returns a new dict."""
-    base = {"A": "1"}
-    merged = merge_environment(base, None)
-    assert merged == base and merged is not base
-    assert merge_environment(None, None) == {}
 
 
 def test_derived_client_token_is_stable_and_valid() -> None:

@@ -10,7 +10,8 @@ from botocore.stub import Stubber
 
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsTimeoutError
-from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings, poll_intervals
+from ecs_pipelines.ecs.polling import Pace
+from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/demo/0123456789abcdef0123456789abcdef"
 
@@ -50,7 +51,7 @@ def described(stubber: Stubber, status: str, exit_code: int | None = None) -> No
 
 def test_poll_intervals_start_fast_and_back_off_to_the_maximum() -> None:
     """Pauses grow geometrically from the initial value and never pass the maximum."""
-    pauses = list(itertools.islice(poll_intervals(0.2, 1.0, 2.0), 5))
+    pauses = list(itertools.islice(Pace(0.2, 1.0, 2.0).intervals(), 5))
     assert pauses == [0.2, 0.4, 0.8, 1.0, 1.0]
 
 
@@ -79,7 +80,7 @@ def test_task_missing_past_the_grace_window_is_reported_lost(
         missing(stubber)
     clock = FakeClock()
     settings = WatchSettings(
-        poll_interval_seconds=1.0, initial_interval_seconds=1.0, missing_grace_seconds=3.0
+        pace=Pace(initial_seconds=1.0, maximum_seconds=1.0), missing_grace_seconds=3.0
     )
     [result] = TaskWatcher(client, "demo", settings=settings, sleep=clock.sleep, clock=clock).wait(
         [ARN]
@@ -101,13 +102,14 @@ def test_missing_exit_code_on_stopped_task_is_a_failure(
 
 
 def test_timeout_raises_with_the_pending_tasks(stubbed: tuple[EcsTaskClient, Stubber]) -> None:
-    """Past timeout_seconds the loop raises EcsTimeoutError naming the unfinished tasks."""
+    """At timeout_seconds the loop raises EcsTimeoutError naming the unfinished tasks; no call
+    starts at or after the deadline."""
     client, stubber = stubbed
-    for _ in range(3):
+    for _ in range(2):
         described(stubber, "RUNNING")
     clock = FakeClock()
     settings = WatchSettings(
-        initial_interval_seconds=1.0, poll_interval_seconds=1.0, timeout_seconds=2.0
+        pace=Pace(initial_seconds=1.0, maximum_seconds=1.0), timeout_seconds=2.0
     )
     with pytest.raises(EcsTimeoutError) as raised:
         TaskWatcher(client, "demo", settings=settings, sleep=clock.sleep, clock=clock).wait([ARN])

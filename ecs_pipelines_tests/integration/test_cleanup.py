@@ -11,8 +11,7 @@ from dagster import (
 
 from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.integration.step_runner import DETACHED_TAG
-from ecs_pipelines.integration.task_naming import started_by_for_run
+from ecs_pipelines.integration.task_naming import DETACHED_TAG, started_by_for_run
 
 SLEEP = ["python", "-c", "import time; time.sleep(120)"]
 

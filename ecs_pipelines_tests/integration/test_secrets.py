@@ -12,8 +12,9 @@ from dagster._serdes import serialize_value
 
 from ecs_pipelines.cli.main import main as cli
 from ecs_pipelines.ecs.errors import EcsSpecError
+from ecs_pipelines.ecs.redaction import Redactor
 from ecs_pipelines.integration.ops import ecs_task_op
-from ecs_pipelines.integration.secrets import Redactor, resolve_secret_environment
+from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.integration.test_ops import tasks_of_run

@@ -1,0 +1,5 @@
+"""``python -m ecs_pipelines.cli``: the ``ecs-pipelines`` command."""
+
+from ecs_pipelines.cli.main import main
+
+main()
