@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from ecs_pipelines.local import DEMO_CLUSTER
 from ecs_pipelines_tests.local.local_ecs_tools import (
+    NETWORK,
     describe,
     run_task,
     unique,
@@ -136,3 +139,59 @@ def test_count_above_ten_is_rejected(ecs_client: Any) -> None:
     with pytest.raises(ClientError) as raised:
         run_task(ecs_client, command=QUICK, count=11)
     assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def _rejected(call: Any) -> dict[str, Any]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]  # type: ignore[no-any-return]
+
+
+def test_override_for_a_container_the_definition_lacks_is_refused(ecs_client: Any) -> None:
+    """A containerOverrides name the task definition lacks is refused, as ECS refuses it."""
+    error = _rejected(lambda: run_task(ecs_client, command=QUICK, container="no-such-container"))
+    assert error["Code"] == "InvalidParameterException"
+    assert error["Message"] == (
+        "Override for container named no-such-container is not a container in the TaskDefinition."
+    )
+
+
+def _overrides_of_length(length: int) -> dict[str, Any]:
+    """RunTask overrides whose compact JSON is exactly ``length`` characters."""
+    overrides: dict[str, Any] = {
+        "containerOverrides": [{"name": "main", "environment": [{"name": "PAD", "value": ""}]}]
+    }
+    size = len(json.dumps(overrides, separators=(",", ":")))
+    overrides["containerOverrides"][0]["environment"][0]["value"] = "x" * (length - size)
+    return overrides
+
+
+def test_overrides_over_8192_characters_are_refused(ecs_client: Any) -> None:
+    """Overrides are limited to 8192 characters of JSON: 8192 runs, 8193 is refused."""
+    base = {"cluster": DEMO_CLUSTER, "taskDefinition": "ecs-pipelines-python"}
+    network = {"launchType": "FARGATE", "networkConfiguration": NETWORK}
+    task = ecs_client.run_task(**base, **network, overrides=_overrides_of_length(8192))["tasks"][0]
+    wait_for_status(ecs_client, task["taskArn"], "STOPPED")
+    error = _rejected(
+        lambda: ecs_client.run_task(**base, **network, overrides=_overrides_of_length(8193))
+    )
+    assert error["Code"] == "InvalidParameterException"
+    assert error["Message"] == "Container Overrides length must be at most 8192"
+
+
+def test_task_ids_are_32_hex_characters(ecs_client: Any) -> None:
+    """Task ARNs end in ECS's task id: 32 lowercase hex characters under the cluster name."""
+    task = run_task(ecs_client, command=QUICK)
+    pattern = rf"arn:aws:ecs:us-east-1:\d{{12}}:task/{DEMO_CLUSTER}/[0-9a-f]{{32}}"
+    assert re.fullmatch(pattern, task["taskArn"]), task["taskArn"]
+    task_id = task["taskArn"].rsplit("/", 1)[-1]
+    assert describe(ecs_client, task_id)["taskArn"] == task["taskArn"]
+    stopped = ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task_id)["task"]
+    assert stopped["taskArn"] == task["taskArn"]
+
+
+def test_started_by_is_omitted_when_not_given(ecs_client: Any) -> None:
+    """Without startedBy, RunTask and DescribeTasks leave the field out, as ECS does."""
+    task = run_task(ecs_client, command=QUICK)
+    assert "startedBy" not in task
+    assert "startedBy" not in describe(ecs_client, task["taskArn"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -18,6 +19,7 @@ from moto.ecs.exceptions import ECSException, InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 
+from ecs_pipelines.local import run_task_rules as rules
 from ecs_pipelines.local.contract import NewTask
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
@@ -57,11 +59,10 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
     cluster_ref = self._get_param("cluster") or "default"
     cluster = backend._get_cluster(cluster_ref)
     params = {name: self._get_param(name) for name in _RUN_TASK_PARAMS}
-    count = params["count"] if params["count"] is not None else 1
-    if not 1 <= int(count) <= 10:
-        raise InvalidParameterException("Count must be between 1 and 10.")
-    if params["propagateTags"] == "SERVICE":
-        raise InvalidParameterException("The propagateTags value SERVICE is not valid for RunTask.")
+    with rejections_as_ecs_errors():
+        count = rules.check_count(params["count"])
+        rules.check_propagate_tags(params["propagateTags"])
+        rules.check_overrides_size(params["overrides"])
 
     token = self._get_param("clientToken")
     token_key = (backend.account_id, backend.region_name, cluster.arn, token or "")
@@ -80,6 +81,9 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
             return ActionResult({"tasks": [registry.by_arn[a].task for a in arns], "failures": []})
 
     task_definition = backend.describe_task_definition(params["taskDefinition"])
+    with rejections_as_ecs_errors():
+        names = [str(c["name"]) for c in task_definition.container_definitions]
+        rules.check_override_names(params["overrides"], names)
     strategy = params["capacityProviderStrategy"]
     launch_type = params["launchType"]
     if not launch_type and not strategy:
@@ -93,7 +97,7 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
     tasks = backend.run_task(
         cluster_ref,
         params["taskDefinition"],
-        int(count),
+        count,
         params["overrides"],
         params["startedBy"],
         _task_tags(backend, task_definition, params),
@@ -110,10 +114,11 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
             "arn": instances[0].container_instance_arn if instances else "",
             "reason": "RESOURCE:MEMORY",
         }
-        for _ in range(int(count) - len(tasks))
+        for _ in range(count - len(tasks))
     ]
     created = []
     for task in tasks:
+        _give_ecs_identity(task, backend, cluster.name, params["startedBy"])
         _adopt(task, backend, cluster.name, task_definition, fargate, provider, requested_subnet)
         set_fields(task, {"enableExecuteCommand": bool(params["enableExecuteCommand"])})
         created.append(
@@ -132,6 +137,23 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
     if token:
         registry.client_tokens[token_key] = (fingerprint, [t.task_arn for t in tasks])
     return ActionResult({"tasks": tasks, "failures": failures})
+
+
+def _give_ecs_identity(
+    task: Task, backend: EC2ContainerServiceBackend, cluster_name: str, started_by: str | None
+) -> None:
+    """What moto makes up differently from ECS: the task id and an empty startedBy.
+
+    ECS task ids are 32 lowercase hex characters (task ARN
+    ``arn:aws:ecs:<region>:<account>:task/<cluster>/<id>``), moto's are UUIDs; and ECS leaves
+    ``startedBy`` out of a task that was started without one, where moto reports "".
+    """
+    tasks = backend.tasks[cluster_name]
+    moto_arn = task.task_arn
+    task.id = secrets.token_hex(16)
+    tasks[task.task_arn] = tasks.pop(moto_arn)
+    if not started_by:
+        set_fields(task, {"startedBy": None})
 
 
 def _task_tags(

@@ -1,0 +1,61 @@
+"""RunTask's parameter rules that ECS enforces, one validator per rule. No moto here.
+
+Each raises ``RequestRejected`` with the error ECS answers; the bridge calls them before it
+creates any task, so a refused RunTask starts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ecs_pipelines.local.contract import RequestRejected
+
+INVALID_PARAMETER = "InvalidParameterException"
+# "A total of 8192 characters are allowed for overrides. This limit includes the JSON
+# formatting characters of the override structure." (ECS API reference, RunTask overrides)
+MAX_OVERRIDES_CHARACTERS = 8192
+
+
+def check_count(count: Any) -> int:
+    """RunTask launches 1 to 10 tasks (ECS API reference, RunTask ``count``)."""
+    value = 1 if count is None else int(count)
+    if not 1 <= value <= 10:
+        raise RequestRejected(INVALID_PARAMETER, "Count must be between 1 and 10.")
+    return value
+
+
+def check_propagate_tags(propagate_tags: str | None) -> None:
+    """SERVICE is a PropagateTags value for services only (ECS API reference, RunTask)."""
+    if propagate_tags == "SERVICE":
+        raise RequestRejected(
+            INVALID_PARAMETER, "The propagateTags value SERVICE is not valid for RunTask."
+        )
+
+
+def check_overrides_size(overrides: Mapping[str, Any] | None) -> None:
+    """Overrides fit in 8192 characters of JSON, as ECS serialises them (compact, UTF-8)."""
+    if not overrides:
+        return
+    text = json.dumps(overrides, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > MAX_OVERRIDES_CHARACTERS:
+        # The wording ECS answers with (HTTP 400 InvalidParameterException).
+        raise RequestRejected(
+            INVALID_PARAMETER,
+            f"Container Overrides length must be at most {MAX_OVERRIDES_CHARACTERS}",
+        )
+
+
+def check_override_names(
+    overrides: Mapping[str, Any] | None, container_names: Iterable[str]
+) -> None:
+    """Every containerOverrides entry names a container of the task definition."""
+    known = set(container_names)
+    for override in (overrides or {}).get("containerOverrides") or []:
+        name = override.get("name")
+        if name is not None and name not in known:
+            raise RequestRejected(
+                INVALID_PARAMETER,
+                f"Override for container named {name} is not a container in the TaskDefinition.",
+            )
