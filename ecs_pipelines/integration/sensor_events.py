@@ -1,8 +1,9 @@
-"""What the ECS sensors read from Dagster and what they hand back to it.
+"""What the detached-asset sensor reads from Dagster and what it writes back.
 
-In: the launch records detached steps leave (AssetObservations). Out: for a finished detached
-launch, a materialisation with the blocking path's metadata or a failing check; for a task
-launched elsewhere, a run request. ``sensors.py`` wires these to ``ecs.tracking.tick``.
+In: the launch records detached steps leave (AssetObservations). Out: for a finished launch, a
+materialisation with the blocking path's metadata or a failing check, stored in the run that
+launched it, each event once (``CompletionRecorder``). ``sensors.py`` wires these to
+``ecs.tracking.tick``.
 """
 
 from __future__ import annotations
@@ -10,22 +11,35 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dagster import (
     AssetCheckEvaluation,
+    AssetCheckKey,
     AssetCheckSeverity,
     AssetKey,
     AssetMaterialization,
     AssetObservation,
     AssetRecordsFilter,
+    DagsterEvent,
+    DagsterEventType,
     DagsterInstance,
-    JobDefinition,
+    DagsterRun,
+    EventLogRecord,
     MetadataValue,
-    RunRequest,
+    RunsFilter,
 )
 
-from ecs_pipelines.ecs.client import EcsTaskClient
+# Dagster has no public API to add an asset event to an existing run's event log.
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData as TargetMaterialization,
+)
+from dagster._core.event_api import PartitionKeyFilter
+from dagster._core.events import AssetObservationData, StepMaterializationData
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
+from dagster._record import copy
+
 from ecs_pipelines.ecs.logs import last_lines, log_stream_refs
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.tracking import GroupCompletion, TaskGroup
@@ -37,41 +51,35 @@ from ecs_pipelines.integration.task_naming import RUN_ID_TAG
 # A sensor without a cursor adopts launch records this recent: ECS forgets a stopped task
 # about an hour after it stops, so older launches could mostly only come back lost.
 ADOPT_WINDOW_SECONDS = 3600.0
-TASK_ARN_RUN_TAG = "ecs-pipelines/task-arn"
-OUTCOME_RUN_TAG = "ecs-pipelines/outcome"
 
 AssetEvent = AssetMaterialization | AssetObservation | AssetCheckEvaluation
 DefinitionLookup = Callable[[str], Mapping[str, Any] | None]
-RunConfigFn = Callable[[EcsTaskResult, str], Mapping[str, Any]]
-
-# Task definition revisions never change: one DescribeTaskDefinition per revision per process.
-_DEFINITIONS: dict[str, Mapping[str, Any]] = {}
-_DEFINITIONS_KEPT = 1000
-
-
-def definition_lookup(client: EcsTaskClient) -> DefinitionLookup:
-    def lookup(arn: str) -> Mapping[str, Any] | None:
-        found = _DEFINITIONS.get(arn)
-        if found is None:
-            found = client.task_definition(arn)
-            if ":" in arn.rsplit("/", 1)[-1] and len(_DEFINITIONS) < _DEFINITIONS_KEPT:
-                _DEFINITIONS[arn] = found
-        return found
-
-    return lookup
-
 
 # --- detached launches in ----------------------------------------------------------------
 
 
-def launch_label(partition: str | None, keys: Sequence[AssetKey]) -> str:
-    """A group's label: its partition and asset keys, exactly (task tags are sanitised)."""
-    return json.dumps([partition, *[list(k.path) for k in keys]], separators=(",", ":"))
+@dataclass(frozen=True)
+class Launch:
+    """What a group's label holds: the launch's partition, asset keys and launching run."""
+
+    partition: str | None
+    keys: tuple[AssetKey, ...]
+    run_id: str | None = None
 
 
-def parse_launch_label(label: str) -> tuple[str | None, list[AssetKey]]:
-    partition, *paths = json.loads(label)
-    return partition, [AssetKey(path) for path in paths]
+def launch_label(partition: str | None, keys: Sequence[AssetKey], run_id: str | None) -> str:
+    """A group's label: its partition and asset keys, exactly (task tags are sanitised), and
+    the run whose step launched it."""
+    paths = [list(k.path) for k in keys]
+    return json.dumps({"p": partition, "k": paths, "r": run_id}, separators=(",", ":"))
+
+
+def parse_launch_label(label: str) -> Launch:
+    data = json.loads(label)
+    if isinstance(data, list):  # a label written before labels named the run
+        partition, *paths = data
+        return Launch(partition, tuple(AssetKey(path) for path in paths))
+    return Launch(data["p"], tuple(AssetKey(path) for path in data["k"]), data.get("r"))
 
 
 def read_launches(
@@ -82,7 +90,8 @@ def read_launches(
     A step records one observation per asset key; those naming the same tasks and partition
     become one group. Without a position, launches of the last ADOPT_WINDOW_SECONDS count."""
     since = None if after is not None else time.time() - ADOPT_WINDOW_SECONDS
-    records, horizon = [], None
+    records: list[EventLogRecord] = []
+    horizon: int | None = None
     for key in keys:
         page = instance.fetch_observations(
             AssetRecordsFilter(asset_key=key, after_storage_id=after, after_timestamp=since),
@@ -96,19 +105,18 @@ def read_launches(
             horizon = last if horizon is None else min(horizon, last)
     if horizon is not None:
         records = [r for r in records if r.storage_id <= horizon]
-    launches: dict[tuple[str, tuple[str, ...], str | None], list[AssetKey]] = {}
+    launches: dict[tuple[str, tuple[str, ...], str | None, str | None], list[AssetKey]] = {}
     for record in sorted(records, key=lambda r: r.storage_id):
         observation = record.asset_observation
         found = md.launch_record(observation.metadata) if observation else None
         if observation is None or found is None:
             continue
         cluster, arns = found
-        launches.setdefault((cluster, tuple(arns), observation.partition), []).append(
-            observation.asset_key
-        )
+        launch = (cluster, tuple(arns), observation.partition, record.run_id or None)
+        launches.setdefault(launch, []).append(observation.asset_key)
     groups = [
-        TaskGroup(cluster, arns, launch_label(partition, launch_keys))
-        for (cluster, arns, partition), launch_keys in launches.items()
+        TaskGroup(cluster, arns, launch_label(partition, launch_keys, run_id))
+        for (cluster, arns, partition, run_id), launch_keys in launches.items()
     ]
     positions = [r.storage_id for r in records] + ([after] if after is not None else [])
     return groups, max(positions) if positions else None
@@ -160,7 +168,8 @@ def completion_asset_events(
     check. Failure: per key, a failing ``ecs_task_succeeded`` check (severity ERROR) giving
     stopCode, reason, exit codes and the log tail (read while ``fetch_tails()`` allows: a tick
     with many failures must still end inside Dagster's time limit)."""
-    partition, keys = parse_launch_label(completion.group.label)
+    launch = parse_launch_label(completion.group.label)
+    partition, keys = launch.partition, launch.keys
     cluster = completion.group.cluster
     events: list[AssetEvent] = []
     if completion.succeeded:
@@ -172,8 +181,7 @@ def completion_asset_events(
         metadata = md.result_metadata(
             completion.results, region=ecs.region, cluster=cluster, log_refs=refs
         )
-        tags = completion.results[0].task.get("tags") or []
-        run_id = next((t.get("value") for t in tags if t.get("key") == RUN_ID_TAG), None)
+        run_id = launching_run_id(completion)
         if run_id:
             metadata["launched_by_run"] = MetadataValue.dagster_run(run_id)
         for key in keys:
@@ -197,29 +205,181 @@ def completion_asset_events(
     return events
 
 
-# --- tasks launched elsewhere ------------------------------------------------------------
+def launching_run_id(completion: GroupCompletion) -> str | None:
+    """The run whose step launched the group: its launch record's, else its tasks' tag."""
+    run_id = parse_launch_label(completion.group.label).run_id
+    if run_id:
+        return run_id
+    tags = completion.results[0].task.get("tags") or []
+    found = next((t.get("value") for t in tags if t.get("key") == RUN_ID_TAG), None)
+    return str(found) if found else None
 
 
-def default_run_config(result: EcsTaskResult, cluster: str) -> dict[str, Any]:
-    """Run config for a job whose ``ecs_completion_report`` op takes the completion."""
-    return {"ops": {"ecs_completion_report": {"config": md.completion_config(result, cluster)}}}
+# --- storing a finished launch ---------------------------------------------------------------
+#
+# Why the sensor stores these events itself, in the run that launched the tasks, rather than
+# hand them to the daemon in its SensorResult: the daemon stores asset_events runless, run id ""
+# (dagster/_daemon/sensor.py, _evaluate_sensor). A runless AssetCheckEvaluation is inserted into
+# asset_check_executions (dagster/_core/storage/event_log/sql_event_log.py,
+# _store_runless_asset_check_evaluation), whose unique index idx_asset_check_executions_unique
+# (event_log/schema.py) is on (asset_key, check_name, run_id, partition): every runless
+# evaluation of a partition has the same key, so the second one (a rerun, a backfill) violates
+# it, on SQLite and PostgreSQL alike (unpartitioned ones escape: NULL partitions are distinct).
+# The event row is committed before the insert fails; the tick fails before the daemon saves its
+# cursor, so every later tick stores the same events again and fails again, and the completions
+# queued behind are never reported. No runless evaluation can have another key.
+#
+# Dagster's own model is one evaluation per check, partition and run: the launching run holds a
+# PLANNED row for the check and partition (ASSET_CHECK_EVALUATION_PLANNED at its start), and an
+# evaluation carrying that run id updates that row (_update_asset_check_evaluation). Each launch
+# comes from its own run, so each completion has its own row, and the newest launch's row is
+# the check's latest execution. The materialisation goes into the same run: the evaluation
+# names it (target_materialization_data), the asset's history names the run that built it, and
+# an asset backfill counts the partition as materialised by its run.
+#
+# Materialisations and observations have no unique index, but a tick that dies before its
+# cursor is saved meets the same completion again: each event is looked up first (by the task
+# ARNs in its metadata, among the latest RECENT_EVENTS of its asset partition) and stored only
+# if absent, so a replay stores nothing twice.
+
+RECENT_EVENTS = 20
 
 
-def completion_run_request(
-    result: EcsTaskResult,
-    cluster: str,
-    job: JobDefinition | None,
-    failure_job: JobDefinition | None,
-    run_config_fn: RunConfigFn,
-) -> RunRequest | None:
-    """A run of ``job`` (succeeded) or ``failure_job`` (failed or lost); None: not wanted."""
-    target = job if result.succeeded else failure_job
-    if target is None:
+def _task_arns(metadata: Mapping[str, Any]) -> set[str]:
+    """The task ARNs an event's metadata names: what ties a stored event to its launch."""
+    found: set[str] = set()
+    for name in ("task_arn", "task_arns"):
+        value = getattr(metadata.get(name), "value", None)
+        found.update(
+            v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+        )
+    return found
+
+
+class CompletionRecorder:
+    """Stores finished launches' events in the runs that launched them, each event once."""
+
+    def __init__(self, instance: DagsterInstance, completions: Sequence[GroupCompletion]) -> None:
+        self._instance = instance
+        run_ids = sorted({r for r in map(launching_run_id, completions) if r})
+        records = instance.get_run_records(RunsFilter(run_ids=run_ids)) if run_ids else []
+        # A launching run that was deleted cannot take events: its launches are reported runless.
+        self._runs = {r.dagster_run.run_id: r.dagster_run for r in records}
+
+    def record(self, completion: GroupCompletion, events: Sequence[AssetEvent]) -> None:
+        """Stores ``events`` (as ``completion_asset_events`` orders them) unless stored before."""
+        run_id = launching_run_id(completion)
+        run = self._runs.get(run_id) if run_id else None
+        arns = set(completion.group.task_arns)
+        targets: dict[AssetKey, TargetMaterialization] = {}
+        fresh: set[AssetKey] = set()  # keys whose materialisation this call stored
+        for event in events:
+            if isinstance(event, AssetMaterialization):
+                found = self._stored(event, arns)
+                if found is None:
+                    self._store(run, event)
+                    fresh.add(event.asset_key)
+                    found = self._stored(event, arns)
+                if found is not None:
+                    targets[event.asset_key] = TargetMaterialization(
+                        storage_id=found.storage_id, run_id=found.run_id, timestamp=found.timestamp
+                    )
+            elif isinstance(event, AssetObservation):
+                if self._stored(event, arns) is None:
+                    self._store(run, event)
+            # A check is stored after its materialisation: a fresh one has no check yet.
+            elif event.asset_key in fresh or not self._evaluated(event, arns):
+                target = targets.get(event.asset_key)
+                self._store_evaluation(run, copy(event, target_materialization_data=target), arns)
+
+    def _store_evaluation(
+        self, run: DagsterRun | None, event: AssetCheckEvaluation, arns: set[str]
+    ) -> None:
+        if run is None and event.partition is not None and self._evaluated_runless(event):
+            # Dagster keeps one runless evaluation per check and partition (see above): a
+            # launch no run owns leaves its verdict on the asset instead.
+            verdict = {
+                "check": MetadataValue.text(event.check_name),
+                "passed": MetadataValue.bool(event.passed),
+                "description": MetadataValue.text(event.description or ""),
+            }
+            observation = AssetObservation(
+                event.asset_key, partition=event.partition, metadata={**event.metadata, **verdict}
+            )
+            if self._stored(observation, arns) is None:
+                self._store(None, observation)
+            return
+        self._store(run, event)
+
+    def _store(self, run: DagsterRun | None, event: AssetEvent) -> None:
+        if run is None:
+            self._instance.report_runless_asset_event(event)
+            return
+        key = event.asset_key.to_user_string()
+        data: Any
+        if isinstance(event, AssetMaterialization):
+            kind, data = DagsterEventType.ASSET_MATERIALIZATION, StepMaterializationData(event)
+            message = f"Materialized {key}: its detached ECS task(s) succeeded."
+        elif isinstance(event, AssetObservation):
+            kind, data = DagsterEventType.ASSET_OBSERVATION, AssetObservationData(event)
+            message = f"Observed {key}: its detached ECS task(s) failed."
+        else:
+            kind, data = DagsterEventType.ASSET_CHECK_EVALUATION, event
+            verdict = "passed" if event.passed else "failed"
+            message = f"Asset check {event.check_name!r} on {key} {verdict}."
+        self._instance.report_dagster_event(
+            DagsterEvent(
+                event_type_value=kind.value,
+                job_name=run.job_name,
+                event_specific_data=data,
+                message=f"{message} (Reported by the ECS completion sensor.)",
+            ),
+            run_id=run.run_id,
+        )
+
+    def _stored(
+        self, event: AssetMaterialization | AssetObservation, arns: set[str]
+    ) -> EventLogRecord | None:
+        """The stored report of ``event``'s launch, among its asset partition's latest events."""
+        partitions = [event.partition] if event.partition is not None else None
+        records_filter = AssetRecordsFilter(asset_key=event.asset_key, asset_partitions=partitions)
+        if isinstance(event, AssetMaterialization):
+            page = self._instance.fetch_materializations(records_filter, RECENT_EVENTS)
+        else:
+            page = self._instance.fetch_observations(records_filter, RECENT_EVENTS)
+        for record in page.records:
+            stored = record.asset_materialization or record.asset_observation
+            # A launch record names the same tasks, but reports nothing.
+            launch = stored is not None and md.launch_record(stored.metadata) is not None
+            if stored is not None and not launch and arns & _task_arns(stored.metadata):
+                return record
         return None
-    outcome = "succeeded" if result.succeeded else "lost" if result.lost else "failed"
-    return RunRequest(
-        run_key=result.task_arn,
-        job_name=target.name,
-        run_config=dict(run_config_fn(result, cluster)),
-        tags={TASK_ARN_RUN_TAG: result.task_arn, OUTCOME_RUN_TAG: outcome},
-    )
+
+    def _history(
+        self, event: AssetCheckEvaluation, limit: int, cursor: int | None = None
+    ) -> Sequence[AssetCheckExecutionRecord]:
+        return self._instance.event_log_storage.get_asset_check_execution_history(
+            AssetCheckKey(event.asset_key, event.check_name),
+            limit=limit,
+            cursor=cursor,
+            partition_filter=PartitionKeyFilter(key=event.partition),
+        )
+
+    def _evaluated(self, event: AssetCheckEvaluation, arns: set[str]) -> bool:
+        # A PLANNED row holds the planned event, which names no tasks.
+        return any(
+            isinstance(r.evaluation, AssetCheckEvaluation)
+            and arns & _task_arns(r.evaluation.metadata)
+            for r in self._history(event, RECENT_EVENTS)
+        )
+
+    def _evaluated_runless(self, event: AssetCheckEvaluation) -> bool:
+        """Whether the check has a runless evaluation for the event's partition already."""
+        cursor = None
+        while True:
+            page = self._history(event, 100, cursor)
+            if any(not record.run_id for record in page):
+                return True
+            if len(page) < 100:
+                return False
+            cursor = page[-1].id

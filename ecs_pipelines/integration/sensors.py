@@ -3,14 +3,18 @@
 - ``ecs_detached_asset_sensor``: for assets built with ``detached=True``. Reads the launch
   records their steps left, tracks the tasks, and when they end materialises the assets (same
   metadata as a blocking materialisation) or fails their ``ecs_task_succeeded`` check with
-  stopCode, reason, exit codes and the log tail.
+  stopCode, reason, exit codes and the log tail. These events go into the run that launched
+  the tasks (``sensor_events.CompletionRecorder`` says why), so a partition materialised
+  again, by a rerun or a backfill, is reported again.
 - ``ecs_task_completion_sensor``: for tasks launched elsewhere (EventBridge, other systems, the
   console). Watches a cluster, filtered by family, startedBy and tags, and requests a run of a
   target job for each task that finishes (run_key = task ARN).
 
-Both keep all their state in the cursor (``ecs.tracking_cursor``) and return what they found
-in the same SensorResult that advances it, so a daemon restart neither loses nor repeats a
-completion. Decisions live in ``ecs.tracking.tick``; Dagster events in ``sensor_events``.
+Both keep all their state in the cursor (``ecs.tracking_cursor``), so a daemon restart neither
+loses nor repeats a completion: the completion sensor returns its run requests in the
+SensorResult that advances the cursor; the detached sensor stores each event only if it is not
+stored yet, so a tick that dies before its cursor is saved stores nothing twice when replayed.
+Decisions live in ``ecs.tracking.tick``; Dagster events in ``sensor_events``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dagster import (
 )
 
 from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.tracking import (
     DEFAULT_BUDGET_SECONDS,
     GroupCompletion,
@@ -44,14 +49,27 @@ from ecs_pipelines.ecs.tracking import (
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.sensor_events import (
-    AssetEvent,
-    RunConfigFn,
+    CompletionRecorder,
+    DefinitionLookup,
     completion_asset_events,
-    completion_run_request,
-    default_run_config,
-    definition_lookup,
     read_launches,
 )
+
+# Task definition revisions never change: one DescribeTaskDefinition per revision per process.
+_DEFINITIONS: dict[str, Mapping[str, Any]] = {}
+_DEFINITIONS_KEPT = 1000
+
+
+def definition_lookup(client: EcsTaskClient) -> DefinitionLookup:
+    def lookup(arn: str) -> Mapping[str, Any] | None:
+        found = _DEFINITIONS.get(arn)
+        if found is None:
+            found = client.task_definition(arn)
+            if ":" in arn.rsplit("/", 1)[-1] and len(_DEFINITIONS) < _DEFINITIONS_KEPT:
+                _DEFINITIONS[arn] = found
+        return found
+
+    return lookup
 
 
 def _summary(result: TickResult, described: int) -> str:
@@ -62,6 +80,11 @@ def _summary(result: TickResult, described: int) -> str:
     if result.stopped_early:
         text += f"; stopped at the time budget after {result.visited_groups} group(s)"
     return text
+
+
+# Storing what a tick found gets this long past the tick's budget (at least one launch is
+# stored per tick); the default budget plus this stays 10 s under Dagster's 60 s limit.
+RECORDING_SECONDS = 10.0
 
 
 def _remaining(started: float, budget_seconds: float) -> float:
@@ -124,26 +147,71 @@ def ecs_detached_asset_sensor(
             task_definition=lookup,
             grace={arn for g in new for arn in g.task_arns},
         )
-        events: list[AssetEvent] = []
+        recorder = CompletionRecorder(context.instance, result.completions)
+        unrecorded: list[TaskGroup] = []
+        reported = 0
         for completion in result.completions:
-            events.extend(
-                completion_asset_events(
-                    completion,
-                    ecs,
-                    lookup,
-                    checked,
-                    # Log tails use what the tick left of the budget, no more.
-                    fetch_tails=lambda: _remaining(started, budget_seconds) > 0,
-                )
+            if reported and not _remaining(started, budget_seconds + RECORDING_SECONDS):
+                unrecorded.append(completion.group)  # out of time: first in line next tick
+                continue
+            events = completion_asset_events(
+                completion,
+                ecs,
+                lookup,
+                checked,
+                # Log tails use what the tick left of the budget, no more.
+                fetch_tails=lambda: _remaining(started, budget_seconds) > 0,
             )
+            try:
+                recorder.record(completion, events)
+                reported += 1
+            except Exception as error:  # kept for the next tick; never blocks those behind
+                arns = ", ".join(completion.group.task_arns)
+                context.log.error(f"Could not store the end of ECS task(s) {arns}: {error}")
+                unrecorded.append(completion.group)
             _stop_unfinished(context, client, completion)
-        context.log.info(_summary(result, len(state.groups) + len(new)))
-        cursor = TrackingState(groups=result.pending, after=after).to_cursor()
-        if not events:
+        context.log.info(_summary(result, len(state.groups) + len(new)) + f"; {reported} reported")
+        cursor = TrackingState(groups=(*unrecorded, *result.pending), after=after).to_cursor()
+        if not reported:
             return SensorResult(cursor=cursor, skip_reason=SkipReason("No ECS task finished"))
-        return SensorResult(asset_events=events, cursor=cursor)
+        return SensorResult(
+            cursor=cursor, skip_reason=SkipReason(f"Reported {reported} finished launch(es)")
+        )
 
     return _detached_sensor
+
+
+# --- tasks launched elsewhere ------------------------------------------------------------
+
+TASK_ARN_RUN_TAG = "ecs-pipelines/task-arn"
+OUTCOME_RUN_TAG = "ecs-pipelines/outcome"
+
+RunConfigFn = Callable[[EcsTaskResult, str], Mapping[str, Any]]
+
+
+def default_run_config(result: EcsTaskResult, cluster: str) -> dict[str, Any]:
+    """Run config for a job whose ``ecs_completion_report`` op takes the completion."""
+    return {"ops": {"ecs_completion_report": {"config": md.completion_config(result, cluster)}}}
+
+
+def completion_run_request(
+    result: EcsTaskResult,
+    cluster: str,
+    job: JobDefinition | None,
+    failure_job: JobDefinition | None,
+    run_config_fn: RunConfigFn,
+) -> RunRequest | None:
+    """A run of ``job`` (succeeded) or ``failure_job`` (failed or lost); None: not wanted."""
+    target = job if result.succeeded else failure_job
+    if target is None:
+        return None
+    outcome = "succeeded" if result.succeeded else "lost" if result.lost else "failed"
+    return RunRequest(
+        run_key=result.task_arn,
+        job_name=target.name,
+        run_config=dict(run_config_fn(result, cluster)),
+        tags={TASK_ARN_RUN_TAG: result.task_arn, OUTCOME_RUN_TAG: outcome},
+    )
 
 
 def _tags_match(wanted: Mapping[str, str]) -> Callable[[Mapping[str, Any]], bool]:
