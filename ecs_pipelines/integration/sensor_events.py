@@ -40,12 +40,13 @@ from dagster._core.events import AssetObservationData, StepMaterializationData
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
 from dagster._record import copy
 
-from ecs_pipelines.ecs.logs import last_lines, log_stream_refs
+from ecs_pipelines.ecs.log_streams import log_stream_refs
+from ecs_pipelines.ecs.logs import last_lines
+from ecs_pipelines.ecs.redaction import Redactor
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.tracking import GroupCompletion, TaskGroup
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.integration.secrets import Redactor
 from ecs_pipelines.integration.task_naming import RUN_ID_TAG
 
 # A sensor without a cursor adopts launch records this recent: ECS forgets a stopped task
