@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[local,demo,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,7 +28,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict ecs_pipelines/ecs ecs_pipelines/local
+	$(BIN)/mypy --strict ecs_pipelines
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ecs_pipelines.ecs.deadline import Deadline, bounded_by
+from ecs_pipelines.ecs.retry import is_retryable
 
 T = TypeVar("T")
 
@@ -48,7 +49,9 @@ def poll_until(
 
     Every AWS call the probe makes is bounded by the deadline; a probe that fails because the
     deadline passed mid-call also ends in ``on_timeout()``, so the caller sees one timeout
-    error whatever the endpoint did.
+    error whatever the endpoint did. With a deadline, a round whose calls failed for a reason
+    that time can fix (throttling, a dropped connection: the retry layer already gave up on
+    that round) is followed by another round; without one, the error is raised.
     """
     pauses = pace.intervals()
     with bounded_by(deadline) as effective:
@@ -59,7 +62,9 @@ def poll_until(
             except Exception as error:
                 if effective.expired():
                     raise on_timeout() from error
-                raise
+                if effective.at is None or not is_retryable(error):
+                    raise
+                answer = None
             if answer is not None:
                 return answer
             if effective.expired():

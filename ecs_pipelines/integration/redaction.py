@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from dagster import DagsterLogManager, Failure, PipesMessageReader
+from dagster._utils.warnings import PreviewWarning
 from dagster._core.pipes.context import PipesMessageHandler
 from dagster._serdes import deserialize_value, serialize_value
 from dagster_pipes import PipesParams
@@ -147,7 +149,10 @@ class _RedactingReader(PipesMessageReader):
 
     @property
     def expected_writer_count(self) -> int:
-        return self._reader.expected_writer_count
+        # Dagster marks this property a preview; asking it on Dagster's behalf is no news.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PreviewWarning)
+            return self._reader.expected_writer_count
 
     def no_messages_debug_text(self) -> str:
         return self._reader.no_messages_debug_text()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 
 import boto3
 import click
@@ -13,6 +16,7 @@ from ecs_pipelines.cli.main import main as cli
 from ecs_pipelines.cli.target import local_ecs_reachable, start_local_ecs
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
+from ecs_pipelines_tests.support.polling import wait_until
 
 
 def invoke(local_ecs: LocalEcs, *args: str) -> tuple[int, str]:
@@ -98,3 +102,23 @@ def test_every_command_help_has_an_example(path: tuple[str, ...]) -> None:
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Example:" in result.output
+
+
+def test_ctrl_c_while_waiting_stops_the_task_and_exits_130(
+    local_ecs: LocalEcs, ecs: EcsResource
+) -> None:
+    """`run --wait` interrupted with Ctrl-C stops its task and exits 130, not 1."""
+    command = [sys.executable, "-m", "ecs_pipelines.cli", "run", "--wait"]
+    command += ["--endpoint-url", local_ecs.endpoint_url, "--", "python", "-c"]
+    command += ["import time; time.sleep(120)"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        ident = process.stdout.readline().strip()
+        wait_until(lambda: ecs.describe_tasks([ident])[0]["lastStatus"] == "RUNNING")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+        assert "Interrupted: stopped 1 task(s)" in (process.stderr.read() if process.stderr else "")
+    finally:
+        process.kill()
+    assert ecs.describe_tasks([ident])[0]["desiredStatus"] == "STOPPED"

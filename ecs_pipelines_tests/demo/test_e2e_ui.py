@@ -10,8 +10,8 @@ from dagster import AssetKey, DagsterInstance
 
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines_tests.integration.test_ops import tasks_of_run
 from ecs_pipelines_tests.support.dagster_dev import DagsterDev
+from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 from ecs_pipelines_tests.support.polling import wait_until
 
 pytestmark = pytest.mark.e2e

@@ -15,8 +15,7 @@ from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, PARTITION_TAG
-from ecs_pipelines_tests.integration.test_ops import py, tasks_of_run
-from ecs_pipelines_tests.support.dagster_helpers import all_log_text
+from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, tasks_of_run
 
 DAILY = DailyPartitionsDefinition(start_date="2026-11-01")
 

@@ -95,6 +95,49 @@ CALL_CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("per-call tags past the limit", {"tags": {f"t{i}": "v" for i in range(51)}}, "tags"),
     ("started_by with a dot", {"started_by": "dagster.run"}, "started_by"),
+    # Shapes that used to be coerced into something else instead of refused.
+    ("command as one string", {"command": "echo hi"}, "command"),
+    ("subnets as one string", {"subnets": "subnet-1"}, "subnets"),
+    (
+        "awsvpc subnets as one string",
+        {"networkConfiguration": {"awsvpcConfiguration": {"subnets": "subnet-1"}}},
+        "networkConfiguration.awsvpcConfiguration.subnets",
+    ),
+    (
+        "assignPublicIp lowercase",
+        {
+            "networkConfiguration": {
+                "awsvpcConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": "enabled"}
+            }
+        },
+        "assignPublicIp",
+    ),
+    ("networkConfiguration not an object", {"networkConfiguration": ["subnet-1"]}, "network"),
+    ("tag value None", {"tags": {"team": None}}, "tags[team]"),
+    ("tag list item without key", {"tags": [{"value": "x"}]}, "tags"),
+    ("environment value not a string", {"environment": {"PORT": 8080}}, "environment[PORT]"),
+    ("overrides not an object", {"overrides": "cpu=1"}, "overrides"),
+    (
+        "containerOverrides not a list",
+        {"overrides": {"containerOverrides": {"name": "main"}}},
+        "containerOverrides",
+    ),
+    (
+        "containerOverrides item without name",
+        {"overrides": {"containerOverrides": [{"command": ["true"]}]}},
+        "containerOverrides[0].name",
+    ),
+    (
+        "override environment item without name",
+        {"overrides": {"containerOverrides": [{"name": "main", "environment": [{"value": "1"}]}]}},
+        "environment[0].name",
+    ),
+    (
+        "override command as one string",
+        {"overrides": {"containerOverrides": [{"name": "main", "command": "echo hi"}]}},
+        "command",
+    ),
+    ("ephemeralStorage not an object", {"overrides": {"ephemeralStorage": 30}}, "ephemeralStorage"),
 ]
 
 
@@ -106,8 +149,9 @@ def test_bad_run_task_call_makes_no_aws_call(
 ) -> None:
     """run_task with input ECS would refuse raises EcsSpecError naming it, and calls nothing."""
     ecs, calls = counted_ecs
+    kwargs = {"command": ["python", "-c", "print(1)"], **kwargs}
     with pytest.raises(EcsSpecError) as raised:
-        ecs.run_task(command=["python", "-c", "print(1)"], **kwargs)
+        ecs.run_task(**kwargs)
     assert named in str(raised.value)
     assert SECRET not in str(raised.value)
     assert calls.total == 0
@@ -190,3 +234,18 @@ def test_bad_cli_arguments_exit_2(args: list[str], monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert "Error" in result.output or "Usage" in result.output
+
+
+def test_factories_refuse_bad_or_unknown_step_options() -> None:
+    """A factory given a step option ECS would refuse, or one that does not exist, fails when
+    the definitions load, naming the option."""
+    from ecs_pipelines.integration.assets import ecs_task_asset
+
+    with pytest.raises(EcsSpecError, match="command"):
+        ecs_task_op("one_string", command="echo hi")
+    with pytest.raises(EcsSpecError, match="timeout_seconds"):
+        ecs_task_asset("negative", timeout_seconds=-5)
+    with pytest.raises(EcsSpecError, match="started_by"):
+        ecs_task_op("dotted", started_by="nightly.run")
+    with pytest.raises(TypeError, match="cpuu"):
+        ecs_task_op("typo", cpuu=256)

@@ -10,20 +10,13 @@ from dagster import DagsterInstance, RetryPolicy
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.task_naming import RUN_ID_TAG, STEP_KEY_TAG
-from ecs_pipelines_tests.support.dagster_helpers import all_log_text, engine_event_metadata, run_op
-
-
-def py(source: str) -> list[str]:
-    return ["python", "-c", source]
-
-
-def tasks_of_run(ecs: EcsResource, run_id: str) -> list[dict]:
-    client = ecs.task_client()
-    arns = list(client.list_task_arns(ecs.cluster, started_by=f"dagster/{run_id}"))
-    arns += client.list_task_arns(
-        ecs.cluster, started_by=f"dagster/{run_id}", desired_status="STOPPED"
-    )
-    return list(client.describe(ecs.cluster, arns).tasks.values())
+from ecs_pipelines_tests.support.dagster_helpers import (
+    all_log_text,
+    engine_event_metadata,
+    py,
+    run_op,
+    tasks_of_run,
+)
 
 
 def test_op_streams_task_logs_into_the_run_log(ecs: EcsResource) -> None:

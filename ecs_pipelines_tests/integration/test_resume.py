@@ -15,7 +15,7 @@ from dagster._serdes import serialize_value
 
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines_tests.integration.test_ops import tasks_of_run
+from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.resumable_job import resumable_job
 

@@ -17,7 +17,7 @@ from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
-from ecs_pipelines_tests.integration.test_ops import tasks_of_run
+from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 
 API_TOKEN = "tok-5ecret-planted-for-the-search"
 DB_PASSWORD = "pw-5ecret-also-planted"

@@ -33,8 +33,7 @@ from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor, ecs_task_completion_sensor
 from ecs_pipelines.integration.task_naming import DETACHED_TAG, JOB_TAG
-from ecs_pipelines_tests.integration.test_ops import py
-from ecs_pipelines_tests.support.dagster_helpers import run_op
+from ecs_pipelines_tests.support.dagster_helpers import py, run_op
 from ecs_pipelines_tests.support.polling import wait_until
 
 BLOCKING_KEYS = {"task_arn", "task_console", "logs_main", "exit_codes", "last_status"}

@@ -14,6 +14,7 @@ from dagster import (
 )
 
 from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.integration.task_naming import started_by_for_run
 
 
 def run_op(
@@ -52,3 +53,20 @@ def engine_event_metadata(instance: DagsterInstance, run_id: str) -> list[dict[s
         if event and event.engine_event_data and event.engine_event_data.metadata:
             found.append(dict(event.engine_event_data.metadata))
     return found
+
+
+def py(source: str) -> list[str]:
+    """A container command running ``source`` with the task's Python."""
+    return ["python", "-c", source]
+
+
+def tasks_of_run(ecs: EcsResource, run_id: str) -> list[dict[str, Any]]:
+    """Every task the run launched (found by its startedBy), running or stopped."""
+    client = ecs.task_client()
+    started_by = started_by_for_run(run_id)
+    arns = [
+        arn
+        for status in ("RUNNING", "STOPPED")
+        for arn in client.list_task_arns(ecs.cluster, started_by=started_by, desired_status=status)
+    ]
+    return list(client.describe(ecs.cluster, arns).tasks.values())

@@ -36,6 +36,7 @@ class Reply:
     body: bytes = b""
     reset: bool = False  # drop the connection without an answer
     forward_first: bool = False  # forward upstream, then drop the answer (request took effect)
+    hang: bool = False  # accept the request and never answer (a hung server, a black hole)
 
 
 def aws_error(code: str, status: int = 400, message: str = "injected") -> Reply:
@@ -54,6 +55,7 @@ class FaultProxy:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,6 +80,7 @@ class FaultProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()  # hung requests end with the proxy
         self.server.shutdown()
         self.server.server_close()
 
@@ -92,6 +95,10 @@ class FaultProxy:
         reply = next((r for f in self.faults if (r := f(call)) is not None), None)
         if reply is not None:
             self.injected[operation] += 1
+            if reply.hang:
+                self._closing.wait()
+                request.close_connection = True
+                return
             if reply.forward_first:
                 self.forward(request, call)
             if reply.reset or reply.forward_first:

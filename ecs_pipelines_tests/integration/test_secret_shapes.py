@@ -1,0 +1,169 @@
+"""Secrets of every shape reach the task and nothing else: not the event log, metadata, stored
+op outputs, Pipes messages or CLI output, however the task prints them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from dagster import DagsterInstance, EnvVar, FilesystemIOManager, job, materialize
+from dagster._serdes import serialize_value
+
+from ecs_pipelines.cli.main import main as cli
+from ecs_pipelines.ecs.redaction import Redactor
+from ecs_pipelines.integration.assets import ecs_task_asset
+from ecs_pipelines.integration.ops import ecs_task_op
+from ecs_pipelines.local import LocalEcs
+from ecs_pipelines_tests.conftest import make_resource
+from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
+
+# Each secret carries markers that must never show up anywhere but in the task.
+SECRETS = {
+    "PLAIN": "plain-5ecret-aaaa",
+    "TRAILING": "trailing-5ecret-bbbb\n",  # as read from a secret file
+    "PEM": "-----BEGIN KEY-----\nMIIpem5ecretline1cccc\npem5ecretline2dddd\n-----END KEY-----\n",
+    "CREDENTIAL": '{"user": "svc", "password": "json-5ecret-\\"q\\"-eeee"}',
+    "TWO_PIECES": "twopiece5ecretffff",
+}
+MARKERS = [
+    "plain-5ecret-aaaa",
+    "trailing-5ecret-bbbb",
+    "pem5ecretline1cccc",
+    "pem5ecretline2dddd",
+    "json-5ecret-",
+    "twopiece5ecretffff",
+]
+
+# A careless workload: proves it got each value (by hash), then prints it plainly, inside JSON,
+# and the last one in two writes with a pause between; then fails or succeeds as told.
+LEAKY = """
+import hashlib, json, os, sys, time
+names = {names!r}
+for name in names:
+    value = os.environ[name]
+    print(name, "sha256", hashlib.sha256(value.encode()).hexdigest(), flush=True)
+    print(name, "is", value, flush=True)
+    print(json.dumps({{"name": name, "value": value}}), flush=True)
+piece = os.environ["TWO_PIECES"]
+sys.stdout.write("in two pieces: " + piece[:9]); sys.stdout.flush(); time.sleep(0.3)
+sys.stdout.write(piece[9:] + "\\n"); sys.stdout.flush()
+sys.exit({exit_code})
+"""
+
+PIPES_LEAK = """
+import os
+from dagster_pipes import open_dagster_pipes
+with open_dagster_pipes() as pipes:
+    for name in {names!r}:
+        pipes.log.info("pipes says " + os.environ[name])
+    pipes.report_asset_materialization(
+        metadata={{
+            "leak": os.environ["PEM"],
+            "nested": {{"raw_value": {{"cred": os.environ["CREDENTIAL"]}}, "type": "json"}},
+        }}
+    )
+"""
+
+
+def sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def leaks(text: str) -> list[str]:
+    return [marker for marker in MARKERS if marker in text]
+
+
+def event_log_text(instance: DagsterInstance, run_id: str) -> str:
+    text = "\n".join(serialize_value(r) for r in instance.all_logs(run_id))
+    return text + serialize_value(instance.get_run_by_id(run_id))
+
+
+@pytest.fixture
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The secrets as run-worker variables: two for the resource, the rest for op config."""
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(f"WORKER_{name}", value)
+    return {name: f"WORKER_{name}" for name in SECRETS}
+
+
+def resource_with_secrets(local_ecs: LocalEcs, secret_env: dict[str, str]) -> object:
+    return make_resource(
+        local_ecs,
+        secret_environment={n: EnvVar(secret_env[n]) for n in ("PLAIN", "TRAILING")},
+    )
+
+
+@pytest.mark.parametrize("exit_code", [0, 1], ids=["succeeds", "fails"])
+def test_no_secret_shape_reaches_the_run_outputs_or_cli(
+    local_ecs: LocalEcs, secret_env: dict[str, str], tmp_path: Path, exit_code: int
+) -> None:
+    """Plain, trailing-newline, multi-line, JSON and two-piece secrets printed by the task are
+    masked in the event log, failure text, metadata, stored outputs and CLI output."""
+    ecs = resource_with_secrets(local_ecs, secret_env)
+    source = LEAKY.format(names=list(SECRETS), exit_code=exit_code)
+    op_def = ecs_task_op("leaky", command=["python", "-c", source])
+
+    @job(resource_defs={"ecs": ecs, "io_manager": FilesystemIOManager(base_dir=str(tmp_path))})
+    def leaky_job() -> None:
+        op_def()
+
+    instance = DagsterInstance.ephemeral()
+    from_config = {n: secret_env[n] for n in ("PEM", "CREDENTIAL", "TWO_PIECES")}
+    config = {"ops": {"leaky": {"config": {"secret_environment_from": from_config}}}}
+    result = leaky_job.execute_in_process(
+        run_config=config, instance=instance, raise_on_error=False
+    )
+    assert result.success is (exit_code == 0)
+    everything = event_log_text(instance, result.run_id)
+    assert all(sha(value) in everything for value in SECRETS.values())  # the task got them
+    assert "in two pieces: ***" in everything
+    assert leaks(everything) == []
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert (exit_code == 0) is bool(stored)
+    assert [m for m in MARKERS if m.encode() in stored] == []
+
+    [task] = tasks_of_run(ecs, result.run_id)  # type: ignore[arg-type]
+    for args in (["logs", task["taskArn"]], ["describe", task["taskArn"], "--show-env"]):
+        shown = CliRunner().invoke(cli, [*args, "--endpoint-url", local_ecs.endpoint_url])
+        assert shown.exit_code == 0, shown.output
+        assert leaks(shown.output) == []
+    assert "DAGSTER_RUN_ID=" in shown.output  # --show-env shows what is not secret
+
+
+def test_pipes_messages_pass_the_redaction(local_ecs: LocalEcs, secret_env: dict[str, str]) -> None:
+    """Secrets a task sends through dagster-pipes (log text, materialisation metadata) are
+    masked before Dagster stores them."""
+    ecs = resource_with_secrets(local_ecs, secret_env)
+    asset_def = ecs_task_asset(
+        "pipes_leak",
+        command=["python", "-c", PIPES_LEAK.format(names=list(SECRETS))],
+        pipes=True,
+        secret_environment_from={n: secret_env[n] for n in ("PEM", "CREDENTIAL", "TWO_PIECES")},
+    )
+    instance = DagsterInstance.ephemeral()
+    result = materialize([asset_def], resources={"ecs": ecs}, instance=instance)
+    assert result.success
+    everything = event_log_text(instance, result.run_id)
+    assert "pipes says ***" in everything
+    assert leaks(everything) == []
+    [materialization] = result.asset_materializations_for_node("pipes_leak")
+    assert materialization.metadata["leak"].value == "***"
+
+
+def test_redactor_masks_every_form_of_a_secret() -> None:
+    """A secret is masked whole, stripped, line by line, JSON-escaped and repr-escaped."""
+    redact = Redactor(SECRETS.values())
+    pem = SECRETS["PEM"]
+    texts = [
+        pem,
+        json.dumps({"v": pem}),
+        repr(pem),
+        SECRETS["TRAILING"].strip(),
+        json.dumps(SECRETS["CREDENTIAL"]),
+        *pem.splitlines(),
+    ]
+    assert [leaks(redact(text)) for text in texts] == [[]] * len(texts)
+    assert redact("ab and abc stay") == "ab and abc stay"
