@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_pipelines.ecs.deadline import install_deadline_timeouts
-from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs  # noqa: F401
+from ecs_pipelines.ecs.log_streams import LogStreamRef
 from ecs_pipelines.ecs.retry import DeadlinePassed, Retrier
 
 if TYPE_CHECKING:

@@ -13,7 +13,6 @@ import os
 from collections.abc import Mapping
 
 from ecs_pipelines.ecs.errors import EcsSpecError
-from ecs_pipelines.ecs.redaction import Redactor  # noqa: F401
 
 
 def resolve_secret_environment(
