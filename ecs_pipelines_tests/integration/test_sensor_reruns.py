@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckKey,
     AssetKey,
     AssetRecordsFilter,
@@ -120,20 +121,21 @@ def dagster_home(postgres: PostgresServer | None) -> Iterator[Home]:
         yield Home(Path(instance.root_directory), database)
 
 
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[PostgresServer]:
+# Fixtures are named apart from their functions so another module can import them.
+@pytest.fixture(scope="module", name="postgres_server")
+def postgres_server_fixture() -> Iterator[PostgresServer]:
     with running_postgres() as server:
         yield server
 
 
-@pytest.fixture
-def code_location_env(local_ecs: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(name="code_location_env")
+def code_location_env_fixture(local_ecs: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> None:
     """The code location's resource reads the embedded ECS's address from the environment."""
     monkeypatch.setenv(ENDPOINT_ENV, local_ecs.endpoint_url)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def home(request: pytest.FixtureRequest, code_location_env: None) -> Iterator[Home]:
+@pytest.fixture(name="home", params=["sqlite", "postgres"])
+def home_fixture(request: pytest.FixtureRequest, code_location_env: None) -> Iterator[Home]:
     """A DAGSTER_HOME on SQLite, or on a database of its own on a real PostgreSQL server."""
     server = request.getfixturevalue("postgres_server") if request.param == "postgres" else None
     with dagster_home(server) as found:
@@ -227,7 +229,8 @@ def verdicts(instance: DagsterInstance, partition: str) -> list[tuple[str, bool]
     history = instance.event_log_storage.get_asset_check_execution_history(
         CHECK_KEY, limit=100, partition_filter=PartitionKeyFilter(key=partition)
     )
-    return [(r.run_id, r.evaluation.passed) for r in reversed(history) if r.evaluation]
+    evaluated = [r for r in reversed(history) if isinstance(r.evaluation, AssetCheckEvaluation)]
+    return [(r.run_id, r.evaluation.passed) for r in evaluated]  # type: ignore[union-attr]
 
 
 def stored_events(instance: DagsterInstance) -> dict[str, int]:
