@@ -83,16 +83,13 @@ def build_env(
         target = target_from_env()
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    overrides: dict[str, object] = {}
-    if cluster:
-        overrides["cluster"] = cluster
-    if endpoint_url:
-        overrides["endpoint_url"] = endpoint_url
-    if region:
-        overrides["region_name"] = region
-    if profile:
-        overrides["profile_name"] = profile
-    resource = resource_for(target, **overrides)
+    given = {
+        "cluster": cluster,
+        "endpoint_url": endpoint_url,
+        "region_name": region,
+        "profile_name": profile,
+    }
+    resource = resource_for(target, **{k: v for k, v in given.items() if v})
     endpoint = resource.endpoint_url
     # Fail fast when the embedded ECS is down, rather than after retrying connections.
     if target.name == "local" and endpoint and not local_ecs_reachable(endpoint):

@@ -144,13 +144,9 @@ class EcsTaskClient:
         deadline: Deadline | None = None,
     ) -> Iterator[str]:
         """ListTasks across every page (ECS pages by 100)."""
+        filters = {"family": family, "startedBy": started_by, "desiredStatus": desired_status}
         kwargs: dict[str, Any] = {"cluster": cluster, "maxResults": page_size}
-        if family:
-            kwargs["family"] = family
-        if started_by:
-            kwargs["startedBy"] = started_by
-        if desired_status:
-            kwargs["desiredStatus"] = desired_status
+        kwargs.update({name: value for name, value in filters.items() if value})
         while True:
             response = self._call("list_tasks", deadline, **kwargs)
             yield from response.get("taskArns", [])

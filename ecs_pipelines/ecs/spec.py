@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecs_pipelines.ecs.arns import tag_list
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.ecs.limits import check_overrides_size, check_spec
 
@@ -109,22 +110,32 @@ def to_run_task_kwargs(spec: TaskLaunchSpec) -> dict[str, Any]:
         "referenceId": spec.reference_id,
         "clientToken": spec.client_token,
     }
-    kwargs.update({key: value for key, value in optional.items() if value is not None})
-    if spec.capacity_provider_strategy:
-        kwargs["capacityProviderStrategy"] = [dict(i) for i in spec.capacity_provider_strategy]
+    _put_present(kwargs, optional)
+    _put_lists(
+        kwargs,
+        {
+            "capacityProviderStrategy": spec.capacity_provider_strategy,
+            "placementConstraints": spec.placement_constraints,
+            "placementStrategy": spec.placement_strategy,
+            "volumeConfigurations": spec.volume_configurations,
+            "tags": tag_list(spec.tags),
+        },
+    )
     if spec.subnets:
         kwargs["networkConfiguration"] = {"awsvpcConfiguration": _awsvpc(spec)}
-    if spec.placement_constraints:
-        kwargs["placementConstraints"] = [dict(c) for c in spec.placement_constraints]
-    if spec.placement_strategy:
-        kwargs["placementStrategy"] = [dict(s) for s in spec.placement_strategy]
-    if spec.tags:
-        kwargs["tags"] = [{"key": key, "value": value} for key, value in spec.tags.items()]
     if spec.enable_execute_command:
         kwargs["enableExecuteCommand"] = True
-    if spec.volume_configurations:
-        kwargs["volumeConfigurations"] = [dict(v) for v in spec.volume_configurations]
     return kwargs
+
+
+def _put_present(target: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """Adds the values that are set: an unset RunTask option is left for ECS to decide."""
+    target.update({key: value for key, value in values.items() if value is not None})
+
+
+def _put_lists(target: dict[str, Any], lists: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    """Adds the lists that are not empty, each item as a plain dict."""
+    target.update({key: [dict(item) for item in items] for key, items in lists.items() if items})
 
 
 def _awsvpc(spec: TaskLaunchSpec) -> dict[str, Any]:
@@ -146,7 +157,7 @@ def _overrides(spec: TaskLaunchSpec) -> dict[str, Any]:
         "taskRoleArn": spec.task_role_arn,
         "executionRoleArn": spec.execution_role_arn,
     }
-    overrides.update({key: value for key, value in task_level.items() if value is not None})
+    _put_present(overrides, task_level)
     if spec.ephemeral_storage_gib is not None:
         overrides["ephemeralStorage"] = {"sizeInGiB": spec.ephemeral_storage_gib}
     return overrides
@@ -165,11 +176,14 @@ def _container(override: ContainerOverride) -> dict[str, Any]:
         "memory": override.memory,
         "memoryReservation": override.memory_reservation,
     }
-    container.update({key: value for key, value in sizes.items() if value is not None})
-    if override.environment_files:
-        container["environmentFiles"] = [dict(item) for item in override.environment_files]
-    if override.resource_requirements:
-        container["resourceRequirements"] = [dict(item) for item in override.resource_requirements]
+    _put_present(container, sizes)
+    _put_lists(
+        container,
+        {
+            "environmentFiles": override.environment_files,
+            "resourceRequirements": override.resource_requirements,
+        },
+    )
     return container
 
 

@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from dagster import DagsterLogManager, Failure, PipesMessageReader
-from dagster._utils.warnings import PreviewWarning
 from dagster._core.pipes.context import PipesMessageHandler
 from dagster._serdes import deserialize_value, serialize_value
+from dagster._utils.warnings import PreviewWarning
 from dagster_pipes import PipesParams
 
 from ecs_pipelines.ecs.redaction import Redactor, task_secret_values

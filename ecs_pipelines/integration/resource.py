@@ -55,27 +55,14 @@ class EcsResource(EcsSettings):
         copy._task_client = None
         return copy
 
-    def _client(self, service: str) -> Any:
-        return boto3_client(
-            service,
-            region_name=self.region_name,
-            endpoint_url=self.endpoint_url,
-            profile_name=self.profile_name,
-            aws_access_key_id=self.aws_access_key_id,
-            aws_secret_access_key=self.aws_secret_access_key,
-            aws_session_token=self.aws_session_token,
-            use_ssl=self.use_ssl,
-            verify=self.verify,
-        )
-
     def ecs_client(self) -> Any:
         if self._ecs_client is None:
-            self._ecs_client = self._client("ecs")
+            self._ecs_client = boto3_client("ecs", self)
         return self._ecs_client
 
     def logs_client(self) -> Any:
         if self._logs_client is None:
-            self._logs_client = self._client("logs")
+            self._logs_client = boto3_client("logs", self)
         return self._logs_client
 
     def task_client(self) -> EcsTaskClient:
