@@ -48,11 +48,6 @@ def is_revision(task_definition: str) -> bool:
     return ":" in task_definition.rsplit("/", 1)[-1]
 
 
-def same_task(a: str, b: str) -> bool:
-    """True when two references (ids or ARNs) name the same task."""
-    return task_id(a) == task_id(b)
-
-
 def match_refs(refs: Iterable[str], found: Iterable[str]) -> dict[str, str]:
     """Each of ``found`` (ARNs ECS answered with) -> the caller's reference to the same task."""
     by_id = {task_id(ref): ref for ref in refs}

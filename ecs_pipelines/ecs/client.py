@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ecs_pipelines.ecs.arns import is_revision, match_refs, task_id
+from ecs_pipelines.ecs.arns import is_revision, match_refs
 from ecs_pipelines.ecs.deadline import Deadline, install_deadline_timeouts
 from ecs_pipelines.ecs.errors import EcsLaunchError
 from ecs_pipelines.ecs.retry import Retrier
@@ -164,8 +164,3 @@ class EcsTaskClient:
             if is_revision(task_definition):
                 self._task_definitions[task_definition] = cached
         return cached
-
-
-def short_ids(tasks: Sequence[str]) -> str:
-    """Task ids for a message: ``a1b2..., c3d4...``."""
-    return ", ".join(task_id(t) for t in tasks)

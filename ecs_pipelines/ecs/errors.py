@@ -38,13 +38,5 @@ class EcsTimeoutError(EcsError):
         super().__init__(message)
 
 
-class EcsTaskLostError(EcsError):
-    """DescribeTasks kept answering MISSING for a task past the grace window."""
-
-    def __init__(self, message: str, task_arns: list[str]) -> None:
-        self.task_arns = task_arns
-        super().__init__(message)
-
-
 class EcsExecError(EcsError):
     """ECS Exec could not open a session; the message says why and what to do."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from botocore.config import Config
@@ -30,7 +30,6 @@ from ecs_pipelines.ecs.deadline import (
     READ_TIMEOUT_SECONDS,
     Deadline,
     bounded_by,
-    current_deadline,
 )
 
 T = TypeVar("T")
@@ -96,7 +95,6 @@ class Retrier:
     max_delay: float = 20.0
     sleep: Callable[[float], object] = time.sleep
     rand: Callable[[], float] = random.random
-    retries_done: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -122,9 +120,3 @@ class Retrier:
                     if left is not None and pause >= left:
                         raise  # no time for another attempt: the real error says most
                     self.sleep(pause)
-                    self.retries_done += 1
-
-
-def time_left() -> float | None:
-    """Seconds until the current deadline, None without one (for loops that pace themselves)."""
-    return current_deadline().remaining()

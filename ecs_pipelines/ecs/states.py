@@ -35,16 +35,3 @@ class StopCode(StrEnum):
 
 # What the project reports for a task DescribeTasks no longer knows (not an ECS status).
 MISSING = "MISSING"
-
-
-def is_stopped(task_or_status: object) -> bool:
-    """True for a described task (or a lastStatus) that reached STOPPED."""
-    status = (
-        task_or_status.get("lastStatus") if isinstance(task_or_status, dict) else task_or_status
-    )
-    return status == TaskStatus.STOPPED
-
-
-def is_stopping(task: dict[str, object]) -> bool:
-    """True once a stop was asked for or reached (desiredStatus or lastStatus STOPPED)."""
-    return TaskStatus.STOPPED in (task.get("desiredStatus"), task.get("lastStatus"))

@@ -64,10 +64,6 @@ class TrackingState:
     after: int | None = None
     seen: frozenset[bytes] = field(default_factory=frozenset)
 
-    @property
-    def task_count(self) -> int:
-        return sum(len(g.task_arns) for g in self.groups)
-
     def to_cursor(self) -> str:
         return encode(self)
 

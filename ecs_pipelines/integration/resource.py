@@ -34,7 +34,6 @@ from ecs_pipelines.integration.clients import boto3_client
 from ecs_pipelines.integration.resource_settings import EcsSettings
 
 DEFAULT_STOP_REASON = "Stopped by ecs_pipelines"
-LOG_READ_ATTEMPTS = 2
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 
 
