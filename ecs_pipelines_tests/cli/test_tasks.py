@@ -361,3 +361,89 @@ def test_cluster_option_overrides_the_target() -> None:
 def test_main_command_registers_the_task_commands() -> None:
     """The `ecs-pipelines` group (cli.main) carries tasks, describe, logs, stop and exec."""
     assert {command.name for command in TASK_COMMANDS} <= set(main.commands)
+
+
+# --- references and edges ---------------------------------------------------------------------
+
+
+def test_a_unique_id_prefix_names_the_task(resource: EcsResource, finished: str) -> None:
+    """The 8-character id the run log shows works wherever a task id does."""
+    result = run("describe", task_id(finished)[:8])
+    assert result.exit_code == 0, result.output
+    assert f"Task {task_id(finished)}" in result.output
+
+
+def test_an_ambiguous_prefix_says_so(resource: EcsResource, finished: str) -> None:
+    """A prefix two tasks share is refused, naming the tasks it could mean."""
+    ids = {task_id(launch(resource, [PY, "-c", "pass"])) for _ in range(20)} | {task_id(finished)}
+    shared = next(
+        a[:1] for a in sorted(ids) for b in sorted(ids) if a != b and a[:1] == b[:1]
+    )
+    result = run("describe", shared)
+    assert result.exit_code == 1
+    assert "ambiguous" in result.output and "give more characters" in result.output
+
+
+def test_stop_on_a_stopped_task_says_it_had_stopped(resource: EcsResource, finished: str) -> None:
+    """`stop` of a task that already ended says so instead of "Stopping task"."""
+    result = run("stop", finished)
+    assert result.exit_code == 0, result.output
+    assert "had already stopped" in result.output and "Stopping" not in result.output
+
+
+def test_logs_of_a_silent_task_say_there_are_none(resource: EcsResource) -> None:
+    """`logs` of a task that printed nothing says so (on stderr), exit 0."""
+    arn = launch(resource, [PY, "-c", "pass"])
+    stopped(resource, arn)
+    result = run("logs", arn)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and "wrote no log lines" in result.stderr
+
+
+def test_logs_print_every_line_past_one_reads_page_cap(
+    resource: EcsResource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`logs` prints a log longer than one read's page cap (100 pages in production, 3 of 50
+    lines here) in full and in order, instead of stopping quietly at the cap."""
+    from ecs_pipelines.cli import logs as logs_module
+
+    real = logs_module.LogTail
+    monkeypatch.setattr(
+        logs_module,
+        "LogTail",
+        lambda *args, **kwargs: real(*args, page_limit=50, max_pages_per_poll=3, **kwargs),
+    )
+    arn = launch(resource, [PY, "-c", "for i in range(1000): print(f'line {i}')"])
+    stopped(resource, arn)
+    result = run("logs", arn)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [f"line {i}" for i in range(1000)]
+
+
+def test_describe_show_env_reveals_only_values_not_known_to_be_secret(
+    resource: EcsResource,
+) -> None:
+    """--show-env shows plain environment values; a variable launched as secret stays ***."""
+    arn = resource.run_task(
+        command=[PY, "-c", "pass"],
+        environment={"DAY": "2026-11-24"},
+        secret_environment={"API_TOKEN": "tok-never-shown"},
+    )[0]
+    result = run("describe", arn, "--show-env")
+    assert result.exit_code == 0, result.output
+    assert "DAY=2026-11-24" in result.output and "API_TOKEN=***" in result.output
+    assert "tok-never-shown" not in result.output
+    assert "DAY=***" in run("describe", arn).output
+
+
+def test_logs_that_cannot_be_read_to_the_end_exit_1_saying_where(
+    local_ecs: LocalEcs, resource: EcsResource, finished: str
+) -> None:
+    """A log read that keeps failing ends with exit 1 and how many lines were printed."""
+    from ecs_pipelines_tests.support.fault_proxy import FaultProxy, always, aws_error
+
+    throttled = always("GetLogEvents", lambda: aws_error("ThrottlingException"))
+    with FaultProxy(upstream=local_ecs.endpoint_url, faults=[throttled]) as proxy:
+        result = CliRunner().invoke(cli, ["logs", finished, "--endpoint-url", proxy.url])
+    assert result.exit_code == 1
+    assert "stopped after 0 line(s)" in result.output and "ThrottlingException" in result.output
