@@ -31,7 +31,8 @@ from dagster import (
     RunsFilter,
 )
 
-# Dagster has no public API to add an asset event to an existing run's event log.
+# Private names: Dagster has no public API to add an asset event to an existing run's event
+# log, or to read a check's executions for one partition.
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData as TargetMaterialization,
 )
@@ -55,6 +56,7 @@ ADOPT_WINDOW_SECONDS = 3600.0
 
 AssetEvent = AssetMaterialization | AssetObservation | AssetCheckEvaluation
 DefinitionLookup = Callable[[str], Mapping[str, Any] | None]
+
 
 # --- detached launches in ----------------------------------------------------------------
 
@@ -88,8 +90,8 @@ def read_launches(
 ) -> tuple[list[TaskGroup], int | None]:
     """Detached launches recorded for ``keys`` after storage id ``after``, and the new position.
 
-    A step records one observation per asset key; those naming the same tasks and partition
-    become one group. Without a position, launches of the last ADOPT_WINDOW_SECONDS count."""
+    A step records one observation per asset key; those naming the same tasks, partition and
+    run become one group. Without a position, launches of the last ADOPT_WINDOW_SECONDS count."""
     since = None if after is not None else time.time() - ADOPT_WINDOW_SECONDS
     records: list[EventLogRecord] = []
     horizon: int | None = None
