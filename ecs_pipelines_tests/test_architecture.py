@@ -105,3 +105,16 @@ def test_public_api_is_importable_from_the_top() -> None:
     }
     assert promised <= set(ecs_pipelines.__all__)
     assert all(getattr(ecs_pipelines, name) for name in promised)
+
+
+def test_the_ecs_core_and_the_workloads_load_without_dagster() -> None:
+    """Importing the ECS core (or a demo workload) loads no Dagster: the core stands alone and
+    a task's Python starts fast."""
+    code = (
+        "import sys, ecs_pipelines.ecs.watch, ecs_pipelines.ecs.stopping, "
+        "ecs_pipelines.demo.workloads.stage\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dagster', 'dagster_aws'}))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert output.returncode == 0, output.stderr
+    assert output.stdout.strip() == "[]"

@@ -38,8 +38,7 @@ model_scores = ecs_task_asset(
 
 detached_export = ecs_task_asset(
     "detached_export",
-    command=python_command("sleep"),
-    environment={"SLEEP_SECONDS": "20"},
+    command=python_command("sleep", "--seconds", "20"),
     detached=True,
     group_name="detached",
     description="A 20 s ECS task launched detached: the step returns at once and "

@@ -24,8 +24,7 @@ NIGHTLY_EXPORT_STARTED_BY = "nightly-export"
 def stage_op(name: str, batches: int) -> OpDefinition:
     return ecs_task_op(
         name,
-        command=python_command("stage"),
-        environment={"STAGE": name, "BATCHES": str(batches)},
+        command=python_command("stage", "--stage", name, "--batches", str(batches)),
         description=f"The {name} stage: an ECS task that prints its progress.",
     )
 
@@ -36,8 +35,7 @@ report = stage_op("report", 1)
 
 exec_demo = ecs_task_op(
     "exec_demo",
-    command=python_command("sleep"),
-    environment={"SLEEP_SECONDS": "120"},
+    command=python_command("sleep", "--seconds", "120"),
     enable_execute_command=True,
     description="A 2-minute ECS task with ECS Exec enabled: the run log gives the command "
     "that opens a shell in it.",
@@ -70,8 +68,7 @@ def build_exec_job(target_description: str) -> JobDefinition:
 
 nightly_export = ecs_task_op(
     "nightly_export",
-    command=python_command("sleep"),
-    environment={"SLEEP_SECONDS": "15"},
+    command=python_command("sleep", "--seconds", "15"),
     detached=True,
     started_by=NIGHTLY_EXPORT_STARTED_BY,
     description="Launches a 15 s ECS task with startedBy nightly-export and returns at once; "

@@ -7,12 +7,16 @@ runs launched, and exits non-zero if any run or task failed.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import logging
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dagster import DagsterInstance, materialize
+from dagster._utils.warnings import BetaWarning, PreviewWarning
 
 from ecs_pipelines.cli.table import render_table
 from ecs_pipelines.cli.target import Target, local_ecs_running, resource_for, target_from_env
@@ -23,6 +27,7 @@ from ecs_pipelines.ecs.log_streams import console_url_for_log_stream, log_stream
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.ecs.status import decide, essential_containers
 from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.integration.step_runner import progress
 from ecs_pipelines.integration.task_naming import STEP_KEY_TAG, started_by_for_run
 
 HEADERS = ("run", "step", "task", "status", "exit code", "duration s", "log")
@@ -79,7 +84,29 @@ def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
     return rows
 
 
-def main() -> int:
+def quiet_run_config(verbose: bool) -> dict[str, Any]:
+    """Dagster's console logger: everything with --verbose, else warnings and errors only."""
+    level = "DEBUG" if verbose else "WARNING"
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
+
+
+def show_progress() -> None:
+    """Prints the step runner's one line per task launched and ended."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__)
+    parser.add_argument("--verbose", action="store_true", help="Dagster's own DEBUG log too.")
+    args = parser.parse_args(argv)
+    if not args.verbose:
+        warnings.filterwarnings("ignore", category=PreviewWarning)
+        warnings.filterwarnings("ignore", category=BetaWarning)
+    show_progress()
     target = target_from_env()
     print(f"Target: {target.description}")
     with ecs_available(target, keep_running=True):
@@ -87,9 +114,10 @@ def main() -> int:
 
         ecs = resource_for(target)
         instance = DagsterInstance.ephemeral()
+        config = quiet_run_config(args.verbose)
         runs = []
         job_result = defs.get_job_def("ecs_report_job").execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, raise_on_error=False, run_config=config
         )
         runs.append(("ecs_report_job", job_result.success, job_result.run_id))
         day = DAILY.get_last_partition_key()
@@ -99,10 +127,15 @@ def main() -> int:
             resources={"ecs": ecs},
             instance=instance,
             raise_on_error=False,
+            run_config=config,
         )
         runs.append((f"daily assets {day}", daily.success, daily.run_id))
         pipes = materialize(
-            [model_scores], resources={"ecs": ecs}, instance=instance, raise_on_error=False
+            [model_scores],
+            resources={"ecs": ecs},
+            instance=instance,
+            raise_on_error=False,
+            run_config=config,
         )
         runs.append(("model_scores (Pipes)", pipes.success, pipes.run_id))
 

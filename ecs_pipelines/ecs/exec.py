@@ -12,7 +12,6 @@ an error message.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import logging
 import shutil
@@ -31,6 +30,7 @@ from botocore.exceptions import ClientError
 from ecs_pipelines.ecs import arns
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.deadline import Deadline
+from ecs_pipelines.ecs.endpoints import is_loopback
 from ecs_pipelines.ecs.errors import EcsExecError
 from ecs_pipelines.ecs.exec_readiness import (
     AGENT_HINT,
@@ -164,16 +164,6 @@ def is_local_exec_url(stream_url: str) -> bool:
     return parts.scheme in ("http", "https") and "/_local/exec/" in parts.path
 
 
-def _is_loopback(endpoint_url: str | None) -> bool:
-    host = urlsplit(endpoint_url or "").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _urllib_get(url: str) -> bytes:
     # No timeout: the local endpoint answers when the command ends, however long it runs.
     with urllib.request.urlopen(url) as response:
@@ -248,7 +238,7 @@ def execute_command(
     # Check for the plugin before opening a session for nothing. A loopback endpoint is the
     # embedded local ECS, which answers without the plugin, so its absence is fine there.
     plugin: str | None = None
-    if _is_loopback(client_endpoint):
+    if is_loopback(client_endpoint):
         plugin = plugin_lookup(PLUGIN)
     else:
         plugin = find_session_manager_plugin(plugin_lookup)

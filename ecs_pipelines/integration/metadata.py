@@ -8,7 +8,8 @@ from typing import Any
 
 from dagster import MetadataValue
 
-from ecs_pipelines.ecs.arns import cluster_name
+from ecs_pipelines.ecs.arns import cluster_name, task_id
+from ecs_pipelines.ecs.endpoints import is_loopback
 from ecs_pipelines.ecs.log_streams import (
     LogStreamRef,
     console_url_for_log_stream,
@@ -34,25 +35,29 @@ def launch_metadata(
     return metadata
 
 
-def exec_command_line(*, region: str, cluster: str, task_arn: str, container: str) -> str:
-    """The exact AWS CLI line that opens a shell in the task through ECS Exec."""
-    return shlex.join(
-        [
-            "aws",
-            "ecs",
-            "execute-command",
-            "--region",
-            region,
-            "--cluster",
-            cluster_name(cluster),
-            "--task",
-            task_arn,
-            "--container",
-            container,
-            "--interactive",
-            "--command",
-            "/bin/sh",
-        ]
+def exec_hint(
+    *, region: str, cluster: str, task_arn: str, container: str, endpoint_url: str | None
+) -> str:
+    """The command lines that open ECS Exec in the task on the ECS in use.
+
+    The embedded ECS answers ``ecs-pipelines exec`` (it runs one command and prints its
+    output; there is no SSM session to attach a shell to). On AWS both the AWS CLI and
+    ``ecs-pipelines exec`` open an interactive shell through session-manager-plugin.
+    """
+    ours = ["ecs-pipelines", "exec"]
+    if endpoint_url:
+        ours += ["--endpoint-url", endpoint_url]
+    ours += ["--cluster", cluster_name(cluster), task_id(task_arn), "--container", container]
+    if is_loopback(endpoint_url):
+        command = shlex.join([*ours, "--", "sh", "-c", "hostname; pwd; ls"])
+        return f"ECS Exec is enabled; run a command in the task with:\n{command}"
+    aws = ["aws", "ecs", "execute-command", "--region", region, "--cluster", cluster_name(cluster)]
+    aws += ["--task", task_arn, "--container", container, "--interactive", "--command", "/bin/sh"]
+    if endpoint_url:
+        aws += ["--endpoint-url", endpoint_url]
+    return (
+        "ECS Exec is enabled; open a shell in the task with:\n"
+        f"{shlex.join(aws)}\nor: {shlex.join([*ours, '--', '/bin/sh'])}"
     )
 
 

@@ -11,6 +11,7 @@ passes the step's ``Redaction``.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -40,6 +41,9 @@ from ecs_pipelines.integration.task_naming import (
 )
 
 PIPES_MARKER = '"__dagster_pipes_version"'
+# One line per task as it launches and as it ends, for a terminal that shows the run
+# (``make run`` prints them); silent unless a handler is attached. Ids only: never a secret.
+progress = logging.getLogger("ecs_pipelines.progress")
 
 
 @dataclass
@@ -189,6 +193,7 @@ class StepTaskRunner:
         for arn in arns:
             self._log_refs[arn] = log_stream_refs(definition, arn)
             self.report_launch(arn, definition, exec_enabled=spec.enable_execute_command)
+            progress.info("%s  %-14s %s launched", self.run_id[:8], self.step_key, task_id(arn))
         return arns
 
     def report_launch(self, arn: str, definition: Mapping[str, Any], *, exec_enabled: bool) -> None:
@@ -207,10 +212,14 @@ class StepTaskRunner:
         if exec_enabled:
             containers = [c["name"] for c in definition.get("containerDefinitions", [])]
             container = self.container_name or containers[0]
-            line = md.exec_command_line(
-                region=region, cluster=self.cluster, task_arn=arn, container=container
+            hint = md.exec_hint(
+                region=region,
+                cluster=self.cluster,
+                task_arn=arn,
+                container=container,
+                endpoint_url=self.ecs.endpoint_url,
             )
-            self.log.info(f"ECS Exec is enabled; open a shell in the task with:\n{line}")
+            self.log.info(hint)
 
     # --- waiting ----------------------------------------------------------------------
 
@@ -221,7 +230,7 @@ class StepTaskRunner:
                 timeout_seconds=self.options.timeout_seconds,
                 on_log_lines=self.forward_log_lines,
                 on_status=self.report_status,
-                on_result=lambda result: self.stop_siblings(result, arns),
+                on_result=lambda result: self.task_ended(result, arns),
                 cluster=self.cluster,
             )
         except EcsTimeoutError as error:
@@ -248,6 +257,19 @@ class StepTaskRunner:
         self.log.debug(f"ECS task {task}: {described.get('lastStatus')}")
 
     # --- stopping ---------------------------------------------------------------------
+
+    def task_ended(self, result: EcsTaskResult, arns: Sequence[str]) -> None:
+        codes = ",".join(str(code) for code in result.exit_codes.values()) or "-"
+        outcome = "succeeded" if result.succeeded else "failed"
+        progress.info(
+            "%s  %-14s %s %s (exit %s)",
+            self.run_id[:8],
+            self.step_key,
+            result.task_id,
+            outcome,
+            codes,
+        )
+        self.stop_siblings(result, arns)
 
     def stop_siblings(self, result: EcsTaskResult, arns: Sequence[str]) -> None:
         """A failed task fails the step: stop its siblings now rather than wait for them."""

@@ -47,3 +47,22 @@ def test_local_is_the_default_target() -> None:
     target = target_from_env({})
     assert target.name == "local"
     assert target.endpoint_url == "http://127.0.0.1:4590"
+
+
+def test_launchpad_command_defaults_are_readable() -> None:
+    """Every demo op's and asset's Launchpad command names a workload module with short
+    arguments, never a program's source escaped into YAML."""
+    from ecs_pipelines.demo.definitions import defs
+
+    repository = defs.get_repository_def()
+    nodes = [n for job in repository.get_all_jobs() for n in job.graph.node_defs]
+    commands = {
+        node.name: node.config_schema.as_field().default_value.get("command")
+        for node in nodes
+        if node.config_schema is not None
+        and "command" in node.config_schema.as_field().config_type.fields
+    }
+    assert commands
+    for name, command in commands.items():
+        assert command[:2] == ["python", "-m"], name
+        assert all("\n" not in part and len(part) < 60 for part in command), name

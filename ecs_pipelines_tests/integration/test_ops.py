@@ -17,6 +17,7 @@ from ecs_pipelines_tests.support.dagster_helpers import (
     run_op,
     tasks_of_run,
 )
+from ecs_pipelines_tests.support.polling import wait_until
 
 
 def test_op_streams_task_logs_into_the_run_log(ecs: EcsResource) -> None:
@@ -136,12 +137,52 @@ def test_failed_task_stops_its_running_sibling(ecs: EcsResource, tmp_path: Path)
     assert all(t["lastStatus"] == "STOPPED" for t in tasks)
 
 
-def test_exec_enabled_op_logs_the_execute_command_line(ecs: EcsResource) -> None:
-    """With ECS Exec on, the run log gives the aws ecs execute-command line for the task."""
+def test_exec_hint_in_the_run_log_works_on_the_embedded_ecs(ecs: EcsResource) -> None:
+    """With ECS Exec on, the run log gives an `ecs-pipelines exec` line for the embedded ECS,
+    and that very line runs a command in the task."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from ecs_pipelines.cli.main import main as cli
+
     instance = DagsterInstance.ephemeral()
-    op_def = ecs_task_op("shell", command=py("print(1)"), enable_execute_command=True)
+    op_def = ecs_task_op(
+        "shell",
+        command=py("import time; time.sleep(60)"),
+        enable_execute_command=True,
+        detached=True,
+    )
     result = run_op(op_def, ecs, instance=instance)
     assert result.success
     text = all_log_text(instance, result.run_id)
-    assert "aws ecs execute-command --region us-east-1 --cluster ecs-pipelines-demo" in text
-    assert "--container main --interactive --command /bin/sh" in text
+    line = next(ln for ln in text.splitlines() if ln.startswith("ecs-pipelines exec"))
+    assert f"--endpoint-url {ecs.endpoint_url}" in line and "aws ecs" not in text
+    [arn] = result.output_for_node("shell")
+    try:
+        wait_until(lambda: exec_agent_running(ecs, arn), what="the exec agent")
+        ran = CliRunner().invoke(cli, shlex.split(line)[1:])
+        assert ran.exit_code == 0, ran.output
+    finally:
+        ecs.stop_tasks([arn], reason="test over")
+
+
+def exec_agent_running(ecs: EcsResource, arn: str) -> bool:
+    [task] = ecs.describe_tasks([arn])
+    agents = task["containers"][0].get("managedAgents") or []
+    return any(agent.get("lastStatus") == "RUNNING" for agent in agents)
+
+
+def test_exec_hint_on_aws_gives_the_aws_cli_line_and_ours() -> None:
+    """On AWS the hint is the exact `aws ecs execute-command` line, then `ecs-pipelines exec`."""
+    from ecs_pipelines.integration.metadata import exec_hint
+
+    arn = "arn:aws:ecs:eu-west-1:123456789012:task/prod/" + "a" * 32
+    hint = exec_hint(
+        region="eu-west-1", cluster="prod", task_arn=arn, container="main", endpoint_url=None
+    )
+    assert (
+        f"aws ecs execute-command --region eu-west-1 --cluster prod --task {arn} "
+        "--container main --interactive --command /bin/sh" in hint
+    )
+    assert f"ecs-pipelines exec --cluster prod {'a' * 32} --container main -- /bin/sh" in hint

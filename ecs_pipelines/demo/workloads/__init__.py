@@ -1,15 +1,15 @@
-"""Commands the demo tasks run: small Python programs passed as `python -c` source.
+"""The demo's workloads: small Python modules a task runs as ``python -m <module> <args>``.
 
-Kept as source text so the same demo runs on the embedded ECS (host processes) and on AWS (any
-image with Python; the Pipes workload also needs the `dagster-pipes` package in the image)."""
+The embedded ECS runs them with the project's interpreter; on AWS the demo task definition's
+image needs the project installed (the image docs/deploy.md builds), and the Pipes workload
+needs ``dagster-pipes`` (a dependency of the project).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-HERE = Path(__file__).parent
+PACKAGE = __name__
 
 
-def python_command(script: str) -> list[str]:
-    """`python -c <source of workloads/<script>.py>` as a container command."""
-    return ["python", "-c", (HERE / f"{script}.py").read_text()]
+def python_command(workload: str, *arguments: str) -> list[str]:
+    """The container command that runs workload ``workload`` with ``arguments``."""
+    return ["python", "-m", f"{PACKAGE}.{workload}", *arguments]
