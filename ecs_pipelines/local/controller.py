@@ -11,10 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ecs_pipelines.local import moto_bridge
+from ecs_pipelines.local.container_start import container_environment, host_environment
 from ecs_pipelines.local.contract import EXEC_NOT_ENABLED, NewTask, RequestRejected
 from ecs_pipelines.local.exec_sessions import ExecCommandError, ExecSessions
 from ecs_pipelines.local.launch import LogTarget, build_task_launch
-from ecs_pipelines.local.runner import TaskRunner, container_environment, host_environment
+from ecs_pipelines.local.runner import TaskRunner
 
 INVALID_PARAMETER = "InvalidParameterException"
 

@@ -7,17 +7,16 @@ exit code and output once it ends. One short-lived thread per session waits on t
 
 from __future__ import annotations
 
-import contextlib
-import os
 import secrets
 import shlex
-import signal
-import subprocess
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from ecs_pipelines.local.init_process import InitProcess
+from ecs_pipelines.local.launch import docker_style_exit_code
 
 # How long a command may run, and how long a reader may wait for it (ECS Exec is interactive,
 # so anything longer is almost certainly stuck).
@@ -37,8 +36,9 @@ class ExecSession:
     container_name: str
     finished: threading.Event = field(default_factory=threading.Event)
     exit_code: int | None = None
+    argv0: str = ""
     output: str = ""
-    popen: subprocess.Popen[bytes] | None = None
+    init: InitProcess | None = None
 
     def result(self) -> dict[str, Any]:
         return {"sessionId": self.session_id, "exitCode": self.exit_code, "output": self.output}
@@ -71,21 +71,17 @@ class ExecSessions:
             session_id=f"ecs-execute-command-{secrets.token_hex(8)}",
             task_arn=task_arn,
             container_name=container_name,
+            argv0=argv[0],
         )
         try:
-            session.popen = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=dict(environment),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as exc:
+            # Under an init process like the container's own: whatever the command starts,
+            # even in a new session, ends with it or with the task.
+            session.init = InitProcess.spawn(argv, env=environment, cwd=cwd, session=True)
+        except (OSError, ValueError) as exc:
             # What a shell in the container would answer.
             session.exit_code = 127 if isinstance(exc, FileNotFoundError) else 126
-            session.output = f"exec: {argv[0]!r}: {exc.strerror}\n"
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+            session.output = f"exec: {argv[0]!r}: {reason}\n"
             session.finished.set()
         else:
             threading.Thread(
@@ -98,16 +94,23 @@ class ExecSessions:
         return session
 
     def _collect(self, session: ExecSession) -> None:
-        popen = session.popen
-        assert popen is not None
-        try:
-            out, _ = popen.communicate(timeout=self._max_seconds)
-        except subprocess.TimeoutExpired:
-            _kill_group(popen)
-            out, _ = popen.communicate()
+        init = session.init
+        assert init is not None
+        out, code = init.wait_for_command(self._max_seconds)
+        if code is None:
+            # Ran too long: it and everything it started end now.
+            init.kill_all()
+            init.popen.wait()
+            code = docker_style_exit_code(init.popen.returncode)
+        start_error = init.start_error()
+        if start_error is not None:
+            out = f"exec: {session.argv0!r}: {start_error}\n".encode()
         session.output = out.decode("utf-8", errors="replace")
-        session.exit_code = 128 - popen.returncode if popen.returncode < 0 else popen.returncode
+        session.exit_code = code
         session.finished.set()
+        # What the command left running keeps running until the task stops (kill_task).
+        init.popen.wait()
+        init.close()
 
     def wait(self, session_id: str, timeout: float | None = None) -> dict[str, Any] | None:
         """The session's result once its command ended; None for an unknown session.
@@ -127,17 +130,13 @@ class ExecSessions:
         with self._lock:
             sessions = [s for s in self._sessions.values() if s.task_arn == task_arn]
         for session in sessions:
-            if session.popen is not None and not session.finished.is_set():
-                _kill_group(session.popen)
+            # Finished or not: what its command left running ends with the task too.
+            if session.init is not None:
+                session.init.kill_all()
 
     def close(self) -> None:
         with self._lock:
             sessions = list(self._sessions.values())
         for session in sessions:
-            if session.popen is not None and not session.finished.is_set():
-                _kill_group(session.popen)
-
-
-def _kill_group(popen: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(popen.pid, signal.SIGKILL)
+            if session.init is not None:
+                session.init.kill_all()

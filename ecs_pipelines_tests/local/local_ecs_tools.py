@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -95,3 +96,55 @@ def wait_for_log(logs: Any, task_arn: str, text: str, container: str = "main") -
         lambda: (m := log_messages(logs, task_arn, container)) and any(text in x for x in m) and m,
         what=f"{text!r} in the log of {task_arn}",
     )
+
+
+def process_gone(pid: int) -> bool:
+    """True once ``pid`` has exited (a zombie waiting for its parent counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def pids_from_log(logs: Any, task_arn: str, *names: str) -> dict[str, int]:
+    """``{name: pid}`` from lines "<name> <pid>" a task printed, once all of them are there."""
+
+    def probe() -> dict[str, int] | None:
+        found = {}
+        for message in log_messages(logs, task_arn):
+            parts = message.split()
+            if len(parts) == 2 and parts[0] in names and parts[1].isdigit():
+                found[parts[0]] = int(parts[1])
+        return found if set(found) == set(names) else None
+
+    return wait_until(probe, what=f"{names} pids in the log of {task_arn}")
+
+
+# A container whose main process starts a daemon that leaves its session (double fork and
+# setsid, as a daemonising service does), prints "daemon <pid>" and "main <pid>", then runs
+# for a minute (``exit_main=False``) or exits 0 at once.
+def daemonizing_command(*, exit_main: bool) -> list[str]:
+    script = (
+        "import os, sys, time\n"
+        "ready_r, ready_w = os.pipe()\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        print('daemon', os.getpid(), flush=True)\n"
+        "        os.write(ready_w, b'x')\n"
+        "        time.sleep(600)\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+        "os.read(ready_r, 1)\n"
+        "print('main', os.getpid(), flush=True)\n"
+        f"{'sys.exit(0)' if exit_main else 'time.sleep(60)'}\n"
+    )
+    return ["python", "-c", script]

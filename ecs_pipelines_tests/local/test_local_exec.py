@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import urllib.request
 from typing import Any
 
@@ -12,6 +13,7 @@ from botocore.exceptions import ClientError
 from ecs_pipelines.local import DEMO_CLUSTER
 from ecs_pipelines.local.contract import EXEC_NOT_ENABLED
 from ecs_pipelines_tests.local.local_ecs_tools import (
+    process_gone,
     run_task,
     wait_for_log,
     wait_for_status,
@@ -120,3 +122,36 @@ def test_execute_command_with_missing_executable_reports_127(ecs_client: Any) ->
     result = _read_session(response["session"]["streamUrl"])
     assert result["exitCode"] == 127
     ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"])
+
+
+def test_exec_command_daemon_dies_with_the_task(ecs_client: Any, logs_client: Any) -> None:
+    """A process an ExecuteCommand session daemonises (setsid) outlives the command, as in a
+    container, and ends when the task stops."""
+    task = run_task(ecs_client, command=SLEEPER, enableExecuteCommand=True)
+    arn = task["taskArn"]
+    wait_until(lambda: _agent_running(ecs_client, arn), what="the exec agent")
+    daemon = (
+        "import os, subprocess, sys, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    os.close(1)\n"
+        "    os.close(2)\n"
+        "    time.sleep(600)\n"
+        "    os._exit(0)\n"
+    )
+    response = ecs_client.execute_command(
+        cluster=DEMO_CLUSTER,
+        task=arn,
+        container="main",
+        command=shlex.join(["python", "-c", daemon]),
+        interactive=True,
+    )
+    result = _read_session(response["session"]["streamUrl"])
+    assert result["exitCode"] == 0
+    daemon_pid = int(result["output"].split()[0])
+    # It outlives the command, as in a container, until the task stops.
+    assert not process_gone(daemon_pid)
+    ecs_client.stop_task(cluster=DEMO_CLUSTER, task=arn)
+    wait_for_status(ecs_client, arn, "STOPPED")
+    wait_until(lambda: process_gone(daemon_pid), what="the exec session's daemon to be gone")

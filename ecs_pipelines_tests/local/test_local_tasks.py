@@ -13,8 +13,11 @@ import pytest
 
 from ecs_pipelines.local import DEMO_CLUSTER
 from ecs_pipelines_tests.local.local_ecs_tools import (
+    daemonizing_command,
     describe,
     log_messages,
+    pids_from_log,
+    process_gone,
     run_task,
     unique,
     wait_for_log,
@@ -258,3 +261,110 @@ def test_fifty_concurrent_tasks(ecs_client: Any) -> None:
 
     stopped = wait_until(all_stopped, timeout=40, interval=0.2, what="50 tasks to stop")
     assert [t["containers"][0]["exitCode"] for t in stopped] == [0] * 50
+
+
+@pytest.mark.parametrize(
+    ("environment", "command"),
+    [
+        ({"BAD=NAME": "x"}, ["python", "-c", "pass"]),
+        ({"HAS_NUL": "a\x00b"}, ["python", "-c", "pass"]),
+        (None, ["python", "-c", "print('a\x00b')"]),
+    ],
+    ids=["equals-in-env-name", "nul-in-env-value", "nul-in-argument"],
+)
+def test_container_that_cannot_be_spawned_fails_to_start(
+    ecs_client: Any, environment: dict[str, str] | None, command: list[str]
+) -> None:
+    """A container the host cannot spawn stops the task: TaskFailedToStart, CannotStartContainer."""
+    task = run_task(ecs_client, command=command, environment=environment)
+    stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
+    assert stopped["stopCode"] == "TaskFailedToStart"
+    container = stopped["containers"][0]
+    assert container["reason"].startswith("CannotStartContainerError")
+    assert "exitCode" not in container
+
+
+def test_daemon_that_left_the_session_dies_with_a_stopped_task(
+    ecs_client: Any, logs_client: Any
+) -> None:
+    """StopTask ends every process of the container, also one that called setsid."""
+    task = run_task(ecs_client, command=daemonizing_command(exit_main=False))
+    pids = pids_from_log(logs_client, task["taskArn"], "main", "daemon")
+    ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"])
+    stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
+    assert stopped["containers"][0]["exitCode"] == 143
+    wait_until(lambda: all(process_gone(p) for p in pids.values()), what=f"{pids} to be gone")
+
+
+def test_daemon_that_left_the_session_dies_when_the_main_process_exits(
+    ecs_client: Any, logs_client: Any
+) -> None:
+    """When the main process exits, its daemonised descendants die too (the container ends)."""
+    task = run_task(ecs_client, command=daemonizing_command(exit_main=True))
+    stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
+    assert stopped["containers"][0]["exitCode"] == 0
+    pids = pids_from_log(logs_client, task["taskArn"], "main", "daemon")
+    wait_until(lambda: process_gone(pids["daemon"]), what="the daemon to be gone")
+
+
+_CHILD = """
+import os, signal, sys, time
+def on_term(signum, frame):
+    os.write(1, b'child: SIGTERM\\n')
+def on_usr1(signum, frame):
+    os.write(1, b'child: stopping for main\\n')
+    sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+signal.signal(signal.SIGUSR1, on_usr1)
+print('child: ready', flush=True)
+while True:
+    time.sleep(1)
+"""
+
+_MAIN_WITH_CHILD = f"""
+import os, signal, subprocess, sys, time
+child = subprocess.Popen([sys.executable, '-c', {_CHILD!r}])
+def on_term(signum, frame):
+    os.write(1, b'main: SIGTERM\\n')
+    child.send_signal(signal.SIGUSR1)
+    child.wait()
+    sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+print('main: ready', flush=True)
+time.sleep(60)
+"""
+
+
+def test_stop_task_sends_sigterm_to_the_main_process_only(
+    ecs_client: Any, logs_client: Any
+) -> None:
+    """StopTask signals the container's main process, not its children (as Docker does): the
+    main process stops its child itself, which sees no second interrupt."""
+    task = run_task(ecs_client, command=["python", "-c", _MAIN_WITH_CHILD])
+    wait_until(
+        lambda: {"main: ready", "child: ready"} <= set(log_messages(logs_client, task["taskArn"])),
+        what="main and child to be ready",
+    )
+    ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"])
+    stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
+    assert stopped["containers"][0]["exitCode"] == 0
+    messages = log_messages(logs_client, task["taskArn"])
+    assert "main: SIGTERM" in messages
+    assert "child: stopping for main" in messages
+    assert not any("child: SIGTERM" in m for m in messages), messages
+
+
+def test_command_the_kernel_cannot_execute_fails_to_start(ecs_client: Any, tmp_path: Path) -> None:
+    """A command found on disk that cannot be executed (missing interpreter) fails the task to
+    start with the system's reason, as Docker reports an exec failure."""
+    script = tmp_path / "tool"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+    task = run_task(ecs_client, command=[str(script)])
+    stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
+    assert stopped["stopCode"] == "TaskFailedToStart"
+    container = stopped["containers"][0]
+    assert container["reason"] == (
+        f'CannotStartContainerError: exec: "{script}": No such file or directory'
+    )
+    assert "exitCode" not in container
