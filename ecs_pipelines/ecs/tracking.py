@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.ecs.client import DESCRIBE_BATCH, EcsTaskClient
+from ecs_pipelines.ecs.redaction import task_secret_values
 from ecs_pipelines.ecs.results import EcsTaskResult, lost_result, result_from_task
 from ecs_pipelines.ecs.status import Outcome, decide, essential_containers
 from ecs_pipelines.ecs.tracking_cursor import CursorError, TaskGroup, TrackingState, task_digest
@@ -51,6 +52,9 @@ class GroupCompletion:
     group: TaskGroup
     results: tuple[EcsTaskResult, ...]
     unfinished: tuple[str, ...] = ()
+    # Values of the tasks' secret variables (named by their launch, read from their RunTask
+    # overrides), for masking what is reported; held in memory only, never shown.
+    secret_values: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def succeeded(self) -> bool:
@@ -180,6 +184,7 @@ def _decide_group(
     """A completion, "ignored", or None while the group is still going."""
     results: list[EcsTaskResult] = []
     running: list[str] = []
+    secrets: list[str] = []
     for arn in group.task_arns:
         task = described.get(arn)
         if task is None:
@@ -190,6 +195,7 @@ def _decide_group(
             continue
         if accept is not None and not accept(task):
             return "ignored"
+        secrets.extend(task_secret_values(task))
         definition_arn = task.get("taskDefinitionArn")
         definition = lookup(definition_arn) if definition_arn else None
         verdict = decide(task, essential_containers(definition))
@@ -198,8 +204,10 @@ def _decide_group(
         else:
             results.append(result_from_task(task, verdict))
     if not running:
-        return GroupCompletion(group, tuple(results))
+        return GroupCompletion(group, tuple(results), secret_values=tuple(secrets))
     if any(not r.succeeded for r in results):
         # One failed task fails the launch (as in a blocking step): report it now.
-        return GroupCompletion(group, tuple(results), unfinished=tuple(running))
+        return GroupCompletion(
+            group, tuple(results), unfinished=tuple(running), secret_values=tuple(secrets)
+        )
     return None

@@ -47,9 +47,10 @@ from ecs_pipelines.ecs.tracking import (
     tick,
 )
 from ecs_pipelines.integration import metadata as md
+from ecs_pipelines.integration.completion_store import CompletionRecorder
+from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.sensor_events import (
-    CompletionRecorder,
     DefinitionLookup,
     completion_asset_events,
     read_launches,
@@ -200,8 +201,10 @@ def completion_run_request(
     job: JobDefinition | None,
     failure_job: JobDefinition | None,
     run_config_fn: RunConfigFn,
+    redaction: Redaction,
 ) -> RunRequest | None:
-    """A run of ``job`` (succeeded) or ``failure_job`` (failed or lost); None: not wanted."""
+    """A run of ``job`` (succeeded) or ``failure_job`` (failed or lost); None: not wanted.
+    Its run config passes the redaction (run configs are stored and shown in the UI)."""
     target = job if result.succeeded else failure_job
     if target is None:
         return None
@@ -209,7 +212,7 @@ def completion_run_request(
     return RunRequest(
         run_key=result.task_arn,
         job_name=target.name,
-        run_config=dict(run_config_fn(result, cluster)),
+        run_config=redaction.data(dict(run_config_fn(result, cluster))),
         tags={TASK_ARN_RUN_TAG: result.task_arn, OUTCOME_RUN_TAG: outcome},
     )
 
@@ -299,9 +302,13 @@ def ecs_task_completion_sensor(
             grace={g.task_arns[0] for g in new},
         )
         requests: list[RunRequest] = []
+        secrets = list(ecs.secret_environment.values())
         for completion in result.completions:
+            redaction = Redaction(secrets).with_values(completion.secret_values)
             for task in completion.results:
-                request = completion_run_request(task, where, job, failure_job, run_config_fn)
+                request = completion_run_request(
+                    task, where, job, failure_job, run_config_fn, redaction
+                )
                 if request is not None:
                     requests.append(request)
         done = [*(c.group for c in result.completions), *result.ignored]

@@ -167,3 +167,37 @@ def test_redactor_masks_every_form_of_a_secret() -> None:
     ]
     assert [leaks(redact(text)) for text in texts] == [[]] * len(texts)
     assert redact("ab and abc stay") == "ab and abc stay"
+
+
+def test_a_detached_failure_reports_no_secret(
+    local_ecs: LocalEcs, secret_env: dict[str, str]
+) -> None:
+    """A detached task that prints its secrets and fails: the sensor's failing check (log
+    tail, description, metadata) and everything it stores carry none of them."""
+    from dagster import AssetCheckKey, AssetKey, build_sensor_context, instance_for_test
+
+    from ecs_pipelines.integration.metadata import ECS_TASK_CHECK
+    from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor
+    from ecs_pipelines_tests.support.polling import wait_until
+
+    ecs = resource_with_secrets(local_ecs, secret_env)
+    asset_def = ecs_task_asset(
+        "detached_leak",
+        command=["python", "-c", LEAKY.format(names=list(SECRETS), exit_code=3)],
+        detached=True,
+        secret_environment_from={n: secret_env[n] for n in ("PEM", "CREDENTIAL", "TWO_PIECES")},
+    )
+    with instance_for_test() as instance:
+        launched = materialize([asset_def], resources={"ecs": ecs}, instance=instance)
+        [task] = tasks_of_run(ecs, launched.run_id)  # type: ignore[arg-type]
+        wait_until(lambda: ecs.describe_tasks([task["taskArn"]])[0]["lastStatus"] == "STOPPED")
+        context = build_sensor_context(instance=instance, resources={"ecs": ecs})
+        evaluation = ecs_detached_asset_sensor(asset_def).evaluate_tick(context)
+        key = AssetCheckKey(AssetKey("detached_leak"), ECS_TASK_CHECK)
+        record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
+        check = record.event.dagster_event.event_specific_data
+        assert not check.passed and "main=3" in check.description
+        assert "***" in check.description  # the tail was read, and masked
+        stored = event_log_text(instance, launched.run_id) + serialize_value(evaluation)
+        assert all(sha(value) in stored for value in SECRETS.values())  # the task got them
+        assert leaks(stored) == []
