@@ -27,6 +27,7 @@ from dagster_aws.pipes import PipesCloudWatchMessageReader
 
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.integration import metadata as md
+from ecs_pipelines.integration.detached_step import detached_launch_message, sensor_verdicts
 from ecs_pipelines.integration.step_options import StepOptions, launchpad_schema
 from ecs_pipelines.integration.step_runner import StepTaskRunner
 
@@ -120,11 +121,14 @@ def _run_detachable(
     context: AssetExecutionContext, runner: StepTaskRunner, keys: Sequence[AssetKey]
 ) -> Iterator[Any]:
     if not keys:
-        context.log.info("Only checks were selected: ECS task checks are evaluated by the sensor")
+        # Only the ecs_task_succeeded check was selected (e.g. "Execute" on the check): its
+        # verdict is the completion sensor's, so the step repeats the latest one.
+        yield from sensor_verdicts(context, runner)
         return
     if runner.options.detached:
         launch = runner.run_detached()
         partition = runner.partition_key
+        runner.log.info(detached_launch_message(context, keys, launch.task_arns))
         for key in keys:
             # The durable record the completion sensor reads, even if it was off meanwhile.
             yield AssetObservation(asset_key=key, metadata=launch.metadata, partition=partition)

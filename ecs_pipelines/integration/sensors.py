@@ -55,6 +55,7 @@ from ecs_pipelines.integration.sensor_events import (
     completion_asset_events,
     read_launches,
 )
+from ecs_pipelines.integration.task_naming import WATCHED_ASSETS_TAG
 
 # Task definition revisions never change: one DescribeTaskDefinition per revision per process.
 _DEFINITIONS: dict[str, Mapping[str, Any]] = {}
@@ -131,6 +132,7 @@ def ecs_detached_asset_sensor(
         description=description
         or "Materialises detached ECS asset(s) when their task ends: "
         + ", ".join(k.to_user_string() for k in keys),
+        tags={WATCHED_ASSETS_TAG: " ".join(k.to_user_string() for k in keys)},
     )
     def _detached_sensor(context: SensorEvaluationContext) -> SensorResult:
         started = time.monotonic()

@@ -10,6 +10,9 @@ from ecs_pipelines.ecs.spec import derive_client_token
 
 # Tag on tasks a detached step launched, so that tasks nobody waits on can be found by tag.
 DETACHED_TAG = "ecs-pipelines/detached"
+# Tag on a detached-asset sensor naming the assets it reports (space-separated), so that the
+# launching step can name the sensor in the run log, or warn that none watches the asset.
+WATCHED_ASSETS_TAG = "ecs-pipelines/detached-assets"
 RUN_ID_TAG = "dagster/run-id"
 STEP_KEY_TAG = "dagster/step-key"
 ASSET_KEY_TAG = "dagster/asset-key"

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.dagster_dev import DagsterDev
-from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
+from ecs_pipelines_tests.support.dagster_helpers import all_log_text, tasks_of_run
 from ecs_pipelines_tests.support.polling import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -78,15 +79,18 @@ def test_terminating_a_run_stops_its_ecs_task(dagster_dev: DagsterDev, ecs: EcsR
 def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
     dagster_dev: DagsterDev, ecs: EcsResource
 ) -> None:
-    """The detached asset's run ends while its task runs; the daemon's sensor then
-    materialises it with the task's metadata."""
-    config = {"ops": {"detached_export": {"config": {"environment": {"SLEEP_SECONDS": "8"}}}}}
+    """The detached asset's run ends while its task runs, saying which sensor will report it;
+    the daemon's sensor then materialises it with the task's metadata."""
+    command = python_command("sleep", "--seconds", "8")
+    config = {"ops": {"detached_export": {"config": {"command": command}}}}
     run_id = dagster_dev.launch("__ASSET_JOB", assets=["detached_export"], run_config=config)
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     [task] = tasks_of_run(ecs, run_id)
     assert task["lastStatus"] != "STOPPED", "the step waited for its detached task"
 
     with DagsterInstance.from_config(str(dagster_dev.dagster_home)) as instance:
+        said = all_log_text(instance, run_id)
+        assert "sensor ecs_detached_export_sensor materialises detached_export" in said
 
         def materialised() -> dict[str, Any] | None:
             event = instance.get_latest_materialization_event(AssetKey("detached_export"))

@@ -33,7 +33,7 @@ from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor, ecs_task_completion_sensor
 from ecs_pipelines.integration.task_naming import DETACHED_TAG, JOB_TAG
-from ecs_pipelines_tests.support.dagster_helpers import py, run_op
+from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op
 from ecs_pipelines_tests.support.polling import wait_until
 
 BLOCKING_KEYS = {"task_arn", "task_console", "logs_main", "exit_codes", "last_status"}
@@ -398,3 +398,42 @@ def test_demo_definitions_wire_both_sensors() -> None:
     assert detached.minimum_interval_seconds == 10
     assert detached.default_status == nightly.default_status == DefaultSensorStatus.RUNNING
     assert nightly.job_name == "ecs_completion_report_job"
+
+
+def test_detached_step_says_the_sensor_will_report_it(
+    ecs: EcsResource, instance: DagsterInstance
+) -> None:
+    """The run log of a detached launch says the task was launched and that the completion
+    sensor materialises the asset when it ends (the e2e test sees the sensor named)."""
+    watched = ecs_task_asset("announced", command=py("print(1)"), detached=True)
+    result = materialize([watched], resources={"ecs": ecs}, instance=instance)
+    text = all_log_text(instance, result.run_id)
+    assert "left them running (detached)" in text
+    assert "sensor ecs_detached_asset_sensor materialises announced" in text
+
+
+def test_executing_the_check_alone_keeps_the_sensors_verdict(
+    ecs: EcsResource, instance: DagsterInstance
+) -> None:
+    """ "Execute" on the ecs_task_succeeded check repeats the sensor's failing verdict instead
+    of replacing it with "not evaluated"."""
+    from dagster import AssetSelection
+
+    asset_def = ecs_task_asset("judged", command=py("import sys; sys.exit(5)"), detached=True)
+    assert materialize([asset_def], resources={"ecs": ecs}, instance=instance).success
+    arn = launched_arn(instance, "judged")
+    wait_until(lambda: stopped(ecs, arn), what="the task to stop")
+    evaluate(ecs_detached_asset_sensor(asset_def), instance, ecs, None)
+    sensor_verdict = check_evaluation(instance, "judged")
+    assert not sensor_verdict.passed
+    check_key = AssetCheckKey(AssetKey("judged"), md.ECS_TASK_CHECK)
+    again = materialize(
+        [asset_def],
+        resources={"ecs": ecs},
+        instance=instance,
+        selection=AssetSelection.checks(check_key),
+    )
+    assert again.success
+    repeated = check_evaluation(instance, "judged")
+    assert not repeated.passed and repeated.description == sensor_verdict.description
+    assert repeated.metadata["repeats_sensor_verdict"].value is True
