@@ -25,7 +25,6 @@ from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.ecs.exec_readiness import EXEC_PERMISSIONS
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
-from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import run_op
@@ -107,11 +106,12 @@ def called_name(node: ast.Call) -> str | None:
 
 
 def client_services() -> set[str]:
-    """Services the code builds clients for: ``_client("ecs")``, ``boto3.client("logs")``."""
+    """Services the code builds clients for: ``boto3_client("ecs", ...)``, ``boto3.client(...)``."""
     found = set()
     for _, tree in scanned_trees():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and called_name(node) in ("client", "_client"):
+            builders = ("client", "_client", "boto3_client")
+            if isinstance(node, ast.Call) and called_name(node) in builders:
                 service = first_string_argument(node)
                 if service:
                     found.add(service)
@@ -166,8 +166,10 @@ class RecordedCall:
 def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> list[RecordedCall]:
     """Every call made by a client that EcsResource builds (the only client factory the
     project has outside local/), recorded by a botocore ``before-call`` hook."""
+    from ecs_pipelines.integration import resource as resource_module
+
     calls: list[RecordedCall] = []
-    build_client = EcsResource._client
+    build_client = resource_module.boto3_client
 
     def record(model: Any, params: dict[str, Any], **_: Any) -> None:
         # ECS and CloudWatch Logs speak JSON: the request body is the call's parameters.
@@ -175,12 +177,12 @@ def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> list[RecordedCall]:
         parsed = json.loads(body) if isinstance(body, str | bytes) else dict(body)
         calls.append(RecordedCall(model.service_model.service_name, model.name, parsed))
 
-    def recording_client(self: EcsResource, *args: Any, **kwargs: Any) -> Any:
-        client = build_client(self, *args, **kwargs)
+    def recording_client(service: str, settings: Any) -> Any:
+        client = build_client(service, settings)
         client.meta.events.register("before-call.*.*", record)
         return client
 
-    monkeypatch.setattr(EcsResource, "_client", recording_client)
+    monkeypatch.setattr(resource_module, "boto3_client", recording_client)
     return calls
 
 
