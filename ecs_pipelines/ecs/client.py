@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ecs_pipelines.ecs.arns import is_revision, match_refs
+from botocore.exceptions import ClientError
+
+from ecs_pipelines.ecs.arns import is_revision, match_refs, tag_list
 from ecs_pipelines.ecs.deadline import Deadline, install_deadline_timeouts
 from ecs_pipelines.ecs.errors import EcsLaunchError
 from ecs_pipelines.ecs.retry import Retrier
@@ -164,3 +166,51 @@ class EcsTaskClient:
             if is_revision(task_definition):
                 self._task_definitions[task_definition] = cached
         return cached
+
+    # --- task definitions (register-or-reuse lives in ``task_definitions``) ---------------
+
+    def remember_task_definition(self, definition: dict[str, Any]) -> None:
+        """Caches a revision already known (registered or described with its tags), under its
+        ARN and ``family:revision``, so that no DescribeTaskDefinition repeats it."""
+        arn = str(definition["taskDefinitionArn"])
+        self._task_definitions[arn] = definition
+        self._task_definitions[arn.rsplit("/", 1)[-1]] = definition
+
+    def describe_task_definition_tags(
+        self, task_definition: str
+    ) -> tuple[dict[str, Any], dict[str, str]] | None:
+        """DescribeTaskDefinition with the revision's tags; None when ECS knows no such
+        family or revision (its ClientException). A family names its latest ACTIVE revision."""
+        try:
+            response = self._call(
+                "describe_task_definition", taskDefinition=task_definition, include=["TAGS"]
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ClientException":
+                return None
+            raise
+        tags = {str(t["key"]): str(t.get("value", "")) for t in response.get("tags") or []}
+        return response["taskDefinition"], tags
+
+    def list_active_revisions(self, family: str, *, limit: int = 100) -> list[str]:
+        """ARNs of the family's newest ACTIVE revisions (one ListTaskDefinitions page)."""
+        response = self._call(
+            "list_task_definitions",
+            familyPrefix=family,
+            status="ACTIVE",
+            sort="DESC",
+            maxResults=limit,
+        )
+        return list(response.get("taskDefinitionArns", []))
+
+    def register_task_definition(
+        self, request: dict[str, Any], *, tags: dict[str, str]
+    ) -> dict[str, Any]:
+        """RegisterTaskDefinition with ``tags`` on the new revision; returns the revision."""
+        response = self._call("register_task_definition", **request, tags=tag_list(tags))
+        definition: dict[str, Any] = response["taskDefinition"]
+        return definition
+
+    def deregister_task_definition(self, task_definition: str) -> None:
+        """DeregisterTaskDefinition: the revision becomes INACTIVE (running tasks go on)."""
+        self._call("deregister_task_definition", taskDefinition=task_definition)

@@ -4,6 +4,11 @@
 resource's defaults, sends command and environment to the right container (the named one, else
 the task definition's first essential container), names the secret variables in a task tag,
 and refuses ECS Exec on a task definition without a task role, all before any RunTask.
+
+A request may describe its task definition in code (``task_definition_spec``) instead of
+naming one; the caller resolves it to a revision (``task_definitions``) and launches
+``request.with_task_definition(arn)``. Until then ``checkable()`` stands a placeholder in for
+it, so that every other argument is checked before any call.
 """
 
 from __future__ import annotations
@@ -19,10 +24,13 @@ from ecs_pipelines.ecs.launch_args import build_spec, environment_map, tags_to_d
 from ecs_pipelines.ecs.redaction import secret_names_tag
 from ecs_pipelines.ecs.spec import TaskLaunchSpec
 from ecs_pipelines.ecs.status import first_essential_container
+from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
 
 # Stands in for the container until the task definition says which one is first essential:
 # every other argument can be checked before that lookup.
 _PLACEHOLDER_CONTAINER = "main"
+# Stands in for the revision a task definition spec will resolve to.
+_PLACEHOLDER_TASK_DEFINITION = "code-defined"
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,35 @@ class LaunchRequest:
     client_token: str | None = None
     enable_execute_command: bool | None = None
     container_name: str | None = None
+    task_definition_spec: TaskDefinitionSpec | None = None
     run_task_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        spec = self.task_definition_spec
+        if spec is None:
+            return
+        if not isinstance(spec, TaskDefinitionSpec):
+            raise EcsSpecError(
+                "task_definition_spec", f"must be a TaskDefinitionSpec, got {type(spec).__name__}"
+            )
+        if self.task_definition is not None:
+            raise EcsSpecError(
+                "task_definition",
+                "give task_definition or task_definition_spec, not both (to change a "
+                "registered one, TaskDefinitionSpec(base=...))",
+            )
+
+    def checkable(self) -> LaunchRequest:
+        """This request with a placeholder for a task definition still to be resolved."""
+        if self.task_definition_spec is None:
+            return self
+        return dataclasses.replace(
+            self, task_definition_spec=None, task_definition=_PLACEHOLDER_TASK_DEFINITION
+        )
+
+    def with_task_definition(self, task_definition: str) -> LaunchRequest:
+        """This request launching ``task_definition`` (the revision its spec resolved to)."""
+        return dataclasses.replace(self, task_definition_spec=None, task_definition=task_definition)
 
     def with_secrets(self, secrets: Mapping[str, str]) -> LaunchRequest:
         """This request with more secret variables (the call's own win on a shared name)."""
