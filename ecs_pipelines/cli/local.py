@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import sys
-import threading
-from types import FrameType
+import time
+import urllib.error
+import urllib.request
 from typing import TYPE_CHECKING
 
 import click
@@ -30,8 +33,35 @@ def local() -> None:
     """
 
 
+class _StopSignals:
+    """SIGINT and SIGTERM, blocked in every thread and taken by ``wait`` in the main thread.
+
+    No handler runs at all: a Python handler runs between two bytecodes of the main thread,
+    so one that takes a lock (``threading.Event.set`` does) deadlocks when the signal lands
+    while that thread holds the lock, and under a stream of signals handlers nest until
+    RecursionError. Blocked, a signal waits until ``wait`` takes it; later ones coalesce and
+    are never delivered. Block before any thread starts: threads inherit the mask. (Container
+    processes unblock them in their init process, container_init.py.)
+    """
+
+    SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+    def __init__(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, self.SIGNALS)
+
+    def wait(self) -> None:
+        """Block until SIGINT or SIGTERM (also one that came before this call)."""
+        signal.sigwait(self.SIGNALS)
+
+
 @local.command(name="serve")
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port to bind.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to bind; 0 picks a free one (the banner names it).",
+)
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it loopback)."
 )
@@ -46,26 +76,23 @@ def serve(port: int, host: str) -> None:
       ecs-pipelines local serve --port 4590
       aws --endpoint-url http://127.0.0.1:4590 ecs list-tasks --cluster ecs-pipelines-demo
     """
+    from ecs_pipelines.local.instance import forget_server, record_server
     from ecs_pipelines.local.server import LocalEcs
 
-    stop_requested = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop_requested.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    # Before any thread starts: a signal that comes while the server starts still stops it.
+    stop_signals = _StopSignals()
     try:
         server = LocalEcs(port=port, host=host).start()
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
-    click.echo(f"Embedded ECS serving on {server.endpoint_url} (cluster {DEMO_CLUSTER})")
-    sys.stdout.flush()
     try:
-        # A timeout keeps the wait responsive to signals on every platform.
-        while not stop_requested.wait(0.5):
-            pass
+        # What lets `local stop` prove this server is this user's own on this host.
+        record_server(server.instance_id, os.getpid(), server.endpoint_url)
+        click.echo(f"Embedded ECS serving on {server.endpoint_url} (cluster {DEMO_CLUSTER})")
+        sys.stdout.flush()
+        stop_signals.wait()
     finally:
+        forget_server(server.instance_id)
         running = server.running_task_count
         server.stop()
     click.echo(f"Embedded ECS stopped ({running} running task(s) stopped)")
@@ -127,30 +154,39 @@ def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:
 @endpoint_option
 def stop(endpoint_url: str) -> None:
     """Stop the embedded ECS serving at the endpoint (e.g. the one `make run` left running);
-    its running tasks are stopped with it. Exits 1 when nothing answers there.
+    its running tasks are stopped with it. Only a server that `ecs-pipelines local serve`
+    started on this host, as this user, is stopped. Exits 1 when nothing answers there, or
+    when the server there is not provably this user's.
 
     \b
     Example:
       ecs-pipelines local stop
     """
-    import json
-    import os
-    import time
-    import urllib.error
-    import urllib.request
+    from ecs_pipelines.local.instance import why_not_own_server
 
+    health_url = endpoint_url.rstrip("/") + "/_local/health"
     try:
-        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=2) as r:
-            pid = int(json.loads(r.read())["pid"])
-    except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
+        with urllib.request.urlopen(health_url, timeout=2) as response:
+            health = json.loads(response.read())
+        pid, instance = health.get("pid"), health.get("instance")
+    except (urllib.error.URLError, OSError, ValueError, AttributeError) as exc:
         click.echo(f"No embedded ECS answers at {endpoint_url} ({exc})")
         sys.exit(1)
-    os.kill(pid, signal.SIGTERM)
+    refusal = why_not_own_server(instance, pid)
+    if refusal is not None:
+        click.echo(f"Refusing to stop the embedded ECS at {endpoint_url}: {refusal}.")
+        sys.exit(1)
+    assert isinstance(pid, int)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        click.echo(f"Embedded ECS at {endpoint_url}: process {pid} is gone")
+        sys.exit(1)
     # The server stops its tasks, then closes its port: wait until nothing answers there.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=1).close()
+            urllib.request.urlopen(health_url, timeout=1).close()
         except (urllib.error.URLError, OSError):
             click.echo(f"Embedded ECS at {endpoint_url} stopped (pid {pid})")
             return

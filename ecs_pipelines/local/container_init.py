@@ -203,6 +203,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGCHLD, _ignore)
     for signum in FORWARDED_SIGNALS:
         signal.signal(signum, _forward)
+    # The server may block signals in its threads (``local serve`` does); Popen keeps the mask.
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
     try:
         # Its own process group, so that the group alone also reaches its plain children.
         main_pid = os.posix_spawnp(

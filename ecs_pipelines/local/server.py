@@ -22,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.controller import BridgeSink, EmbeddedController
 from ecs_pipelines.local.exec_sessions import ExecSessions
+from ecs_pipelines.local.instance import new_instance_id
 from ecs_pipelines.local.runner import TaskRunner
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
 
@@ -36,9 +37,10 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 class _LocalRoutes:
     """WSGI middleware: ``/_local/...`` here, everything else to moto."""
 
-    def __init__(self, app: WsgiApp, sessions: ExecSessions) -> None:
+    def __init__(self, app: WsgiApp, sessions: ExecSessions, instance_id: str) -> None:
         self._app = app
         self._sessions = sessions
+        self._instance_id = instance_id
         # Set once the demo cluster and task definitions exist: the server answers the API
         # before that (it registers the demo through its own API), but is not ready for users.
         self.ready = threading.Event()
@@ -50,8 +52,14 @@ class _LocalRoutes:
         if path == "/_local/health" and not self.ready.is_set():
             return _json(start_response, "503 Service Unavailable", {"status": "starting"})
         if path == "/_local/health":
-            # The pid lets `ecs-pipelines local stop` end a server started in the background.
-            health = {"status": "ok", "cluster": DEMO_CLUSTER, "pid": os.getpid()}
+            # The pid lets `ecs-pipelines local stop` end a server started in the background;
+            # the instance id lets it check first that the server is its own (instance.py).
+            health = {
+                "status": "ok",
+                "cluster": DEMO_CLUSTER,
+                "pid": os.getpid(),
+                "instance": self._instance_id,
+            }
             return _json(start_response, "200 OK", health)
         if path.startswith("/_local/exec/") and environ.get("REQUEST_METHOD") == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -90,6 +98,7 @@ class LocalEcs:
         self._thread: threading.Thread | None = None
         self._runner: TaskRunner | None = None
         self._sessions: ExecSessions | None = None
+        self.instance_id = new_instance_id()
 
     @property
     def port(self) -> int:
@@ -122,7 +131,7 @@ class LocalEcs:
         )
         moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
         try:
-            routes = _LocalRoutes(moto_bridge.make_moto_app(), sessions)
+            routes = _LocalRoutes(moto_bridge.make_moto_app(), sessions, self.instance_id)
             self._server = make_server(
                 self._host,
                 self._requested_port,

@@ -1,7 +1,8 @@
-"""``ecs-pipelines local serve`` and ``local status``."""
+"""``ecs-pipelines local serve``, ``local status`` and ``local stop``."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -9,6 +10,10 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import IO, Any
 
 import boto3
@@ -17,8 +22,19 @@ from click.testing import CliRunner
 
 from ecs_pipelines.cli.main import main
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.local.instance import STATE_DIR_ENV
 from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
-from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_log, wait_for_status
+from ecs_pipelines_tests.local.local_ecs_tools import (
+    daemonizing_command,
+    pids_from_log,
+    process_gone,
+    run_task,
+    wait_for_log,
+    wait_for_status,
+)
+from ecs_pipelines_tests.support.polling import wait_until
+
+SLEEPER = ["python", "-c", "import os, time; print('pid', os.getpid(), flush=True); time.sleep(60)"]
 
 
 def _free_port() -> int:
@@ -38,43 +54,159 @@ def _lines(stream: IO[str]) -> queue.Queue[str]:
     return lines
 
 
-def test_serve_answers_boto3_and_stops_cleanly_on_sigterm() -> None:
-    """`local serve --port` in a subprocess serves ECS to boto3; SIGTERM stops its tasks, exit 0."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ecs_pipelines.cli.main", "local", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+class Served:
+    """`ecs-pipelines local serve` in a subprocess, its output lines and boto3 clients."""
+
+    def __init__(self, port: int, state_dir: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ecs_pipelines.cli.main", "local", "serve", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, STATE_DIR_ENV: str(state_dir)},
+        )
+        assert self.process.stdout is not None
+        self.output = _lines(self.process.stdout)
+        self.banner = self.output.get(timeout=60)
+        self.endpoint = self.banner.split()[4] if self.banner.startswith("Embedded") else ""
+        kwargs: dict[str, Any] = {"endpoint_url": self.endpoint, "region_name": "us-east-1"}
+        self.ecs = boto3.client("ecs", **kwargs, **DUMMY_CREDENTIALS)
+        self.logs = boto3.client("logs", **kwargs, **DUMMY_CREDENTIALS)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    server = Served(_free_port(), tmp_path / "state")
     try:
-        assert server.stdout is not None
-        output = _lines(server.stdout)
-        banner = output.get(timeout=30)
-        endpoint = f"http://127.0.0.1:{port}"
-        assert banner == f"Embedded ECS serving on {endpoint} (cluster {DEMO_CLUSTER})"
-
-        kwargs: dict[str, Any] = {"endpoint_url": endpoint, "region_name": "us-east-1"}
-        ecs = boto3.client("ecs", **kwargs, **DUMMY_CREDENTIALS)
-        logs = boto3.client("logs", **kwargs, **DUMMY_CREDENTIALS)
-        sleeper = [
-            "python",
-            "-c",
-            "import os, time; print('pid', os.getpid(), flush=True); time.sleep(60)",
-        ]
-        task = run_task(ecs, command=sleeper)
-        [pid_line] = wait_for_log(logs, task["taskArn"], "pid ")
-        task_pid = int(pid_line.split()[1])
-
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=20) == 0
-        with pytest.raises(ProcessLookupError):
-            os.kill(task_pid, 0)
-        assert output.get(timeout=5).startswith("Embedded ECS stopped")
+        yield server
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        server.close()
+
+
+def test_serve_answers_boto3_and_stops_cleanly_on_sigterm(served: Served) -> None:
+    """`local serve --port` in a subprocess serves ECS to boto3; SIGTERM stops its tasks, exit 0."""
+    assert served.banner == f"Embedded ECS serving on {served.endpoint} (cluster {DEMO_CLUSTER})"
+    task = run_task(served.ecs, command=SLEEPER)
+    [pid_line] = wait_for_log(served.logs, task["taskArn"], "pid ")
+    task_pid = int(pid_line.split()[1])
+
+    served.process.send_signal(signal.SIGTERM)
+    assert served.process.wait(timeout=20) == 0
+    assert process_gone(task_pid)
+    assert served.output.get(timeout=5).startswith("Embedded ECS stopped")
+
+
+def test_serve_stops_however_often_it_is_signalled(served: Served) -> None:
+    """A stream of SIGTERM and SIGINT, during serving and during shutdown, never wedges the
+    server: it exits 0 and its task processes are gone."""
+    task = run_task(served.ecs, command=SLEEPER)
+    [pid_line] = wait_for_log(served.logs, task["taskArn"], "pid ")
+    task_pid = int(pid_line.split()[1])
+    deadline = time.monotonic() + 30
+    sent = 0
+    while served.process.poll() is None and time.monotonic() < deadline:
+        served.process.send_signal(signal.SIGTERM if sent % 2 else signal.SIGINT)
+        sent += 1
+    assert served.process.poll() is not None, f"still running after {sent} signals in 30 s"
+    assert served.process.wait() == 0
+    assert process_gone(task_pid)
+
+
+def test_killed_server_takes_its_task_processes_with_it(served: Served) -> None:
+    """SIGKILL of the server ends its tasks' processes soon after, even a daemon that called
+    setsid: nothing is left behind on the host."""
+    task = run_task(served.ecs, command=daemonizing_command(exit_main=False))
+    pids = pids_from_log(served.logs, task["taskArn"], "main", "daemon")
+    served.process.kill()
+    served.process.wait()
+    wait_until(
+        lambda: all(process_gone(p) for p in pids.values()),
+        timeout=10,
+        what=f"{pids} to be gone after the server was killed",
+    )
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "99999"])
+def test_serve_refuses_a_port_out_of_range(port: str) -> None:
+    """`--port` outside 0..65535 is a usage error (exit 2), not a traceback or another port."""
+    result = CliRunner().invoke(main, ["local", "serve", "--port", port])
+    assert result.exit_code == 2, result.output
+    assert "--port" in result.output
+
+
+def test_serve_on_port_0_names_the_port_it_picked(tmp_path: Path) -> None:
+    """`--port 0` picks a free port and the banner names it, not 0."""
+    served = Served(0, tmp_path / "state")
+    try:
+        port = int(served.endpoint.rsplit(":", 1)[1])
+        assert port != 0
+        assert served.ecs.list_clusters()["clusterArns"]
+    finally:
+        served.close()
+
+
+def test_stop_stops_the_server_this_user_started(served: Served, tmp_path: Path) -> None:
+    """`local stop` stops a server that `local serve` started on this host (exit 0)."""
+    result = CliRunner().invoke(
+        main,
+        ["local", "stop", "--endpoint-url", served.endpoint],
+        env={STATE_DIR_ENV: str(tmp_path / "state")},
+    )
+    assert result.exit_code == 0, result.output
+    assert served.process.wait(timeout=30) == 0
+
+
+class _ImpostorHealth(BaseHTTPRequestHandler):
+    """A health answer naming a pid that is no embedded ECS (another host, a hostile one)."""
+
+    pid = 0
+
+    def do_GET(self) -> None:
+        body = json.dumps({"status": "ok", "pid": self.pid, "instance": "0" * 32}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_stop_refuses_a_server_it_cannot_prove_is_its_own(tmp_path: Path) -> None:
+    """`local stop` against an endpoint whose health answer names some pid, without this
+    host's proof that it is a server this user started, signals nothing and exits 1."""
+    victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    _ImpostorHealth.pid = victim.pid
+    impostor = ThreadingHTTPServer(("127.0.0.1", 0), _ImpostorHealth)
+    threading.Thread(target=impostor.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{impostor.server_port}"
+        result = CliRunner().invoke(
+            main,
+            ["local", "stop", "--endpoint-url", endpoint],
+            env={STATE_DIR_ENV: str(tmp_path / "state")},
+        )
+        assert result.exit_code == 1, result.output
+        assert "Refusing to stop" in result.output
+        assert victim.poll() is None
+    finally:
+        impostor.shutdown()
+        victim.kill()
+        victim.wait()
+
+
+def test_stop_refuses_the_in_process_server(local_ecs: LocalEcs) -> None:
+    """An embedded ECS that no `local serve` started (here: the test session's own) is not
+    `local stop`'s to stop: the pid it reports is this test process."""
+    result = CliRunner().invoke(main, ["local", "stop", "--endpoint-url", local_ecs.endpoint_url])
+    assert result.exit_code == 1, result.output
+    assert "Refusing to stop" in result.output
 
 
 def test_status_reports_clusters_and_task_counts(local_ecs: LocalEcs, ecs_client: Any) -> None:
@@ -100,7 +232,9 @@ def test_status_exits_1_when_unreachable() -> None:
     assert "unreachable" in result.output
 
 
-@pytest.mark.parametrize("args", [[], ["local"], ["local", "serve"], ["local", "status"]])
+@pytest.mark.parametrize(
+    "args", [[], ["local"], ["local", "serve"], ["local", "status"], ["local", "stop"]]
+)
 def test_every_command_has_help_with_an_example(args: list[str]) -> None:
     """Each command's --help explains it and shows an example."""
     result = CliRunner().invoke(main, [*args, "--help"])

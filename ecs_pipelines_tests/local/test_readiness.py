@@ -19,10 +19,12 @@ def health(routes: _LocalRoutes) -> tuple[str, dict[str, Any]]:
 
 
 def test_health_is_503_until_ready_then_200_with_pid() -> None:
-    """Before the demo is registered the health route answers 503; afterwards 200 and a pid."""
-    routes = _LocalRoutes(lambda environ, start: [], ExecSessions())
+    """Before the demo is registered the health route answers 503; afterwards 200, the pid
+    and the instance id."""
+    routes = _LocalRoutes(lambda environ, start: [], ExecSessions(), "ab" * 16)
     status, body = health(routes)
     assert status.startswith("503") and body["status"] == "starting"
     routes.ready.set()
     status, body = health(routes)
     assert status.startswith("200") and isinstance(body["pid"], int)
+    assert body["instance"] == "ab" * 16
