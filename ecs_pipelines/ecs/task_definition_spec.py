@@ -46,6 +46,7 @@ __all__ = [
     "DIGEST_TAG",
     "TaskDefinitionDefaults",
     "TaskDefinitionSpec",
+    "check_spec",
     "content_digest",
     "derive_family",
     "register_request",
@@ -145,6 +146,21 @@ def _register_members() -> frozenset[str]:
     shape = model.operation_model("RegisterTaskDefinition").input_shape
     assert shape is not None  # RegisterTaskDefinition has an input
     return frozenset(shape.members) - {"family", "tags"}
+
+
+# Stands in for what the resource will supply, to check a spec before any resource is known:
+# rules that hinge on the resource's execution role are checked again at launch.
+_CHECK_DEFAULTS = TaskDefinitionDefaults(
+    execution_role_arn="arn:aws:iam::000000000000:role/checked-at-launch"
+)
+
+
+def check_spec(spec: TaskDefinitionSpec) -> None:
+    """Every rule that can be checked before the resource and the base are known: each field,
+    and, for a spec that derives from nothing, sizes and networking together."""
+    check_spec_fields(spec)
+    if spec.base is None:
+        register_request(with_family(spec, "checked-at-launch"), _CHECK_DEFAULTS)
 
 
 def register_request(

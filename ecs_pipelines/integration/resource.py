@@ -24,6 +24,12 @@ from ecs_pipelines.ecs.results import EcsTaskFailure, EcsTaskResult
 from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.spec import TaskLaunchSpec, to_run_task_kwargs
 from ecs_pipelines.ecs.stopping import StopReport, stop_tasks
+from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec, derive_family
+from ecs_pipelines.ecs.task_definitions import (
+    ResolvedTaskDefinition,
+    TaskDefinitionRegistry,
+    process_cache,
+)
 from ecs_pipelines.ecs.watch import (
     LogLinesCallback,
     ResultCallback,
@@ -80,23 +86,58 @@ class EcsResource(EcsSettings):
 
     def build_launch_spec(self, **arguments: Any) -> TaskLaunchSpec:
         """The validated launch spec of one call: run_task's arguments, plus ``container_name``
-        and ``secret_environment``. The only AWS call it may make is DescribeTaskDefinition,
-        after every argument has passed validation."""
+        and ``secret_environment``. After every argument has passed validation, it may read
+        the task definition and, for a ``task_definition_spec``, find or register its
+        revision (``resolve_task_definition``)."""
         named = {f.name for f in dataclasses.fields(LaunchRequest)} - {"run_task_kwargs"}
         given = {k: v for k, v in arguments.items() if k in named}
+        code_defined = given.get("task_definition_spec")
         if given.get("container_name") is None:
-            given["container_name"] = self.container_name
+            # A code-defined task definition names its own container (the resource's default
+            # container belongs to the registered one).
+            given["container_name"] = (
+                code_defined.target_container
+                if isinstance(code_defined, TaskDefinitionSpec)
+                else self.container_name
+            )
         request = LaunchRequest(
             **given, run_task_kwargs={k: v for k, v in arguments.items() if k not in named}
         ).with_secrets(self.secret_environment)
         defaults = self.launch_defaults()
-        # Validated first with a placeholder container, so bad input fails before any call.
-        spec = build_launch_spec(defaults, request, definition=None)
+        # Validated first with a placeholder container (and task definition, when described in
+        # code), so bad input fails before any call.
+        spec = build_launch_spec(defaults, request.checkable(), definition=None)
         to_run_task_kwargs(spec)
+        if request.task_definition_spec is not None:
+            resolved = self.resolve_task_definition(request.task_definition_spec)
+            request = request.with_task_definition(resolved.arn)
+            spec = build_launch_spec(defaults, request, definition=None)
         if request.needs_definition(spec):
             definition = self.task_client().task_definition(spec.task_definition)
             spec = build_launch_spec(defaults, request, definition=definition)
         return spec
+
+    def task_definition_registry(self) -> TaskDefinitionRegistry:
+        """Register-or-reuse of code-defined task definitions, its cache shared by every
+        resource of this process that talks to the same endpoint, region and credentials."""
+        client = self.ecs_client()
+        target = (
+            client.meta.endpoint_url,
+            client.meta.region_name,
+            self.profile_name,
+            self.aws_access_key_id,
+        )
+        return TaskDefinitionRegistry(self.task_client(), process_cache(target))
+
+    def resolve_task_definition(self, spec: TaskDefinitionSpec) -> ResolvedTaskDefinition:
+        """The revision ``spec`` launches: reused when its content is registered already,
+        registered once otherwise. ``spec.family`` is required here (steps derive it)."""
+        defaults = self.task_definition_defaults(self.region)
+        return self.task_definition_registry().resolve(spec, defaults)
+
+    def family_for(self, name: str) -> str:
+        """The family of a code-defined task definition for the op or asset ``name``."""
+        return derive_family(self.code_task_definitions.family_prefix, name)
 
     def run_task(
         self,
@@ -111,13 +152,16 @@ class EcsResource(EcsSettings):
         client_token: str | None = None,
         enable_execute_command: bool | None = None,
         secret_environment: Mapping[str, str] | None = None,
+        task_definition_spec: TaskDefinitionSpec | None = None,
         **run_task_kwargs: Any,
     ) -> list[str]:
         """Launches ``count`` tasks and returns their ARNs; raises EcsLaunchError on failures.
 
         Any other RunTask option goes by its API name (``placementConstraints``) or the
         project's (``placement_constraints``). ``secret_environment`` values are masked
-        wherever the project writes text, like the resource's own."""
+        wherever the project writes text, like the resource's own. ``task_definition_spec``
+        launches a task definition described in code (registered once, then reused) instead
+        of ``task_definition``."""
         spec = self.build_launch_spec(
             task_definition=task_definition,
             command=command,
@@ -129,6 +173,7 @@ class EcsResource(EcsSettings):
             client_token=client_token,
             enable_execute_command=enable_execute_command,
             secret_environment=secret_environment or {},
+            task_definition_spec=task_definition_spec,
             **run_task_kwargs,
         )
         return self.task_client().launch(spec)

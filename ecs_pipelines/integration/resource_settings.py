@@ -6,6 +6,7 @@ would refuse fails here, naming the field, before the resource makes any call.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dagster import Config
@@ -17,9 +18,15 @@ from ecs_pipelines.ecs.launch_request import LaunchRequest, build_launch_spec
 from ecs_pipelines.ecs.polling import Pace
 from ecs_pipelines.ecs.retry import DEFAULT_MAX_ATTEMPTS
 from ecs_pipelines.ecs.spec import to_run_task_kwargs
+from ecs_pipelines.ecs.task_definition_checks import check_log_group, check_role_arn
+from ecs_pipelines.ecs.task_definition_spec import (
+    DEFAULT_FAMILY_PREFIX,
+    TaskDefinitionDefaults,
+)
 from ecs_pipelines.ecs.watch import WatchSettings
 
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
+FAMILY_PREFIX = re.compile(r"[A-Za-z0-9_-]{0,200}")
 
 
 class CapacityProviderStrategyItem(Config):
@@ -28,6 +35,36 @@ class CapacityProviderStrategyItem(Config):
     capacity_provider: str = Field(description="Capacity provider name, e.g. FARGATE_SPOT.")
     weight: int = Field(default=1, description="Relative share of tasks, 0..1000.")
     base: int = Field(default=0, description="Minimum number of tasks on this provider, 0..100000.")
+
+
+class CodeTaskDefinitionSettings(Config):
+    """What task definitions described in code get from the resource (TaskDefinitionSpec)."""
+
+    family_prefix: str = Field(
+        default=DEFAULT_FAMILY_PREFIX,
+        description=(
+            "Families of code-defined task definitions are this prefix plus the op or asset "
+            "name (letters, digits, '-', '_'); scope IAM's RegisterTaskDefinition to it."
+        ),
+    )
+    log_group: str | None = Field(
+        default="/ecs/ecs-pipelines",
+        description=(
+            "CloudWatch Logs group the containers log to (awslogs, stream prefix = family) "
+            "unless a spec names its own; it must exist. None: no log configuration."
+        ),
+    )
+    execution_role_arn: str | None = Field(
+        default=None,
+        description=(
+            "Task execution role of code-defined task definitions: pulls ECR images, writes "
+            "awslogs and reads secrets on Fargate. A spec's own wins."
+        ),
+    )
+    task_role_arn: str | None = Field(
+        default=None,
+        description="Task role of code-defined task definitions (the containers' AWS identity).",
+    )
 
 
 class EcsSettings(ResourceWithBoto3Configuration):
@@ -97,6 +134,13 @@ class EcsSettings(ResourceWithBoto3Configuration):
     task_role_arn: str | None = Field(
         default=None, description="Task role override for every launch."
     )
+    code_task_definitions: CodeTaskDefinitionSettings = Field(
+        default_factory=CodeTaskDefinitionSettings,
+        description=(
+            "Defaults of task definitions described in code (task_definition_spec): family "
+            "prefix, log group, execution and task roles."
+        ),
+    )
     poll_interval_seconds: float = Field(
         default=1.0,
         description=(
@@ -129,11 +173,36 @@ class EcsSettings(ResourceWithBoto3Configuration):
         if self.max_attempts < 1:
             raise EcsSpecError("max_attempts", f"must be >= 1, got {self.max_attempts}")
         self.watch_settings()  # checks missing_grace_seconds
+        self._check_code_task_definitions()
         # The task definition may come per call; a placeholder lets every other default be
         # checked against the RunTask limits now.
         defaults = {**self.launch_defaults(), "task_definition": self.task_definition or "x"}
         to_run_task_kwargs(build_launch_spec(defaults, LaunchRequest(), definition=None))
         return self
+
+    def _check_code_task_definitions(self) -> None:
+        code = self.code_task_definitions
+        if not FAMILY_PREFIX.fullmatch(code.family_prefix):
+            raise EcsSpecError(
+                "code_task_definitions.family_prefix",
+                "must be 0..200 letters, digits, '-' and '_' (room is left for the step name)",
+            )
+        if code.log_group is not None:
+            check_log_group("code_task_definitions.log_group", code.log_group)
+        for name in ("execution_role_arn", "task_role_arn"):
+            if getattr(code, name) is not None:
+                check_role_arn(f"code_task_definitions.{name}", getattr(code, name))
+
+    def task_definition_defaults(self, region: str | None) -> TaskDefinitionDefaults:
+        """The resource's part of every code-defined task definition."""
+        code = self.code_task_definitions
+        return TaskDefinitionDefaults(
+            family_prefix=code.family_prefix,
+            log_group=code.log_group,
+            log_region=region,
+            execution_role_arn=code.execution_role_arn,
+            task_role_arn=code.task_role_arn,
+        )
 
     def launch_defaults(self) -> dict[str, Any]:
         """The resource's settings as TaskLaunchSpec fields."""

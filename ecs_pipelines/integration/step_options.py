@@ -22,6 +22,8 @@ from ecs_pipelines.ecs.arns import STARTED_BY_PATTERN
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.ecs.launch_args import command_argv, environment_map
 from ecs_pipelines.ecs.limits import MAX_COUNT
+from ecs_pipelines.ecs.task_definition_checks import check_image
+from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec, check_spec
 from ecs_pipelines.ecs.watch import check_timeout
 
 Check = Callable[[str, Any], None]
@@ -82,6 +84,19 @@ def _non_empty(name: str, value: Any) -> None:
         raise EcsSpecError(name, "must be a non-empty string (or unset)")
 
 
+def _task_definition_spec(name: str, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, TaskDefinitionSpec):
+        raise EcsSpecError(name, f"must be a TaskDefinitionSpec, got {type(value).__name__}")
+    check_spec(value)
+
+
+def _image(name: str, value: Any) -> None:
+    if value is not None:
+        check_image(name, value)
+
+
 def _boolean(name: str, value: Any) -> None:
     if value is not None and not isinstance(value, bool):
         raise EcsSpecError(name, f"must be true or false, got {type(value).__name__}")
@@ -96,6 +111,23 @@ class StepOptions:
         "Task definition (family, family:revision or ARN). Unset: the resource's.",
         Noneable(str),
         check=_non_empty,
+    )
+    task_definition_spec: TaskDefinitionSpec | None = _option(
+        None,
+        "A task definition described in code (TaskDefinitionSpec: image, command, cpu, memory, "
+        "roles, ...), used instead of task_definition: registered once per content in the "
+        "family <resource prefix><op or asset name>, reused while the content is unchanged.",
+        None,
+        check=_task_definition_spec,
+        launchpad=False,
+    )
+    image: str | None = _option(
+        None,
+        "Container image for this run: the step's task definition with this image, registered "
+        "once as a revision of <resource prefix><op or asset name> and reused. Unset: the "
+        "image of the task definition.",
+        Noneable(str),
+        check=_image,
     )
     container_name: str | None = _option(
         None,
@@ -175,6 +207,12 @@ class StepOptions:
             check = option.metadata["check"]
             if check is not None:
                 check(option.name, getattr(self, option.name))
+        if self.task_definition is not None and self.task_definition_spec is not None:
+            raise EcsSpecError(
+                "task_definition",
+                "give task_definition or task_definition_spec, not both (to change a "
+                "registered one: TaskDefinitionSpec(base=...))",
+            )
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any], *, factory: str) -> StepOptions:
@@ -200,12 +238,20 @@ def option_names() -> tuple[str, ...]:
 def launchpad_schema(
     defaults: StepOptions, *, without: frozenset[str] = frozenset()
 ) -> dict[str, Field]:
-    """The Launchpad config fields, each described, defaulting to ``defaults``' values."""
+    """The Launchpad config fields, each described, defaulting to ``defaults``' values.
+
+    A step whose task definition is described in code has no task_definition field, and its
+    command field shows the spec's command."""
     schema = {}
+    code_defined = defaults.task_definition_spec
+    if code_defined is not None:
+        without = without | {"task_definition"}
     for option in dataclasses.fields(StepOptions):
         if not option.metadata["launchpad"] or option.name in without:
             continue
         default = getattr(defaults, option.name)
+        if option.name == "command" and default is None and code_defined is not None:
+            default = None if code_defined.command is None else list(code_defined.command)
         schema[option.name] = Field(
             option.metadata["config_type"],
             default_value=type(default)(default) if isinstance(default, dict | list) else default,

@@ -11,6 +11,7 @@ passes the step's ``Redaction``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,11 +23,12 @@ from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._core.events import EngineEventData
 
 from ecs_pipelines.ecs.arns import short_task_id, task_id
-from ecs_pipelines.ecs.errors import EcsTimeoutError
+from ecs_pipelines.ecs.errors import EcsSpecError, EcsTimeoutError
 from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.logs import last_lines
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.stopping import stop_tasks
+from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec, with_family
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
@@ -96,7 +98,30 @@ class StepTaskRunner:
 
     @property
     def container_name(self) -> str | None:
-        return self.options.container_name or self.ecs.container_name
+        if self.options.container_name:
+            return self.options.container_name
+        code_defined = self.task_definition_spec()
+        if code_defined is not None:
+            return code_defined.target_container
+        return self.ecs.container_name
+
+    def task_definition_spec(self) -> TaskDefinitionSpec | None:
+        """The step's task definition described in code, if any: the factory's spec, with the
+        run's image; or, for an image alone, the registered task definition with that image.
+        Its family, unless the spec names one, is the resource's prefix + the op/asset name."""
+        spec, image = self.options.task_definition_spec, self.options.image
+        if spec is None and image is None:
+            return None
+        if spec is None:
+            base = self.options.task_definition or self.ecs.task_definition
+            if base is None:
+                raise EcsSpecError(
+                    "image", "needs a task definition to change: set task_definition or a spec"
+                )
+            spec = TaskDefinitionSpec(base=base, image=image)
+        elif image is not None:
+            spec = dataclasses.replace(spec, image=image)
+        return with_family(spec, self.ecs.family_for(self.context.op_def.name))
 
     # --- pure parts ---------------------------------------------------------------------
 
@@ -171,8 +196,12 @@ class StepTaskRunner:
         )
         if options.detached:
             tags[DETACHED_TAG] = "true"
+        code_defined = self.task_definition_spec()
         spec = self.ecs.build_launch_spec(
-            task_definition=options.task_definition or self.ecs.task_definition,
+            task_definition=None
+            if code_defined
+            else options.task_definition or self.ecs.task_definition,
+            task_definition_spec=code_defined,
             command=options.command,
             environment=self.environment(extra_environment),
             secret_environment=self.step_secrets,
