@@ -5,8 +5,10 @@ by watching it work against the embedded ECS; docs/iam-task-role-exec.json is wh
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +25,15 @@ import ecs_pipelines
 from ecs_pipelines.cli.main import main as cli_main
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.ecs.exec_readiness import EXEC_PERMISSIONS
+from ecs_pipelines.ecs.task_definition_spec import (
+    TaskDefinitionSpec,
+    content_digest,
+    register_request,
+)
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_TASK_ROLE_ARN
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import run_op
 
@@ -47,11 +55,19 @@ IAM_PREFIX = {"ecs": "ecs", "logs": "logs"}
 # Actions AWS authorises on top of the call itself. RunTask with tags (op and asset launches
 # tag their tasks) is also authorised as ecs:TagResource (tag on create), and launching a task
 # definition that has a task or execution role, or overriding the task role, passes the role.
-DEPENDENT_ACTIONS = {"ecs:RunTask": frozenset({"ecs:TagResource", "iam:PassRole"})}
+# RegisterTaskDefinition likewise tags the revision (its content digest) and passes the roles
+# the code-defined task definition names.
+DEPENDENT_ACTIONS = {
+    "ecs:RunTask": frozenset({"ecs:TagResource", "iam:PassRole"}),
+    "ecs:RegisterTaskDefinition": frozenset({"ecs:TagResource", "iam:PassRole"}),
+}
 
-# The only actions whose statement may use "Resource": "*": DescribeTaskDefinition has no
-# resource-level permissions, ListTasks is scoped by its ecs:cluster condition.
-UNSCOPED_ACTIONS = frozenset({"ecs:DescribeTaskDefinition", "ecs:ListTasks"})
+# The only actions whose statement may use "Resource": "*": DescribeTaskDefinition and
+# ListTaskDefinitions have no resource-level permissions, ListTasks is scoped by its
+# ecs:cluster condition.
+UNSCOPED_ACTIONS = frozenset(
+    {"ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:ListTasks"}
+)
 
 
 # --- the policy ---------------------------------------------------------------------------
@@ -216,12 +232,40 @@ def exercise_everything(local: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> Non
     )
     assert materialize([scores], resources={"ecs": make_resource(local)}).success
 
+    exercise_code_defined_task_definitions(local)
+
     monkeypatch.setenv("ECS_PIPELINES_TARGET", "local")
     monkeypatch.setenv("ECS_PIPELINES_ENDPOINT_URL", local.endpoint_url)
     task_id = sleeper.rsplit("/", 1)[-1]
     for args in (["tasks"], ["describe", task_id], ["logs", task_id, "--tail", "5"]):
         result = CliRunner().invoke(cli_main, args)
         assert result.exit_code == 0, result.output
+
+
+def exercise_code_defined_task_definitions(local: LocalEcs) -> None:
+    """A code-defined asset registered, then changed (its family listed), and two workers
+    registering the same content at once (the duplicate deregistered)."""
+    name = f"iam_code_{uuid.uuid4().hex[:8]}"  # new to this process's task-definition cache
+    roles = {"execution_role_arn": DEMO_EXECUTION_ROLE_ARN, "task_role_arn": DEMO_TASK_ROLE_ARN}
+    code = TaskDefinitionSpec(image="python:3.12-slim", command=py("print('code-defined')"))
+    for memory in (512, 1024):
+        changed = dataclasses.replace(code, memory=memory)
+        asset_def = ecs_task_asset(name, task_definition_spec=changed)
+        ecs = make_resource(local, code_task_definitions=roles)
+        assert materialize([asset_def], resources={"ecs": ecs}).success
+    workers = [
+        make_resource(local, code_task_definitions=roles).task_definition_registry()
+        for _ in range(2)
+    ]
+    raced = dataclasses.replace(code, memory=2048, family=ecs.family_for(name))
+    request = register_request(raced, ecs.task_definition_defaults(ecs.region))
+    digest = content_digest(request)
+    looked = [worker.find(ecs.family_for(name), digest) for worker in workers]
+    registered = [
+        worker.register(request, digest, after=lookup.latest_revision)
+        for worker, lookup in zip(workers, looked, strict=True)
+    ]
+    assert registered[0].arn == registered[1].arn
 
 
 # --- tests ------------------------------------------------------------------------------------
@@ -258,9 +302,12 @@ def test_calls_made_against_the_embedded_ecs_are_those_the_scan_finds(
 
 
 def test_run_task_is_limited_to_named_task_definitions_on_one_cluster() -> None:
-    """RunTask names task-definition families and is conditioned on the cluster."""
+    """RunTask names the registered families and the code-defined prefix, on the cluster."""
     [statement] = statements_for("ecs:RunTask")
-    assert as_list(statement["Resource"]) == ["arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:*"]
+    assert as_list(statement["Resource"]) == [
+        "arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:*",
+        "arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY_PREFIX*",
+    ]
     assert statement["Condition"] == {
         "ArnEquals": {"ecs:cluster": "arn:aws:ecs:REGION:ACCOUNT:cluster/CLUSTER"}
     }
@@ -276,7 +323,7 @@ def test_task_calls_are_limited_to_the_cluster() -> None:
 
 
 def test_pass_role_and_tagging_are_conditioned() -> None:
-    """iam:PassRole names the two roles, for ECS tasks only; tagging only while launching."""
+    """iam:PassRole names the two roles, for ECS tasks only; tagging only while creating."""
     [pass_role] = statements_for("iam:PassRole")
     assert as_list(pass_role["Resource"]) == [
         "arn:aws:iam::ACCOUNT:role/TASK_ROLE",
@@ -286,7 +333,18 @@ def test_pass_role_and_tagging_are_conditioned() -> None:
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }
     [tagging] = statements_for("ecs:TagResource")
-    assert tagging["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+    assert tagging["Condition"] == {
+        "StringEquals": {"ecs:CreateAction": ["RunTask", "RegisterTaskDefinition"]}
+    }
+
+
+def test_registering_is_limited_to_the_code_defined_families() -> None:
+    """Register and deregister only task definitions whose family has the resource's prefix."""
+    for action in ("ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"):
+        [statement] = statements_for(action)
+        assert as_list(statement["Resource"]) == [
+            "arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY_PREFIX*"
+        ]
 
 
 def test_statements_are_named_allow_only_and_scoped() -> None:
