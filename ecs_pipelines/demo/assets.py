@@ -1,13 +1,21 @@
-"""Demo assets: daily-partitioned ECS assets, one that reports through Dagster Pipes, and a
-detached one that a completion sensor materialises when its task ends."""
+"""Demo assets: daily-partitioned ECS assets, one that reports through Dagster Pipes, a
+detached one that a completion sensor materialises when its task ends, and one whose task
+definition is described here, in code, rather than registered beforehand."""
 
 from __future__ import annotations
+
+import os
 
 from dagster import AssetCheckSpec, AssetKey
 
 from ecs_pipelines.demo.jobs import DAILY
 from ecs_pipelines.demo.workloads import python_command
+from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
 from ecs_pipelines.integration.assets import ecs_task_asset
+
+# The embedded ECS records the image and runs the command with the project's Python; on AWS
+# the image must hold the project (docs/deploy.md builds one).
+DEMO_IMAGE = os.environ.get("ECS_PIPELINES_IMAGE", "python:3.12-slim")
 
 daily_events = ecs_task_asset(
     "daily_events",
@@ -46,4 +54,19 @@ detached_export = ecs_task_asset(
     "check) when the task ends.",
 )
 
-DEMO_ASSETS = [daily_events, daily_summary, model_scores, detached_export]
+weekly_rollup = ecs_task_asset(
+    "weekly_rollup",
+    task_definition_spec=TaskDefinitionSpec(
+        image=DEMO_IMAGE,
+        command=python_command("stage", "--stage", "weekly_rollup", "--batches", "2"),
+        cpu=512,
+        memory=1024,
+        environment={"ROLLUP_WINDOW_DAYS": "7"},
+    ),
+    group_name="code_defined",
+    description="An ECS task whose task definition is declared here, in Python: the first "
+    "materialisation registers it (family dagster-weekly_rollup), later ones reuse that "
+    "revision until its image, command or size changes.",
+)
+
+DEMO_ASSETS = [daily_events, daily_summary, model_scores, detached_export, weekly_rollup]

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import os
+
 from dagster import DefaultSensorStatus, Definitions
 
-from ecs_pipelines.cli.target import resource_for, target_from_env
+from ecs_pipelines.cli.target import Target, resource_for, target_from_env
 from ecs_pipelines.demo.assets import DEMO_ASSETS, detached_export
 from ecs_pipelines.demo.jobs import (
     NIGHTLY_EXPORT_STARTED_BY,
@@ -20,6 +22,25 @@ from ecs_pipelines.demo.jobs import (
 from ecs_pipelines.demo.schedules import daily_report_schedule
 from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
 from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor, ecs_task_completion_sensor
+from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_LOG_GROUP, DEMO_TASK_ROLE_ARN
+
+
+def code_task_definitions(target: Target) -> dict[str, str | None]:
+    """Roles and log group of the demo's code-defined task definitions: the demo ones on the
+    embedded ECS; on AWS, ECS_PIPELINES_EXECUTION_ROLE_ARN, ECS_PIPELINES_TASK_ROLE_ARN and
+    ECS_PIPELINES_LOG_GROUP."""
+    if target.name == "local":
+        return {
+            "execution_role_arn": DEMO_EXECUTION_ROLE_ARN,
+            "task_role_arn": DEMO_TASK_ROLE_ARN,
+            "log_group": DEMO_LOG_GROUP,
+        }
+    return {
+        "execution_role_arn": os.environ.get("ECS_PIPELINES_EXECUTION_ROLE_ARN"),
+        "task_role_arn": os.environ.get("ECS_PIPELINES_TASK_ROLE_ARN"),
+        "log_group": os.environ.get("ECS_PIPELINES_LOG_GROUP", DEMO_LOG_GROUP),
+    }
+
 
 target = target_from_env()
 report_job = build_report_job(target.description)
@@ -55,5 +76,5 @@ defs = Definitions(
     schedules=[daily_report_schedule(report_job)],
     # The cleanup sensors stop tasks that a failed or canceled run left running.
     sensors=[detached_export_sensor, nightly_export_sensor, *ecs_orphaned_task_sensors()],
-    resources={"ecs": resource_for(target)},
+    resources={"ecs": resource_for(target, code_task_definitions=code_task_definitions(target))},
 )

@@ -246,3 +246,22 @@ def test_two_processes_launching_the_same_asset_at_once_use_one_revision(
         familyPrefix=f"dagster-{name}", status="INACTIVE"
     )["taskDefinitionArns"]
     assert [arn.rsplit(":", 1)[1] for arn in [*used, *inactive]] == ["1", "2"]
+
+
+def test_the_demo_materialises_its_code_defined_asset(local_ecs: LocalEcs) -> None:
+    """The demo's weekly_rollup, declared with its task definition in code, runs on the
+    embedded ECS with the demo location's resource settings."""
+    from ecs_pipelines.cli.target import target_from_env
+    from ecs_pipelines.demo.assets import weekly_rollup
+    from ecs_pipelines.demo.definitions import code_task_definitions, defs
+
+    assert defs.get_assets_def("weekly_rollup") is weekly_rollup
+    settings = code_task_definitions(target_from_env({}))
+    ecs = make_resource(local_ecs, code_task_definitions=settings)
+    instance = DagsterInstance.ephemeral()
+    result = materialize([weekly_rollup], resources={"ecs": ecs}, instance=instance)
+    assert result.success
+    [task] = tasks_of_run(ecs, result.run_id)
+    assert "task-definition/dagster-weekly_rollup:" in task["taskDefinitionArn"]
+    text = "\n".join(r.user_message for r in instance.all_logs(result.run_id))
+    assert "weekly_rollup: finished for run" in text
