@@ -1,7 +1,8 @@
 """A scripted ECS endpoint on loopback: the ECS JSON 1.1 wire protocol, simulated tasks.
 
 It answers RunTask (``count`` 1..10, ``clientToken`` idempotent), DescribeTasks (<= 100 tasks),
-StopTask, ListTasks and DescribeTaskDefinition for boto3 clients created with ``endpoint_url``.
+StopTask, ListTasks and the task-definition calls (``scripted_task_definitions``: register,
+describe with tags, list, deregister) for boto3 clients created with ``endpoint_url``.
 No process runs: a task's stop time is scheduled when it is launched, from its container
 override environment:
 
@@ -32,6 +33,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from benchmarks.scripted_task_definitions import ApiError, TaskDefinitionStore
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
@@ -60,14 +63,6 @@ class TokenBucket:
                 self.tokens -= 1.0
                 return True
             return False
-
-
-class ApiError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 @dataclass
@@ -170,27 +165,6 @@ def task_definition_arn() -> str:
     return f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{FAMILY}:1"
 
 
-def task_definition() -> dict[str, Any]:
-    return {
-        "taskDefinitionArn": task_definition_arn(),
-        "family": FAMILY,
-        "revision": 1,
-        "status": "ACTIVE",
-        "networkMode": "awsvpc",
-        "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256",
-        "memory": "512",
-        "containerDefinitions": [
-            {
-                "name": CONTAINER,
-                "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/bench:latest",
-                "essential": True,
-                "command": ["true"],
-            }
-        ],
-    }
-
-
 def _environment(overrides: dict[str, Any]) -> dict[str, str]:
     env: dict[str, str] = {}
     for container in overrides.get("containerOverrides", []):
@@ -211,6 +185,7 @@ class ScriptedState:
     calls: Counter[str] = field(default_factory=Counter)
     throttled: Counter[str] = field(default_factory=Counter)
     run_task_times: list[float] = field(default_factory=list)
+    definitions: TaskDefinitionStore = field(default_factory=TaskDefinitionStore)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self, config: dict[str, Any]) -> None:
@@ -221,6 +196,7 @@ class ScriptedState:
             self.calls.clear()
             self.throttled.clear()
             self.run_task_times.clear()
+            self.definitions.reset()
             self.default_duration = float(config.get("default_duration", 1.0))
             self.buckets = {
                 api: TokenBucket(float(cap), float(rate))
@@ -235,7 +211,7 @@ class ScriptedState:
             with self.lock:
                 self.throttled[operation] += 1
             raise ApiError("ThrottlingException", "Rate exceeded")
-        handler = getattr(self, f"_op_{operation}", None)
+        handler = getattr(self, f"_op_{operation}", None) or self.definitions.handler(operation)
         if handler is None:
             raise ApiError("InvalidParameterException", f"{operation} is not scripted")
         with self.lock:
@@ -323,9 +299,6 @@ class ScriptedState:
         if start + size < len(matching):
             response["nextToken"] = str(start + size)
         return response
-
-    def _op_DescribeTaskDefinition(self, body: dict[str, Any], now: float) -> dict[str, Any]:
-        return {"taskDefinition": task_definition(), "tags": []}
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
