@@ -1,21 +1,15 @@
 """``LocalEcs``: moto's AWS endpoint plus the task runner, served over HTTP on loopback.
 
 One endpoint answers ECS, CloudWatch Logs (and the rest of moto's services) for boto3 with
-``endpoint_url``; ``/_local/...`` paths are served here for what has no AWS API (ECS Exec
-session output, a health check).
+``endpoint_url``; ``/_local/...`` paths are the embedded ECS's own routes (``routes.py``).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -23,63 +17,13 @@ from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.controller import BridgeSink, EmbeddedController
 from ecs_pipelines.local.exec_sessions import ExecSessions
 from ecs_pipelines.local.instance import new_instance_id
+from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes
 from ecs_pipelines.local.runner import TaskRunner
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
 
 # Room given to the demo cluster's fake EC2 container instance (CPU units, MiB).
 _INSTANCE_CPU = 256 * 1024
 _INSTANCE_MEMORY = 1024 * 1024
-
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-class _LocalRoutes:
-    """WSGI middleware: ``/_local/...`` here, everything else to moto."""
-
-    def __init__(self, app: WsgiApp, sessions: ExecSessions, instance_id: str) -> None:
-        self._app = app
-        self._sessions = sessions
-        self._instance_id = instance_id
-        # Set once the demo cluster and task definitions exist: the server answers the API
-        # before that (it registers the demo through its own API), but is not ready for users.
-        self.ready = threading.Event()
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path: str = environ.get("PATH_INFO", "")
-        if not path.startswith("/_local/"):
-            return self._app(environ, start_response)
-        if path == "/_local/health" and not self.ready.is_set():
-            return _json(start_response, "503 Service Unavailable", {"status": "starting"})
-        if path == "/_local/health":
-            # The pid lets `ecs-pipelines local stop` end a server started in the background;
-            # the instance id lets it check first that the server is its own (instance.py).
-            health = {
-                "status": "ok",
-                "cluster": DEMO_CLUSTER,
-                "pid": os.getpid(),
-                "instance": self._instance_id,
-            }
-            return _json(start_response, "200 OK", health)
-        if path.startswith("/_local/exec/") and environ.get("REQUEST_METHOD") == "GET":
-            query = parse_qs(environ.get("QUERY_STRING", ""))
-            try:
-                timeout = float(query["timeout"][0]) if "timeout" in query else None
-            except ValueError:
-                return _json(start_response, "400 Bad Request", {"message": "Bad timeout."})
-            result = self._sessions.wait(path.rsplit("/", 1)[-1], timeout=timeout)
-            if result is None:
-                return _json(start_response, "404 Not Found", {"message": "Unknown session."})
-            return _json(start_response, "200 OK", result)
-        return _json(start_response, "404 Not Found", {"message": f"No route for {path}."})
-
-
-def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-    )
-    return [payload]
 
 
 class LocalEcs:
@@ -130,12 +74,13 @@ class LocalEcs:
             on_task_stopped=sessions.kill_task,
         )
         moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
+        service = ServiceRoutes(sessions, self.instance_id)
         try:
-            routes = _LocalRoutes(moto_bridge.make_moto_app(), sessions, self.instance_id)
+            app = LocalRoutes(moto_bridge.make_moto_app(), service.routes())
             self._server = make_server(
                 self._host,
                 self._requested_port,
-                routes,
+                app,
                 threaded=True,
                 request_handler=moto_bridge.QuietRequestHandler,
             )
@@ -159,7 +104,7 @@ class LocalEcs:
         except BaseException:
             self.stop()
             raise
-        routes.ready.set()
+        service.ready.set()
         return self
 
     def stop(self) -> None:

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 from ecs_pipelines.local.exec_sessions import ExecSessions
-from ecs_pipelines.local.server import _LocalRoutes
+from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes
 
 
-def health(routes: _LocalRoutes) -> tuple[str, dict[str, Any]]:
+def health(routes: LocalRoutes) -> tuple[str, dict[str, Any]]:
     answer: list[str] = []
     body = routes(
         {"PATH_INFO": "/_local/health", "REQUEST_METHOD": "GET"},
@@ -21,10 +21,11 @@ def health(routes: _LocalRoutes) -> tuple[str, dict[str, Any]]:
 def test_health_is_503_until_ready_then_200_with_pid() -> None:
     """Before the demo is registered the health route answers 503; afterwards 200, the pid
     and the instance id."""
-    routes = _LocalRoutes(lambda environ, start: [], ExecSessions(), "ab" * 16)
+    service = ServiceRoutes(ExecSessions(), "ab" * 16)
+    routes = LocalRoutes(lambda environ, start: [], service.routes())
     status, body = health(routes)
     assert status.startswith("503") and body["status"] == "starting"
-    routes.ready.set()
+    service.ready.set()
     status, body = health(routes)
     assert status.startswith("200") and isinstance(body["pid"], int)
     assert body["instance"] == "ab" * 16
