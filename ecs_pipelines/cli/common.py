@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ecs_pipelines.cli.checkout import checkout_root
 from ecs_pipelines.cli.target import Target, local_ecs_reachable, resource_for, target_from_env
 from ecs_pipelines.ecs.arns import task_id
 from ecs_pipelines.ecs.client import EcsTaskClient
@@ -92,10 +93,15 @@ def build_env(
     resource = resource_for(target, **{k: v for k, v in given.items() if v})
     endpoint = resource.endpoint_url
     # Fail fast when the embedded ECS is down, rather than after retrying connections.
+    if target.name == "local" and not endpoint:
+        raise click.ClickException(
+            f"no embedded ECS runs for the checkout {checkout_root()}: `make run` starts one "
+            "(or name one with --endpoint-url / ECS_PIPELINES_ENDPOINT_URL)"
+        )
     if target.name == "local" and endpoint and not local_ecs_reachable(endpoint):
         raise click.ClickException(
-            f"nothing answers at {endpoint}; start the embedded ECS with "
-            "`ecs-pipelines local serve` or point ECS_PIPELINES_ENDPOINT_URL at it"
+            f"nothing answers at {endpoint}; start the embedded ECS with `make run` or "
+            "`ecs-pipelines local serve`, or point ECS_PIPELINES_ENDPOINT_URL at it"
         )
     client = EcsTaskClient(resource.ecs_client(), retrier=Retrier(max_attempts=CLI_ATTEMPTS))
     return Env(target=target, resource=resource, client=client)

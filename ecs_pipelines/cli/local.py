@@ -9,10 +9,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from ecs_pipelines.cli.checkout import (
+    CheckoutServer,
+    checkout_root,
+    forget_record,
+    recorded_server,
+    write_record,
+)
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
 
 if TYPE_CHECKING:
@@ -65,7 +73,12 @@ class _StopSignals:
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it loopback)."
 )
-def serve(port: int, host: str) -> None:
+@click.option(
+    "--checkout",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Record this server as the given checkout's own (what `make run` does).",
+)
+def serve(port: int, host: str, checkout: Path | None) -> None:
     """Serve the embedded ECS until SIGINT or SIGTERM, then stop every task process.
 
     Point boto3 (or EcsResource) at it with endpoint_url and any credentials; the demo
@@ -88,11 +101,17 @@ def serve(port: int, host: str) -> None:
     try:
         # What lets `local stop` prove this server is this user's own on this host.
         record_server(server.instance_id, os.getpid(), server.endpoint_url)
+        if checkout is not None:
+            write_record(
+                checkout, CheckoutServer(server.endpoint_url, server.instance_id, os.getpid())
+            )
         click.echo(f"Embedded ECS serving on {server.endpoint_url} (cluster {DEMO_CLUSTER})")
         sys.stdout.flush()
         stop_signals.wait()
     finally:
         forget_server(server.instance_id)
+        if checkout is not None:
+            forget_record(checkout, server.instance_id)
         running = server.running_task_count
         server.stop()
     click.echo(f"Embedded ECS stopped ({running} running task(s) stopped)")
@@ -101,15 +120,28 @@ def serve(port: int, host: str) -> None:
 endpoint_option = click.option(
     "--endpoint-url",
     envvar=ENDPOINT_ENV,
-    default=f"http://127.0.0.1:{DEFAULT_PORT}",
-    show_default=True,
-    help=f"Embedded ECS endpoint (env {ENDPOINT_ENV}).",
+    help=f"Embedded ECS endpoint (env {ENDPOINT_ENV}; default: this checkout's own server).",
 )
+
+
+def checkout_endpoint(endpoint_url: str | None) -> str:
+    """The endpoint given, else this checkout's recorded server; exit 1 when there is none."""
+    if endpoint_url:
+        return endpoint_url
+    root = checkout_root()
+    server = recorded_server(root)
+    if server is None:
+        click.echo(
+            f"No embedded ECS runs for the checkout {root} (`make run` starts one; "
+            "`--endpoint-url` names another)"
+        )
+        sys.exit(1)
+    return server.endpoint_url
 
 
 @local.command(name="status")
 @endpoint_option
-def status(endpoint_url: str) -> None:
+def status(endpoint_url: str | None) -> None:
     """Say whether the embedded ECS answers, and count RUNNING and STOPPED tasks per cluster.
 
     Exits 1 when the endpoint is unreachable.
@@ -122,6 +154,7 @@ def status(endpoint_url: str) -> None:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
+    endpoint_url = checkout_endpoint(endpoint_url)
     ecs: ECSClient = boto3.client(
         "ecs",
         endpoint_url=endpoint_url,
@@ -152,7 +185,7 @@ def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:
 
 @local.command(name="stop")
 @endpoint_option
-def stop(endpoint_url: str) -> None:
+def stop(endpoint_url: str | None) -> None:
     """Stop the embedded ECS serving at the endpoint (e.g. the one `make run` left running);
     its running tasks are stopped with it. Only a server that `ecs-pipelines local serve`
     started on this host, as this user, is stopped. Exits 1 when nothing answers there, or
@@ -164,6 +197,7 @@ def stop(endpoint_url: str) -> None:
     """
     from ecs_pipelines.local.instance import why_not_own_server
 
+    endpoint_url = checkout_endpoint(endpoint_url)
     health_url = endpoint_url.rstrip("/") + "/_local/health"
     try:
         with urllib.request.urlopen(health_url, timeout=2) as response:

@@ -1,7 +1,8 @@
 """Which ECS the project talks to: the embedded local ECS (default) or AWS, chosen by one variable.
 
-``ECS_PIPELINES_TARGET=local`` (default): the embedded ECS at ``ECS_PIPELINES_ENDPOINT_URL``
-(default http://127.0.0.1:4590), demo cluster and task definitions, dummy credentials.
+``ECS_PIPELINES_TARGET=local`` (default): the embedded ECS at ``ECS_PIPELINES_ENDPOINT_URL``,
+else this checkout's own server (``checkout.py``), with the demo cluster and task definitions
+and dummy credentials.
 ``ECS_PIPELINES_TARGET=aws``: the AWS account of the usual credential chain; cluster, task
 definitions and networking come from the ``ECS_PIPELINES_*`` variables listed in the README.
 """
@@ -9,7 +10,9 @@ definitions and networking come from the ``ECS_PIPELINES_*`` variables listed in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,15 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ecs_pipelines.cli.checkout import checkout_root, recorded_server, start_server
 from ecs_pipelines.ecs.deadline import Deadline
 from ecs_pipelines.ecs.polling import Pace, poll_until
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 
 TARGET_ENV = "ECS_PIPELINES_TARGET"
 ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
-LOCAL_PORT = DEFAULT_PORT
-LOCAL_ENDPOINT = f"http://127.0.0.1:{LOCAL_PORT}"
 LOCAL_REGION = "us-east-1"
 LOCAL_CLUSTER = "ecs-pipelines-demo"
 LOCAL_TASK_DEFINITION = "ecs-pipelines-python"
@@ -66,9 +68,11 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
     if name not in ("local", "aws"):
         raise ValueError(f"{TARGET_ENV}: must be 'local' or 'aws', got {name!r}")
     if name == "local":
+        server = None if env.get(ENDPOINT_ENV) else recorded_server(checkout_root())
         return Target(
             name="local",
-            endpoint_url=env.get(ENDPOINT_ENV, LOCAL_ENDPOINT),
+            # None: this checkout has no server running yet (make run and make ui start one).
+            endpoint_url=env.get(ENDPOINT_ENV) or (server.endpoint_url if server else None),
             region=LOCAL_REGION,
             cluster=LOCAL_CLUSTER,
             task_definition=LOCAL_TASK_DEFINITION,
@@ -124,13 +128,13 @@ def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:
 
 
 def start_local_ecs(endpoint_url: str, timeout: float = 30.0) -> subprocess.Popen[bytes]:
-    """Starts `ecs-pipelines local serve` for ``endpoint_url`` in its own session (so it can
-    outlive this process) and returns once it answers."""
-    port = urlparse(endpoint_url).port or LOCAL_PORT
+    """Starts `ecs-pipelines local serve` on ``endpoint_url``'s port in its own session (so it
+    can outlive this process) and returns once it answers."""
+    port = urlparse(endpoint_url).port or 0
     log_path = Path(tempfile.gettempdir()) / f"ecs-pipelines-local-{port}.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ecs_pipelines.cli.main", "local", "serve", "--port", str(port)],
+            [sys.executable, "-m", "ecs_pipelines.cli", "local", "serve", "--port", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -156,24 +160,62 @@ def start_local_ecs(endpoint_url: str, timeout: float = 30.0) -> subprocess.Pope
 
 
 @contextlib.contextmanager
-def local_ecs_running(
-    endpoint_url: str = LOCAL_ENDPOINT, *, keep_running: bool = False
-) -> Iterator[bool]:
-    """Makes sure the embedded ECS serves ``endpoint_url``; starts it if needed.
+def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator[Target]:
+    """The target, with an embedded ECS answering at its endpoint: the one named by
+    ``ECS_PIPELINES_ENDPOINT_URL`` (started on its port if nothing answers there), else this
+    checkout's own (started on a free port if it has none). Says which on stdout.
 
-    Yields True when this call started it. A server it started is stopped on exit unless
-    ``keep_running`` (then `ecs-pipelines local stop` ends it).
+    A server started here is stopped on exit unless ``keep_running`` (then `ecs-pipelines
+    local stop` ends it). AWS targets pass through untouched.
     """
-    if local_ecs_reachable(endpoint_url):
-        yield False
+    if target.name != "local":
+        yield target
         return
-    process = start_local_ecs(endpoint_url)
+    pid: int | None = None
+    if target.endpoint_url is not None:
+        where = target.endpoint_url
+        if local_ecs_reachable(where):
+            print(f"Embedded ECS: {where} (ECS_PIPELINES_ENDPOINT_URL)")
+        else:
+            pid = start_local_ecs(where).pid
+            print(f"Embedded ECS: started at {where} (ECS_PIPELINES_ENDPOINT_URL)")
+    else:
+        root = checkout_root()
+        server = start_server(root)
+        where, pid = server.endpoint_url, server.pid
+        print(f"Embedded ECS of this checkout ({root}): started at {where}")
     try:
-        yield True
+        yield dataclasses.replace(target, endpoint_url=where)
     finally:
-        if not keep_running:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        if pid is not None and not keep_running:
+            stop_process(pid)
+
+
+def stop_process(pid: int, timeout: float = 15.0) -> None:
+    """SIGTERM a server this process started; SIGKILL if it has not ended by ``timeout``."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(TimeoutError):
+        poll_until(
+            lambda: True if _ended(pid) else None,
+            deadline=Deadline.after(timeout),
+            on_timeout=lambda: TimeoutError(pid),
+            pace=Pace(0.1, 0.5),
+        )
+    if not _ended(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _ended(pid: int) -> bool:
+    """True once ``pid`` is gone (a child of ours is reaped here, not left a zombie)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == pid
+    except ChildProcessError:  # not our child: ask whether it still exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False

@@ -8,11 +8,11 @@ runs launched, and exits non-zero if any run or task failed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
+import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from dagster import DagsterInstance, materialize
@@ -31,17 +31,6 @@ from ecs_pipelines.integration.step_runner import progress
 from ecs_pipelines.integration.task_naming import STEP_KEY_TAG, started_by_for_run
 
 HEADERS = ("run", "step", "task", "status", "exit code", "duration s", "log")
-
-
-@contextlib.contextmanager
-def ecs_available(target: Target, *, keep_running: bool = False) -> Iterator[None]:
-    if target.name == "local" and target.endpoint_url:
-        with local_ecs_running(target.endpoint_url, keep_running=keep_running) as started:
-            if started:
-                print(f"Started the embedded ECS at {target.endpoint_url}")
-            yield
-    else:
-        yield
 
 
 def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
@@ -107,9 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore", category=PreviewWarning)
         warnings.filterwarnings("ignore", category=BetaWarning)
     show_progress()
-    target = target_from_env()
-    print(f"Target: {target.description}")
-    with ecs_available(target, keep_running=True):
+    with local_ecs_running(target_from_env(), keep_running=True) as target:
+        # The code location reads the target when it loads: it must see this endpoint.
+        if target.endpoint_url:
+            os.environ.setdefault("ECS_PIPELINES_ENDPOINT_URL", target.endpoint_url)
+        print(f"Target: {target.description}")
         from ecs_pipelines.demo.definitions import defs
 
         ecs = resource_for(target)
@@ -148,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if target.name == "local":
         print(
             f"\nThe embedded ECS keeps running at {target.endpoint_url}: list these tasks with "
-            "`.venv/bin/ecs-pipelines tasks`, stop it with `.venv/bin/ecs-pipelines local stop`."
+            "`.venv/bin/ecs-pipelines tasks`, stop it with `.venv/bin/ecs-pipelines local stop` "
+            "(both find this checkout's server)."
         )
     tasks_ok = rows and all("(succeeded)" in row[3] for row in rows)
     return 0 if tasks_ok and all(success for _, success, _ in runs) else 1

@@ -1,4 +1,8 @@
-"""`make ui`: dagster dev (webserver and daemon) with the embedded ECS started for it."""
+"""`make ui`: dagster dev (webserver and daemon) with this checkout's embedded ECS for it.
+
+The instance lives in ``.dagster_home`` (``DAGSTER_HOME`` overrides); a ``dagster.yaml`` is
+written there when it has none, and a user's own is never overwritten.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,37 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ecs_pipelines.cli.target import target_from_env
-from ecs_pipelines.demo.main_run import ecs_available
+from ecs_pipelines.cli.target import local_ecs_running, target_from_env
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_INSTANCE = """\
+# The instance of `make ui`, written because DAGSTER_HOME had no dagster.yaml (never rewritten).
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_instance_file(dagster_home: Path) -> Path:
+    """``dagster.yaml`` in ``dagster_home``: the existing one, or the default written now."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    path = dagster_home / "dagster.yaml"
+    if not path.exists():
+        path.write_text(DEFAULT_INSTANCE)
+    return path
 
 
 def main() -> int:
-    target = target_from_env()
-    root = Path(__file__).resolve().parents[2]
     env = dict(os.environ)
-    env.setdefault("DAGSTER_HOME", str(root / ".dagster_home"))
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    print(f"Target: {target.description}; DAGSTER_HOME={env['DAGSTER_HOME']}")
-    with ecs_available(target):
-        command = [sys.executable, "-m", "dagster", "dev", "-w", str(root / "workspace.yaml")]
+    env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
+    ensure_instance_file(Path(env["DAGSTER_HOME"]))
+    with local_ecs_running(target_from_env()) as target:
+        if target.endpoint_url:
+            # dagster dev's code server resolves the target again: same endpoint.
+            env["ECS_PIPELINES_ENDPOINT_URL"] = target.endpoint_url
+        print(f"Target: {target.description}; DAGSTER_HOME={env['DAGSTER_HOME']}")
+        command = [sys.executable, "-m", "dagster", "dev", "-w", str(ROOT / "workspace.yaml")]
         try:
-            return subprocess.call(command, env=env, cwd=root)
+            return subprocess.call(command, env=env, cwd=ROOT)
         except KeyboardInterrupt:
             return 0
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ecs_pipelines.cli.target import target_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,11 +44,14 @@ def test_one_variable_switches_to_aws() -> None:
     assert "AWS ECS in eu-west-1" in target.description
 
 
-def test_local_is_the_default_target() -> None:
-    """With no variable set, the embedded ECS is the target."""
+def test_local_is_the_default_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no variable set, the embedded ECS is the target: the checkout's own server, none
+    yet in a fresh checkout (make run starts it), never a fixed port shared by all."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'fresh'\n")
+    monkeypatch.chdir(tmp_path)
     target = target_from_env({})
     assert target.name == "local"
-    assert target.endpoint_url == "http://127.0.0.1:4590"
+    assert target.endpoint_url is None
 
 
 def test_launchpad_command_defaults_are_readable() -> None:

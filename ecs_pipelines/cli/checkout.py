@@ -1,0 +1,135 @@
+"""One embedded ECS per checkout: which server belongs to the project directory in use.
+
+A checkout (the nearest directory, from the working directory up, that holds a
+``pyproject.toml``; else the one holding this package) records its server in
+``<checkout>/.ecs-pipelines/local-ecs.json``: endpoint, instance id and pid. ``make run`` and
+``make ui`` reuse that server while it answers with the same instance id, and otherwise start
+a new one on a free port; they never adopt a server another checkout started, and
+``ecs-pipelines local stop`` stops this checkout's server only. ``ECS_PIPELINES_ENDPOINT_URL``
+still names any endpoint explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ecs_pipelines.ecs.deadline import Deadline
+from ecs_pipelines.ecs.polling import Pace, poll_until
+
+STATE_DIRNAME = ".ecs-pipelines"
+RECORD_NAME = "local-ecs.json"
+START_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class CheckoutServer:
+    """The embedded ECS a checkout started."""
+
+    endpoint_url: str
+    instance: str
+    pid: int
+
+
+def checkout_root(start: Path | None = None) -> Path:
+    """The project directory in use: the nearest one from ``start`` (the working directory)
+    up that holds a pyproject.toml, else the directory this package is installed in."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / "pyproject.toml").is_file():
+            return directory
+    return Path(__file__).resolve().parents[2]
+
+
+def record_path(root: Path) -> Path:
+    return root / STATE_DIRNAME / RECORD_NAME
+
+
+def health(endpoint_url: str, timeout: float = 1.0) -> dict[str, Any] | None:
+    """The embedded ECS's health answer at ``endpoint_url``; None when none answers ready."""
+    url = endpoint_url.rstrip("/") + "/_local/health"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            answer = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):  # HTTPError: starting, or not ours
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def recorded_server(root: Path) -> CheckoutServer | None:
+    """The checkout's server, when its record is readable and that very server answers."""
+    try:
+        record = json.loads(record_path(root).read_text())
+        server = CheckoutServer(
+            str(record["endpoint_url"]), str(record["instance"]), int(record["pid"])
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    answer = health(server.endpoint_url)
+    if answer is None or answer.get("instance") != server.instance:
+        return None  # gone, or another server took its port: never adopt it
+    return server
+
+
+def write_record(root: Path, server: CheckoutServer) -> Path:
+    """Records ``server`` as the checkout's (written whole, then renamed into place)."""
+    path = record_path(root)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (path.parent / ".gitignore").write_text("*\n")
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(server.__dict__))
+    partial.replace(path)
+    return path
+
+
+def forget_record(root: Path, instance: str) -> None:
+    """Drops the checkout's record if it still names ``instance``."""
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        if json.loads(record_path(root).read_text())["instance"] == instance:
+            record_path(root).unlink()
+
+
+def start_server(root: Path, timeout: float = START_TIMEOUT_SECONDS) -> CheckoutServer:
+    """Starts ``ecs-pipelines local serve --port 0`` for the checkout in its own session (it
+    outlives this process; ``local stop`` ends it) and returns once it answers."""
+    state = root / STATE_DIRNAME
+    state.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log_path = state / "local-ecs.log"
+    command = [sys.executable, "-m", "ecs_pipelines.cli", "local", "serve", "--port", "0"]
+    command += ["--checkout", str(root)]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={k: v for k, v in os.environ.items() if k != "ECS_PIPELINES_ENDPOINT_URL"},
+        )
+
+    def started() -> CheckoutServer | None:
+        server = recorded_server(root)
+        if server is not None and server.pid == process.pid:
+            return server
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"embedded ECS exited with {process.returncode} before serving (see {log_path})"
+            )
+        return None
+
+    def timed_out() -> RuntimeError:
+        process.terminate()
+        return RuntimeError(f"embedded ECS did not answer within {timeout:g} s (see {log_path})")
+
+    return poll_until(
+        started, deadline=Deadline.after(timeout), on_timeout=timed_out, pace=Pace(0.1, 0.5)
+    )
