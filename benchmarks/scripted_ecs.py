@@ -34,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from benchmarks.scripted_task_definitions import ApiError, TaskDefinitionStore
+from benchmarks.throttling import TokenBucket
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -42,27 +43,6 @@ CONTAINER = "main"
 FAMILY = "bench"
 DESCRIBE_LIMIT = 100
 RUN_TASK_COUNT_LIMIT = 10
-
-
-class TokenBucket:
-    """ECS's throttling model: ``capacity`` tokens (burst), refilled at ``rate`` per second."""
-
-    def __init__(self, capacity: float, rate: float) -> None:
-        self.capacity = capacity
-        self.rate = rate
-        self.tokens = capacity
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
-            if self.tokens >= 1.0:
-                self.tokens -= 1.0
-                return True
-            return False
 
 
 @dataclass
