@@ -6,7 +6,8 @@ a controller refuses a call by raising ``RequestRejected`` with the ECS error co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 EXEC_NOT_ENABLED = (
@@ -36,6 +37,9 @@ class NewTask:
     task_definition: dict[str, Any]
     overrides: dict[str, Any]
     enable_execute_command: bool
+    availability_zone: str = ""
+    # The task's elastic network interface (awsvpc): subnetId, privateIPv4Address, macAddress...
+    network_interface: Mapping[str, str] = field(default_factory=dict)
 
 
 class LocalController(Protocol):
@@ -44,6 +48,8 @@ class LocalController(Protocol):
     def tasks_created(self, tasks: list[NewTask]) -> None: ...
 
     def stop_task(self, task_arn: str, reason: str) -> None: ...
+
+    def forget_all_tasks(self) -> None: ...
 
     def execute_command(
         self,

@@ -66,6 +66,9 @@ class EmbeddedController:
     def stop_task(self, task_arn: str, reason: str) -> None:
         self._runner.stop(task_arn, reason)
 
+    def forget_all_tasks(self) -> None:
+        self._runner.forget_all()
+
     def execute_command(
         self,
         *,

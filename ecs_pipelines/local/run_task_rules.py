@@ -59,3 +59,28 @@ def check_override_names(
                 INVALID_PARAMETER,
                 f"Override for container named {name} is not a container in the TaskDefinition.",
             )
+
+
+# The launch types moto's placement knows (the service model's LaunchType enum also has
+# MANAGED_INSTANCES, which the embedded ECS does not place); the message is the one moto answered.
+LAUNCH_TYPES = ("EC2", "FARGATE", "EXTERNAL")
+
+
+def check_launch_type(launch_type: str | None) -> None:
+    """An unknown launchType is refused before anything is looked up: ECS checks the request's
+    own values first, so an invalid launch type on an unknown cluster is this error, not
+    ClusterNotFoundException."""
+    if launch_type and launch_type not in LAUNCH_TYPES:
+        raise RequestRejected(
+            INVALID_PARAMETER, f"launch type should be one of [{','.join(LAUNCH_TYPES)}]"
+        )
+
+
+def check_launch_type_or_strategy(launch_type: str | None, strategy: list[Any] | None) -> None:
+    """ "If a capacityProviderStrategy is specified, the launchType parameter must be omitted"
+    (ECS API reference, RunTask ``capacityProviderStrategy``)."""
+    if launch_type and strategy:
+        raise RequestRejected(
+            INVALID_PARAMETER,
+            "Specify either Launch Type or Capacity Provider Strategy, but not both.",
+        )

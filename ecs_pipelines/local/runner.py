@@ -97,6 +97,17 @@ class TaskRunner:
             self._sink.publish(task_arn, state.ecs_fields())
         self._send("terminate", state)
 
+    def forget_all(self) -> None:
+        """Every task stops now (SIGKILL, no stopTimeout) and is forgotten: nothing of it is
+        published or logged any more (moto's reset, which forgets every resource)."""
+        with self._lock:
+            states = list(self._tasks.values())
+            self._tasks.clear()
+            for state in states:
+                state.forgotten = True
+                state.begin_stop(USER_INITIATED, "The embedded ECS was reset")
+        self._send("forget", states)
+
     def get(self, task_arn: str) -> TaskState | None:
         with self._lock:
             return self._tasks.get(task_arn)
@@ -138,6 +149,10 @@ class TaskRunner:
                 self._start_task(payload)
             elif command == "terminate":
                 self._terminate(payload)
+            elif command == "forget":
+                now = time.monotonic()
+                for state in payload:
+                    self._terminate(state, kill_deadline=now)
             elif command == "shutdown":
                 self._shutting_down = True
                 deadline = time.monotonic() + float(payload)
@@ -184,7 +199,7 @@ class TaskRunner:
             if spec.name in failures:
                 continue
             try:
-                if spec.log is not None:
+                if spec.log is not None and not state.forgotten:
                     # The awslogs driver creates the stream when the container starts, before
                     # any output: a reader can tell "no output yet" from "no logs at all".
                     self._sink.write_logs(spec.log, [])
@@ -234,7 +249,7 @@ class TaskRunner:
     def _emit(self, container: Container, lines: list[str]) -> None:
         """Write completed output lines to the container's log stream, stamped when read."""
         target = container.spec.log
-        if target is None:
+        if target is None or container.task.forgotten:
             return
         events = log_events(lines, int(time.time() * 1000))
         if events:

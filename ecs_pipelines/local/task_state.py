@@ -55,6 +55,8 @@ class TaskState:
     stop_code: str | None = None
     stopped_reason: str | None = None
     cwd: str | None = None
+    # Forgotten by a reset of the embedded ECS: stopped, and no longer published or logged.
+    forgotten: bool = False
     containers: dict[str, ContainerState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

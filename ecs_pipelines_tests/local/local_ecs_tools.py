@@ -10,7 +10,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ecs_pipelines.local import DEMO_CLUSTER
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.local.seed import (
+    DEMO_EXECUTION_ROLE_ARN,
+    DEMO_SECURITY_GROUP,
+    DEMO_SUBNET,
+    DEMO_TASK_ROLE_ARN,
+)
 
 T = TypeVar("T")
 
@@ -148,3 +153,42 @@ def daemonizing_command(*, exit_main: bool) -> list[str]:
         f"{'sys.exit(0)' if exit_main else 'time.sleep(60)'}\n"
     )
     return ["python", "-c", script]
+
+
+def register(
+    ecs: Any, containers: list[dict[str, Any]], *, network_mode: str = "awsvpc", **extra: Any
+) -> str:
+    """Register a task definition of a new family (the demo's image, logs and roles filled in
+    for each container that leaves them out); returns the family."""
+    family = unique("test")
+    filled = []
+    for container in containers:
+        filled.append(
+            {
+                "image": "python:3.12-slim",
+                "stopTimeout": 2,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/ecs-pipelines",
+                        "awslogs-region": "us-east-1",
+                        "awslogs-stream-prefix": "ecs",
+                    },
+                },
+                **container,
+            }
+        )
+    params: dict[str, Any] = {
+        "family": family,
+        "networkMode": network_mode,
+        "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": filled,
+        "executionRoleArn": DEMO_EXECUTION_ROLE_ARN,
+        "taskRoleArn": DEMO_TASK_ROLE_ARN,
+    }
+    if network_mode == "awsvpc":
+        params["requiresCompatibilities"] = ["FARGATE"]
+    params.update(extra)
+    ecs.register_task_definition(**params)
+    return family

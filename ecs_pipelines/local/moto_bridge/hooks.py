@@ -1,4 +1,9 @@
-"""Serving moto, and hooking it: ``install`` routes ECS calls to a ``LocalController``."""
+"""Serving moto, and hooking it: ``install`` routes ECS calls to a ``LocalController``.
+
+``/moto-api/reset`` (moto's reset of every backend) is hooked too: every task process is
+stopped and every task forgotten with the backends, so a cluster created afresh lists no task
+of the old one.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from moto.core.responses import BaseResponse
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.logs.responses import LogsResponse
+from moto.moto_api._internal.models import MotoAPIBackend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -17,7 +23,7 @@ from moto.moto_server.werkzeug_app import (
 )
 
 from ecs_pipelines.local.contract import LocalController
-from ecs_pipelines.local.moto_bridge import tasks
+from ecs_pipelines.local.moto_bridge import launches, tasks
 from ecs_pipelines.local.moto_bridge.guard import guarded
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
 from ecs_pipelines.local.moto_bridge.store import resource_requirements
@@ -51,7 +57,9 @@ def install(controller: LocalController) -> None:
         for response_class in (EC2ContainerServiceResponse, LogsResponse):
             _patch(response_class, "_dispatch", guarded(BaseResponse._dispatch))
             _patch(response_class, "call_action", _locked_call_action)
-        _patch(EC2ContainerServiceResponse, "run_task", tasks.run_task)
+        _patch(EC2ContainerServiceResponse, "run_task", launches.run_task)
+        _patch(EC2ContainerServiceResponse, "start_task", launches.start_task)
+        _patch(EC2ContainerServiceResponse, "create_task_set", launches.create_task_set)
         _patch(EC2ContainerServiceResponse, "describe_tasks", tasks.describe_tasks)
         _patch(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)
         _patch(EC2ContainerServiceResponse, "stop_task", tasks.stop_task)
@@ -61,6 +69,7 @@ def install(controller: LocalController) -> None:
             "_calculate_task_resource_requirements",
             staticmethod(resource_requirements),
         )
+        _patch(MotoAPIBackend, "reset", _reset_with_tasks(MotoAPIBackend.reset))
 
 
 def uninstall() -> None:
@@ -94,3 +103,14 @@ _base_call_action: Callable[[BaseResponse], Any] = BaseResponse.call_action
 def _locked_call_action(self: BaseResponse) -> Any:
     with BACKEND_LOCK:
         return _base_call_action(self)
+
+
+def _reset_with_tasks(shipped: Callable[[MotoAPIBackend], None]) -> Callable[..., None]:
+    def reset(self: MotoAPIBackend) -> None:
+        with BACKEND_LOCK:
+            if registry.controller is not None:
+                registry.controller.forget_all_tasks()
+            registry.clear()
+            shipped(self)
+
+    return reset

@@ -27,8 +27,19 @@ class Adopted:
     backend: EC2ContainerServiceBackend
     cluster_name: str
     sequence: int
+    # The service whose task set started the task (CreateTaskSet), for ListTasks serviceName.
+    service_name: str | None = None
     counted_running: bool = False
     released: bool = False
+
+    def belongs_to(self, backend: EC2ContainerServiceBackend, cluster_name: str) -> bool:
+        """In ``cluster_name`` of ``backend``'s account and region: ECS resources are regional,
+        so cluster ``default`` of us-east-1 is not cluster ``default`` of us-west-2."""
+        return (
+            self.cluster_name == cluster_name
+            and self.backend.account_id == backend.account_id
+            and self.backend.region_name == backend.region_name
+        )
 
 
 class Registry:
@@ -74,13 +85,13 @@ def set_fields(task: Task, fields: dict[str, Any]) -> None:
         setattr(task, xform_name(key), value)
 
 
-def find(cluster_name: str, ref: str) -> Adopted | None:
-    """The adopted task ``ref`` (an ARN or a bare id) names in ``cluster_name``."""
+def find(backend: EC2ContainerServiceBackend, cluster_name: str, ref: str) -> Adopted | None:
+    """The adopted task ``ref`` (an ARN or a bare id) names in ``backend``'s ``cluster_name``."""
     adopted = registry.by_arn.get(ref) or registry.by_id.get(ref.rsplit("/", 1)[-1])
-    if adopted is None or adopted.cluster_name != cluster_name:
+    if adopted is None or not adopted.belongs_to(backend, cluster_name):
         return None
     return adopted
 
 
-def cluster_tasks(cluster_name: str) -> Iterator[Adopted]:
-    return (a for a in registry.by_arn.values() if a.cluster_name == cluster_name)
+def cluster_tasks(backend: EC2ContainerServiceBackend, cluster_name: str) -> Iterator[Adopted]:
+    return (a for a in registry.by_arn.values() if a.belongs_to(backend, cluster_name))

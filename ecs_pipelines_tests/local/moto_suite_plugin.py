@@ -1,0 +1,63 @@
+"""pytest plugin for moto's own ECS tests run against the embedded ECS (``test_moto_suite.py``).
+
+``EXPECTED_FAILURES`` is the one list of moto tests that do not hold for the embedded ECS, each
+with its reason; the plugin marks them ``xfail`` (not strict: a listed test that happens to pass
+is reported as XPASS, never as a failure). Every other test must pass.
+
+Nearly all of them assume what only a mock can do: moto answers RunTask with a task that is
+RUNNING at once and stays so. The embedded ECS runs each container's command as a process,
+and these tests' task definitions give none (``docker/hello-world`` and the like, whose image
+default command a host process cannot run), so each task fails to start (TaskFailedToStart),
+just after RunTask or StartTask answers PROVISIONING, as on ECS.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+_NO_COMMAND = (
+    "assumes the task never runs: its container has no command, so the embedded ECS stops it "
+    "at once (TaskFailedToStart)"
+)
+_RUNNING_AT_ONCE = (
+    "assumes RunTask/StartTask answer lastStatus RUNNING; ECS (and the embedded ECS) answer "
+    "PROVISIONING"
+)
+
+EXPECTED_FAILURES: dict[str, str] = {
+    "test_ecs.py::test_run_task": f"{_NO_COMMAND}; runningTasksCount drops back to 0",
+    "test_ecs.py::test_run_task_awsvpc_network": _RUNNING_AT_ONCE,
+    "test_ecs.py::test_run_task_default_cluster": _RUNNING_AT_ONCE,
+    "test_ecs.py::test_start_task": _RUNNING_AT_ONCE,
+    "test_ecs.py::test_start_task_with_tags": _RUNNING_AT_ONCE,
+    "test_ecs.py::test_task_definitions_with_port_clash": _RUNNING_AT_ONCE,
+    "test_ecs.py::test_list_tasks": f"{_NO_COMMAND}; ListTasks lists RUNNING tasks by default",
+    "test_ecs.py::test_list_tasks_with_filters": (
+        f"{_NO_COMMAND}; ListTasks lists RUNNING tasks by default"
+    ),
+    "test_ecs_tasksets.py::test_create_task_set_and_list_tasks": (
+        f"{_NO_COMMAND}; ListTasks lists RUNNING tasks by default"
+    ),
+    "test_ecs.py::test_stop_task": f"{_NO_COMMAND}; runningTasksCount drops back to 0",
+    "test_ecs.py::test_deregister_container_instance": (
+        f"{_NO_COMMAND}; with no running task left on it the instance deregisters"
+    ),
+    "test_ecs.py::test_resource_reservation_and_release": (
+        f"{_NO_COMMAND}; the instance's CPU and memory are released when it stops"
+    ),
+    "test_ecs.py::test_resource_reservation_and_release_memory_reservation": (
+        f"{_NO_COMMAND}; the instance's memory is released when it stops"
+    ),
+    "test_ecs.py::test_run_task_with_capacity_provider_strategy_fargate": (
+        "expects no launchType on a task placed by a FARGATE capacity provider; ECS reports "
+        "launchType FARGATE on such a task, and so does the embedded ECS"
+    ),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        key = f"{item.path.name}::{item.name}"
+        reason = EXPECTED_FAILURES.get(key)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
