@@ -37,7 +37,18 @@ _HOMES = {
     "ecs_task_op": "ecs_pipelines.integration.ops",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "EcsResource",
+    "EcsTaskFailure",
+    "EcsTaskResult",
+    "ecs_completion_report_op",
+    "ecs_detached_asset_sensor",
+    "ecs_orphaned_task_sensors",
+    "ecs_task_asset",
+    "ecs_task_completion_sensor",
+    "ecs_task_multi_asset",
+    "ecs_task_op",
+]
 
 
 def __getattr__(name: str) -> Any:

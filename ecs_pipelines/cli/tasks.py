@@ -11,7 +11,7 @@ import click
 from ecs_pipelines.cli import format as fmt
 from ecs_pipelines.cli.common import Env, ecs_command, find_task
 from ecs_pipelines.ecs.arns import STARTED_BY_PATTERN, task_id
-from ecs_pipelines.ecs.log_streams import console_url_for_task
+from ecs_pipelines.ecs.links import links_for
 from ecs_pipelines.ecs.redaction import masked_task
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, RUN_ID_TAG, tag_value
@@ -137,7 +137,7 @@ def describe_command(env: Env, task: str, as_json: bool, show_env: bool) -> None
         return
     region = env.resource.region_name or env.target.region
     cluster = str(shown.get("clusterArn", env.cluster))
-    url = console_url_for_task(region, cluster, shown["taskArn"])
+    url = links_for(env.resource.endpoint_url, region).task(cluster, shown["taskArn"])
     env.echo(fmt.render_task_summary(shown, url), task=described)
 
 

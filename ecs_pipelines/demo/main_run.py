@@ -23,7 +23,7 @@ from ecs_pipelines.cli.target import Target, local_ecs_running, resource_for, ta
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores
 from ecs_pipelines.demo.jobs import DAILY
 from ecs_pipelines.ecs.arns import tags_of, task_id
-from ecs_pipelines.ecs.log_streams import console_url_for_log_stream, log_stream_refs
+from ecs_pipelines.ecs.log_streams import log_stream_refs
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.ecs.status import decide, essential_containers
 from ecs_pipelines.integration.resource import EcsResource
@@ -51,13 +51,7 @@ def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
         started, stopped = task.get("startedAt"), task.get("stoppedAt")
         duration = f"{(stopped - started).total_seconds():.1f}" if started and stopped else ""
         refs = log_stream_refs(definition, task["taskArn"])
-        log = ""
-        if refs:
-            log = (
-                f"{refs[0].group}:{refs[0].stream}"
-                if target.name == "local"
-                else console_url_for_log_stream(target.region, refs[0])
-            )
+        log = ecs.links().logs(ecs.cluster, task["taskArn"], refs[0]) if refs else ""
         codes = ",".join(str(c) for c in verdict.exit_codes.values())
         rows.append(
             [

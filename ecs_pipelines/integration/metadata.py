@@ -10,28 +10,24 @@ from dagster import MetadataValue
 
 from ecs_pipelines.ecs.arns import cluster_name, task_id
 from ecs_pipelines.ecs.endpoints import is_loopback
-from ecs_pipelines.ecs.log_streams import (
-    LogStreamRef,
-    console_url_for_log_stream,
-    console_url_for_task,
-)
+from ecs_pipelines.ecs.links import TaskLinks
+from ecs_pipelines.ecs.log_streams import LogStreamRef
 from ecs_pipelines.ecs.results import EcsTaskResult
 
 LOG_TAIL_LINES = 20
 
 
 def launch_metadata(
-    *, region: str, cluster: str, task_arn: str, log_refs: Sequence[LogStreamRef]
+    *, links: TaskLinks, cluster: str, task_arn: str, log_refs: Sequence[LogStreamRef]
 ) -> dict[str, Any]:
-    """What the run log shows as soon as a task exists: its ARN and clickable links."""
+    """What the run log shows as soon as a task exists: its ARN and clickable links (the AWS
+    console, or the embedded ECS's own pages)."""
     metadata: dict[str, Any] = {
         "task_arn": MetadataValue.text(task_arn),
-        "task_console": MetadataValue.url(console_url_for_task(region, cluster, task_arn)),
+        "task_console": MetadataValue.url(links.task(cluster, task_arn)),
     }
     for ref in log_refs:
-        metadata[f"logs_{ref.container}"] = MetadataValue.url(
-            console_url_for_log_stream(region, ref)
-        )
+        metadata[f"logs_{ref.container}"] = MetadataValue.url(links.logs(cluster, task_arn, ref))
     return metadata
 
 
@@ -64,33 +60,31 @@ def exec_hint(
 def result_metadata(
     results: Sequence[EcsTaskResult],
     *,
-    region: str,
+    links: TaskLinks,
     cluster: str,
     log_refs: Mapping[str, Sequence[LogStreamRef]],
 ) -> dict[str, Any]:
     """Materialisation / output metadata for finished tasks."""
     if len(results) == 1:
-        return _one_result(results[0], region=region, cluster=cluster, log_refs=log_refs)
+        return _one_result(results[0], links=links, cluster=cluster, log_refs=log_refs)
     return {
         "task_arns": MetadataValue.json([r.task_arn for r in results]),
         "exit_codes": MetadataValue.json({r.task_id: dict(r.exit_codes) for r in results}),
         "stop_codes": MetadataValue.json({r.task_id: r.stop_code for r in results}),
         "duration_seconds": MetadataValue.float(max((r.duration_seconds or 0.0) for r in results)),
-        "task_console": MetadataValue.url(
-            console_url_for_task(region, cluster, results[0].task_arn)
-        ),
+        "task_console": MetadataValue.url(links.task(cluster, results[0].task_arn)),
     }
 
 
 def _one_result(
     result: EcsTaskResult,
     *,
-    region: str,
+    links: TaskLinks,
     cluster: str,
     log_refs: Mapping[str, Sequence[LogStreamRef]],
 ) -> dict[str, Any]:
     metadata = launch_metadata(
-        region=region,
+        links=links,
         cluster=cluster,
         task_arn=result.task_arn,
         log_refs=log_refs.get(result.task_arn, ()),
@@ -156,14 +150,14 @@ LAUNCH_RECORD_KEY = "ecs_detached_launch"
 
 def detached_launch_metadata(
     *,
-    region: str,
+    links: TaskLinks,
     cluster: str,
     task_arns: Sequence[str],
     log_refs: Mapping[str, Sequence[LogStreamRef]],
 ) -> dict[str, Any]:
     """What a detached step records: links for the first task, and every task to watch."""
     metadata = launch_metadata(
-        region=region,
+        links=links,
         cluster=cluster,
         task_arn=task_arns[0],
         log_refs=log_refs.get(task_arns[0], ()),

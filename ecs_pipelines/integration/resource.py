@@ -20,6 +20,7 @@ from ecs_pipelines.ecs.errors import EcsSpecError, EcsTimeoutError
 from ecs_pipelines.ecs.exec import ExecResult, execute_command
 from ecs_pipelines.ecs.fanout import launch_many
 from ecs_pipelines.ecs.launch_request import LaunchRequest, build_launch_spec
+from ecs_pipelines.ecs.links import TaskLinks, links_for
 from ecs_pipelines.ecs.results import EcsTaskFailure, EcsTaskResult
 from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.spec import TaskLaunchSpec, to_run_task_kwargs
@@ -81,6 +82,10 @@ class EcsResource(EcsSettings):
     @property
     def region(self) -> str:
         return str(self.ecs_client().meta.region_name)
+
+    def links(self) -> TaskLinks:
+        """Task and log pages on the ECS in use: the AWS console, or the embedded ECS's."""
+        return links_for(self.endpoint_url, self.region)
 
     # --- launching -------------------------------------------------------------------------
 

@@ -189,7 +189,7 @@ def _completion_events(
             if r.task_definition_arn
         }
         metadata = md.result_metadata(
-            completion.results, region=ecs.region, cluster=cluster, log_refs=refs
+            completion.results, links=ecs.links(), cluster=cluster, log_refs=refs
         )
         run_id = launching_run_id(completion)
         if run_id:

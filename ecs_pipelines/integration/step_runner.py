@@ -165,7 +165,7 @@ class StepTaskRunner:
             )
         arns = self.launch()
         metadata = md.detached_launch_metadata(
-            region=self.ecs.region,
+            links=self.ecs.links(),
             cluster=self.cluster,
             task_arns=arns,
             log_refs=self._log_refs,
@@ -228,7 +228,7 @@ class StepTaskRunner:
     def report_launch(self, arn: str, definition: Mapping[str, Any], *, exec_enabled: bool) -> None:
         region = self.ecs.region
         event_metadata = md.launch_metadata(
-            region=region, cluster=self.cluster, task_arn=arn, log_refs=self._log_refs[arn]
+            links=self.ecs.links(), cluster=self.cluster, task_arn=arn, log_refs=self._log_refs[arn]
         )
         self.context.instance.report_engine_event(
             self.redaction.text(
@@ -334,7 +334,7 @@ class StepTaskRunner:
 
     def result_metadata(self, results: Sequence[EcsTaskResult]) -> dict[str, Any]:
         metadata = md.result_metadata(
-            results, region=self.ecs.region, cluster=self.cluster, log_refs=self._log_refs
+            results, links=self.ecs.links(), cluster=self.cluster, log_refs=self._log_refs
         )
         return self.redaction.metadata(metadata)
 

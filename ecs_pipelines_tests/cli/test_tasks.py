@@ -177,8 +177,8 @@ def test_tasks_with_no_match_says_so(resource: EcsResource) -> None:
 
 
 def test_describe_summary_masks_environment(finished: str) -> None:
-    """describe prints status, stop code, container exit code, tags and the console URL,
-    and environment names with *** instead of their values."""
+    """describe prints status, stop code, container exit code, tags and the task's page (the
+    embedded ECS's own here), and environment names with *** instead of their values."""
     result = run("describe", task_id(finished))
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -187,7 +187,7 @@ def test_describe_summary_masks_environment(finished: str) -> None:
     assert "exit code:   0" in out
     assert "dagster/run-id=" in out
     assert "DB_PASSWORD=***" in out and "hunter2" not in out
-    assert f"/tasks/{task_id(finished)}/" in out and "console.aws.amazon.com" in out
+    assert f"/_local/tasks/{task_id(finished)}?cluster=" in out
 
 
 def test_describe_json_is_the_raw_task_with_masked_environment(finished: str) -> None:
@@ -376,9 +376,7 @@ def test_a_unique_id_prefix_names_the_task(resource: EcsResource, finished: str)
 def test_an_ambiguous_prefix_says_so(resource: EcsResource, finished: str) -> None:
     """A prefix two tasks share is refused, naming the tasks it could mean."""
     ids = {task_id(launch(resource, [PY, "-c", "pass"])) for _ in range(20)} | {task_id(finished)}
-    shared = next(
-        a[:1] for a in sorted(ids) for b in sorted(ids) if a != b and a[:1] == b[:1]
-    )
+    shared = next(a[:1] for a in sorted(ids) for b in sorted(ids) if a != b and a[:1] == b[:1])
     result = run("describe", shared)
     assert result.exit_code == 1
     assert "ambiguous" in result.output and "give more characters" in result.output

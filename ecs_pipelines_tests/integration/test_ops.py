@@ -32,14 +32,16 @@ def test_op_streams_task_logs_into_the_run_log(ecs: EcsResource) -> None:
 
 
 def test_op_reports_task_arn_and_links_as_soon_as_launched(ecs: EcsResource) -> None:
-    """An engine event carries the task ARN and console / log stream URLs."""
+    """An engine event carries the task ARN and the task and log pages of the ECS in use (the
+    embedded ECS's own pages here)."""
     instance = DagsterInstance.ephemeral()
     result = run_op(ecs_task_op("linked", command=py("print(1)")), ecs, instance=instance)
     assert result.success
     [event] = [m for m in engine_event_metadata(instance, result.run_id) if "task_arn" in m]
     assert event["task_arn"].value.startswith("arn:aws:ecs:")
-    assert "console.aws.amazon.com/ecs" in event["task_console"].value
-    assert "cloudwatch" in event["logs_main"].value
+    task_id = event["task_arn"].value.rsplit("/", 1)[-1]
+    assert event["task_console"].value.startswith(f"{ecs.endpoint_url}/_local/tasks/{task_id}?")
+    assert event["logs_main"].value.startswith(f"{ecs.endpoint_url}/_local/tasks/{task_id}/logs/")
 
 
 def test_op_output_is_the_task_results(ecs: EcsResource) -> None:

@@ -136,7 +136,7 @@ def record_runless_launch(instance: DagsterInstance, ecs: EcsResource, partition
     """A launch no run owns: a task started outside Dagster, its launch record reported."""
     [arn] = ecs.run_task(command=EXIT_WITH_CODE, environment={"EXIT_CODE": "0"})
     metadata = md.detached_launch_metadata(
-        region="us-east-1", cluster=ecs.cluster, task_arns=[arn], log_refs={}
+        links=ecs.links(), cluster=ecs.cluster, task_arns=[arn], log_refs={}
     )
     instance.report_runless_asset_event(
         AssetObservation(ASSET, partition=partition, metadata=metadata)

@@ -27,6 +27,7 @@ from dagster import (
 )
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 
+from ecs_pipelines.ecs.links import AwsConsoleLinks
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
 from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
@@ -227,7 +228,7 @@ def test_lost_detached_task_is_reported_not_dropped(
         AssetObservation(
             "forgotten",
             metadata=md.detached_launch_metadata(
-                region="us-east-1",
+                links=AwsConsoleLinks("us-east-1"),
                 cluster="ecs-pipelines-demo",
                 task_arns=[ARN],
                 log_refs={},
