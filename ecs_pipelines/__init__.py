@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ecs_pipelines.ecs.results import EcsTaskFailure, EcsTaskResult
+    from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
     from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
     from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
     from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
@@ -28,6 +29,7 @@ _HOMES = {
     "EcsResource": "ecs_pipelines.integration.resource",
     "EcsTaskFailure": "ecs_pipelines.ecs.results",
     "EcsTaskResult": "ecs_pipelines.ecs.results",
+    "TaskDefinitionSpec": "ecs_pipelines.ecs.task_definition_spec",
     "ecs_completion_report_op": "ecs_pipelines.integration.ops",
     "ecs_detached_asset_sensor": "ecs_pipelines.integration.sensors",
     "ecs_orphaned_task_sensors": "ecs_pipelines.integration.cleanup",
@@ -41,6 +43,7 @@ __all__ = [
     "EcsResource",
     "EcsTaskFailure",
     "EcsTaskResult",
+    "TaskDefinitionSpec",
     "ecs_completion_report_op",
     "ecs_detached_asset_sensor",
     "ecs_orphaned_task_sensors",

@@ -1,8 +1,9 @@
 """`make run`: the demo job and the demo assets, headless, on the embedded ECS by default.
 
-Starts the embedded ECS if nothing serves its endpoint, runs ``ecs_report_job``, materialises
-the daily assets for the latest day and the Pipes asset, prints a table of every ECS task the
-runs launched, and exits non-zero if any run or task failed.
+Uses this checkout's embedded ECS (starting it if it has none), runs ``ecs_report_job``,
+materialises the daily assets for the latest day, the Pipes asset and the asset whose task
+definition is declared in code, prints a table of every ECS task the runs launched, and exits
+non-zero if any run or task failed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dagster._utils.warnings import BetaWarning, PreviewWarning
 
 from ecs_pipelines.cli.table import render_table
 from ecs_pipelines.cli.target import Target, local_ecs_running, resource_for, target_from_env
-from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores
+from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores, weekly_rollup
 from ecs_pipelines.demo.jobs import DAILY
 from ecs_pipelines.ecs.arns import tags_of, task_id
 from ecs_pipelines.ecs.log_streams import log_stream_refs
@@ -123,6 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_config=config,
         )
         runs.append(("model_scores (Pipes)", pipes.success, pipes.run_id))
+        rollup = materialize(
+            [weekly_rollup],
+            resources={"ecs": ecs},
+            instance=instance,
+            raise_on_error=False,
+            run_config=config,
+        )
+        runs.append(("weekly_rollup (task definition in code)", rollup.success, rollup.run_id))
 
         rows = [row for _, _, run_id in runs for row in task_rows(ecs, target, run_id)]
     print()

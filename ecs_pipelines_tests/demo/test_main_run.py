@@ -11,7 +11,8 @@ from pathlib import Path
 from ecs_pipelines.local import LocalEcs
 
 ROOT = Path(__file__).resolve().parents[2]
-TASKS = 6  # extract, transform, report, daily_events, daily_summary, model_scores
+# extract, transform, report, daily_events, daily_summary, model_scores, weekly_rollup
+TASKS = 7
 
 
 def make_run(local_ecs: LocalEcs, *args: str) -> subprocess.CompletedProcess[str]:
