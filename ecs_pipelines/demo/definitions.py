@@ -21,6 +21,7 @@ from ecs_pipelines.demo.jobs import (
 )
 from ecs_pipelines.demo.schedules import daily_report_schedule
 from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
+from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor, ecs_task_completion_sensor
 from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_LOG_GROUP, DEMO_TASK_ROLE_ARN
 
@@ -40,6 +41,11 @@ def code_task_definitions(target: Target) -> dict[str, str | None]:
         "task_role_arn": os.environ.get("ECS_PIPELINES_TASK_ROLE_ARN"),
         "log_group": os.environ.get("ECS_PIPELINES_LOG_GROUP", DEMO_LOG_GROUP),
     }
+
+
+def demo_resource(target: Target) -> EcsResource:
+    """The EcsResource every demo op, asset and sensor uses (also `make run`'s)."""
+    return resource_for(target, code_task_definitions=code_task_definitions(target))
 
 
 target = target_from_env()
@@ -76,5 +82,5 @@ defs = Definitions(
     schedules=[daily_report_schedule(report_job)],
     # The cleanup sensors stop tasks that a failed or canceled run left running.
     sensors=[detached_export_sensor, nightly_export_sensor, *ecs_orphaned_task_sensors()],
-    resources={"ecs": resource_for(target, code_task_definitions=code_task_definitions(target))},
+    resources={"ecs": demo_resource(target)},
 )

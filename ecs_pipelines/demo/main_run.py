@@ -20,7 +20,7 @@ from dagster import DagsterInstance, materialize
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
 from ecs_pipelines.cli.table import render_table
-from ecs_pipelines.cli.target import Target, local_ecs_running, resource_for, target_from_env
+from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores, weekly_rollup
 from ecs_pipelines.demo.jobs import DAILY
 from ecs_pipelines.ecs.arns import tags_of, task_id
@@ -96,9 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if target.endpoint_url:
             os.environ.setdefault("ECS_PIPELINES_ENDPOINT_URL", target.endpoint_url)
         print(f"Target: {target.description}")
-        from ecs_pipelines.demo.definitions import defs
+        from ecs_pipelines.demo.definitions import defs, demo_resource
 
-        ecs = resource_for(target)
+        ecs = demo_resource(target)
         instance = DagsterInstance.ephemeral()
         config = quiet_run_config(args.verbose)
         runs = []
