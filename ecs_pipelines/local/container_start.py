@@ -44,9 +44,11 @@ def spawn_failure(spec: ContainerSpec, error: BaseException | str) -> str:
 
 
 def container_environment(state: TaskState, spec: ContainerSpec) -> dict[str, str]:
-    """A container's process environment; HOME is the task's own directory unless set."""
+    """A container's process environment; HOME is the task's own directory unless set, and
+    the task definition's ``secrets`` come last, as the agent injects them."""
     env = {"HOME": state.cwd} if state.cwd else {}
     env.update(spec.environment)
+    env.update(state.secret_environment.get(spec.name, {}))
     return env
 
 

@@ -14,10 +14,13 @@ from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.container_start import container_environment, host_environment
 from ecs_pipelines.local.contract import EXEC_NOT_ENABLED, NewTask, RequestRejected
 from ecs_pipelines.local.exec_sessions import ExecCommandError, ExecSessions
-from ecs_pipelines.local.launch import LogTarget, build_task_launch
+from ecs_pipelines.local.launch import LogTarget, TaskLaunch, build_task_launch
 from ecs_pipelines.local.runner import TaskRunner
+from ecs_pipelines.local.secret_refs import parse_value_from
 
 INVALID_PARAMETER = "InvalidParameterException"
+# Where each container's task metadata endpoint (v4) is served: <endpoint>/_local/metadata/v4/<id>.
+METADATA_PATH = "/_local/metadata/v4"
 
 
 class BridgeSink:
@@ -30,6 +33,21 @@ class BridgeSink:
         moto_bridge.write_log_events(
             target.account_id, target.region, target.group, target.stream, events
         )
+
+
+def resolve_secrets(launch: TaskLaunch) -> dict[str, dict[str, str]]:
+    """Each container's ``secrets`` read from the embedded Secrets Manager and Parameter Store
+    (a name is a parameter of the task's own account and Region); raises SecretUnavailable."""
+    account_id = launch.task_arn.split(":")[4]
+    resolved: dict[str, dict[str, str]] = {}
+    for spec in launch.containers:
+        resolved[spec.name] = {
+            variable: moto_bridge.read_secret(
+                parse_value_from(value_from, region=launch.region, account_id=account_id)
+            )
+            for variable, value_from in spec.secrets
+        }
+    return resolved
 
 
 class EmbeddedController:
@@ -60,6 +78,10 @@ class EmbeddedController:
                     overrides=task.overrides,
                     enable_execute_command=task.enable_execute_command,
                     base_environment=base,
+                    metadata_url=f"{self._endpoint_url()}{METADATA_PATH}",
+                    launch_type=task.launch_type,
+                    availability_zone=task.availability_zone,
+                    network_interface=task.network_interface,
                 )
             )
 

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from ecs_pipelines.local.container_order import Dependency
+from ecs_pipelines.local.health_checks import HealthCheck, parse_health_check
 
 # ECS's default when a container definition sets no stopTimeout.
 DEFAULT_STOP_TIMEOUT_SECONDS = 30.0
+# "ECS_CONTAINER_METADATA_URI_V4: This environment variable is injected into each container in
+# a task" (ECS developer guide, "Amazon ECS task metadata endpoint version 4").
+METADATA_VARIABLE = "ECS_CONTAINER_METADATA_URI_V4"
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,12 @@ class ContainerSpec:
     log: LogTarget | None
     cpu: int = 0
     memory: int | None = None
+    # (environment variable, valueFrom) of the container definition's ``secrets``.
+    secrets: tuple[tuple[str, str], ...] = ()
+    depends_on: tuple[Dependency, ...] = ()
+    health_check: HealthCheck | None = None
+    log_driver: str | None = None
+    log_options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,13 @@ class TaskLaunch:
     containers: tuple[ContainerSpec, ...]
     enable_execute_command: bool
     task_role_arn: str | None
+    task_definition_arn: str = ""
+    launch_type: str = "FARGATE"
+    availability_zone: str = ""
+    network_mode: str = "awsvpc"
+    network_interface: Mapping[str, str] = field(default_factory=dict)
+    cpu: str | None = None
+    memory: str | None = None
 
     @property
     def task_id(self) -> str:
@@ -114,12 +133,17 @@ def build_task_launch(
     overrides: Mapping[str, Any] | None,
     enable_execute_command: bool,
     base_environment: Mapping[str, str],
+    metadata_url: str | None = None,
+    launch_type: str = "FARGATE",
+    availability_zone: str = "",
+    network_interface: Mapping[str, str] | None = None,
 ) -> TaskLaunch:
     """Resolve every container of ``task_definition`` with RunTask's ``overrides`` applied.
 
     Environment precedence, lowest first: ``base_environment`` (the host PATH and ECS's own
     variables), the container definition's ``environment``, the override's ``environment``.
-    A ``command`` override replaces the command; the entryPoint stays.
+    A ``command`` override replaces the command; the entryPoint stays. With ``metadata_url``
+    each container gets its task metadata endpoint, ``<metadata_url>/<runtime id>``.
     """
     task_id = task_arn.rsplit("/", 1)[-1]
     cluster_name = cluster_arn.rsplit("/", 1)[-1]
@@ -137,6 +161,8 @@ def build_task_launch(
         environment.update(_env_list_to_dict(container_def.get("environment")))
         environment.update(_env_list_to_dict(override.get("environment")))
         runtime_id = secrets.token_hex(32)
+        if metadata_url:
+            environment[METADATA_VARIABLE] = f"{metadata_url}/{runtime_id}"
         stop_timeout = container_def.get("stopTimeout")
         containers.append(
             ContainerSpec(
@@ -155,6 +181,21 @@ def build_task_launch(
                 ),
                 cpu=int(container_def.get("cpu") or 0),
                 memory=container_def.get("memory"),
+                secrets=tuple(
+                    (str(s["name"]), str(s["valueFrom"]))
+                    for s in container_def.get("secrets") or []
+                    if s.get("name") and s.get("valueFrom")
+                ),
+                depends_on=tuple(
+                    Dependency(str(d["containerName"]), str(d["condition"]))
+                    for d in container_def.get("dependsOn") or []
+                    if d.get("containerName") and d.get("condition")
+                ),
+                health_check=parse_health_check(container_def.get("healthCheck")),
+                log_driver=(container_def.get("logConfiguration") or {}).get("logDriver"),
+                log_options=dict(
+                    (container_def.get("logConfiguration") or {}).get("options") or {}
+                ),
             )
         )
     return TaskLaunch(
@@ -164,4 +205,11 @@ def build_task_launch(
         containers=tuple(containers),
         enable_execute_command=enable_execute_command,
         task_role_arn=(overrides or {}).get("taskRoleArn") or task_definition.get("taskRoleArn"),
+        task_definition_arn=str(task_definition.get("taskDefinitionArn") or ""),
+        launch_type=launch_type,
+        availability_zone=availability_zone,
+        network_mode=str(task_definition.get("networkMode") or "bridge"),
+        network_interface=dict(network_interface or {}),
+        cpu=(overrides or {}).get("cpu") or task_definition.get("cpu"),
+        memory=(overrides or {}).get("memory") or task_definition.get("memory"),
     )

@@ -72,7 +72,8 @@ class LocalRoutes:
 
 
 class ServiceRoutes:
-    """The health check (``local stop`` and readiness) and the ECS Exec session results."""
+    """The health check (``local stop`` and readiness), the ECS Exec session results, and the
+    task pages (``task_pages.py``)."""
 
     def __init__(self, sessions: ExecSessions, instance_id: str) -> None:
         self._sessions = sessions
@@ -82,7 +83,10 @@ class ServiceRoutes:
         self.ready = threading.Event()
 
     def routes(self) -> list[Route]:
-        return [Route("/_local/health", self.health), Route("/_local/exec/", self.exec_result)]
+        from ecs_pipelines.local.task_pages import TaskPages
+
+        service = [Route("/_local/health", self.health), Route("/_local/exec/", self.exec_result)]
+        return [*service, *TaskPages().routes()]
 
     def health(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if not self.ready.is_set():

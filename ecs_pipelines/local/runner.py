@@ -17,42 +17,34 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from ecs_pipelines.local.container_init import descendants
 from ecs_pipelines.local.container_output import log_events
 from ecs_pipelines.local.container_processes import Container, ContainerProcesses
-from ecs_pipelines.local.container_start import (
-    cannot_start,
-    container_environment,
-    resolve_executable,
-    spawn_failure,
-)
-from ecs_pipelines.local.launch import LogTarget, TaskLaunch, docker_style_exit_code
+from ecs_pipelines.local.container_start import spawn_failure
+from ecs_pipelines.local.health_monitor import HealthMonitor
+from ecs_pipelines.local.launch import TaskLaunch, docker_style_exit_code
+from ecs_pipelines.local.task_start import SecretsResolver, TaskSink, TaskStart
 from ecs_pipelines.local.task_state import (
     ESSENTIAL_EXITED,
     FAILED_TO_START,
     USER_INITIATED,
+    ContainerState,
     TaskState,
 )
 
 _log = logging.getLogger(__name__)
 
-
-class TaskSink(Protocol):
-    """Where the runner reports task state and container output (the moto bridge)."""
-
-    def publish(self, task_arn: str, fields: dict[str, Any]) -> None: ...
-
-    def write_logs(self, target: LogTarget, events: list[dict[str, Any]]) -> None: ...
+__all__ = ["TaskRunner", "TaskSink"]
 
 
-class TaskRunner:
+class TaskRunner(TaskStart):
     """Starts, watches and stops task processes; publishes every state change to a sink."""
 
     def __init__(
@@ -62,13 +54,16 @@ class TaskRunner:
         lock: threading.RLock,
         work_dir: Path,
         on_task_stopped: Callable[[str], None] | None = None,
+        secrets: SecretsResolver | None = None,
     ) -> None:
         self._sink = sink
         self._lock = lock
         self._work_dir = work_dir
         self._on_task_stopped = on_task_stopped
+        self._secrets = secrets
         self._tasks: dict[str, TaskState] = {}
         self._containers: dict[str, list[Container]] = {}
+        self._monitors: dict[tuple[str, str], HealthMonitor] = {}
         self._commands: deque[tuple[str, Any]] = deque()
         self._processes = ContainerProcesses(on_output=self._emit, on_ended=self._container_ended)
         self._shutting_down = False
@@ -112,6 +107,30 @@ class TaskRunner:
         with self._lock:
             return self._tasks.get(task_arn)
 
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock under which task state changes (the backend lock)."""
+        return self._lock
+
+    def find_container(self, runtime_id: str) -> tuple[TaskState, ContainerState] | None:
+        """The task and container whose runtime id (Docker id) is ``runtime_id``."""
+        with self._lock:
+            for state in self._tasks.values():
+                for container in state.containers.values():
+                    if container.spec.runtime_id == runtime_id:
+                        return state, container
+        return None
+
+    def container_pids(self, task_arn: str, name: str) -> list[int]:
+        """The processes of a running container: its init process and every descendant."""
+        with self._lock:
+            running = [c for c in self._containers.get(task_arn, []) if c.spec.name == name]
+        pids = []
+        for container in running:
+            if not container.exited:
+                pids += [container.init.pid, *descendants(container.init.pid)]
+        return pids
+
     def running_task_count(self) -> int:
         with self._lock:
             return sum(1 for state in self._tasks.values() if not state.stopped)
@@ -153,6 +172,8 @@ class TaskRunner:
                 now = time.monotonic()
                 for state in payload:
                     self._terminate(state, kill_deadline=now)
+            elif command == "health":
+                self._health_result(*payload)
             elif command == "shutdown":
                 self._shutting_down = True
                 deadline = time.monotonic() + float(payload)
@@ -161,76 +182,6 @@ class TaskRunner:
                         state = self._tasks[arn]
                         state.begin_stop(USER_INITIATED, "Embedded ECS shut down")
                         self._terminate(state, kill_deadline=deadline)
-
-    def _start_task(self, state: TaskState) -> None:
-        """Start the task's containers; whatever goes wrong, the task fails to start."""
-        try:
-            self._start_containers(state)
-        except Exception as exc:
-            _log.exception("task %s could not be started", state.task_arn)
-            reason = cannot_start(f"{type(exc).__name__}: {exc}")
-            with self._lock:
-                for name, container in state.containers.items():
-                    if container.last_status == "PENDING":
-                        state.container_failed_to_start(name, reason)
-                state.begin_stop(FAILED_TO_START, reason)
-                self._terminate(state)
-
-    def _start_containers(self, state: TaskState) -> None:
-        with self._lock:
-            if state.stopping or self._shutting_down:
-                state.begin_stop(FAILED_TO_START, "Task stopped before it started")
-                self._finish(state)
-                return
-            state.mark_pending()
-            self._sink.publish(state.task_arn, state.ecs_fields())
-        problems = {c.name: resolve_executable(c) for c in state.launch.containers}
-        failures: dict[str, str] = {name: p for name, p in problems.items() if p}
-        if not any(c.essential and c.name in failures for c in state.launch.containers):
-            state.cwd = tempfile.mkdtemp(prefix=f"{state.launch.task_id}-", dir=self._work_dir)
-            self._spawn_containers(state, failures)
-        self._settle_start(state, failures)
-
-    def _spawn_containers(self, state: TaskState, failures: dict[str, str]) -> None:
-        """Start every container not already failed; stop at the first essential failure."""
-        with self._lock:
-            started = self._containers.setdefault(state.task_arn, [])
-        for spec in state.launch.containers:
-            if spec.name in failures:
-                continue
-            try:
-                if spec.log is not None and not state.forgotten:
-                    # The awslogs driver creates the stream when the container starts, before
-                    # any output: a reader can tell "no output yet" from "no logs at all".
-                    self._sink.write_logs(spec.log, [])
-                env = container_environment(state, spec)
-                container = self._processes.start(state, spec, env, state.cwd)
-            except Exception as exc:
-                failures[spec.name] = spawn_failure(spec, exc)
-                if spec.essential:
-                    return
-                continue
-            with self._lock:
-                started.append(container)
-
-    def _settle_start(self, state: TaskState, failures: dict[str, str]) -> None:
-        """RUNNING, unless an essential container (or every container) failed to start."""
-        with self._lock:
-            for name, problem in failures.items():
-                state.container_failed_to_start(name, problem)
-            essential_failures = [
-                failures[c.name]
-                for c in state.launch.containers
-                if c.essential and c.name in failures
-            ]
-            if essential_failures or not self._containers.get(state.task_arn):
-                reasons = essential_failures or list(failures.values()) or ["No container"]
-                state.begin_stop(FAILED_TO_START, reasons[0])
-                self._terminate(state)
-                return
-            # A StopTask that arrived meanwhile is queued behind this launch and handled next.
-            state.mark_running()
-            self._sink.publish(state.task_arn, state.ecs_fields())
 
     def _terminate(self, state: TaskState, kill_deadline: float | None = None) -> None:
         """SIGTERM every live container's main process; SIGKILL is scheduled per stopTimeout."""
@@ -262,6 +213,7 @@ class TaskRunner:
         state, spec = container.task, container.spec
         start_error = container.init.start_error()
         container.init.close()
+        self._stop_health(state.task_arn, spec.name)
         with self._lock:
             siblings = self._containers.get(state.task_arn, [])
             if container in siblings:
@@ -281,12 +233,16 @@ class TaskRunner:
                 self._finish(state)
             else:
                 self._sink.publish(state.task_arn, state.ecs_fields())
+        # A container that ended may be what another one waits for (dependsOn).
+        self._advance(state)
 
     def _finish(self, state: TaskState) -> None:
         with self._lock:
             if state.stopped:
                 return
             self._containers.pop(state.task_arn, None)
+            for name in state.containers:
+                self._stop_health(state.task_arn, name)
             state.finish()
             self._sink.publish(state.task_arn, state.ecs_fields())
         if state.cwd:

@@ -14,9 +14,10 @@ from types import TracebackType
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ecs_pipelines.local import moto_bridge
-from ecs_pipelines.local.controller import BridgeSink, EmbeddedController
+from ecs_pipelines.local.controller import BridgeSink, EmbeddedController, resolve_secrets
 from ecs_pipelines.local.exec_sessions import ExecSessions
 from ecs_pipelines.local.instance import new_instance_id
+from ecs_pipelines.local.metadata_routes import MetadataRoutes
 from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes
 from ecs_pipelines.local.runner import TaskRunner
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
@@ -72,11 +73,13 @@ class LocalEcs:
             lock=moto_bridge.BACKEND_LOCK,
             work_dir=Path(tempfile.mkdtemp(prefix="ecs-pipelines-local-")),
             on_task_stopped=sessions.kill_task,
+            secrets=resolve_secrets,
         )
         moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
         service = ServiceRoutes(sessions, self.instance_id)
         try:
-            app = LocalRoutes(moto_bridge.make_moto_app(), service.routes())
+            routes = [*service.routes(), *MetadataRoutes(runner).routes()]
+            app = LocalRoutes(moto_bridge.make_moto_app(), routes)
             self._server = make_server(
                 self._host,
                 self._requested_port,

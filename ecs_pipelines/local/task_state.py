@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ecs_pipelines.local.container_order import Progress
+from ecs_pipelines.local.health_checks import UNKNOWN, task_health
 from ecs_pipelines.local.launch import ContainerSpec, TaskLaunch
 
 ESSENTIAL_EXITED = ("EssentialContainerExited", "Essential container in task exited")
@@ -33,10 +35,28 @@ class ContainerState:
     exit_code: int | None = None
     reason: str | None = None
     started_at: datetime | None = None
+    finished_at: datetime | None = None
+    # UNKNOWN until the first health check result; None for a container without a check.
+    health: str | None = None
+    health_since: datetime | None = None
+    health_output: str = ""
+
+    def __post_init__(self) -> None:
+        if self.spec.health_check is not None:
+            self.health = UNKNOWN
 
     @property
     def done(self) -> bool:
         return self.last_status == "STOPPED"
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(
+            started=self.started_at is not None,
+            ended=self.done,
+            exit_code=self.exit_code,
+            health=self.health,
+        )
 
 
 @dataclass
@@ -55,6 +75,8 @@ class TaskState:
     stop_code: str | None = None
     stopped_reason: str | None = None
     cwd: str | None = None
+    # Container name -> its task-definition ``secrets``, resolved at start (never published).
+    secret_environment: dict[str, dict[str, str]] = field(default_factory=dict)
     # Forgotten by a reset of the embedded ECS: stopped, and no longer published or logged.
     forgotten: bool = False
     containers: dict[str, ContainerState] = field(default_factory=dict)
@@ -80,17 +102,36 @@ class TaskState:
             self.last_status = "PENDING"
             self.pull_started_at = utcnow()
 
-    def mark_running(self) -> None:
-        """Containers have been started; the ones that started are RUNNING."""
+    def container_started(self, name: str) -> None:
         now = utcnow()
         self.pull_stopped_at = self.pull_stopped_at or now
-        for container in self.containers.values():
-            if container.last_status == "PENDING":
-                container.last_status = "RUNNING"
-                container.started_at = now
-        if not self.stopping:
-            self.last_status = "RUNNING"
-            self.started_at = now
+        container = self.containers[name]
+        container.last_status = "RUNNING"
+        container.started_at = now
+
+    def mark_running(self) -> None:
+        """RUNNING once no container waits to start any more: a task whose containers wait on
+        their dependencies (dependsOn) stays PENDING until they have started or given up."""
+        if self.stopping or self.last_status not in ("PROVISIONING", "PENDING"):
+            return
+        if any(c.last_status == "PENDING" for c in self.containers.values()):
+            return
+        self.last_status = "RUNNING"
+        self.started_at = utcnow()
+
+    def container_health(self, name: str, status: str, output: str) -> bool:
+        """Record a health check result; True when the status changed."""
+        container = self.containers[name]
+        container.health_output = output
+        if container.health == status:
+            return False
+        container.health = status
+        container.health_since = utcnow()
+        return True
+
+    @property
+    def health_status(self) -> str:
+        return task_health(c.health for c in self.containers.values() if c.spec.essential)
 
     def begin_stop(self, stop_code: str, reason: str) -> bool:
         """Ask the task to stop; False when it was already stopping (first reason wins)."""
@@ -110,6 +151,7 @@ class TaskState:
         container = self.containers[name]
         container.last_status = "STOPPED"
         container.exit_code = exit_code
+        container.finished_at = utcnow()
 
     def container_failed_to_start(self, name: str, reason: str) -> None:
         container = self.containers[name]
@@ -148,6 +190,7 @@ class TaskState:
             "desiredStatus": self.desired_status,
             "createdAt": self.created_at,
             "enableExecuteCommand": self.launch.enable_execute_command,
+            "healthStatus": self.health_status,
             "containers": [self._container_fields(c) for c in self.containers.values()],
         }
         optional = {
@@ -176,7 +219,7 @@ class TaskState:
             "lastStatus": container.last_status,
             "networkBindings": [],
             "networkInterfaces": [],
-            "healthStatus": "UNKNOWN",
+            "healthStatus": container.health or UNKNOWN,
             "cpu": str(spec.cpu),
         }
         if spec.memory is not None:

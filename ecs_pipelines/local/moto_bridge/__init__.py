@@ -7,8 +7,10 @@ DescribeTasks ``failures`` (MISSING), ListTasks filters and paging, StopTask thr
 controller, ExecuteCommand, and a backend lock because moto's models are not thread safe.
 
 Modules, one idea each: ``state`` (the lock and what the bridge keeps beside moto), ``hooks``
-(serving and patching moto), ``tasks`` (the task API answered here), ``store`` (writes into
-moto's models for the runner).
+(serving and patching moto), ``launches`` (RunTask, StartTask, CreateTaskSet), ``adoption``
+(taking their tasks over), ``tasks`` (the API on existing tasks), ``store`` (writes into
+moto's models for the runner), ``secret_store`` (reads of Secrets Manager and Parameter Store
+for task start-up).
 
 Everything here names moto attributes on purpose; ``test_moto_bridge.py`` checks that each one
 still exists, so a moto upgrade that renames one fails loudly there instead of deep in a task.
@@ -24,6 +26,7 @@ from ecs_pipelines.local.moto_bridge.hooks import (
     shipped_attribute,
     uninstall,
 )
+from ecs_pipelines.local.moto_bridge.secret_store import read_secret
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK
 from ecs_pipelines.local.moto_bridge.store import (
     make_container_instances_roomy,
@@ -37,6 +40,7 @@ __all__ = [
     "install",
     "make_container_instances_roomy",
     "make_moto_app",
+    "read_secret",
     "reset_backends",
     "shipped_attribute",
     "uninstall",

@@ -21,6 +21,8 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.secretsmanager.responses import SecretsManagerResponse
+from moto.ssm.responses import SimpleSystemManagerResponse
 
 from ecs_pipelines.local.contract import LocalController
 from ecs_pipelines.local.moto_bridge import launches, tasks
@@ -57,6 +59,9 @@ def install(controller: LocalController) -> None:
         for response_class in (EC2ContainerServiceResponse, LogsResponse):
             _patch(response_class, "_dispatch", guarded(BaseResponse._dispatch))
             _patch(response_class, "call_action", _locked_call_action)
+        # Task start-up reads secrets and parameters from another thread.
+        for reader in (SecretsManagerResponse, SimpleSystemManagerResponse):
+            _patch(reader, "call_action", _locked_call_action)
         _patch(EC2ContainerServiceResponse, "run_task", launches.run_task)
         _patch(EC2ContainerServiceResponse, "start_task", launches.start_task)
         _patch(EC2ContainerServiceResponse, "create_task_set", launches.create_task_set)
