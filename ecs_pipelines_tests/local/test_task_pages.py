@@ -1,0 +1,66 @@
+"""The embedded ECS's task and log pages, in a real browser: the task page shows status, exit
+codes, stop code and reason and overrides with secrets masked; the log page follows new lines
+while the task runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines_tests.support.browser import browser_page
+from ecs_pipelines_tests.support.polling import wait_until
+
+SECRET = "pages-5ecret-value"
+
+
+def wait_stopped(ecs: EcsResource, arn: str) -> None:
+    wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "STOPPED", what=arn)
+
+
+def test_task_page_shows_the_task_with_secrets_masked(ecs: EcsResource) -> None:
+    """A stopped task's page shows its status, exit code, stop code and reason, its plain
+    environment, and *** for a secret variable, whose value appears nowhere on the page."""
+    [arn] = ecs.run_task(
+        command=["python", "-c", "import sys; print('bye'); sys.exit(3)"],
+        environment={"DAY": "2026-11-24"},
+        secret_environment={"API_TOKEN": SECRET},
+    )
+    wait_stopped(ecs, arn)
+    with browser_page() as page:
+        page.goto(ecs.links().task(ecs.cluster, arn))
+        assert page.text_content(".status") == "STOPPED (desired STOPPED)"
+        assert page.text_content(".stop-code") == "EssentialContainerExited"
+        assert page.text_content(".stopped-reason") == "Essential container in task exited"
+        assert page.text_content("#containers .exit-code") == "3"
+        overrides = page.text_content("#overrides") or ""
+        assert "DAY=2026-11-24" in overrides and "API_TOKEN=***" in overrides
+        assert SECRET not in page.content()
+        page.click("#containers a")  # the container's log page
+        page.wait_for_function("document.getElementById('lines').textContent.includes('bye')")
+
+
+def test_log_page_follows_new_lines_while_the_task_runs(ecs: EcsResource, tmp_path: Path) -> None:
+    """The log page shows the lines written so far, then each new line as the task writes it,
+    without a reload, and says when the task has stopped."""
+    go = tmp_path / "go"
+    source = (
+        "import os, time\n"
+        "print('first line', flush=True)\n"
+        f"while not os.path.exists({str(go)!r}): time.sleep(0.05)\n"
+        "print('second line', flush=True)\n"
+    )
+    [arn] = ecs.run_task(command=["python", "-c", source])
+    task_url = ecs.links().task(ecs.cluster, arn)
+    logs_url = task_url.replace("?", "/logs/main?")
+    with browser_page() as page:
+        page.goto(logs_url)
+        lines = "document.getElementById('lines').textContent"
+        page.wait_for_function(f"{lines}.includes('first line')")
+        assert "second line" not in (page.text_content("#lines") or "")
+        assert "Following" in (page.text_content("#state") or "")
+        go.touch()
+        page.wait_for_function(f"{lines}.includes('second line')", timeout=30_000)
+        page.wait_for_function(
+            "document.getElementById('state').textContent.includes('stopped')", timeout=30_000
+        )
+        assert (page.text_content("#lines") or "").splitlines() == ["first line", "second line"]
