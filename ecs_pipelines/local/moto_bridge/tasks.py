@@ -47,7 +47,8 @@ def describe_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
 
 
 def list_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
-    """ListTasks as ECS does it: desiredStatus defaults to RUNNING, pages of <= 100."""
+    """ListTasks as ECS does it: desiredStatus defaults to RUNNING, pages of <= 100, and
+    serviceName lists the tasks a service's task sets started."""
     cluster = self.ecs_backend._get_cluster(self._get_param("cluster") or "default")
     max_results = self._get_param("maxResults") or 100
     if not 1 <= int(max_results) <= 100:
