@@ -1,15 +1,25 @@
-"""Waiting for any number of tasks of one cluster: DescribeTasks in batches, never a waiter each.
+"""Waiting for any number of tasks of one cluster: DescribeTasks in batches, or their events.
 
 botocore's ``tasks_stopped`` waiter polls one task set every 6 s and calls any STOPPED a
-success. ``TaskWatcher`` runs the project's one poll loop (``polling.poll_until``): each round
-describes every pending task (100 per call), decides each with ``status.decide`` (essential
-containers from the task definition), hands new CloudWatch lines to a callback, and waits out
-the eventual consistency of a task that DescribeTasks does not know yet right after RunTask.
-Results are keyed by what the caller passed, task id or ARN.
+success. ``TaskWatcher`` runs the project's one poll loop (``polling.poll_until``) over all
+the tasks at once, in one of two ways:
+
+- polling: each round describes every pending task (100 per call);
+- events (given a ``TaskEventQueue``): task state changes arrive through SQS and are applied
+  by version, with a DescribeTasks sweep at the start and every few minutes and a direct
+  describe of a task no event has named for a while (``event_rounds``). If the queue fails,
+  the wait goes on by polling and says so once (``on_notice``).
+
+Either way each task is decided with ``status.decide`` (essential containers from the task
+definition), new CloudWatch lines go to a callback (``log_pump``: one tail per stream, or one
+FilterLogEvents per log group for many tasks), and a task that DescribeTasks does not know yet
+right after RunTask (eventual consistency) is waited for. Results are keyed by what the caller
+passed, task id or ARN.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,18 +29,35 @@ from ecs_pipelines.ecs.arns import task_refs
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.deadline import Deadline
 from ecs_pipelines.ecs.errors import EcsSpecError, EcsTimeoutError
-from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
-from ecs_pipelines.ecs.logs import LogTail
+from ecs_pipelines.ecs.event_rounds import EventRounds, EventSettings, QueueFailed
+from ecs_pipelines.ecs.log_pump import BATCH_FROM_TASKS, LogLinesCallback, LogPump, pump_for
 from ecs_pipelines.ecs.polling import Pace, poll_until
 from ecs_pipelines.ecs.results import EcsTaskResult, lost_result, result_from_task
 from ecs_pipelines.ecs.status import Outcome, decide, essential_containers
+from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
+from ecs_pipelines.ecs.task_events import TaskVersions
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-LogLinesCallback = Callable[[str, str, list[str]], None]  # (task, container, new lines)
+__all__ = [
+    "EventSettings",
+    "LogLinesCallback",
+    "ResultCallback",
+    "StatusCallback",
+    "TaskWatcher",
+    "WatchSettings",
+    "check_timeout",
+]
+
+logger = logging.getLogger(__name__)
+
 StatusCallback = Callable[[str, Mapping[str, Any]], None]  # (task, described task)
 ResultCallback = Callable[[EcsTaskResult], None]  # called once per task as soon as it is done
+NoticeCallback = Callable[[str], None]  # something the person waiting should know, said once
+
+# Event rounds wait in the long poll, not between rounds.
+_NO_PAUSE = Pace(initial_seconds=0.0, maximum_seconds=0.0)
 
 
 @dataclass(frozen=True)
@@ -42,6 +69,9 @@ class WatchSettings:
     # RunTask, ECS can answer MISSING for a few seconds (eventual consistency).
     missing_grace_seconds: float = 30.0
     timeout_seconds: float | None = None
+    events: EventSettings = field(default_factory=EventSettings)
+    # From this many tasks on, logs are read batched (one FilterLogEvents per log group).
+    log_batch_from: int = BATCH_FROM_TASKS
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout_seconds)
@@ -65,6 +95,19 @@ def check_timeout(timeout_seconds: object, field_name: str = "timeout_seconds") 
         )
 
 
+class _Wait:
+    """The state of one ``wait``: what is pending, what is known, what is done."""
+
+    def __init__(self, refs: list[str]) -> None:
+        self.refs = refs
+        self.pending = list(refs)
+        self.states: dict[str, Mapping[str, Any]] = {}
+        self.first_missing: dict[str, float] = {}
+        self.lost: dict[str, str] = {}
+        self.results: dict[str, EcsTaskResult] = {}
+        self.versions = TaskVersions()
+
+
 class TaskWatcher:
     """Waits for many tasks of one cluster with one loop; hands new log lines to a callback."""
 
@@ -78,6 +121,8 @@ class TaskWatcher:
         on_log_lines: LogLinesCallback | None = None,
         on_status: StatusCallback | None = None,
         on_result: ResultCallback | None = None,
+        events: TaskEventQueue | None = None,
+        on_notice: NoticeCallback | None = None,
         sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -88,99 +133,133 @@ class TaskWatcher:
         self.on_log_lines = on_log_lines
         self.on_status = on_status
         self.on_result = on_result
+        self.events = events
+        self.on_notice = on_notice or logger.warning
         self.sleep = sleep
         self.clock = clock
         self.rounds = 0
-        self._tails: dict[str, list[LogTail]] = {}
+        self.event_rounds: EventRounds | None = None
+        self.fell_back: str | None = None  # why the wait stopped using events, if it did
+        self.logs: LogPump = pump_for(0, None, None)
         self._last_status: dict[str, str] = {}
 
     def wait(self, tasks: Sequence[str]) -> list[EcsTaskResult]:
         """Results in the order of ``tasks`` (ids or ARNs); EcsTimeoutError past the timeout."""
-        refs = list(dict.fromkeys(task_refs(tasks, "task_arns")))
-        pending = list(refs)
-        first_missing: dict[str, float] = {}
-        results: dict[str, EcsTaskResult] = {}
-
-        def one_round() -> list[EcsTaskResult] | None:
-            self.rounds += 1
-            described = self.client.describe(self.cluster, pending)
-            now = self.clock()
-            for ref, task in described.tasks.items():
-                first_missing.pop(ref, None)
-                result = self._observe(ref, task)
-                if result is not None:
-                    results[ref] = result
-            for ref, reason in described.missing.items():
-                since = first_missing.setdefault(ref, now)
-                if now - since >= self.settings.missing_grace_seconds:
-                    results[ref] = lost_result(ref, reason)
-            for ref in [r for r in pending if r in results]:
-                pending.remove(ref)
-                if self.on_result:
-                    self.on_result(results[ref])
-            return None if pending else [results[ref] for ref in refs]
+        state = _Wait(list(dict.fromkeys(task_refs(tasks, "task_arns"))))
+        self.logs = pump_for(
+            len(state.refs),
+            self.logs_client,
+            self.on_log_lines,
+            batch_from=self.settings.log_batch_from,
+        )
+        deadline = Deadline.after(self.settings.timeout_seconds, self.clock)
 
         def timed_out() -> EcsTimeoutError:
             return EcsTimeoutError(
-                f"{len(pending)} ECS task(s) still not STOPPED after "
+                f"{len(state.pending)} ECS task(s) still not STOPPED after "
                 f"{self.settings.timeout_seconds:g} s",
-                pending_task_arns=list(pending),
+                pending_task_arns=list(state.pending),
             )
 
-        return poll_until(
-            one_round,
-            deadline=Deadline.after(self.settings.timeout_seconds, self.clock),
-            on_timeout=timed_out,
-            pace=self.settings.pace,
-            sleep=self.sleep,
+        def loop(learn: Callable[[], None], pace: Pace) -> list[EcsTaskResult]:
+            return poll_until(
+                lambda: self._round(state, learn),
+                deadline=deadline,
+                on_timeout=timed_out,
+                pace=pace,
+                sleep=self.sleep,
+                clock=self.clock,
+            )
+
+        if self.events is not None and self.fell_back is None:
+            rounds = self._event_rounds(state)
+            try:
+                return loop(lambda: rounds.round(state.pending), _NO_PAUSE)
+            except QueueFailed as failed:
+                self.fell_back = str(failed)
+                self.on_notice(
+                    f"Task state events unavailable ({failed}): waiting for "
+                    f"{len(state.pending)} ECS task(s) by polling DescribeTasks instead"
+                )
+        return loop(lambda: self._describe(state, state.pending), self.settings.pace)
+
+    def _event_rounds(self, state: _Wait) -> EventRounds:
+        assert self.events is not None
+        tailing = self.logs_client is not None
+        self.event_rounds = EventRounds(
+            self.events,
+            self.settings.events,
+            refs=state.refs,
+            describe=lambda refs: self._describe(state, refs),
+            observe=lambda ref, task: self._observe(state, ref, task),
             clock=self.clock,
+            # Lines keep flowing while waiting: the long poll ends at each poll interval.
+            max_wait_seconds=self.settings.pace.maximum_seconds if tailing else None,
         )
+        return self.event_rounds
+
+    def _round(self, state: _Wait, learn: Callable[[], None]) -> list[EcsTaskResult] | None:
+        """One round: learn new states (``learn``), read logs, hand out what finished."""
+        self.rounds += 1
+        learn()
+        self.logs.read(list(state.pending))
+        for ref in list(state.pending):
+            result = self._result(state, ref)
+            if result is None:
+                continue
+            state.results[ref] = result
+            state.pending.remove(ref)
+            if self.on_result:
+                self.on_result(result)
+        return None if state.pending else [state.results[ref] for ref in state.refs]
+
+    def _describe(self, state: _Wait, refs: Sequence[str]) -> None:
+        """DescribeTasks (batches of 100) for ``refs``; MISSING past the grace is lost."""
+        if not refs:
+            return
+        described = self.client.describe(self.cluster, list(refs))
+        now = self.clock()
+        for ref, task in described.tasks.items():
+            state.first_missing.pop(ref, None)
+            self._observe(state, ref, task, described=True)
+        for ref, reason in described.missing.items():
+            since = state.first_missing.setdefault(ref, now)
+            if now - since >= self.settings.missing_grace_seconds:
+                state.lost[ref] = reason
+
+    def _observe(
+        self, state: _Wait, ref: str, task: Mapping[str, Any], *, described: bool = False
+    ) -> None:
+        """A new state of a pending task (``described``, or from an event), if it is news."""
+        if ref not in state.pending or not state.versions.apply(ref, task, described=described):
+            return
+        state.states[ref] = task
+        state.lost.pop(ref, None)
+        status = str(task.get("lastStatus") or "UNKNOWN")
+        if self.on_status and self._last_status.get(ref) != status:
+            self._last_status[ref] = status
+            self.on_status(ref, task)
+        definition = self._definition(task)
+        if definition is not None:
+            self.logs.observe(ref, task, definition)
+
+    def _result(self, state: _Wait, ref: str) -> EcsTaskResult | None:
+        if ref in state.lost:
+            return lost_result(ref, state.lost[ref])
+        task = state.states.get(ref)
+        if task is None:
+            return None
+        verdict = decide(task, essential_containers(self._definition(task)))
+        if verdict.outcome is Outcome.RUNNING:
+            return None
+        complete = self.logs.complete(ref, started=task.get("startedAt") is not None)
+        return result_from_task(task, verdict, logs_complete=complete)
 
     def drain_logs(self, *, max_polls: int = 10) -> bool:
         """Reads every tail until its stream is quiet, so lines that arrive just after a task
         stopped (the awslogs driver ships them late) are not lost; False if some were."""
-        for _ in range(max_polls):
-            busy = False
-            for ref, tails in self._tails.items():
-                for tail in tails:
-                    lines = tail.poll()
-                    if lines and self.on_log_lines:
-                        self.on_log_lines(ref, tail.ref.container, lines)
-                    busy = busy or bool(lines) or not tail.at_end
-            if not busy:
-                return all(t.complete for tails in self._tails.values() for t in tails)
-        return False
-
-    def _observe(self, ref: str, task: Mapping[str, Any]) -> EcsTaskResult | None:
-        definition = self._definition(task)
-        verdict = decide(task, essential_containers(definition))
-        if self.on_status and self._last_status.get(ref) != verdict.last_status:
-            self._last_status[ref] = verdict.last_status
-            self.on_status(ref, task)
-        complete = self._pump_logs(ref, task["taskArn"], definition)
-        if verdict.outcome is Outcome.RUNNING:
-            return None
-        tails = self._tails.get(ref, [])
-        started = task.get("startedAt") is not None
-        complete = complete and not (started and any(not t.stream_found for t in tails))
-        return result_from_task(task, verdict, logs_complete=complete)
+        return self.logs.drain(max_polls)
 
     def _definition(self, task: Mapping[str, Any]) -> dict[str, Any] | None:
         arn = task.get("taskDefinitionArn")
         return self.client.task_definition(arn) if arn else None
-
-    def _pump_logs(self, ref: str, task_arn: str, definition: Mapping[str, Any] | None) -> bool:
-        """Hands new lines of every container to the callback; False if any tail lost lines."""
-        if self.on_log_lines is None or self.logs_client is None or definition is None:
-            return True
-        tails = self._tails.get(ref)
-        if tails is None:
-            refs: list[LogStreamRef] = log_stream_refs(definition, task_arn)
-            # Few attempts per poll: the tail keeps its token and the next round resumes.
-            tails = [LogTail(self.logs_client, stream, max_attempts=2) for stream in refs]
-            self._tails[ref] = tails
-        for tail in tails:
-            lines = tail.poll()
-            if lines:
-                self.on_log_lines(ref, tail.ref.container, lines)
-        return all(tail.complete for tail in tails)

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from dagster import get_dagster_logger
 from pydantic import PrivateAttr
 
 from ecs_pipelines.ecs.arns import task_refs
@@ -31,11 +32,13 @@ from ecs_pipelines.ecs.task_definitions import (
     TaskDefinitionRegistry,
     process_cache,
 )
+from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
 from ecs_pipelines.ecs.watch import (
     LogLinesCallback,
     ResultCallback,
     StatusCallback,
     TaskWatcher,
+    WatchSettings,
 )
 from ecs_pipelines.integration.clients import boto3_client
 from ecs_pipelines.integration.resource_settings import EcsSettings
@@ -49,15 +52,19 @@ class EcsResource(EcsSettings):
 
     _ecs_client: Any = PrivateAttr(default=None)
     _logs_client: Any = PrivateAttr(default=None)
+    _sqs_client: Any = PrivateAttr(default=None)
     _task_client: EcsTaskClient | None = PrivateAttr(default=None)
 
     # --- clients ---------------------------------------------------------------------------
 
-    def with_clients(self, ecs_client: Any, logs_client: Any = None) -> EcsResource:
+    def with_clients(
+        self, ecs_client: Any, logs_client: Any = None, sqs_client: Any = None
+    ) -> EcsResource:
         """A copy that uses the given boto3 clients instead of building its own."""
         copy = self.model_copy()
         copy._ecs_client = ecs_client
         copy._logs_client = logs_client
+        copy._sqs_client = sqs_client
         copy._task_client = None
         return copy
 
@@ -70,6 +77,20 @@ class EcsResource(EcsSettings):
         if self._logs_client is None:
             self._logs_client = boto3_client("logs", self)
         return self._logs_client
+
+    def sqs_client(self) -> Any:
+        if self._sqs_client is None:
+            self._sqs_client = boto3_client("sqs", self)
+        return self._sqs_client
+
+    def task_event_queue(self, queue_url: str | None = None) -> TaskEventQueue | None:
+        """The task state event queue (``queue_url``, else the resource's); None: polling."""
+        url = queue_url or self.task_events_queue_url
+        if not url:
+            return None
+        return TaskEventQueue(
+            self.sqs_client(), url, retrier=Retrier(max_attempts=self.max_attempts)
+        )
 
     def task_client(self) -> EcsTaskClient:
         # One per resource instance: its task definition cache then serves every call of a
@@ -216,20 +237,44 @@ class EcsResource(EcsSettings):
         on_result: ResultCallback | None = None,
         cluster: str | None = None,
     ) -> list[EcsTaskResult]:
-        """Waits for every task (ids or ARNs) with one poll loop, DescribeTasks in batches of
-        100; results in the order given. EcsTimeoutError when ``timeout_seconds`` passes,
-        whatever the endpoint does."""
+        """Waits for every task (ids or ARNs) with one loop: their state change events from
+        ``task_events_queue_url`` when set (a DescribeTasks sweep at the start and every
+        ``task_events_sweep_seconds``), else DescribeTasks in batches of 100; results in the
+        order given. EcsTimeoutError when ``timeout_seconds`` passes, whatever the endpoint
+        does."""
         refs = task_refs(task_arns)
-        watcher = TaskWatcher(
-            self.task_client(),
+        watcher = self.task_watcher(
             cluster or self.cluster,
-            settings=self.watch_settings(timeout_seconds),
-            logs_client=self.logs_client() if on_log_lines else None,
+            self.watch_settings(timeout_seconds),
             on_log_lines=on_log_lines,
             on_status=on_status,
             on_result=on_result,
         )
         return watcher.wait(refs)
+
+    def task_watcher(
+        self,
+        cluster: str,
+        settings: WatchSettings,
+        *,
+        on_log_lines: LogLinesCallback | None = None,
+        on_status: StatusCallback | None = None,
+        on_result: ResultCallback | None = None,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> TaskWatcher:
+        """The one loop of a wait, on the resource's clients and task event queue."""
+        return TaskWatcher(
+            self.task_client(),
+            cluster,
+            settings=settings,
+            logs_client=self.logs_client() if on_log_lines else None,
+            on_log_lines=on_log_lines,
+            on_status=on_status,
+            on_result=on_result,
+            events=self.task_event_queue(),
+            # In a step, Dagster's logger puts the notice in the run log.
+            on_notice=on_notice or get_dagster_logger().warning,
+        )
 
     def run_task_and_wait(
         self,
@@ -250,13 +295,8 @@ class EcsResource(EcsSettings):
         try:
             if on_launch:
                 on_launch(arns)
-            watcher = TaskWatcher(
-                self.task_client(),
-                spec.cluster,
-                settings=settings,
-                logs_client=self.logs_client() if on_log_lines else None,
-                on_log_lines=on_log_lines,
-                on_status=on_status,
+            watcher = self.task_watcher(
+                spec.cluster, settings, on_log_lines=on_log_lines, on_status=on_status
             )
             results = watcher.wait(arns)
         except EcsTimeoutError as error:

@@ -23,7 +23,7 @@ from ecs_pipelines.ecs.task_definition_spec import (
     DEFAULT_FAMILY_PREFIX,
     TaskDefinitionDefaults,
 )
-from ecs_pipelines.ecs.watch import WatchSettings
+from ecs_pipelines.ecs.watch import EventSettings, WatchSettings
 
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 FAMILY_PREFIX = re.compile(r"[A-Za-z0-9_-]{0,200}")
@@ -155,6 +155,30 @@ class EcsSettings(ResourceWithBoto3Configuration):
             "RunTask) before it is reported lost."
         ),
     )
+    task_events_queue_url: str | None = Field(
+        default=None,
+        description=(
+            "SQS queue that an EventBridge rule fills with the cluster's 'ECS Task State "
+            "Change' events (deploy/task-events.yaml). Set: waiting steps, wait_for_tasks and "
+            "the CLI learn that tasks ended from it, with no DescribeTasks but a sweep every "
+            "task_events_sweep_seconds; unset or unreachable: they poll. Give each consumer "
+            "(the steps, each sensor) its own queue."
+        ),
+    )
+    task_events_sweep_seconds: float = Field(
+        default=300.0,
+        description=(
+            "With task events: one DescribeTasks sweep (100 tasks a call) at the start of a "
+            "wait and this often after, for events lost or late."
+        ),
+    )
+    task_events_silence_seconds: float = Field(
+        default=60.0,
+        description=(
+            "With task events: a task no event has named for this long is described directly "
+            "(its events may not reach the queue)."
+        ),
+    )
 
     def __repr_args__(self) -> Any:
         # A repr ends up in tracebacks and test output: keep credentials out of it.
@@ -172,7 +196,7 @@ class EcsSettings(ResourceWithBoto3Configuration):
             )
         if self.max_attempts < 1:
             raise EcsSpecError("max_attempts", f"must be >= 1, got {self.max_attempts}")
-        self.watch_settings()  # checks missing_grace_seconds
+        self.watch_settings()  # checks missing_grace_seconds and the task event settings
         self._check_code_task_definitions()
         # The task definition may come per call; a placeholder lets every other default be
         # checked against the RunTask limits now.
@@ -231,4 +255,15 @@ class EcsSettings(ResourceWithBoto3Configuration):
             pace=Pace(maximum_seconds=self.poll_interval_seconds),
             missing_grace_seconds=self.missing_grace_seconds,
             timeout_seconds=timeout_seconds,
+            events=self.event_settings(),
         )
+
+    def event_settings(self) -> EventSettings:
+        """How waits on task events reconcile (checked when the resource is built)."""
+        try:
+            return EventSettings(
+                sweep_seconds=self.task_events_sweep_seconds,
+                silence_seconds=self.task_events_silence_seconds,
+            )
+        except EcsSpecError as error:
+            raise EcsSpecError(f"task_events_{error.field}", error.problem) from None

@@ -1,0 +1,165 @@
+"""Waiting by events: what a watch round does when task state changes come through SQS.
+
+A round, in ``TaskWatcher``'s one loop (``polling.poll_until``, with no pause of its own: the
+long poll is the wait):
+
+1. Sweep: at the start, and every ``sweep_seconds`` after, one DescribeTasks per 100 pending
+   tasks, for events that were lost or are late (and for what happened before the wait).
+2. Silence: a pending task no event has named for ``silence_seconds`` (since the wait began,
+   or since it was last described for that reason) is described directly. A task whose events
+   do not arrive at all (a rule that does not match its cluster) is then polled at this pace;
+   a task heard from once has working events, and the sweep covers a lost later one.
+3. Events: ReceiveMessage (long polling: it returns as soon as a message is there, or when
+   the next sweep, silence check or log read is due). Each task state change of a pending
+   task is applied if its version is newer (``task_events``), and its message deleted; a
+   message of a task this wait has already finished is deleted too (a duplicate); any other
+   message is handed back for whichever consumer it belongs to (ChangeMessageVisibility
+   after ``hold_seconds``), unless it has been received ``drop_after_receives`` times: nobody
+   takes it, so it is deleted ("dropped"; its consumer, if any, describes the task itself).
+
+Any error of the queue (it was deleted, access is denied, it cannot be reached after the
+retry layer's attempts) raises ``QueueFailed``: the watcher then waits by polling for the
+rest of the wait and says so once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ecs_pipelines.ecs.arns import task_id
+from ecs_pipelines.ecs.deadline import current_deadline
+from ecs_pipelines.ecs.errors import EcsSpecError
+from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
+from ecs_pipelines.ecs.task_events import parse_task_event
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """How a wait on task state events reconciles, and how it treats others' messages."""
+
+    sweep_seconds: float = 300.0
+    silence_seconds: float = 60.0
+    # The longest long poll (SQS allows 20 s); a watcher that tails logs polls no longer than
+    # its poll interval, so that lines keep coming.
+    wait_seconds: float = 20.0
+    # Our messages are deleted in the round that receives them; this only matters if the
+    # process dies in between (the message then comes back after this long).
+    visibility_seconds: int = 30
+    hold_seconds: int = 1
+    drop_after_receives: int = 5
+    receives_per_round: int = 10
+
+    def __post_init__(self) -> None:
+        for name in ("sweep_seconds", "silence_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise EcsSpecError(name, f"must be a number of seconds > 0, got {value!r}")
+
+
+class QueueFailed(Exception):
+    """The task event queue cannot be used: the wait goes on by polling."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        super().__init__(f"{type(error).__name__}{f' ({code})' if code else ''}")
+
+
+Describe = Callable[[Sequence[str]], None]  # DescribeTasks these pending refs, and observe them
+Observe = Callable[[str, Mapping[str, Any]], None]  # a pending ref's new state
+
+
+class EventRounds:
+    """The rounds of one wait on events (see the module docstring)."""
+
+    def __init__(
+        self,
+        queue: TaskEventQueue,
+        settings: EventSettings,
+        *,
+        refs: Sequence[str],
+        describe: Describe,
+        observe: Observe,
+        clock: Callable[[], float],
+        max_wait_seconds: float | None = None,
+    ) -> None:
+        self.queue = queue
+        self.settings = settings
+        self._describe = describe
+        self._observe = observe
+        self._clock = clock
+        self._max_wait = settings.wait_seconds
+        if max_wait_seconds is not None:
+            self._max_wait = min(self._max_wait, max_wait_seconds)
+        self._by_id = {task_id(ref): ref for ref in refs}
+        started = clock()
+        self._next_sweep: float | None = None
+        self._quiet_since = dict.fromkeys(refs, started)  # refs no event has named yet
+        self.sweeps = 0
+        self.silent_describes = 0
+        self.events_applied = 0
+
+    def round(self, pending: Sequence[str]) -> None:
+        """Sweep or describe what is due, then apply the events that arrive."""
+        now = self._clock()
+        if self._next_sweep is None or now >= self._next_sweep:
+            self.sweeps += 1
+            self._describe(list(pending))
+            self._next_sweep = now + self.settings.sweep_seconds
+        silent = [
+            ref
+            for ref in pending
+            if ref in self._quiet_since
+            and now - self._quiet_since[ref] >= self.settings.silence_seconds
+        ]
+        if silent:
+            self.silent_describes += len(silent)
+            self._describe(silent)
+            for ref in silent:
+                self._quiet_since[ref] = now
+        self._receive(set(pending))
+
+    def _due_in(self) -> float:
+        """Seconds until a sweep or a silence check is due (the long poll ends by then)."""
+        now = self._clock()
+        due = [self._next_sweep or now]
+        due += [since + self.settings.silence_seconds for since in self._quiet_since.values()]
+        return max(0.0, min(due) - now)
+
+    def _receive(self, pending: set[str]) -> None:
+        wait = min(self._max_wait, self._due_in())
+        mine: list[str] = []
+        others: list[str] = []
+        dropped: list[str] = []
+        try:
+            for attempt in range(self.settings.receives_per_round):
+                messages = self.queue.receive(
+                    wait_seconds=wait if attempt == 0 else 0,
+                    visibility_seconds=self.settings.visibility_seconds,
+                )
+                for message in messages:
+                    event = parse_task_event(message.body)
+                    ref = self._by_id.get(event.task_id) if event is not None else None
+                    if event is None or ref is None:
+                        if message.receive_count >= self.settings.drop_after_receives:
+                            dropped.append(message.receipt)
+                        else:
+                            others.append(message.receipt)
+                        continue
+                    mine.append(message.receipt)
+                    self._quiet_since.pop(ref, None)
+                    if ref in pending:
+                        self.events_applied += 1
+                        self._observe(ref, event.task)
+                if len(messages) < 10:
+                    break
+            if mine or dropped:
+                self.queue.delete([*mine, *dropped])
+            if others:
+                self.queue.hold(others, self.settings.hold_seconds)
+        except Exception as error:
+            if current_deadline().expired():
+                raise  # the caller's timeout, not the queue's failure
+            raise QueueFailed(error) from error

@@ -1,0 +1,181 @@
+"""ECS task state change events, as EventBridge delivers them to an SQS queue: pure decisions.
+
+ECS sends an "ECS Task State Change" event to EventBridge each time a task changes (ECS
+developer guide, "Amazon ECS task state change events"); a rule can put them on an SQS queue,
+whose message body is then the whole EventBridge envelope::
+
+    {"version": "0", "id": ..., "detail-type": "ECS Task State Change", "source": "aws.ecs",
+     "account": ..., "time": ..., "region": ..., "resources": [task ARN],
+     "detail": {<nearly a DescribeTasks task>, "version": 4, "updatedAt": ...}}
+
+``detail`` has a DescribeTasks task's fields, with timestamps as ISO strings and without the
+task's health and tags. Its ``version`` grows with each change of the task; ECS sends events
+at least once and not necessarily in order ("Handling Amazon ECS events": "Events with a
+higher version property number should be treated as occurring later"), so a state is applied
+only when its version is newer than the one already known, and a duplicate or a late event
+changes nothing. DescribeTasks reports the same ``version``, so a description and an event
+compare directly.
+
+Nothing here reads a queue (``task_event_queue`` does) or logs an event: its detail carries
+the task's overrides, and overrides may carry secrets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ecs_pipelines.ecs.arns import task_id
+
+DETAIL_TYPE = "ECS Task State Change"
+SOURCE = "aws.ecs"
+
+# The detail's timestamps (ISO strings in events, datetimes from boto3's DescribeTasks).
+_TASK_TIMES = (
+    "createdAt",
+    "connectivityAt",
+    "pullStartedAt",
+    "pullStoppedAt",
+    "startedAt",
+    "stoppingAt",
+    "stoppedAt",
+    "executionStoppedAt",
+    "updatedAt",
+)
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """One task state change: the task as DescribeTasks would show it, and its version."""
+
+    task_arn: str
+    version: int | None
+    task: Mapping[str, Any] = field(repr=False)  # holds overrides: never shown
+
+    @property
+    def task_id(self) -> str:
+        return task_id(self.task_arn)
+
+
+def _when(value: Any) -> Any:
+    """An event's ISO timestamp as the datetime boto3 gives for DescribeTasks."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return value  # left as sent: the decision never reads it, results show it
+
+
+def _version(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def as_described_task(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's ``detail`` as a DescribeTasks task: timestamps become datetimes."""
+    task = dict(detail)
+    for name in _TASK_TIMES:
+        if name in task:
+            task[name] = _when(task[name])
+    containers = []
+    for container in task.get("containers") or []:
+        if isinstance(container, Mapping):
+            container = dict(container)
+            agents = container.get("managedAgents")
+            if isinstance(agents, list):
+                container["managedAgents"] = [
+                    {**a, "lastStartedAt": _when(a.get("lastStartedAt"))}
+                    if isinstance(a, Mapping) and "lastStartedAt" in a
+                    else a
+                    for a in agents
+                ]
+            containers.append(container)
+    if "containers" in task:
+        task["containers"] = containers
+    return task
+
+
+def parse_task_event(body: str | bytes) -> TaskEvent | None:
+    """The task state change an SQS message body holds; None for anything else.
+
+    A queue may receive other events (another rule, a test message, a malformed body): they
+    are not task states, and the caller decides what to do with their messages.
+    """
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(envelope, Mapping):
+        return None
+    if envelope.get("detail-type") != DETAIL_TYPE or envelope.get("source") != SOURCE:
+        return None
+    detail = envelope.get("detail")
+    if not isinstance(detail, Mapping):
+        return None
+    arn = detail.get("taskArn")
+    if not isinstance(arn, str) or not arn:
+        return None
+    return TaskEvent(arn, _version(detail.get("version")), as_described_task(detail))
+
+
+def is_newer(version: int | None, known: int | None, *, described: bool = False) -> bool:
+    """Whether a state of ``version`` moves a task known at ``known`` forward.
+
+    A state without a version (an endpoint that does not report one) is taken as it comes;
+    once a version is known, only a greater one is news: an event of the same version is a
+    duplicate. A description (``described``) of the same version is taken too: it is the task
+    as it is now, and an endpoint that never raises the version still moves forward."""
+    if known is None or version is None:
+        return True
+    return version >= known if described else version > known
+
+
+class TaskVersions:
+    """The newest version applied per task: states are applied only forward."""
+
+    def __init__(self) -> None:
+        self._versions: dict[str, int] = {}
+
+    def apply(self, task_arn: str, task: Mapping[str, Any], *, described: bool = False) -> bool:
+        """True when ``task`` (an event's, or DescribeTasks' when ``described``) is news for
+        its task; it is then the task's known version."""
+        key = task_id(task_arn)
+        version = _version(task.get("version"))
+        if not is_newer(version, self._versions.get(key), described=described):
+            return False
+        if version is not None:
+            self._versions[key] = version
+        return True
+
+    def forget(self, task_arn: str) -> None:
+        self._versions.pop(task_id(task_arn), None)
+
+
+def newest_states(events: Iterable[TaskEvent]) -> dict[str, TaskEvent]:
+    """The newest event of each task among ``events`` (task ARN -> event)."""
+    newest: dict[str, TaskEvent] = {}
+    for event in events:
+        known = newest.get(event.task_arn)
+        if known is None or is_newer(event.version, known.version):
+            newest[event.task_arn] = event
+    return newest
+
+
+def fresher(
+    described: Mapping[str, Any] | None, event: Mapping[str, Any] | None
+) -> Mapping[str, Any] | None:
+    """Of a described task and an event's task, the one with the newer version (the
+    description when they tie: it also carries the task's tags)."""
+    if described is None:
+        return event
+    if event is None:
+        return described
+    mine, theirs = _version(described.get("version")), _version(event.get("version"))
+    if mine is not None and theirs is not None and theirs > mine:
+        return event
+    return described

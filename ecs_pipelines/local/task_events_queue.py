@@ -1,0 +1,107 @@
+"""A queue of one cluster's task state change events, set up the AWS way on an endpoint.
+
+What ``deploy/task-events.yaml`` creates with CloudFormation on AWS, made here with the API
+calls (for ``make ui`` and tests on the embedded ECS): an SQS queue, an EventBridge rule on the
+default bus matching the cluster's "ECS Task State Change" events, the queue as the rule's
+target, and a queue policy that lets only that rule send to the queue. Each consumer (a
+waiting step's resource, a sensor) needs a queue of its own: call this once per consumer with
+its own ``queue_name``; the rules all match the same events (EventBridge delivers each event to
+every matching rule).
+
+The calls are idempotent: SQS returns the existing queue for the same name and attributes,
+PutRule and PutTargets update what is there. ``delete_task_events_queue`` undoes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+import boto3
+
+from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
+
+DETAIL_TYPE = "ECS Task State Change"
+RULE_TARGET_ID = "task-events-queue"
+# A message older than this is of no use: every consumer's sweep (every few minutes) has
+# described its tasks since; SQS's shortest retention is 60 s, its default 4 days.
+RETENTION_SECONDS = 3600
+# How long a received message stays hidden from other consumers when the consumer does not
+# say (a waiting step deletes what it applied at once; a sensor asks for longer itself).
+VISIBILITY_SECONDS = 60
+
+
+def task_state_rule_pattern(cluster_arn: str) -> dict[str, Any]:
+    """The rule's event pattern: task state changes of one cluster (ECS developer guide,
+    "Amazon ECS task state change events"; EventBridge matches the detail's clusterArn)."""
+    return {
+        "source": ["aws.ecs"],
+        "detail-type": [DETAIL_TYPE],
+        "detail": {"clusterArn": [cluster_arn]},
+    }
+
+
+def queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
+    """Only the rule may send to the queue (EventBridge user guide, "Permissions for Amazon
+    SQS": the events.amazonaws.com principal, conditioned on aws:SourceArn)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TaskStateChangesFromTheRule",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            }
+        ],
+    }
+
+
+def _clients(endpoint_url: str, region: str) -> tuple[Any, Any]:
+    options: dict[str, Any] = {"endpoint_url": endpoint_url, "region_name": region}
+    options.update(DUMMY_CREDENTIALS)
+    return boto3.client("sqs", **options), boto3.client("events", **options)
+
+
+def create_task_events_queue(
+    endpoint_url: str, region: str, cluster_arn: str, *, queue_name: str
+) -> str:
+    """Creates (or finds) the queue, the rule (named like the queue) and the queue policy;
+    returns the queue URL, for ``EcsResource(task_events_queue_url=...)``."""
+    sqs, events = _clients(endpoint_url, region)
+    queue_url = sqs.create_queue(
+        QueueName=queue_name,
+        Attributes={
+            "MessageRetentionPeriod": str(RETENTION_SECONDS),
+            "VisibilityTimeout": str(VISIBILITY_SECONDS),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    rule_arn = events.put_rule(
+        Name=queue_name,
+        EventPattern=json.dumps(task_state_rule_pattern(cluster_arn)),
+        State="ENABLED",
+        Description=f"ECS task state changes of {cluster_arn} to the SQS queue {queue_name}",
+    )["RuleArn"]
+    events.put_targets(Rule=queue_name, Targets=[{"Id": RULE_TARGET_ID, "Arn": queue_arn}])
+    policy = json.dumps(queue_policy(queue_arn, rule_arn))
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
+    return str(queue_url)
+
+
+def delete_task_events_queue(endpoint_url: str, region: str, queue_url: str) -> None:
+    """Removes the rule named like the queue, then the queue; what is gone already is fine."""
+    sqs, events = _clients(endpoint_url, region)
+    name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+    gone = (events.exceptions.ResourceNotFoundException, sqs.exceptions.QueueDoesNotExist)
+    with contextlib.suppress(*gone):
+        events.remove_targets(Rule=name, Ids=[RULE_TARGET_ID])
+    with contextlib.suppress(*gone):
+        events.delete_rule(Name=name)
+    with contextlib.suppress(*gone):
+        sqs.delete_queue(QueueUrl=queue_url)

@@ -1,0 +1,89 @@
+"""Task state change events on the embedded ECS, for tests: the emission wired into the
+runner's sink (as the controller will wire it) and a queue set up the AWS way.
+
+Import the fixtures into a test module (``from ... import events_queue, task_events_on``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs, controller, task_state_events
+from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
+from ecs_pipelines.local.task_events_queue import (
+    create_task_events_queue,
+    delete_task_events_queue,
+)
+from ecs_pipelines_tests.support.polling import wait_until
+
+
+@pytest.fixture
+def task_events_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's sink sends a task state change event after each state it publishes."""
+    shipped = controller.BridgeSink.publish
+
+    def publish(self: controller.BridgeSink, task_arn: str, fields: dict[str, Any]) -> None:
+        shipped(self, task_arn, fields)
+        task_state_events.publish(task_arn)
+
+    monkeypatch.setattr(controller.BridgeSink, "publish", publish)
+
+
+def client(local: LocalEcs, service: str) -> Any:
+    return boto3.client(
+        service, endpoint_url=local.endpoint_url, region_name=local.region, **DUMMY_CREDENTIALS
+    )
+
+
+def demo_cluster_arn(local: LocalEcs) -> str:
+    [cluster] = client(local, "ecs").describe_clusters(clusters=[DEMO_CLUSTER])["clusters"]
+    return str(cluster["clusterArn"])
+
+
+def new_queue(local: LocalEcs, cluster_arn: str | None = None) -> str:
+    """A queue (and its rule) of the demo cluster's (or ``cluster_arn``'s) task events."""
+    name = f"test-task-events-{uuid.uuid4().hex[:12]}"
+    cluster = cluster_arn or demo_cluster_arn(local)
+    return create_task_events_queue(local.endpoint_url, local.region, cluster, queue_name=name)
+
+
+@pytest.fixture
+def events_queue(local_ecs: LocalEcs, task_events_on: None) -> Iterator[str]:
+    """The URL of a fresh queue of the demo cluster's task events; removed afterwards."""
+    url = new_queue(local_ecs)
+    yield url
+    delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, url)
+
+
+def received_events(
+    local: LocalEcs, queue_url: str, until: Callable[[list[dict[str, Any]]], bool]
+) -> list[dict[str, Any]]:
+    """Envelopes received from the queue (and deleted) until ``until(envelopes)`` holds."""
+    sqs = client(local, "sqs")
+    found: list[dict[str, Any]] = []
+
+    def probe() -> bool:
+        response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+        for message in response.get("Messages", []):
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return until(found)
+
+    wait_until(probe, timeout=30, what="task state events on the queue")
+    return found
+
+
+def stopped_event_of(task_arn: str) -> Callable[[list[dict[str, Any]]], bool]:
+    def seen(envelopes: list[dict[str, Any]]) -> bool:
+        return any(
+            e["detail"]["taskArn"] == task_arn and e["detail"]["lastStatus"] == "STOPPED"
+            for e in envelopes
+        )
+
+    return seen
