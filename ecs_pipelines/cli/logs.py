@@ -88,10 +88,14 @@ def print_tail(env: Env, task: Mapping[str, Any], refs: Sequence[LogStreamRef], 
 
 
 def follow(
-    env: Env, task: Mapping[str, Any], refs: Sequence[LogStreamRef], tail: int | None
+    env: Env,
+    task: Mapping[str, Any],
+    refs: Sequence[LogStreamRef],
+    tail: int | None,
+    queue_url: str | None = None,
 ) -> int:
-    """Prints new lines until the task stops (the project's one poll loop); exit 1 when the
-    task failed."""
+    """Prints new lines until the task stops (the project's one poll loop; the task's end from
+    its state change events when ``queue_url`` is given); exit 1 when the task failed."""
     several = len(refs) > 1
     shown = {ref.container for ref in refs}
     first_batch: set[tuple[str, str]] = set()
@@ -114,6 +118,8 @@ def follow(
         settings=env.resource.watch_settings(),
         logs_client=LogsClients(env)(None),
         on_log_lines=show,
+        events=env.resource.task_event_queue(queue_url) if queue_url else None,
+        on_notice=lambda text: click.echo(text, err=True),
     )
     [result] = watcher.wait([task["taskArn"]])
     if not watcher.drain_logs():
@@ -128,9 +134,19 @@ def follow(
 @click.option("--follow", "-f", "following", is_flag=True, help="Print lines until it stops.")
 @click.option("--container", help="Only this container's lines.")
 @click.option("--tail", type=click.IntRange(min=0), help="Only the last N lines (per container).")
+@click.option(
+    "--task-events-queue-url",
+    envvar="ECS_PIPELINES_TASK_EVENTS_QUEUE_URL",
+    help="With --follow: learn that the task stopped from this queue of task state events.",
+)
 @ecs_command
 def logs_command(
-    env: Env, task: str, following: bool, container: str | None, tail: int | None
+    env: Env,
+    task: str,
+    following: bool,
+    container: str | None,
+    tail: int | None,
+    task_events_queue_url: str | None,
 ) -> None:
     """Print a task's CloudWatch log lines (awslogs), oldest first, every one of them.
 
@@ -147,7 +163,7 @@ def logs_command(
     definition = env.client.task_definition(found["taskDefinitionArn"])
     refs = streams(definition, found["taskArn"], container)
     if following:
-        printed = follow(env, found, refs, tail)
+        printed = follow(env, found, refs, tail, task_events_queue_url)
     elif tail is not None:
         printed = print_tail(env, found, refs, tail)
     else:

@@ -27,6 +27,29 @@ def _environment(items: tuple[str, ...]) -> dict[str, str]:
     return variables
 
 
+TASK_EVENTS_OPTION = click.option(
+    "--task-events-queue-url",
+    envvar="ECS_PIPELINES_TASK_EVENTS_QUEUE_URL",
+    help=(
+        "SQS queue of the cluster's task state change events (deploy/task-events.yaml): wait "
+        "on events instead of polling DescribeTasks. Falls back to polling if it fails."
+    ),
+)
+
+
+def wait_for(env: Env, arns: list[str], queue_url: str | None) -> list[EcsTaskResult]:
+    """The tasks' results: from task state events when a queue is given, else by polling."""
+    resource = env.resource
+    if queue_url:
+        resource = resource.model_copy(update={"task_events_queue_url": queue_url})
+    watcher = resource.task_watcher(
+        env.cluster,
+        resource.watch_settings(),
+        on_notice=lambda text: click.echo(text, err=True),
+    )
+    return watcher.wait(arns)
+
+
 def _show_failure(env: Env, result: EcsTaskResult) -> None:
     """The failed task's last log lines, so the terminal shows why without another command."""
     if result.lost or not result.task_definition_arn:
@@ -48,6 +71,7 @@ def _show_failure(env: Env, result: EcsTaskResult) -> None:
 @click.option("--count", type=click.IntRange(1, 10), default=1, show_default=True)
 @click.option("--exec/--no-exec", "enable_exec", default=False, help="Enable ECS Exec.")
 @click.option("--wait", is_flag=True, help="Wait for the task(s) to stop; exit 1 if one failed.")
+@TASK_EVENTS_OPTION
 @ecs_command
 def run_command(
     env: Env,
@@ -57,6 +81,7 @@ def run_command(
     count: int,
     enable_exec: bool,
     wait: bool,
+    task_events_queue_url: str | None,
 ) -> None:
     """Launch task(s) with RunTask (the same checks and defaults as EcsResource) and print
     their ids; with --wait, wait for them, print the last log lines of a failed one and exit 1
@@ -66,6 +91,7 @@ def run_command(
     Example:
       ecs-pipelines run --exec -- python -c "import time; time.sleep(300)"
       ecs-pipelines run --wait --env DAY=2026-11-24 -- python -c "print('hi')"
+      ecs-pipelines run --wait --task-events-queue-url "$QUEUE_URL" -- python -c "print(1)"
     """
     variables = _environment(environment)
     arns = env.resource.run_task(
@@ -80,7 +106,7 @@ def run_command(
     if not wait:
         return
     try:
-        results = env.resource.wait_for_tasks(arns, cluster=env.cluster)
+        results = wait_for(env, arns, task_events_queue_url)
     except KeyboardInterrupt:
         report = env.resource.stop_tasks(
             arns, reason="Interrupted: ecs-pipelines run --wait", cluster=env.cluster

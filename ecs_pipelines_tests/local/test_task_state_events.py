@@ -15,11 +15,11 @@ from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_status
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.task_events import (
     client,
-    events_queue,  # noqa: F401 (fixture)
+    events_queue_fixture,  # noqa: F401 (the events_queue fixture)
     new_queue,
     received_events,
     stopped_event_of,
-    task_events_on,  # noqa: F401 (fixture)
+    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
 )
 
 ENVELOPE = {"version", "id", "detail-type", "source", "account", "time", "region", "resources"}

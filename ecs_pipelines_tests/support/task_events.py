@@ -1,7 +1,7 @@
 """Task state change events on the embedded ECS, for tests: the emission wired into the
 runner's sink (as the controller will wire it) and a queue set up the AWS way.
 
-Import the fixtures into a test module (``from ... import events_queue, task_events_on``).
+Import the fixtures into a test module (``events_queue_fixture``, ``task_events_on_fixture``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from ecs_pipelines.local.task_events_queue import (
 from ecs_pipelines_tests.support.polling import wait_until
 
 
-@pytest.fixture
-def task_events_on(monkeypatch: pytest.MonkeyPatch) -> None:
+# Fixtures are named apart from their functions so that test modules can import them.
+@pytest.fixture(name="task_events_on")
+def task_events_on_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
     """The runner's sink sends a task state change event after each state it publishes."""
     shipped = controller.BridgeSink.publish
 
@@ -53,8 +54,8 @@ def new_queue(local: LocalEcs, cluster_arn: str | None = None) -> str:
     return create_task_events_queue(local.endpoint_url, local.region, cluster, queue_name=name)
 
 
-@pytest.fixture
-def events_queue(local_ecs: LocalEcs, task_events_on: None) -> Iterator[str]:
+@pytest.fixture(name="events_queue")
+def events_queue_fixture(local_ecs: LocalEcs, task_events_on: None) -> Iterator[str]:
     """The URL of a fresh queue of the demo cluster's task events; removed afterwards."""
     url = new_queue(local_ecs)
     yield url

@@ -1,0 +1,206 @@
+"""Waiting on task state change events (EventBridge -> SQS on the embedded ECS): no DescribeTasks
+but the sweep, events applied only forward, others' events left for their consumer, silence
+and a lost queue covered by describing."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from dagster import DagsterInstance
+
+from ecs_pipelines.ecs.event_rounds import EventSettings
+from ecs_pipelines.ecs.task_event_queue import QueueMessage, TaskEventQueue
+from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings
+from ecs_pipelines.integration.ops import ecs_task_op
+from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.local.task_events_queue import delete_task_events_queue
+from ecs_pipelines_tests.conftest import ApiCalls, make_resource
+from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op, tasks_of_run
+from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.task_events import (
+    client,
+    events_queue_fixture,  # noqa: F401 (the events_queue fixture)
+    new_queue,
+    received_events,
+    stopped_event_of,
+    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
+)
+
+NOTICE = "Task state events unavailable"
+
+
+@pytest.fixture
+def ecs_calls(monkeypatch: pytest.MonkeyPatch, local_ecs: LocalEcs) -> ApiCalls:
+    """Counts the ECS calls of every client a resource builds (a job's resource included)."""
+    from ecs_pipelines.integration import resource as resource_module
+
+    calls = ApiCalls(client(local_ecs, "ecs"))
+    build = resource_module.boto3_client
+
+    def counted(service: str, settings: Any) -> Any:
+        built = build(service, settings)
+        built.meta.events.register("before-parameter-build.ecs.*", calls._count)
+        return built
+
+    monkeypatch.setattr(resource_module, "boto3_client", counted)
+    calls.counts.clear()
+    return calls
+
+
+def evented(local: LocalEcs, queue_url: str, **fields: Any) -> EcsResource:
+    """A resource reading ``queue_url``."""
+    return make_resource(local, task_events_queue_url=queue_url, **fields)
+
+
+def test_a_job_on_events_describes_its_tasks_only_in_the_sweep(
+    local_ecs: LocalEcs, events_queue: str, ecs_calls: ApiCalls
+) -> None:
+    """With events on, a step's tasks are described once, in the sweep at the start of the wait
+    (one call for all of them); their ends come from the queue."""
+    ecs, calls = evented(local_ecs, events_queue), ecs_calls
+    step = ecs_task_op("on_events", command=py("print('done')"), count=3)
+    result = run_op(step, ecs)
+    assert result.success
+    assert calls.counts["RunTask"] == 1
+    assert calls.counts["DescribeTasks"] == 1 and calls.describe_sizes == [3]
+    assert all(r.succeeded for r in result.output_for_node("on_events"))
+
+
+def test_a_job_whose_queue_is_deleted_mid_run_completes_by_polling(
+    local_ecs: LocalEcs, task_events_on: None, ecs_calls: ApiCalls
+) -> None:
+    """The queue deleted while a step waits: the step says so once in the run log, waits on
+    by polling, and succeeds."""
+    queue = new_queue(local_ecs)
+    ecs, calls = evented(local_ecs, queue), ecs_calls
+    step = ecs_task_op("queue_lost", command=py("import time; time.sleep(3); print('end')"))
+    instance = DagsterInstance.ephemeral()
+    outcome: dict[str, Any] = {}
+    runner = threading.Thread(
+        target=lambda: outcome.update(result=run_op(step, ecs, instance=instance))
+    )
+    runner.start()
+    try:
+
+        def running_task() -> bool:
+            runs = instance.get_runs()
+            return bool(runs) and any(
+                t["lastStatus"] == "RUNNING" for t in tasks_of_run(ecs, runs[0].run_id)
+            )
+
+        wait_until(running_task, what="the step's task to run")
+        delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, queue)
+    finally:
+        runner.join(timeout=60)
+    result = outcome["result"]
+    assert result.success
+    assert all_log_text(instance, result.run_id).count(NOTICE) == 1
+    assert calls.counts["DescribeTasks"] > 1
+
+
+def test_events_of_other_tasks_are_left_for_their_consumer(
+    local_ecs: LocalEcs, events_queue: str, ecs_client: Any
+) -> None:
+    """A wait takes only its tasks' events: another task's end is still on the queue after."""
+    ecs = evented(local_ecs, events_queue)
+    [mine] = ecs.run_task(command=py("print('mine')"))
+    [theirs] = ecs.run_task(command=py("print('theirs')"))
+    [result] = ecs.wait_for_tasks([mine], timeout_seconds=60)
+    assert result.succeeded
+    envelopes = received_events(local_ecs, events_queue, stopped_event_of(theirs))
+    assert all(e["detail"]["taskArn"] == theirs for e in envelopes)
+
+
+def test_a_late_event_never_overrides_a_newer_state(local_ecs: LocalEcs, events_queue: str) -> None:
+    """An event older than what is known (here a forged success of version 1, delivered after
+    the task is known to run) is ignored: the task's real end is reported."""
+    ecs = evented(local_ecs, events_queue)
+    [arn] = ecs.run_task(command=py("import sys, time; time.sleep(2); sys.exit(5)"))
+    wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "RUNNING", what="RUNNING")
+    [known] = ecs.describe_tasks([arn])
+    forged = {
+        "version": "0",
+        "id": "forged",
+        "detail-type": "ECS Task State Change",
+        "source": "aws.ecs",
+        "resources": [arn],
+        "detail": {
+            "taskArn": arn,
+            "taskDefinitionArn": known["taskDefinitionArn"],
+            "lastStatus": "STOPPED",
+            "stopCode": "EssentialContainerExited",
+            "containers": [{"name": "main", "exitCode": 0}],
+            "version": 1,
+        },
+    }
+    sqs = client(local_ecs, "sqs")
+    for _ in range(2):  # a duplicate, too
+        sqs.send_message(QueueUrl=events_queue, MessageBody=json.dumps(forged))
+    [result] = ecs.wait_for_tasks([arn], timeout_seconds=60)
+    assert not result.succeeded and result.exit_codes == {"main": 5}
+
+
+def test_a_task_whose_events_never_arrive_is_described_after_the_silence_bound(
+    local_ecs: LocalEcs, task_events_on: None
+) -> None:
+    """A queue that gets none of the task's events (its rule names another cluster): the task
+    is described each silence bound and its end found that way."""
+    elsewhere = new_queue(local_ecs, "arn:aws:ecs:us-east-1:123456789012:cluster/elsewhere")
+    try:
+        ecs = evented(local_ecs, elsewhere, task_events_silence_seconds=0.5)
+        calls = ApiCalls(ecs.ecs_client())
+        [arn] = ecs.run_task(command=py("import time; time.sleep(2)"))
+        [result] = ecs.wait_for_tasks([arn], timeout_seconds=60)
+        assert result.succeeded
+        assert calls.counts["DescribeTasks"] >= 2  # the sweep, then the silence bound
+    finally:
+        delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, elsewhere)
+
+
+class RecordingQueue(TaskEventQueue):
+    """The real queue calls, noting which message each receipt handle belongs to and what
+    was handed back or deleted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.message_of: dict[str, str] = {}
+        self.held: list[str] = []
+        self.deleted: list[str] = []
+
+    def receive(self, **kwargs: Any) -> list[QueueMessage]:
+        messages = super().receive(**kwargs)
+        self.message_of.update({m.receipt: m.message_id for m in messages})
+        return messages
+
+    def hold(self, receipts: Sequence[str], seconds: int, **kwargs: Any) -> int:
+        self.held += [self.message_of[r] for r in receipts]
+        return super().hold(receipts, seconds, **kwargs)
+
+    def delete(self, receipts: Sequence[str], **kwargs: Any) -> int:
+        self.deleted += [self.message_of[r] for r in receipts]
+        return super().delete(receipts, **kwargs)
+
+
+def test_a_message_nobody_takes_is_dropped_after_a_few_receives(
+    local_ecs: LocalEcs, events_queue: str
+) -> None:
+    """A message no waiting consumer takes (here not an event at all) is handed back, then
+    deleted once it has been received ``drop_after_receives`` times."""
+    ecs = make_resource(local_ecs)
+    sqs = client(local_ecs, "sqs")
+    junk = sqs.send_message(QueueUrl=events_queue, MessageBody="not an event")["MessageId"]
+    [arn] = ecs.run_task(command=py("import time; time.sleep(3)"))
+    settings = WatchSettings(
+        timeout_seconds=60, events=EventSettings(drop_after_receives=2, hold_seconds=1)
+    )
+    queue = RecordingQueue(ecs.sqs_client(), events_queue)
+    watcher = TaskWatcher(ecs.task_client(), ecs.cluster, settings=settings, events=queue)
+    [result] = watcher.wait([arn])
+    assert result.succeeded
+    assert queue.held.count(junk) == 1
+    assert queue.deleted.count(junk) == 1
