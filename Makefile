@@ -16,7 +16,7 @@ install: $(STAMP)
 
 # The main job on the embedded ECS (started here if it is not running already).
 run: $(STAMP)
-	$(BIN)/python -m ecs_pipelines.demo.main_run
+	$(BIN)/python -m ecs_pipelines.demo.main_run $(ARGS)
 
 # dagster dev (webserver + daemon) with the embedded ECS started for it.
 ui: $(STAMP)

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from dagster import AssetKey, DagsterInstance
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
+from ecs_pipelines_tests.support.browser import browser_page
 from ecs_pipelines_tests.support.dagster_dev import DagsterDev
-from ecs_pipelines_tests.support.dagster_helpers import all_log_text, tasks_of_run
+from ecs_pipelines_tests.support.dagster_helpers import (
+    all_log_text,
+    engine_event_metadata,
+    tasks_of_run,
+)
 from ecs_pipelines_tests.support.polling import wait_until
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +64,58 @@ def test_launchpad_run_of_the_report_job_succeeds(
     tasks = tasks_of_run(ecs, run_id)
     assert len(tasks) == 3
     assert all(t["containers"][0]["exitCode"] == 0 for t in tasks)
+
+
+SCROLL_TO_TOP = """
+for (const element of document.querySelectorAll("*")) {
+  if (element.scrollHeight > element.clientHeight) element.scrollTop = 0;
+}
+"""
+
+
+def page_links(metadata: dict[str, Any]) -> list[str]:
+    """The task and log page links of one metadata entry."""
+    wanted = [k for k in metadata if k == "task_console" or k.startswith("logs_")]
+    return [metadata[k].value for k in wanted]
+
+
+def test_every_run_log_link_opens_the_embedded_ecs_page_of_its_task(
+    dagster_dev: DagsterDev, ecs: EcsResource, tmp_path: Path
+) -> None:
+    """Each link the run log and the asset metadata carry opens a page of the embedded ECS that
+    shows that task; the run page (taken in Chromium) shows the ECS lines and links."""
+    job_run = dagster_dev.launch("ecs_report_job")
+    asset_run = dagster_dev.launch("__ASSET_JOB", assets=["model_scores"])
+    for run_id in (job_run, asset_run):
+        assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
+    with DagsterInstance.from_config(str(dagster_dev.dagster_home)) as instance:
+        launches = [m for m in engine_event_metadata(instance, job_run) if "task_arn" in m]
+        event = instance.get_latest_materialization_event(AssetKey("model_scores"))
+        assert event is not None and event.asset_materialization is not None
+        materialised = dict(event.asset_materialization.metadata)
+    shown = {(m["task_arn"].value, url) for m in launches for url in page_links(m)}
+    shown |= {(materialised["task_arn"].value, url) for url in page_links(materialised)}
+    assert len(shown) == 2 * 3 + 2  # a task page and a log page per task
+    for arn, url in shown:
+        ident = arn.rsplit("/", 1)[-1]
+        assert url.startswith(f"{ecs.endpoint_url}/_local/tasks/{ident}"), url
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            assert ident in answer.read().decode()
+    with browser_page(1400, 1000) as page:
+        page.goto(f"http://127.0.0.1:{dagster_dev.port}/runs/{job_run}")
+        page.wait_for_selector("text=launched (or reattached)", timeout=60_000)
+        with contextlib.suppress(PlaywrightTimeout):  # Dagster's first-visit dialog
+            page.click("button:has-text('Skip')", timeout=5_000)
+        # The extract step's part of the log: its ECS engine event (links) and task lines.
+        page.fill("input[placeholder='Filter…']", "step:extract")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=/\\/main\\] extract: batch 1\\/3 done/", timeout=30_000)
+        page.evaluate(SCROLL_TO_TOP)
+        shot = tmp_path / "run-page.png"
+        page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("ECS_PIPELINES_UPDATE_DOCS"):  # refreshes the README's picture
+        shutil.copy(shot, ROOT / "docs" / "run-page.png")
 
 
 def test_asset_materialisation_from_the_ui_succeeds(
