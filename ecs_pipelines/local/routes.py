@@ -72,8 +72,7 @@ class LocalRoutes:
 
 
 class ServiceRoutes:
-    """The health check (``local stop`` and readiness), the ECS Exec session results, and the
-    task pages (``task_pages.py``)."""
+    """The health check (``local stop`` and readiness) and the ECS Exec session results."""
 
     def __init__(self, sessions: ExecSessions, instance_id: str) -> None:
         self._sessions = sessions
@@ -83,10 +82,7 @@ class ServiceRoutes:
         self.ready = threading.Event()
 
     def routes(self) -> list[Route]:
-        from ecs_pipelines.local.task_pages import TaskPages
-
-        service = [Route("/_local/health", self.health), Route("/_local/exec/", self.exec_result)]
-        return [*service, *TaskPages().routes()]
+        return [Route("/_local/health", self.health), Route("/_local/exec/", self.exec_result)]
 
     def health(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if not self.ready.is_set():
