@@ -107,31 +107,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         runs.append(("ecs_report_job", job_result.success, job_result.run_id))
         day = DAILY.get_last_partition_key()
-        daily = materialize(
-            [daily_events, daily_summary],
-            partition_key=day,
-            resources={"ecs": ecs},
-            instance=instance,
-            raise_on_error=False,
-            run_config=config,
-        )
-        runs.append((f"daily assets {day}", daily.success, daily.run_id))
-        pipes = materialize(
-            [model_scores],
-            resources={"ecs": ecs},
-            instance=instance,
-            raise_on_error=False,
-            run_config=config,
-        )
-        runs.append(("model_scores (Pipes)", pipes.success, pipes.run_id))
-        rollup = materialize(
-            [weekly_rollup],
-            resources={"ecs": ecs},
-            instance=instance,
-            raise_on_error=False,
-            run_config=config,
-        )
-        runs.append(("weekly_rollup (task definition in code)", rollup.success, rollup.run_id))
+        materialisations = [
+            (f"daily assets {day}", [daily_events, daily_summary], day),
+            ("model_scores (Pipes)", [model_scores], None),
+            ("weekly_rollup (task definition in code)", [weekly_rollup], None),
+        ]
+        for name, assets, partition in materialisations:
+            result = materialize(
+                assets,
+                partition_key=partition,
+                resources={"ecs": ecs},
+                instance=instance,
+                raise_on_error=False,
+                run_config=config,
+            )
+            runs.append((name, result.success, result.run_id))
 
         rows = [row for _, _, run_id in runs for row in task_rows(ecs, target, run_id)]
     print()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
@@ -65,6 +66,17 @@ follow();
 """
 
 
+@dataclass(frozen=True)
+class LogPage:
+    """What a log page (or its JSON page of lines) is asked for."""
+
+    task: Mapping[str, Any]
+    container: str
+    cluster: str
+    region: str
+    token: str
+
+
 class TaskPages:
     """Routes of the task and log pages of the embedded ECS that serves them."""
 
@@ -99,11 +111,12 @@ class TaskPages:
                 return _page(start_response, "404 Not Found", "No such task", "<p>Not found.</p>")
             if len(parts) == 1:
                 return _page(start_response, "200 OK", f"Task {parts[0]}", self._task_html(task))
-            if len(parts) == 3 and parts[1] == "logs":
-                return self._logs_html(start_response, task, parts[2], cluster, region)
-            if len(parts) == 4 and parts[1] == "logs" and parts[3] == "lines":
-                token = given.get("token", [""])[0]
-                return self._lines(start_response, task, parts[2], region, token)
+            if len(parts) in (3, 4) and parts[1] == "logs":
+                log = LogPage(task, parts[2], cluster, region, given.get("token", [""])[0])
+                if len(parts) == 3:
+                    return self._logs_html(start_response, log)
+                if parts[3] == "lines":
+                    return self._lines(start_response, log)
         except (BotoCoreError, ClientError) as error:
             message = f"<p>{html.escape(str(error))}</p>"
             return _page(start_response, "502 Bad Gateway", "Cannot read the task", message)
@@ -184,15 +197,9 @@ class TaskPages:
         )
         return redact(body)
 
-    def _logs_html(
-        self,
-        start_response: StartResponse,
-        task: Mapping[str, Any],
-        container: str,
-        cluster: str,
-        region: str,
-    ) -> list[bytes]:
-        ident = task_id(str(task["taskArn"]))
+    def _logs_html(self, start_response: StartResponse, log: LogPage) -> list[bytes]:
+        ident, container = task_id(str(log.task["taskArn"])), log.container
+        cluster, region = log.cluster, log.region
         lines_url = f"{TASK_PAGES}/{ident}/logs/{quote(container)}/lines?" + urlencode(
             {"cluster": cluster, "region": region}
         )
@@ -205,14 +212,8 @@ class TaskPages:
         )
         return _page(start_response, "200 OK", f"Logs of {ident} / {container}", body)
 
-    def _lines(
-        self,
-        start_response: StartResponse,
-        task: Mapping[str, Any],
-        container: str,
-        region: str,
-        token: str,
-    ) -> list[bytes]:
+    def _lines(self, start_response: StartResponse, log: LogPage) -> list[bytes]:
+        task, container, region, token = log.task, log.container, log.region, log.token
         try:
             ref = self._stream(task, container, region)
         except LookupError:
