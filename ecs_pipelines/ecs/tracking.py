@@ -24,6 +24,7 @@ from ecs_pipelines.ecs.client import DESCRIBE_BATCH, EcsTaskClient
 from ecs_pipelines.ecs.redaction import task_secret_values
 from ecs_pipelines.ecs.results import EcsTaskResult, lost_result, result_from_task
 from ecs_pipelines.ecs.status import Outcome, decide, essential_containers
+from ecs_pipelines.ecs.task_events import fresher
 from ecs_pipelines.ecs.tracking_cursor import CursorError, TaskGroup, TrackingState, task_digest
 
 __all__ = [
@@ -76,6 +77,11 @@ class TickResult:
     visited_groups: int
     stopped_early: bool
     elapsed_seconds: float
+    # Groups to describe that the budget did not reach (the head of ``pending``).
+    unvisited: tuple[TaskGroup, ...] = ()
+    # Digests of ended tasks whose group is still open (task state events: their state is
+    # not in the cursor, so the group is described again when it can complete).
+    done: frozenset[bytes] = frozenset()
 
 
 def _safe_lookup(lookup: TaskDefinitionLookup) -> TaskDefinitionLookup:
@@ -118,6 +124,9 @@ def tick(
     task_definition: TaskDefinitionLookup | None = None,
     accept: TaskFilter | None = None,
     grace: Collection[str] = frozenset(),
+    known: Mapping[str, Mapping[str, Any]] | None = None,
+    describe: Collection[TaskGroup] | None = None,
+    done: Collection[bytes] = frozenset(),
 ) -> TickResult:
     """Describes ``groups`` (DescribeTasks in batches of 100) and decides what finished.
 
@@ -129,13 +138,22 @@ def tick(
     - ``accept``: a described task it returns False for is dropped (``ignored``), not reported.
     - ``grace``: task ARNs just added; ECS may not know them yet (eventual consistency right
       after RunTask), so MISSING keeps them pending this once instead of reporting them lost.
+    - ``known``: task ARN -> newest state from task state events; a state is taken over a
+      description when its version is newer (``task_events.fresher``).
+    - ``describe``: the groups to describe (default: all); the others are decided from
+      ``known`` alone, a task without a state counting as still running.
+    - ``done``: digests of tasks an earlier event showed ended; a group holding one is only
+      completed once that task's state is at hand again (the caller describes it).
     """
     lookup = _safe_lookup(task_definition or client.task_definition)
+    known = known or {}
+    wanted = None if describe is None else set(describe)
     start = clock()
     described: dict[str, Mapping[str, Any]] = {}
     missing: dict[str, str] = {}
     calls, slowest, stopped_early = 0, 0.0, False
-    for cluster, arns in _batches(groups):
+    to_describe = [g for g in groups if wanted is None or g in wanted]
+    for cluster, arns in _batches(to_describe):
         now = clock()
         if calls and (now - start) + slowest > budget_seconds:
             stopped_early = True
@@ -150,17 +168,21 @@ def tick(
     unvisited: list[TaskGroup] = []
     still_running: list[TaskGroup] = []
     ignored: list[TaskGroup] = []
+    ended: set[bytes] = set()
+    facts = _Facts(described, missing, known, frozenset(done), lookup, accept, grace)
     for group in groups:
-        if not all(arn in described or arn in missing for arn in group.task_arns):
+        asked = wanted is None or group in wanted
+        if asked and not all(arn in described or arn in missing for arn in group.task_arns):
             unvisited.append(group)
             continue
-        outcome = _decide_group(group, described, missing, lookup, accept, grace)
+        outcome = _decide_group(group, facts, ended)
         if outcome is None:
             still_running.append(group)
         elif outcome == "ignored":
             ignored.append(group)
         else:
             completions.append(outcome)
+    open_tasks = {task_digest(arn) for g in unvisited + still_running for arn in g.task_arns}
     return TickResult(
         completions=tuple(completions),
         # Round robin: what this tick did not reach is visited first next time.
@@ -170,38 +192,54 @@ def tick(
         visited_groups=len(groups) - len(unvisited),
         stopped_early=stopped_early,
         elapsed_seconds=clock() - start,
+        unvisited=tuple(unvisited),
+        done=frozenset((ended | set(done)) & open_tasks),
     )
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What a tick knows about its tasks: descriptions, MISSING answers, event states."""
+
+    described: Mapping[str, Mapping[str, Any]]
+    missing: Mapping[str, str]
+    known: Mapping[str, Mapping[str, Any]]
+    done: frozenset[bytes]
+    lookup: TaskDefinitionLookup
+    accept: TaskFilter | None
+    grace: Collection[str]
+
+
 def _decide_group(
-    group: TaskGroup,
-    described: Mapping[str, Mapping[str, Any]],
-    missing: Mapping[str, str],
-    lookup: TaskDefinitionLookup,
-    accept: TaskFilter | None,
-    grace: Collection[str],
+    group: TaskGroup, facts: _Facts, ended: set[bytes]
 ) -> GroupCompletion | Literal["ignored"] | None:
-    """A completion, "ignored", or None while the group is still going."""
+    """A completion, "ignored", or None while the group is still going. Adds the digests of
+    the group's ended tasks to ``ended``."""
     results: list[EcsTaskResult] = []
     running: list[str] = []
     secrets: list[str] = []
     for arn in group.task_arns:
-        task = described.get(arn)
+        seen = facts.described.get(arn)
+        task = fresher(seen, facts.known.get(arn))
         if task is None:
-            if arn in grace:
-                running.append(arn)
+            if arn in facts.missing and arn not in facts.grace:
+                results.append(lost_result(arn, facts.missing[arn]))
+            elif task_digest(arn) in facts.done:
+                return None  # it ended, but its state is not at hand: decided when it is
             else:
-                results.append(lost_result(arn, missing[arn]))
+                running.append(arn)
             continue
-        if accept is not None and not accept(task):
+        # Events carry no tags: a filter on tags judges described tasks only.
+        if seen is not None and facts.accept is not None and not facts.accept(seen):
             return "ignored"
         secrets.extend(task_secret_values(task))
         definition_arn = task.get("taskDefinitionArn")
-        definition = lookup(definition_arn) if definition_arn else None
+        definition = facts.lookup(definition_arn) if definition_arn else None
         verdict = decide(task, essential_containers(definition))
         if verdict.outcome is Outcome.RUNNING:
             running.append(arn)
         else:
+            ended.add(task_digest(arn))
             results.append(result_from_task(task, verdict))
     if not running:
         return GroupCompletion(group, tuple(results), secret_values=tuple(secrets))

@@ -6,7 +6,14 @@ Version 1, every member but ``v`` optional::
      "after": 1234,                                   # caller's read position (storage id)
      "labels": ["...", ...],                          # distinct group labels
      "tasks": [[cluster, prefix, ids, sizes, label_indexes], ...],
-     "seen": "<base64url of 8-byte task digests>"}
+     "seen": "<base64url of 8-byte task digests>",
+     "done": "<base64url of 8-byte task digests>",    # ended (by an event), group still open
+     "receipts": ["<SQS receipt handle>", ...],       # applied by the tick that wrote this
+     "sweep": 12,                                      # head groups the sweep has still to do
+     "swept": 1767225600}                              # when the last sweep began (epoch s)
+
+The last four serve task state events (``tracking_events``): a cursor written without them
+reads as before, and code that predates them ignores them.
 
 ``tasks`` keeps the tracked groups in visiting order, as runs of consecutive groups that share
 a cluster, an ARN prefix (the task ARN up to its last ``/``) and an id form. ``ids`` packs the
@@ -63,6 +70,13 @@ class TrackingState:
     groups: tuple[TaskGroup, ...] = ()
     after: int | None = None
     seen: frozenset[bytes] = field(default_factory=frozenset)
+    # Task state events (``tracking_events``): digests of tasks an event showed ended whose
+    # group is still open, receipt handles of the messages this state applied (deleted by
+    # the tick that reads it back: that it was stored is then certain), and the sweep.
+    done: frozenset[bytes] = field(default_factory=frozenset)
+    receipts: tuple[str, ...] = ()
+    sweep_left: int = 0
+    swept_at: int | None = None
 
     def to_cursor(self) -> str:
         return encode(self)
@@ -174,6 +188,14 @@ def encode(state: TrackingState) -> str:
         doc["tasks"] = segments
     if state.seen:
         doc["seen"] = _b64(b"".join(sorted(state.seen)))
+    if state.done:
+        doc["done"] = _b64(b"".join(sorted(state.done)))
+    if state.receipts:
+        doc["receipts"] = list(state.receipts)
+    if state.sweep_left:
+        doc["sweep"] = state.sweep_left
+    if state.swept_at is not None:
+        doc["swept"] = state.swept_at
     return json.dumps(doc, separators=(",", ":"))
 
 
@@ -197,11 +219,30 @@ def decode(cursor: str | None) -> TrackingState:
     groups: list[TaskGroup] = []
     for segment in doc.get("tasks", []):
         groups.extend(_decode_segment(segment, labels))
-    raw_seen = _unb64(doc.get("seen", ""))
-    if len(raw_seen) % DIGEST_BYTES:
-        raise CursorError("cursor: 'seen' is not a whole number of digests")
-    seen = frozenset(raw_seen[i : i + DIGEST_BYTES] for i in range(0, len(raw_seen), DIGEST_BYTES))
-    return TrackingState(groups=tuple(groups), after=after, seen=seen)
+    receipts = doc.get("receipts", [])
+    if not isinstance(receipts, list) or not all(isinstance(r, str) for r in receipts):
+        raise CursorError("cursor: 'receipts' must be a list of strings")
+    sweep_left, swept_at = doc.get("sweep", 0), doc.get("swept")
+    if not isinstance(sweep_left, int) or sweep_left < 0:
+        raise CursorError(f"cursor: 'sweep' must be a count, got {sweep_left!r}")
+    if swept_at is not None and not isinstance(swept_at, int):
+        raise CursorError(f"cursor: 'swept' must be epoch seconds, got {swept_at!r}")
+    return TrackingState(
+        groups=tuple(groups),
+        after=after,
+        seen=_digests(doc, "seen"),
+        done=_digests(doc, "done"),
+        receipts=tuple(receipts),
+        sweep_left=min(sweep_left, len(groups)),
+        swept_at=swept_at,
+    )
+
+
+def _digests(doc: dict[str, Any], member: str) -> frozenset[bytes]:
+    raw = _unb64(doc.get(member, ""))
+    if len(raw) % DIGEST_BYTES:
+        raise CursorError(f"cursor: '{member}' is not a whole number of digests")
+    return frozenset(raw[i : i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES))
 
 
 def _decode_segment(segment: Any, labels: Sequence[str]) -> list[TaskGroup]:

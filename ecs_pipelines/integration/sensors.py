@@ -46,6 +46,12 @@ from ecs_pipelines.ecs.tracking import (
     task_digest,
     tick,
 )
+from ecs_pipelines.ecs.tracking_events import (
+    DEFAULT_SWEEP_SECONDS,
+    EventIntake,
+    take_events,
+    tick_with_events,
+)
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.completion_store import CompletionRecorder
 from ecs_pipelines.integration.redaction import Redaction
@@ -54,6 +60,12 @@ from ecs_pipelines.integration.sensor_events import (
     DefinitionLookup,
     completion_asset_events,
     read_launches,
+)
+from ecs_pipelines.integration.sensor_task_events import (
+    say_polled,
+    sensor_queue,
+    settle,
+    visibility_seconds,
 )
 from ecs_pipelines.integration.task_naming import WATCHED_ASSETS_TAG
 
@@ -117,9 +129,15 @@ def ecs_detached_asset_sensor(
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
     description: str | None = None,
     records_per_tick: int = 1000,
+    task_events_queue_url: str | None = None,
+    task_events_sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
 ) -> SensorDefinition:
     """Completion sensor of detached ECS assets: materialises them when their task succeeds,
-    fails their ``ecs_task_succeeded`` check when it fails or is lost."""
+    fails their ``ecs_task_succeeded`` check when it fails or is lost.
+
+    ``task_events_queue_url``: a queue of the cluster's task state events for this sensor
+    alone (``sensor_task_events``): tasks are then described when first tracked and in a sweep
+    every ``task_events_sweep_seconds``, their ends read from the queue."""
     asset_defs = [assets] if isinstance(assets, AssetsDefinition) else list(assets)
     keys = sorted({k for a in asset_defs for k in a.keys}, key=lambda k: k.to_user_string())
     checked = {c.asset_key for a in asset_defs for c in a.check_keys if c.name == md.ECS_TASK_CHECK}
@@ -143,13 +161,29 @@ def ecs_detached_asset_sensor(
         new = [g for g in found if g not in tracked]  # a reattached step records twice
         client = ecs.task_client()
         lookup = definition_lookup(client)
-        result = tick(
-            client,
-            [*state.groups, *new],
-            budget_seconds=_remaining(started, budget_seconds),
-            task_definition=lookup,
-            grace={arn for g in new for arn in g.task_arns},
-        )
+        queue = sensor_queue(ecs, task_events_queue_url)
+        evented = None
+        if queue is None:
+            result = tick(
+                client,
+                [*state.groups, *new],
+                budget_seconds=_remaining(started, budget_seconds),
+                task_definition=lookup,
+                grace={arn for g in new for arn in g.task_arns},
+            )
+        else:
+            evented = tick_with_events(
+                client,
+                queue,
+                state,
+                new,
+                budget_seconds=_remaining(started, budget_seconds),
+                sweep_seconds=task_events_sweep_seconds,
+                visibility_seconds=visibility_seconds(minimum_interval_seconds),
+                task_definition=lookup,
+            )
+            say_polled(context, evented.intake)
+            result = evented.result
         recorder = CompletionRecorder(context.instance, result.completions)
         unrecorded: list[TaskGroup] = []
         reported = 0
@@ -174,7 +208,12 @@ def ecs_detached_asset_sensor(
                 unrecorded.append(completion.group)
             _stop_unfinished(context, client, completion)
         context.log.info(_summary(result, len(state.groups) + len(new)) + f"; {reported} reported")
-        cursor = TrackingState(groups=(*unrecorded, *result.pending), after=after).to_cursor()
+        if queue is None or evented is None:
+            cursor = TrackingState(groups=(*unrecorded, *result.pending), after=after).to_cursor()
+        else:
+            kept, delete, release = evented.next_state(unrecorded=unrecorded, after=after)
+            settle(context, queue, delete=delete, release=release)
+            cursor = kept.to_cursor()
         if not reported:
             return SensorResult(cursor=cursor, skip_reason=SkipReason("No ECS task finished"))
         return SensorResult(
@@ -243,6 +282,7 @@ def ecs_task_completion_sensor(
     budget_seconds: float = DEFAULT_BUDGET_SECONDS,
     default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
     description: str | None = None,
+    task_events_queue_url: str | None = None,
 ) -> SensorDefinition:
     """Requests a run for each ECS task of ``cluster`` (default: the resource's) that finishes:
     ``job`` when it succeeded, ``failure_job`` when it failed or was lost; None skips those.
@@ -251,7 +291,8 @@ def ecs_task_completion_sensor(
     run_key is the task ARN; ``run_config_fn(result, cluster)`` gives the run config (default:
     an ``ecs_completion_report`` op's config: task ARN, exit codes, stop code, reason). Tasks
     already stopped at the sensor's first tick are history, unless
-    ``include_stopped_before_start``."""
+    ``include_stopped_before_start``. ``task_events_queue_url`` (a queue for this sensor
+    alone): a task's end is read from its state change event instead of described."""
     if job is None and failure_job is None:
         raise ValueError(f"{name}: give a job, a failure_job, or both")
     jobs = list({j.name: j for j in (job, failure_job) if j is not None}.values())
@@ -272,6 +313,9 @@ def ecs_task_completion_sensor(
         ecs: EcsResource = getattr(context.resources, resource_key)
         where = cluster or ecs.cluster
         client = ecs.task_client()
+        queue = sensor_queue(ecs, task_events_queue_url)
+        if queue is not None and state.receipts:
+            settle(context, queue, delete=state.receipts)  # the cursor holding them is stored
         running, stopped = (
             list(
                 client.list_task_arns(where, family=family, started_by=started_by, desired_status=s)
@@ -293,15 +337,32 @@ def ecs_task_completion_sensor(
         quiet = [g for g in state.groups if g.task_arns[0] in running_set]
         if accept is None:
             quiet += [g for g in new if g.task_arns[0] in running_set]
+        intake = EventIntake()
+        if queue is not None:
+            everything = [*state.groups, *new]
+            intake = take_events(
+                queue,
+                {g.task_arns[0] for g in everything},
+                visibility_seconds=visibility_seconds(minimum_interval_seconds),
+                time_left=lambda: _remaining(started, budget_seconds / 4),
+            )
+            say_polled(context, intake)
+        ended = {a for a, t in intake.states.items() if t.get("lastStatus") == "STOPPED"}
+        # A task whose end an event told needs no DescribeTasks, unless its tags are wanted.
+        told = {g for g in [*state.groups, *new] if g.task_arns[0] in ended}
+        told -= {g for g in new if accept is not None}
+        quiet = [g for g in quiet if g not in told]
         quiet_set = set(quiet)
-        to_describe = [g for g in [*state.groups, *new] if g not in quiet_set]
+        candidates = [g for g in [*state.groups, *new] if g not in quiet_set]
         result = tick(
             client,
-            to_describe,
+            candidates,
             budget_seconds=_remaining(started, budget_seconds),
             task_definition=definition_lookup(client),
             accept=accept,
             grace={g.task_arns[0] for g in new},
+            known=intake.states,
+            describe=[g for g in candidates if g not in told],
         )
         requests: list[RunRequest] = []
         secrets = list(ecs.secret_environment.values())
@@ -317,10 +378,17 @@ def ecs_task_completion_sensor(
         seen |= {task_digest(arn) for g in done for arn in g.task_arns}
         # Remember a handled task only while ECS still lists it: bounded by ECS's own memory.
         listed = {task_digest(arn) for arn in running_set.union(stopped)}
+        handled = {g.task_arns[0] for g in done}
+        receipts = [r for arn in handled for r in intake.receipts.get(arn, [])]
+        if queue is not None:
+            unkept = [r for a, rs in intake.receipts.items() if a not in handled for r in rs]
+            settle(context, queue, delete=[*intake.dropped, *unkept])
         cursor = TrackingState(
-            groups=(*result.pending, *quiet), seen=frozenset(seen & listed)
+            groups=(*result.pending, *quiet),
+            seen=frozenset(seen & listed),
+            receipts=tuple(receipts),
         ).to_cursor()
-        context.log.info(_summary(result, len(to_describe)))
+        context.log.info(_summary(result, len(candidates) - len(told)))
         if not requests:
             return SensorResult(cursor=cursor, skip_reason=SkipReason("No ECS task to report"))
         return SensorResult(run_requests=requests, cursor=cursor)

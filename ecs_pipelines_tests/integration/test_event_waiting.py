@@ -9,7 +9,6 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-import pytest
 from dagster import DagsterInstance
 
 from ecs_pipelines.ecs.event_rounds import EventSettings
@@ -24,6 +23,7 @@ from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.task_events import (
     client,
+    ecs_calls_fixture,  # noqa: F401 (the ecs_calls fixture)
     events_queue_fixture,  # noqa: F401 (the events_queue fixture)
     new_queue,
     received_events,
@@ -32,24 +32,6 @@ from ecs_pipelines_tests.support.task_events import (
 )
 
 NOTICE = "Task state events unavailable"
-
-
-@pytest.fixture
-def ecs_calls(monkeypatch: pytest.MonkeyPatch, local_ecs: LocalEcs) -> ApiCalls:
-    """Counts the ECS calls of every client a resource builds (a job's resource included)."""
-    from ecs_pipelines.integration import resource as resource_module
-
-    calls = ApiCalls(client(local_ecs, "ecs"))
-    build = resource_module.boto3_client
-
-    def counted(service: str, settings: Any) -> Any:
-        built = build(service, settings)
-        built.meta.events.register("before-parameter-build.ecs.*", calls._count)
-        return built
-
-    monkeypatch.setattr(resource_module, "boto3_client", counted)
-    calls.counts.clear()
-    return calls
 
 
 def evented(local: LocalEcs, queue_url: str, **fields: Any) -> EcsResource:

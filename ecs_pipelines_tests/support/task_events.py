@@ -1,7 +1,8 @@
 """Task state change events on the embedded ECS, for tests: the emission wired into the
 runner's sink (as the controller will wire it) and a queue set up the AWS way.
 
-Import the fixtures into a test module (``events_queue_fixture``, ``task_events_on_fixture``).
+Import the fixtures into a test module (``events_queue_fixture``, ``task_events_on_fixture``,
+``ecs_calls_fixture``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ecs_pipelines.local.task_events_queue import (
     create_task_events_queue,
     delete_task_events_queue,
 )
+from ecs_pipelines_tests.conftest import ApiCalls
 from ecs_pipelines_tests.support.polling import wait_until
 
 
@@ -34,6 +36,23 @@ def task_events_on_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
         task_state_events.publish(task_arn)
 
     monkeypatch.setattr(controller.BridgeSink, "publish", publish)
+
+
+@pytest.fixture(name="ecs_calls")
+def ecs_calls_fixture(monkeypatch: pytest.MonkeyPatch, local_ecs: LocalEcs) -> ApiCalls:
+    """Counts the ECS calls of every client a resource builds (a job's or a sensor's too)."""
+    from ecs_pipelines.integration import resource as resource_module
+
+    calls = ApiCalls(client(local_ecs, "ecs"))
+    build = resource_module.boto3_client
+
+    def counted(service: str, settings: Any) -> Any:
+        built = build(service, settings)
+        built.meta.events.register("before-parameter-build.ecs.*", calls._count)
+        return built
+
+    monkeypatch.setattr(resource_module, "boto3_client", counted)
+    return calls
 
 
 def client(local: LocalEcs, service: str) -> Any:

@@ -1,0 +1,212 @@
+"""A sensor tick on task state events: what it reads from its queue, what it describes, what
+its cursor keeps, and when the messages it applied are deleted (exactly once).
+
+A sensor has a queue of its own (one EventBridge rule target per consumer). Each tick:
+
+1. Deletes the messages the previous tick applied (their receipt handles are in the cursor
+   the tick was given: Dagster stored it, so what they did is kept for good).
+2. Receives what the queue holds (up to ``max_messages``, within a share of the budget).
+   Messages of tracked tasks give their newest state (by version); any other message has
+   nothing to apply and is deleted at once (a task the sensor starts tracking later is
+   described when it starts, so no event of it is needed).
+3. Describes only what events cannot tell: groups just added, the sweep (at the first tick
+   and every ``sweep_seconds``: every tracked group, 100 tasks a call, over as many ticks as
+   the budget needs), and a group that an event completes but one of whose tasks ended in an
+   earlier tick (the cursor keeps only that it ended, ``done``). Everything else is decided
+   from the events (``tracking.tick``).
+4. The next cursor carries the receipt handles of the messages whose states it holds (ended
+   tasks: completions and ``done``); the other messages of tracked tasks (a task still
+   running) changed nothing it holds and are deleted at once.
+
+A tick that dies before its cursor is stored deleted nothing it applied: the messages come
+back after their visibility timeout and are applied again to the old cursor, and what a
+completion stores is stored once (the caller's store is idempotent, or its run key is). A
+redelivered message of a task already reported finds it untracked and is deleted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecs_pipelines.ecs.arns import task_id
+from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.task_event_queue import BATCH, TaskEventQueue
+from ecs_pipelines.ecs.task_events import newest_states, parse_task_event
+from ecs_pipelines.ecs.tracking import TaskDefinitionLookup, TickResult, tick
+from ecs_pipelines.ecs.tracking_cursor import TaskGroup, TrackingState, task_digest
+
+DEFAULT_SWEEP_SECONDS = 300.0
+# A tick reads at most this many messages; the rest wait for the next tick. It also bounds
+# the receipt handles a cursor carries.
+MAX_MESSAGES_PER_TICK = 1000
+# Share of a tick's budget spent receiving.
+RECEIVE_SHARE = 0.25
+
+
+@dataclass
+class EventIntake:
+    """What a tick read from its queue."""
+
+    states: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # task ARN -> state
+    receipts: dict[str, list[str]] = field(default_factory=dict)  # task ARN -> its messages
+    dropped: list[str] = field(default_factory=list)  # messages with nothing to apply
+    messages: int = 0
+    failed: str | None = None  # why the queue could not be read (the tick polls instead)
+
+
+def take_events(
+    queue: TaskEventQueue,
+    tracked: Collection[str],
+    *,
+    visibility_seconds: int,
+    max_messages: int = MAX_MESSAGES_PER_TICK,
+    time_left: Callable[[], float] = lambda: 1.0,
+) -> EventIntake:
+    """Receives until the queue is empty, ``max_messages`` are read or ``time_left()`` runs
+    out; keeps the newest state of each task in ``tracked`` (ARNs)."""
+    by_id = {task_id(arn): arn for arn in tracked}
+    intake = EventIntake()
+    events = []
+    try:
+        while intake.messages < max_messages and time_left() > 0:
+            messages = queue.receive(
+                wait_seconds=0,
+                visibility_seconds=visibility_seconds,
+                max_messages=min(BATCH, max_messages - intake.messages),
+            )
+            intake.messages += len(messages)
+            for message in messages:
+                event = parse_task_event(message.body)
+                arn = by_id.get(event.task_id) if event is not None else None
+                if event is None or arn is None:
+                    intake.dropped.append(message.receipt)
+                    continue
+                intake.receipts.setdefault(arn, []).append(message.receipt)
+                events.append(event)
+            if not messages:
+                break
+    except Exception as error:
+        intake.failed = f"{type(error).__name__}: {_code(error)}"
+    by_arn = {by_id[e.task_id]: e for e in newest_states(events).values()}
+    intake.states = {arn: event.task for arn, event in by_arn.items()}
+    return intake
+
+
+def _code(error: Exception) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", "") or error)
+
+
+@dataclass(frozen=True)
+class EventTick:
+    """One tick's decisions, and what to keep and release once the caller has acted."""
+
+    result: TickResult
+    intake: EventIntake
+    swept: tuple[TaskGroup, ...]  # the groups this tick's sweep was to describe
+    sweep_left: int
+    swept_at: int | None
+    stale_receipts: tuple[str, ...]  # the previous tick's: to delete now
+
+    def next_state(
+        self, *, unrecorded: Sequence[TaskGroup] = (), after: int | None = None
+    ) -> tuple[TrackingState, list[str], list[str]]:
+        """The next cursor, the messages to delete now, and those to hand back at once.
+
+        ``unrecorded``: completions the caller could not store; they stay tracked, and their
+        messages are handed back so that the next tick decides them again."""
+        result, intake = self.result, self.intake
+        unrecorded_arns = {a for g in unrecorded for a in g.task_arns}
+        kept = {a for c in result.completions for a in c.group.task_arns} - unrecorded_arns
+        kept |= {a for g in result.ignored for a in g.task_arns}
+        kept |= {a for g in result.pending for a in g.task_arns if task_digest(a) in result.done}
+        deferred = [r for a in kept for r in intake.receipts.get(a, [])]
+        release = [r for a in unrecorded_arns for r in intake.receipts.get(a, [])]
+        delete = list(intake.dropped) + [
+            r for a, rs in intake.receipts.items() if a not in kept | unrecorded_arns for r in rs
+        ]
+        sweeping = set(self.swept)
+        left = [g for g in result.unvisited if g in sweeping]
+        rest = [g for g in result.pending if g not in set(left)]
+        state = TrackingState(
+            groups=(*left, *unrecorded, *rest),
+            after=after,
+            done=result.done,
+            receipts=tuple(deferred),
+            sweep_left=len(left),
+            swept_at=self.swept_at,
+        )
+        return state, delete, release
+
+
+def tick_with_events(
+    client: EcsTaskClient,
+    queue: TaskEventQueue,
+    state: TrackingState,
+    new: Sequence[TaskGroup],
+    *,
+    budget_seconds: float,
+    sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
+    visibility_seconds: int,
+    clock: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = time.time,
+    task_definition: TaskDefinitionLookup | None = None,
+    max_messages: int = MAX_MESSAGES_PER_TICK,
+) -> EventTick:
+    """Steps 1 to 3 of the module docstring over ``state``'s groups plus ``new`` ones. If the
+    queue cannot be read, every group is described, as a polling tick would."""
+    started = clock()
+    stale = state.receipts
+    if stale:
+        try:
+            queue.delete(stale)
+        except Exception:  # they come back after their timeout: applying them is harmless
+            stale = ()
+    groups = [*state.groups, *new]
+    tracked = {arn for g in groups for arn in g.task_arns}
+    intake = take_events(
+        queue,
+        tracked,
+        visibility_seconds=visibility_seconds,
+        max_messages=max_messages,
+        time_left=lambda: budget_seconds * RECEIVE_SHARE - (clock() - started),
+    )
+    now = int(wall())
+    sweep_left, swept_at = state.sweep_left, state.swept_at
+    if intake.failed:
+        # Without events every group is described: that is a sweep.
+        sweep_left, swept_at = len(state.groups), now
+    elif not sweep_left and (swept_at is None or now - swept_at >= sweep_seconds):
+        sweep_left, swept_at = len(state.groups), now
+    swept = tuple(state.groups[:sweep_left])
+    if intake.failed:
+        describe: set[TaskGroup] | None = None
+    else:
+        describe = {*swept, *new, *_needing_states(groups, intake.states, state.done)}
+    result = tick(
+        client,
+        groups,
+        budget_seconds=max(0.0, budget_seconds - (clock() - started)),
+        clock=clock,
+        task_definition=task_definition,
+        grace={arn for g in new for arn in g.task_arns},
+        known=intake.states,
+        describe=describe,
+        done=state.done,
+    )
+    return EventTick(result, intake, swept, sweep_left, swept_at, tuple(stale))
+
+
+def _needing_states(
+    groups: Sequence[TaskGroup], known: Mapping[str, Mapping[str, Any]], done: Collection[bytes]
+) -> list[TaskGroup]:
+    """Groups an event may complete, one of whose tasks ended earlier (its state is needed)."""
+    wanted = []
+    for group in groups:
+        if not any(arn in known for arn in group.task_arns):
+            continue
+        if any(arn not in known and task_digest(arn) in done for arn in group.task_arns):
+            wanted.append(group)
+    return wanted

@@ -1,0 +1,302 @@
+"""Completion sensors on task state events, exactly once: a tick applies its events to its
+cursor, the next tick deletes their messages, a tick replayed from an older cursor (a daemon
+that died before storing it) reports nothing twice, and a restart loses nothing.
+
+The detached-asset sensor runs under Dagster's own sensor daemon code path
+(``execute_sensor_iteration``), with the harness of ``test_sensor_reruns``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    DefaultSensorStatus,
+    Definitions,
+    EnvVar,
+    build_sensor_context,
+    instance_for_test,
+    job,
+    materialize,
+)
+from dagster._core.remote_origin import InProcessCodeLocationOrigin
+from dagster._core.scheduler.instigation import InstigatorTick, SensorInstigatorData, TickStatus
+from dagster._core.test_utils import create_test_daemon_workspace_context
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+from dagster._core.workspace.load_target import WorkspaceLoadTarget
+from dagster._daemon.sensor import execute_sensor_iteration
+
+from ecs_pipelines.ecs.tracking import TrackingState
+from ecs_pipelines.integration import metadata as md
+from ecs_pipelines.integration.assets import ecs_task_asset
+from ecs_pipelines.integration.ops import ecs_completion_report_op
+from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor, ecs_task_completion_sensor
+from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.local.task_events_queue import delete_task_events_queue
+from ecs_pipelines_tests.conftest import ApiCalls
+from ecs_pipelines_tests.integration.test_sensor_reruns import ENDPOINT_ENV
+from ecs_pipelines_tests.support.dagster_helpers import py
+from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.task_events import (
+    client,
+    ecs_calls_fixture,  # noqa: F401 (the ecs_calls fixture)
+    events_queue_fixture,  # noqa: F401 (the events_queue fixture)
+    new_queue,
+    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
+)
+
+QUEUE_ENV = "ECS_PIPELINES_SENSOR_TEST_QUEUE_URL"
+LOCATION = "sensor_task_events"
+ASSET = "evented_export"
+EXIT_WITH_CODE = py("import os, sys, time; time.sleep(float(os.environ['SLEEP'])); "
+                    "sys.exit(int(os.environ['EXIT_CODE']))")  # fmt: skip
+
+evented_export = ecs_task_asset(
+    ASSET,
+    command=EXIT_WITH_CODE,
+    partitions_def=DailyPartitionsDefinition(start_date="2026-01-01"),
+    detached=True,
+)
+evented_sensor = ecs_detached_asset_sensor(
+    evented_export,
+    minimum_interval_seconds=1,
+    default_status=DefaultSensorStatus.RUNNING,
+    task_events_queue_url=EnvVar(QUEUE_ENV),
+)
+defs = Definitions(
+    assets=[evented_export],
+    sensors=[evented_sensor],
+    resources={
+        "ecs": EcsResource(
+            region_name="us-east-1",
+            endpoint_url=EnvVar(ENDPOINT_ENV),
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            cluster=DEMO_CLUSTER,
+            task_definition="ecs-pipelines-python",
+            container_name="main",
+            launch_type="FARGATE",
+            subnets=[DEMO_SUBNET],
+            security_groups=[DEMO_SECURITY_GROUP],
+        )
+    },
+)
+
+
+@job
+def report_job() -> None:
+    ecs_completion_report_op()
+
+
+class ThisModule(WorkspaceLoadTarget):
+    def create_origins(self) -> Sequence[InProcessCodeLocationOrigin]:
+        target = LoadableTargetOrigin(
+            executable_path=sys.executable, module_name=__name__, attribute="defs"
+        )
+        return [InProcessCodeLocationOrigin(target, location_name=LOCATION)]
+
+
+class Daemon:
+    """A sensor daemon process: its own workspace; ``tick()`` runs one evaluation."""
+
+    def __init__(self, instance: DagsterInstance, workspace: Any) -> None:
+        self.instance = instance
+        self.workspace = workspace
+        location = workspace.create_request_context().get_code_location(LOCATION)
+        self.sensor = location.get_repository("__repository__").get_sensor(evented_sensor.name)
+
+    def ticks(self) -> Sequence[InstigatorTick]:
+        origin, selector = self.sensor.get_remote_origin_id(), self.sensor.selector_id
+        return self.instance.get_ticks(origin, selector, limit=1000)
+
+    def tick(self) -> InstigatorTick:
+        before = len(self.ticks())
+
+        def iterate() -> InstigatorTick | None:
+            list(execute_sensor_iteration(self.workspace, logging.getLogger("d"), None, None))
+            ticks = self.ticks()
+            return ticks[0] if len(ticks) > before else None
+
+        done = wait_until(iterate, timeout=30, interval=0.1, what="a sensor tick")
+        assert done.status != TickStatus.FAILURE, done.error
+        return done
+
+    def _state(self) -> tuple[Any, SensorInstigatorData]:
+        origin, selector = self.sensor.get_remote_origin_id(), self.sensor.selector_id
+        state = self.instance.get_instigator_state(origin, selector)
+        assert state is not None and isinstance(state.instigator_data, SensorInstigatorData)
+        return state, state.instigator_data
+
+    def cursor(self) -> str | None:
+        return self._state()[1].cursor
+
+    def set_cursor(self, cursor: str | None) -> None:
+        """As if the last tick died after storing its events and before saving its cursor."""
+        state, data = self._state()
+        self.instance.update_instigator_state(state.with_data(data._replace(cursor=cursor)))
+
+
+@pytest.fixture
+def home(
+    local_ecs: LocalEcs, monkeypatch: pytest.MonkeyPatch, task_events_on: None
+) -> Iterator[str]:
+    """A DAGSTER_HOME, and the sensor's own queue named in the code location's environment."""
+    monkeypatch.setenv(ENDPOINT_ENV, local_ecs.endpoint_url)
+    queue = new_queue(local_ecs)
+    monkeypatch.setenv(QUEUE_ENV, queue)
+    with instance_for_test() as instance:
+        yield instance.root_directory
+    delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, queue)
+
+
+@contextmanager
+def daemon(home: str) -> Iterator[Daemon]:
+    with (
+        DagsterInstance.from_config(home) as instance,
+        create_test_daemon_workspace_context(ThisModule(), instance) as workspace,
+    ):
+        yield Daemon(instance, workspace)
+
+
+def launch(instance: DagsterInstance, ecs: EcsResource, partition: str, **env: str) -> str:
+    """Materialises ``partition`` (detached: it returns at once); the task's ARN."""
+    environment = {"SLEEP": "0", "EXIT_CODE": "0", **env}
+    config = {"ops": {ASSET: {"config": {"environment": environment}}}}
+    result = materialize(
+        [evented_export], partition_key=partition, resources={"ecs": ecs}, instance=instance,
+        run_config=config,
+    )  # fmt: skip
+    assert result.success
+    [observation] = result.asset_observations_for_node(ASSET)
+    launched = md.launch_record(observation.metadata)
+    assert launched is not None
+    return str(launched[1][0])
+
+
+def materialised(instance: DagsterInstance, partition: str) -> int:
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey(ASSET), asset_partitions=[partition]), limit=100
+    ).records
+    return len(records)
+
+
+def in_flight(local: LocalEcs) -> int:
+    """Messages of the sensor's queue received and neither deleted nor back yet."""
+    attributes = client(local, "sqs").get_queue_attributes(
+        QueueUrl=str(EnvVar(QUEUE_ENV).get_value()),
+        AttributeNames=["ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_detached_sensor_on_events_reports_each_completion_once_across_restarts(
+    home: str, local_ecs: LocalEcs, ecs: EcsResource
+) -> None:
+    """Under the sensor daemon with events on: a tick replayed from an older cursor stores
+    nothing twice; a task that ends while no daemon runs is reported by the next one, once;
+    the messages a stored cursor applied are deleted by the tick after (those of the cursor
+    that was lost stay hidden until their visibility timeout, then are dropped)."""
+    with DagsterInstance.from_config(home) as instance:
+        with daemon(home) as first:
+            first.tick()
+            before = first.cursor()
+            quick = launch(instance, ecs, "2026-03-01")
+            ecs.wait_for_tasks([quick], timeout_seconds=60)
+            first.tick()
+            assert materialised(instance, "2026-03-01") == 1
+            assert TrackingState.from_cursor(first.cursor()).receipts  # deleted next tick
+            first.set_cursor(before)  # the tick died before its cursor was stored
+            lost = in_flight(local_ecs)
+            assert lost > 0
+        with daemon(home) as restarted:
+            restarted.tick()  # replays the launch: found, and stored nothing twice
+            assert materialised(instance, "2026-03-01") == 1
+            slow = launch(instance, ecs, "2026-03-02", SLEEP="2")
+            restarted.tick()  # tracks the running task
+            assert materialised(instance, "2026-03-02") == 0
+        ecs.wait_for_tasks([slow], timeout_seconds=60)  # it ends while no daemon runs
+        with daemon(home) as again:
+            again.tick()
+            assert materialised(instance, "2026-03-02") == 1
+            again.tick()
+            assert materialised(instance, "2026-03-01") == 1
+            assert materialised(instance, "2026-03-02") == 1
+            assert TrackingState.from_cursor(again.cursor()).groups == ()
+            assert in_flight(local_ecs) == lost  # the slow task's messages are all deleted
+
+
+# --- tasks launched elsewhere ------------------------------------------------------------
+
+
+def evaluate(sensor_def: Any, ecs: EcsResource, cursor: str | None) -> Any:
+    with instance_for_test() as instance:
+        context = build_sensor_context(instance=instance, resources={"ecs": ecs}, cursor=cursor)
+        return sensor_def.evaluate_tick(context)
+
+
+def test_completion_sensor_on_events_describes_no_tracked_task_and_reports_once(
+    ecs: EcsResource, events_queue: str, ecs_calls: ApiCalls, local_ecs: LocalEcs, tmp_path: Path
+) -> None:
+    """A tracked task's end comes from its event (no DescribeTasks); the run is requested once,
+    a replay from the older cursor asks for the same run key (Dagster runs it once), and the
+    message is deleted by the tick after the one that applied it."""
+    started_by = f"events-{uuid.uuid4().hex[:8]}"
+    sensor_def = ecs_task_completion_sensor(
+        "evented", started_by=started_by, job=report_job, task_events_queue_url=events_queue
+    )
+    first = evaluate(sensor_def, ecs, None)
+    marker = tmp_path / "end"
+    until = py(f"import os, time\nwhile not os.path.exists({str(marker)!r}): time.sleep(0.05)")
+    [arn] = ecs.run_task(command=until, started_by=started_by)
+    wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "RUNNING", what="run")
+    tracking = evaluate(sensor_def, ecs, first.cursor)  # lists it RUNNING: tracked, quiet
+    assert not tracking.run_requests
+    marker.touch()
+    wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "STOPPED", what="stop")
+    ecs_calls.counts.clear()
+    ended = evaluate(sensor_def, ecs, tracking.cursor)
+    assert [r.run_key for r in ended.run_requests] == [arn]
+    assert ecs_calls.counts["DescribeTasks"] == 0
+    assert TrackingState.from_cursor(ended.cursor).receipts
+    replayed = evaluate(sensor_def, ecs, tracking.cursor)  # its cursor was never stored
+    assert [r.run_key for r in replayed.run_requests] == [arn]
+    after = evaluate(sensor_def, ecs, ended.cursor)
+    assert not after.run_requests
+    assert in_flight_of(local_ecs, events_queue) == 0
+
+
+def in_flight_of(local: LocalEcs, queue_url: str) -> int:
+    attributes = client(local, "sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_a_sensor_whose_queue_is_gone_polls_and_says_so(
+    ecs: EcsResource, local_ecs: LocalEcs, task_events_on: None
+) -> None:
+    """With its queue deleted, the completion sensor describes its tasks and still reports."""
+    queue = new_queue(local_ecs)
+    delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, queue)
+    started_by = f"events-{uuid.uuid4().hex[:8]}"
+    sensor_def = ecs_task_completion_sensor(
+        "gone", started_by=started_by, job=report_job, task_events_queue_url=queue
+    )
+    first = evaluate(sensor_def, ecs, None)
+    [arn] = ecs.run_task(command=py("print(1)"), started_by=started_by)
+    wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "STOPPED", what="stop")
+    data = evaluate(sensor_def, ecs, first.cursor)
+    assert [r.run_key for r in data.run_requests] == [arn]
