@@ -1,0 +1,220 @@
+"""A sensor tick on task state events (core, no Dagster): decided from events without
+DescribeTasks, what the cursor keeps, which messages are deleted now, next tick, or handed
+back. SQS is moto's over HTTP; DescribeTasks answers come from a Stubber."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.retry import Retrier
+from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
+from ecs_pipelines.ecs.tracking import TaskGroup, TrackingState, task_digest, tick
+from ecs_pipelines.ecs.tracking_events import tick_with_events
+from ecs_pipelines_tests.ecs.test_tracking import answer, arn, no_definition, task
+
+CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/demo"
+
+
+def event_body(task_arn: str, status: str, version: int, exit_code: int | None = 0) -> str:
+    detail = {**task(task_arn, status, exit_code), "clusterArn": CLUSTER_ARN, "version": version}
+    return json.dumps(
+        {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "ECS Task State Change",
+            "source": "aws.ecs",
+            "resources": [task_arn],
+            "detail": detail,
+        }
+    )
+
+
+@pytest.fixture
+def queue(
+    moto_endpoint: str, make_client: Callable[..., Any]
+) -> Iterator[tuple[TaskEventQueue, Any]]:
+    sqs = make_client("sqs", moto_endpoint)
+    url = sqs.create_queue(QueueName=f"tick-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    yield TaskEventQueue(sqs, url, retrier=Retrier(sleep=lambda _: None)), sqs
+    sqs.delete_queue(QueueUrl=url)
+
+
+@pytest.fixture
+def ecs() -> Iterator[tuple[EcsTaskClient, Stubber]]:
+    client = boto3.client(
+        "ecs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(client) as stubber:
+        yield EcsTaskClient(client, retrier=Retrier(sleep=lambda _: None)), stubber
+        stubber.assert_no_pending_responses()
+
+
+def hidden(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def visible(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def test_the_cursor_keeps_done_tasks_receipts_and_the_sweep() -> None:
+    """The members serving events survive the cursor; a cursor without them reads as before."""
+    group = TaskGroup("demo", (arn(), arn()))
+    state = TrackingState(
+        groups=(group,),
+        done=frozenset({task_digest(group.task_arns[0])}),
+        receipts=("r1", "r2"),
+        sweep_left=1,
+        swept_at=1767225600,
+    )
+    assert TrackingState.from_cursor(state.to_cursor()) == state
+    plain = TrackingState.from_cursor(TrackingState(groups=(group,)).to_cursor())
+    assert (plain.done, plain.receipts, plain.sweep_left, plain.swept_at) == (
+        frozenset(),
+        (),
+        0,
+        None,
+    )
+
+
+def test_a_tick_decides_from_event_states_without_describing(
+    ecs: tuple[EcsTaskClient, Stubber],
+) -> None:
+    """Groups not to describe are decided from their tasks' event states: no call is made."""
+    client, _ = ecs
+    ended, running = group_of(1), group_of(1)
+    known = {ended.task_arns[0]: task(ended.task_arns[0], "STOPPED", 0)}
+    result = tick(client, [ended, running], known=known, describe=[], task_definition=no_definition)
+    assert [c.group for c in result.completions] == [ended]
+    assert result.pending == (running,) and result.describe_calls == 0
+
+
+def test_a_group_whose_task_ended_earlier_waits_for_its_state(
+    ecs: tuple[EcsTaskClient, Stubber],
+) -> None:
+    """A task an earlier event showed ended is remembered as done; its group completes only
+    when that task's state is at hand again (described)."""
+    client, stubber = ecs
+    first, second = arn(), arn()
+    group = TaskGroup("demo", (first, second))
+    earlier = tick(
+        client,
+        [group],
+        known={first: task(first, "STOPPED")},
+        describe=[],
+        task_definition=no_definition,
+    )
+    assert earlier.pending == (group,) and earlier.done == {task_digest(first)}
+    later = tick(
+        client,
+        [group],
+        known={second: task(second, "STOPPED")},
+        describe=[],
+        done=earlier.done,
+        task_definition=no_definition,
+    )
+    assert later.pending == (group,)
+    answer(stubber, [task(first, "STOPPED"), task(second, "STOPPED")])
+    described = tick(client, [group], done=earlier.done, task_definition=no_definition)
+    [completion] = described.completions
+    assert completion.succeeded and described.done == frozenset()
+
+
+def group_of(size: int) -> TaskGroup:
+    return TaskGroup("demo", tuple(arn() for _ in range(size)))
+
+
+def test_ticks_on_events_apply_then_delete_their_messages_a_tick_later(
+    ecs: tuple[EcsTaskClient, Stubber], queue: tuple[TaskEventQueue, Any]
+) -> None:
+    """New groups are described once; later ends come from events alone; the messages of what
+    the cursor keeps are deleted by the next tick, the rest at once."""
+    client, stubber = ecs
+    events, sqs = queue
+    tracked, other = group_of(1), arn()
+    [mine] = tracked.task_arns
+    answer(stubber, [task(mine, "RUNNING")])
+    first = tick_with_events(
+        client, events, TrackingState(), [tracked], budget_seconds=10, visibility_seconds=60,
+        task_definition=no_definition,
+    )  # fmt: skip
+    state, delete, _ = first.next_state()
+    assert state.groups == (tracked,) and not delete and state.swept_at is not None
+    for body in (
+        event_body(mine, "RUNNING", 2),
+        event_body(mine, "STOPPED", 4),
+        event_body(mine, "STOPPING", 3),  # late
+        event_body(other, "STOPPED", 2),  # not tracked
+        "not an event",
+    ):
+        sqs.send_message(QueueUrl=events.queue_url, MessageBody=body)
+    second = tick_with_events(
+        client, events, state, [], budget_seconds=10, visibility_seconds=60,
+        task_definition=no_definition,
+    )  # fmt: skip
+    [completion] = second.result.completions
+    assert completion.succeeded and second.result.describe_calls == 0
+    state, delete, release = second.next_state()
+    events.delete(delete)
+    assert len(state.receipts) == 3 and len(delete) == 2 and not release
+    assert hidden(sqs, events.queue_url) == 3  # applied, kept until the cursor is stored
+    third = tick_with_events(
+        client, events, state, [], budget_seconds=10, visibility_seconds=60,
+        task_definition=no_definition,
+    )  # fmt: skip
+    assert third.stale_receipts == state.receipts
+    assert hidden(sqs, events.queue_url) == 0 and visible(sqs, events.queue_url) == 0
+
+
+def test_a_completion_the_caller_could_not_store_is_handed_back(
+    ecs: tuple[EcsTaskClient, Stubber], queue: tuple[TaskEventQueue, Any]
+) -> None:
+    """An unrecorded completion stays tracked and its messages become visible again at once,
+    so that the next tick decides it again."""
+    client, _ = ecs
+    events, sqs = queue
+    tracked = group_of(1)
+    [mine] = tracked.task_arns
+    sqs.send_message(QueueUrl=events.queue_url, MessageBody=event_body(mine, "STOPPED", 5))
+    state = TrackingState(groups=(tracked,), swept_at=2_000_000_000)
+    done = tick_with_events(
+        client, events, state, [], budget_seconds=10, visibility_seconds=60,
+        task_definition=no_definition, wall=lambda: 2_000_000_001,
+    )  # fmt: skip
+    kept, delete, release = done.next_state(unrecorded=[tracked])
+    events.hold(release, 0)
+    assert kept.groups == (tracked,) and not kept.receipts and not delete and len(release) == 1
+    assert visible(sqs, events.queue_url) == 1
+
+
+def test_without_its_queue_a_tick_describes_every_group(ecs: tuple[EcsTaskClient, Stubber]) -> None:
+    """A queue that cannot be read: every tracked group is described, as when polling."""
+    client, stubber = ecs
+    tracked = group_of(1)
+    sqs = boto3.client(
+        "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(sqs) as sqs_stub:
+        sqs_stub.add_client_error("receive_message", "AWS.SimpleQueueService.NonExistentQueue")
+        gone = TaskEventQueue(sqs, "https://sqs.us-east-1.amazonaws.com/1/gone")
+        answer(stubber, [task(tracked.task_arns[0], "STOPPED")])
+        result = tick_with_events(
+            client, gone, TrackingState(groups=(tracked,), swept_at=2_000_000_000), [],
+            budget_seconds=10, visibility_seconds=60, task_definition=no_definition,
+            wall=lambda: 2_000_000_001,
+        )  # fmt: skip
+    assert result.intake.failed and [c.group for c in result.result.completions] == [tracked]
