@@ -36,6 +36,10 @@ from ecs_pipelines.local import LocalEcs
 from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_TASK_ROLE_ARN
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import run_op
+from ecs_pipelines_tests.support.task_events import (
+    events_queue_fixture,  # noqa: F401 (the events_queue fixture)
+    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "docs" / "iam-policy.json"
@@ -50,7 +54,17 @@ NOT_SCANNED = ("local/", "cli/local.py")
 LIBRARY_CODE = (PipesCloudWatchMessageReader, pipes_message_readers.get_log_events)
 
 # IAM action prefix of each botocore service the code builds clients for.
-IAM_PREFIX = {"ecs": "ecs", "logs": "logs"}
+IAM_PREFIX = {"ecs": "ecs", "logs": "logs", "sqs": "sqs"}
+
+# SQS has no IAM action for its batch calls: "You cannot set permissions explicitly for
+# SendMessageBatch, DeleteMessageBatch, or ChangeMessageVisibilityBatch. Instead, setting
+# permissions for SendMessage, DeleteMessage, or ChangeMessageVisibility sets permissions for
+# the corresponding batch versions" (SQS developer guide, "Amazon SQS batch actions").
+AUTHORISED_AS = {
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+}
 
 # Actions AWS authorises on top of the call itself. RunTask with tags (op and asset launches
 # tag their tasks) is also authorised as ecs:TagResource (tag on create), and launching a task
@@ -165,6 +179,7 @@ def iam_actions(operations: set[str]) -> set[str]:
         service, name = operation.split(":")
         assert service in IAM_PREFIX, f"{operation}: add the IAM prefix of {service} to IAM_PREFIX"
         action = f"{IAM_PREFIX[service]}:{name}"
+        action = AUTHORISED_AS.get(action, action)
         actions |= {action, *DEPENDENT_ACTIONS.get(action, ())}
     return actions
 
@@ -242,6 +257,18 @@ def exercise_everything(local: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> Non
         assert result.exit_code == 0, result.output
 
 
+def exercise_task_events_and_batched_logs(local: LocalEcs, queue_url: str) -> None:
+    """A wait on task state events that meets another task's events (handed back), and a step
+    of many tasks whose logs are read batched."""
+    ecs = make_resource(local, task_events_queue_url=queue_url)
+    [other] = ecs.run_task(command=py("print('not waited for')"))
+    [waited] = ecs.run_task(command=py("import time; time.sleep(1)"))
+    [result] = ecs.wait_for_tasks([waited], timeout_seconds=60)
+    assert result.succeeded and other
+    many = ecs_task_op("iam_many_logs", command=py("print('line')"), count=5)
+    assert run_op(many, make_resource(local)).success
+
+
 def exercise_code_defined_task_definitions(local: LocalEcs) -> None:
     """A code-defined asset registered, then changed (its family listed), and two workers
     registering the same content at once (the duplicate deregistered)."""
@@ -272,7 +299,7 @@ def exercise_code_defined_task_definitions(local: LocalEcs) -> None:
 
 
 def test_code_builds_clients_only_for_services_the_policy_knows() -> None:
-    """The code builds boto3 clients for ECS and CloudWatch Logs only."""
+    """The code builds boto3 clients for ECS, CloudWatch Logs and SQS only."""
     assert client_services() == set(IAM_PREFIX)
 
 
@@ -285,10 +312,14 @@ def test_policy_allows_exactly_the_apis_the_code_calls() -> None:
 
 
 def test_calls_made_against_the_embedded_ecs_are_those_the_scan_finds(
-    local_ecs: LocalEcs, recorded_calls: list[RecordedCall], monkeypatch: pytest.MonkeyPatch
+    local_ecs: LocalEcs,
+    recorded_calls: list[RecordedCall],
+    monkeypatch: pytest.MonkeyPatch,
+    events_queue: str,
 ) -> None:
     """Running every feature makes exactly the calls the scan finds, each allowed."""
     exercise_everything(local_ecs, monkeypatch)
+    exercise_task_events_and_batched_logs(local_ecs, events_queue)
     made = {call.name for call in recorded_calls}
     scanned = set(statically_called_operations())
     assert made == scanned, f"made, not scanned: {made - scanned}; never made: {scanned - made}"
@@ -362,6 +393,20 @@ def test_statements_are_named_allow_only_and_scoped() -> None:
     assert as_list(logs_read["Resource"]) == [
         "arn:aws:logs:REGION:ACCOUNT:log-group:LOG_GROUP:log-stream:*"
     ]
+
+
+def test_task_event_queues_are_read_only_by_name() -> None:
+    """The SQS actions are a consumer's (receive, delete, hand back) on the task event queues
+    deploy/task-events.yaml names, nothing else; FilterLogEvents reads the workloads' group."""
+    [queues] = [s for s in load_statements(POLICY) if "sqs:ReceiveMessage" in as_list(s["Action"])]
+    assert set(as_list(queues["Action"])) == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+    }
+    assert as_list(queues["Resource"]) == ["arn:aws:sqs:REGION:ACCOUNT:ecs-pipelines-task-events-*"]
+    [filtered] = statements_for("logs:FilterLogEvents")
+    assert as_list(filtered["Resource"]) == ["arn:aws:logs:REGION:ACCOUNT:log-group:LOG_GROUP:*"]
 
 
 def test_task_role_policy_grants_what_ecs_exec_needs() -> None:

@@ -1,6 +1,7 @@
 """A queue of one cluster's task state change events, set up the AWS way on an endpoint.
 
-What ``deploy/task-events.yaml`` creates with CloudFormation on AWS, made here with the API
+What ``deploy/task-events.yaml`` creates with CloudFormation on AWS (a test checks that the
+two agree), made here with the API
 calls (for ``make ui`` and tests on the embedded ECS): an SQS queue, an EventBridge rule on the
 default bus matching the cluster's "ECS Task State Change" events, the queue as the rule's
 target, and a queue policy that lets only that rule send to the queue. Each consumer (a
@@ -30,11 +31,14 @@ RETENTION_SECONDS = 3600
 # How long a received message stays hidden from other consumers when the consumer does not
 # say (a waiting step deletes what it applied at once; a sensor asks for longer itself).
 VISIBILITY_SECONDS = 60
+# ReceiveMessage's default long poll on the queue (a consumer names its own wait anyway).
+RECEIVE_WAIT_SECONDS = 20
 
 
-def task_state_rule_pattern(cluster_arn: str) -> dict[str, Any]:
+def task_state_rule_pattern(cluster_arn: object) -> dict[str, Any]:
     """The rule's event pattern: task state changes of one cluster (ECS developer guide,
-    "Amazon ECS task state change events"; EventBridge matches the detail's clusterArn)."""
+    "Amazon ECS task state change events"; EventBridge matches the detail's clusterArn).
+    ``cluster_arn`` may be a CloudFormation reference (the template's parameter)."""
     return {
         "source": ["aws.ecs"],
         "detail-type": [DETAIL_TYPE],
@@ -42,7 +46,7 @@ def task_state_rule_pattern(cluster_arn: str) -> dict[str, Any]:
     }
 
 
-def queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
+def queue_policy(queue_arn: object, rule_arn: object) -> dict[str, Any]:
     """Only the rule may send to the queue (EventBridge user guide, "Permissions for Amazon
     SQS": the events.amazonaws.com principal, conditioned on aws:SourceArn)."""
     return {
@@ -77,6 +81,8 @@ def create_task_events_queue(
         Attributes={
             "MessageRetentionPeriod": str(RETENTION_SECONDS),
             "VisibilityTimeout": str(VISIBILITY_SECONDS),
+            "ReceiveMessageWaitTimeSeconds": str(RECEIVE_WAIT_SECONDS),
+            "SqsManagedSseEnabled": "true",
         },
     )["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
