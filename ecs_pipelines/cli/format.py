@@ -18,6 +18,8 @@ from ecs_pipelines.ecs.redaction import MASK
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, RUN_ID_TAG
 
 TASK_HEADERS = ("TASK ID", "STATUS", "TASK DEFINITION", "STARTED BY", "AGE", "DAGSTER RUN")
+# dagster-aws's EcsRunLauncher tags each run-worker task with the run id under its own key.
+RUN_WORKER_RUN_ID_TAG = "dagster/run_id"
 
 
 def format_age(seconds: float) -> str:
@@ -49,9 +51,15 @@ def task_row(task: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "created_at": _iso(task.get("createdAt")),
         "stopped_at": _iso(task.get("stoppedAt")),
         "age": task_age(task, now),
-        "dagster_run_id": tags.get(RUN_ID_TAG),
+        "dagster_run_id": run_id_of(task),
         "dagster_asset_key": tags.get(ASSET_KEY_TAG),
     }
+
+
+def run_id_of(task: Mapping[str, Any]) -> str | None:
+    """The Dagster run a task belongs to: a step's task or the run's run-worker task."""
+    tags = tags_of(task)
+    return tags.get(RUN_ID_TAG) or tags.get(RUN_WORKER_RUN_ID_TAG)
 
 
 def matches_tags(task: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:

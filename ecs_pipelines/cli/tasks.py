@@ -14,7 +14,7 @@ from ecs_pipelines.ecs.arns import STARTED_BY_PATTERN, task_id
 from ecs_pipelines.ecs.links import links_for
 from ecs_pipelines.ecs.redaction import masked_task
 from ecs_pipelines.ecs.states import TaskStatus
-from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, RUN_ID_TAG, tag_value
+from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, tag_value
 
 STATUS_CHOICES = (TaskStatus.RUNNING.value, TaskStatus.STOPPED.value, "all")
 DEFAULT_STOP_REASON = "Stopped with ecs-pipelines stop"
@@ -56,7 +56,9 @@ def list_tasks(
 
 
 @click.command("tasks")
-@click.option("--run-id", help="Only tasks tagged dagster/run-id=RUN_ID.")
+@click.option(
+    "--run-id", help="Only the tasks of run RUN_ID: its steps' tasks and its run-worker task."
+)
 @click.option("--asset", help="Only tasks tagged dagster/asset-key=ASSET (e.g. raw/events).")
 @click.option(
     "--status",
@@ -91,13 +93,13 @@ def tasks_command(
       ecs-pipelines tasks --run-id 6f1c2e9a-... --json
     """
     wanted: dict[str, str] = {}
-    if run_id:
-        wanted[RUN_ID_TAG] = run_id
     if asset:
         # Launches store the asset key through tag_value; compare the same form.
         wanted[ASSET_KEY_TAG] = tag_value(asset)
     statuses = [TaskStatus.RUNNING, TaskStatus.STOPPED] if status == "all" else [status.upper()]
     found = list_tasks(env, statuses=statuses, family=family, started_by=started_by, tags=wanted)
+    if run_id:  # the run's step tasks and its run-worker task
+        found = [task for task in found if fmt.run_id_of(task) == run_id]
     now = datetime.now(UTC)
     rows = [fmt.task_row(task, now) for task in found]
     if as_json:

@@ -1,49 +1,102 @@
 """`make ui`: dagster dev (webserver and daemon) with this checkout's embedded ECS for it.
 
-The instance lives in ``.dagster_home`` (``DAGSTER_HOME`` overrides); a ``dagster.yaml`` is
-written there when it has none, and a user's own is never overwritten.
+By default it runs the production topology of docs/deploy.md on the embedded ECS: every run is
+a run-worker task started by dagster-aws's EcsRunLauncher (its task definition registered
+here, at start), the steps' tasks run beside it, run monitoring is on, and terminating a run
+stops its run worker, which stops its step tasks. ``ECS_PIPELINES_RUN_LAUNCHER=default``
+switches back to Dagster's default launcher (`ui_instance.py`).
+
+The instance lives in ``.dagster_home`` (``DAGSTER_HOME`` overrides); a user's own
+``dagster.yaml`` there is never overwritten. Arguments are passed on to `dagster dev`
+(``python -m ecs_pipelines.demo.ui -p 3001``).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecs_pipelines.cli.target import local_ecs_running, target_from_env
+from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
+from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
+from ecs_pipelines.demo.ui_instance import ECS_LAUNCHER, ensure_instance_file, launcher_choice
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_INSTANCE = """\
-# The instance of `make ui`, written because DAGSTER_HOME had no dagster.yaml (never rewritten).
-telemetry:
-  enabled: false
-"""
 
 
-def ensure_instance_file(dagster_home: Path) -> Path:
-    """``dagster.yaml`` in ``dagster_home``: the existing one, or the default written now."""
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    path = dagster_home / "dagster.yaml"
-    if not path.exists():
-        path.write_text(DEFAULT_INSTANCE)
-    return path
+@dataclass
+class StartUp:
+    """What `make ui` prepares before `dagster dev` starts: its environment, and what to say."""
+
+    target: Target
+    launcher: str
+    dagster_home: Path
+    env: dict[str, str]
+    notes: list[str] = field(default_factory=list)
 
 
-def main() -> int:
+def set_up_run_workers(start: StartUp) -> None:
+    """With EcsRunLauncher: registers the run-worker task definition and gives the webserver
+    and daemon what the launcher needs to reach the embedded ECS."""
+    if start.launcher != ECS_LAUNCHER:
+        start.notes.append("Runs: Dagster's default launcher (processes of dagster dev)")
+        return
+    arn = register_run_worker(start.target, start.dagster_home)
+    start.env.update(launcher_environment(start.target, arn))
+    start.notes.append(f"Runs: one run-worker task each on the embedded ECS ({arn})")
+
+
+# Each step gets the prepared start-up in order, once the embedded ECS answers.
+START_UP_STEPS: list[Callable[[StartUp], None]] = [set_up_run_workers]
+
+
+def prepare(target: Target, env: dict[str, str]) -> StartUp:
+    """Writes the instance file if it is `make ui`'s to write, then runs the start-up steps."""
+    dagster_home = Path(env["DAGSTER_HOME"])
+    start = StartUp(target, launcher_choice(env, target), dagster_home, env)
+    instance = ensure_instance_file(dagster_home, start.launcher)
+    start.notes.append(f"Instance: {instance.describe(start.launcher)}")
+    for step in START_UP_STEPS:
+        step(start)
+    return start
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
-    ensure_instance_file(Path(env["DAGSTER_HOME"]))
-    with local_ecs_running(target_from_env()) as target:
+    env["DAGSTER_HOME"] = str(Path(env["DAGSTER_HOME"]).resolve())
+    target = target_from_env(env)
+    try:
+        launcher_choice(env, target)  # a wrong value fails before any server starts
+    except ValueError as error:
+        print(f"make ui: {error}", file=sys.stderr)
+        return 2
+    with local_ecs_running(target) as target:
         if target.endpoint_url:
             # dagster dev's code server resolves the target again: same endpoint.
             env["ECS_PIPELINES_ENDPOINT_URL"] = target.endpoint_url
-        print(f"Target: {target.description}; DAGSTER_HOME={env['DAGSTER_HOME']}")
+        start = prepare(target, env)
+        print(f"Target: {target.description}")
+        for note in start.notes:
+            print(note)
         command = [sys.executable, "-m", "dagster", "dev", "-w", str(ROOT / "workspace.yaml")]
+        command += list(sys.argv[1:] if argv is None else argv)
+        # Ctrl-C reaches dagster dev too, which stops its webserver, daemon and code server:
+        # wait for that (and then stop the embedded ECS if it was started here) rather than
+        # leaving it half-stopped.
+        previous = signal.signal(signal.SIGINT, _let_dagster_dev_stop)
         try:
-            return subprocess.call(command, env=env, cwd=ROOT)
-        except KeyboardInterrupt:
-            return 0
+            return subprocess.call(command, env=start.env, cwd=ROOT)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _let_dagster_dev_stop(_signum: int, _frame: object) -> None:
+    """SIGINT while dagster dev runs: nothing to do here, dagster dev got it too."""
 
 
 if __name__ == "__main__":

@@ -1,36 +1,62 @@
-"""deploy/dagster.yaml runs the code location end to end on a real PostgreSQL.
+"""deploy/dagster.yaml, as shipped, runs the code location on a real PostgreSQL with
+EcsRunLauncher on the embedded ECS.
 
-The test starts Debian's PostgreSQL server on a free loopback port, loads the shipped instance
-file with only two changes (the ECS run launcher swapped for the default one, since there is
-no AWS here, and the server's port), queues ``ecs_report_job`` through the shipped queued run
-coordinator, launches it through the code location's gRPC server and lets the run worker run
-its three ECS tasks on the embedded ECS.
+The instance file is copied unmodified into DAGSTER_HOME; the environment provides the rest
+(the embedded ECS's endpoint, the PostgreSQL host and port). The daemon is an ECS task running
+`dagster-daemon run`, so ``use_current_ecs_task_config: true`` is answered by its own task
+metadata endpoint; it dequeues runs through the shipped queued coordinator and starts one
+run-worker task per run beside itself, monitors the workers and retries lost runs. Both task
+definitions are registered as docs/deploy.md spells them, the PostgreSQL password a
+task-definition secret from Secrets Manager. This process plays the webserver: it creates and
+queues runs.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
-from dagster._config import process_config, resolve_to_config_type
-from dagster._core.launcher import DefaultRunLauncher
 from dagster._core.remote_representation.grpc_server_registry import GrpcServerRegistry
 from dagster._core.run_coordinator import QueuedRunCoordinator
+from dagster._core.storage.dagster_run import DagsterRun, RunsFilter
+from dagster._core.storage.tags import PARENT_RUN_ID_TAG
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import WorkspaceFileTarget
-from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
-    QueuedRunCoordinatorDaemon,
-)
 from dagster._grpc.constants import GrpcServerCommand
 from dagster_aws.ecs import EcsRunLauncher
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
+from ecs_pipelines.demo.definitions import defs
+from ecs_pipelines.demo.run_workers import (
+    RUN_WORKER_CONTAINER,
+    RUN_WORKER_FAMILY,
+    TASK_DEFINITION_ENV,
+    aws_environment,
+)
+from ecs_pipelines.demo.workloads import python_command
+from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.local.seed import DEMO_LOG_GROUP, DUMMY_CREDENTIALS
 from ecs_pipelines_tests.conftest import make_resource
+from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
+from ecs_pipelines_tests.support.deployment import (
+    PASSWORD_VARIABLE,
+    TaskDefinitions,
+    kill_run_worker,
+    logged_messages,
+    network_of,
+    register_deployment,
+    start_daemon,
+)
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.postgres import (
     DB_NAME,
@@ -45,148 +71,230 @@ SHIPPED = ROOT / "deploy" / "dagster.yaml"
 STEPS = ("extract", "transform", "report")
 
 
-def shipped_config() -> dict[str, Any]:
-    config: dict[str, Any] = yaml.safe_load(SHIPPED.read_text())
-    return config
+@dataclass
+class Deployment:
+    """The running deployment: the instance (as the webserver opens it), the daemon's task."""
 
+    home: Path
+    instance: DagsterInstance
+    process_context: WorkspaceProcessContext
+    ecs: EcsResource
+    daemon: dict[str, Any]
+    task_definitions: TaskDefinitions
 
-def deploy_config(port: int) -> dict[str, Any]:
-    """The shipped file, with the default run launcher and the test server's port."""
-    config = shipped_config()
-    config["run_launcher"] = {"module": "dagster.core.launcher", "class": "DefaultRunLauncher"}
-    # Resuming a run needs a launcher that can start a replacement worker: EcsRunLauncher can,
-    # the default launcher cannot, and the instance refuses resume attempts without it.
-    config["run_monitoring"]["max_resume_run_attempts"] = 0
-    config["storage"]["postgres"]["postgres_db"]["port"] = port
-    return config
+    def submit(self, job_name: str, run_config: dict[str, Any] | None = None) -> str:
+        """Creates and queues a run, as the webserver's Launchpad does; returns its id."""
+        workspace = self.process_context.create_request_context()
+        location = workspace.get_code_location("ecs_pipelines")
+        remote_job = location.get_repository("__repository__").get_full_job(job_name)
+        run = self.instance.create_run_for_job(
+            job_def=defs.get_job_def(job_name),
+            run_config=run_config,
+            remote_job_origin=remote_job.get_remote_origin(),
+            job_code_origin=remote_job.get_python_origin(),
+        )
+        self.instance.submit_run(run.run_id, workspace)
+        return run.run_id
+
+    def wait_for_run(self, run_id: str, timeout: float = 240) -> DagsterRun:
+        def finished() -> DagsterRun | None:
+            run = self.instance.get_run_by_id(run_id)
+            return run if run is not None and run.is_finished else None
+
+        return wait_until(finished, timeout=timeout, interval=0.5, what=f"run {run_id} to end")
+
+    def run_workers(self, run_id: str) -> list[dict[str, Any]]:
+        """Every run-worker task the run had, oldest first (tagged by EcsRunLauncher)."""
+        client = self.ecs.task_client()
+        arns = [
+            arn
+            for status in ("RUNNING", "STOPPED")
+            for arn in client.list_task_arns(
+                self.ecs.cluster, family=RUN_WORKER_FAMILY, desired_status=status
+            )
+        ]
+        tasks = client.describe(self.ecs.cluster, arns).tasks.values()
+        mine = [t for t in tasks if {"key": "dagster/run_id", "value": run_id} in t.get("tags", [])]
+        return sorted(mine, key=lambda t: t["createdAt"])
+
+    def failure_text(self, run_id: str) -> str:
+        return "\n".join(
+            str(record.user_message or record.dagster_event)
+            for record in self.instance.all_logs(run_id)
+        )
 
 
 @pytest.fixture(scope="module")
-def deployed(
+def deployment(
     postgres: PostgresServer, local_ecs: LocalEcs, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[DagsterInstance]:
-    """A DAGSTER_HOME with the shipped instance file, and the environment it reads."""
+) -> Iterator[Deployment]:
     home = tmp_path_factory.mktemp("dagster_home")
-    (home / "dagster.yaml").write_text(yaml.safe_dump(deploy_config(postgres.port)))
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAGSTER_HOME", str(home))
-        env.setenv("DAGSTER_PG_HOST", "127.0.0.1")
-        env.setenv("DAGSTER_PG_USER", DB_USER)
-        env.setenv("DAGSTER_PG_PASSWORD", DB_PASSWORD)
-        env.setenv("DAGSTER_PG_DB", DB_NAME)
-        # The code server and run worker processes inherit these: the code location's
-        # resource points at the embedded ECS of this test session.
-        env.setenv("ECS_PIPELINES_TARGET", "local")
-        env.setenv("ECS_PIPELINES_ENDPOINT_URL", local_ecs.endpoint_url)
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        instance = DagsterInstance.from_config(str(home))
-        try:
-            yield instance
-        finally:
+    shutil.copyfile(SHIPPED, home / "dagster.yaml")
+    ecs = make_resource(local_ecs)
+    secrets = _client(local_ecs, "secretsmanager")
+    password_arn = secrets.create_secret(
+        Name=f"ecs-pipelines/postgres-{uuid.uuid4().hex[:8]}", SecretString=DB_PASSWORD
+    )["ARN"]
+    # docs/deploy.md, "Environment and secrets": what every Dagster task gets, but the password.
+    environment = {
+        "DAGSTER_PG_HOST": "127.0.0.1",
+        "DAGSTER_PG_PORT": str(postgres.port),
+        "DAGSTER_PG_USER": DB_USER,
+        "DAGSTER_PG_DB": DB_NAME,
+    }
+    definitions = register_deployment(ecs, home, environment, password_arn)
+    ecs_client = _client(local_ecs, "ecs")
+    daemon = start_daemon(ecs_client, ecs.cluster, definitions.daemon)
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            # This process opens the instance as the webserver would.
+            for name, value in {
+                **aws_environment(local_ecs.endpoint_url),
+                **environment,
+                PASSWORD_VARIABLE: DB_PASSWORD,
+                TASK_DEFINITION_ENV: definitions.run_worker,
+                "DAGSTER_HOME": str(home),
+                "ECS_PIPELINES_TARGET": "local",
+                "ECS_PIPELINES_ENDPOINT_URL": local_ecs.endpoint_url,
+            }.items():
+                env.setenv(name, value)
+            instance = DagsterInstance.from_config(str(home))
+            # The code server is waited for on exit, so it is gone before the database stops.
+            servers = GrpcServerRegistry(
+                instance_ref=instance.get_ref(),
+                server_command=GrpcServerCommand.API_GRPC,
+                heartbeat_ttl=30,
+                startup_timeout=120,
+                wait_for_processes_on_shutdown=True,
+            )
+            target = WorkspaceFileTarget(paths=[str(ROOT / "workspace.yaml")])
+            with (
+                servers,
+                WorkspaceProcessContext(instance, target, grpc_server_registry=servers) as context,
+            ):
+                yield Deployment(home, instance, context, ecs, daemon, definitions)
             instance.dispose()
+    finally:
+        ecs.stop_task(daemon["taskArn"], reason="deployment test finished")
+        ecs.wait_for_tasks([daemon["taskArn"]], timeout_seconds=60)
 
 
-def test_shipped_run_launcher_config_is_valid_for_the_ecs_run_launcher() -> None:
-    """The run_launcher section the test swaps out is valid EcsRunLauncher config."""
-    section = shipped_config()["run_launcher"]
-    assert (section["module"], section["class"]) == ("dagster_aws.ecs", "EcsRunLauncher")
-    result = process_config(resolve_to_config_type(EcsRunLauncher.config_type()), section["config"])
-    assert result.success, result.errors
-    assert result.value["use_current_ecs_task_config"] is True
-    assert result.value["run_resources"] == {"cpu": "512", "memory": "1024"}
-    # The shipped run monitoring resumes runs, which this launcher supports.
-    assert shipped_config()["run_monitoring"]["max_resume_run_attempts"] > 0
-    assert EcsRunLauncher.supports_resume_run.fget(None)  # type: ignore[attr-defined]
+def _client(local_ecs: LocalEcs, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=local_ecs.endpoint_url,
+        region_name=local_ecs.region,
+        **DUMMY_CREDENTIALS,
+    )
 
 
-def test_instance_keeps_the_shipped_settings(deployed: DagsterInstance) -> None:
-    """Storage is Postgres; the queue, its limits, monitoring and retries are as shipped."""
-    shipped = shipped_config()
-    assert isinstance(deployed.run_storage, PostgresRunStorage)
-    assert isinstance(deployed.event_log_storage, PostgresEventLogStorage)
-    assert isinstance(deployed.run_launcher, DefaultRunLauncher)
-    coordinator = deployed.run_coordinator
+def test_shipped_file_is_loaded_as_shipped(deployment: Deployment) -> None:
+    """The unmodified file gives EcsRunLauncher (current task's config), PostgreSQL storage,
+    the queue with its limits, run monitoring with resume and run retries, as written."""
+    shipped = yaml.safe_load(SHIPPED.read_text())
+    assert (deployment.home / "dagster.yaml").read_bytes() == SHIPPED.read_bytes()
+    instance = deployment.instance
+    assert isinstance(instance.run_storage, PostgresRunStorage)
+    assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
+    launcher = instance.run_launcher
+    assert isinstance(launcher, EcsRunLauncher)
+    assert launcher.use_current_ecs_task_config
+    assert launcher.task_definition == deployment.task_definitions.run_worker
+    assert launcher.container_name == RUN_WORKER_CONTAINER
+    coordinator = instance.run_coordinator
     assert isinstance(coordinator, QueuedRunCoordinator)
     queue = shipped["run_coordinator"]["config"]
     settings = coordinator.get_run_queue_config()
     assert settings.max_concurrent_runs == queue["max_concurrent_runs"]
     assert list(settings.tag_concurrency_limits) == queue["tag_concurrency_limits"]
     assert coordinator.dequeue_interval_seconds == queue["dequeue_interval_seconds"]
-    assert deployed.run_monitoring_enabled
     monitoring = shipped["run_monitoring"]
-    assert deployed.run_monitoring_start_timeout_seconds == monitoring["start_timeout_seconds"]
-    assert deployed.run_monitoring_poll_interval_seconds == monitoring["poll_interval_seconds"]
-    assert deployed.run_retries_enabled and deployed.run_retries_max_retries == 1
-    assert not deployed.run_retries_retry_on_asset_or_op_failure
+    assert instance.run_monitoring_enabled
+    assert instance.run_monitoring_max_resume_run_attempts == monitoring["max_resume_run_attempts"]
+    assert instance.run_monitoring_poll_interval_seconds == monitoring["poll_interval_seconds"]
+    assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
+    assert not instance.run_retries_retry_on_asset_or_op_failure
 
 
-def test_queued_report_job_runs_end_to_end_with_postgres_storage(
-    deployed: DagsterInstance, postgres: PostgresServer, local_ecs: LocalEcs
+def test_queued_run_runs_in_a_run_worker_task_beside_the_daemon(
+    deployment: Deployment, postgres: PostgresServer
 ) -> None:
-    """A queued ecs_report_job run succeeds, stored in PostgreSQL, its three ECS tasks done."""
-    from ecs_pipelines.demo.definitions import defs
+    """A queued ecs_report_job run is started by the daemon task in a run-worker task in the
+    daemon's cluster and subnet, stored in PostgreSQL, its three step tasks done; the
+    password never shows in a task, a task definition or a log."""
+    run_id = deployment.submit("ecs_report_job")
+    run = deployment.wait_for_run(run_id)
+    assert run.status == DagsterRunStatus.SUCCESS, deployment.failure_text(run_id)
 
-    target = WorkspaceFileTarget(paths=[str(ROOT / "workspace.yaml")])
-    # The code server is waited for on exit, so it is gone before the database stops.
-    servers = GrpcServerRegistry(
-        instance_ref=deployed.get_ref(),
-        server_command=GrpcServerCommand.API_GRPC,
-        heartbeat_ttl=30,
-        startup_timeout=120,
-        wait_for_processes_on_shutdown=True,
-    )
-    with (
-        servers,
-        WorkspaceProcessContext(deployed, target, grpc_server_registry=servers) as process_context,
-    ):
-        workspace = process_context.create_request_context()
-        location = workspace.get_code_location("ecs_pipelines")
-        remote_job = location.get_repository("__repository__").get_full_job("ecs_report_job")
-        run = deployed.create_run_for_job(
-            job_def=defs.get_job_def("ecs_report_job"),
-            remote_job_origin=remote_job.get_remote_origin(),
-            job_code_origin=remote_job.get_python_origin(),
-        )
-        deployed.submit_run(run.run_id, workspace)
-        assert deployed.get_run_by_id(run.run_id).status == DagsterRunStatus.QUEUED
+    [worker] = deployment.run_workers(run_id)
+    daemon = deployment.daemon
+    assert run.tags["ecs/task_arn"] == worker["taskArn"]
+    assert worker["clusterArn"] == daemon["clusterArn"]
+    assert network_of(worker) == network_of(daemon)
+    assert worker["overrides"]["cpu"] == "512" and worker["overrides"]["memory"] == "1024"
+    assert {"key": "ecs_pipelines/role", "value": "run-worker"} in worker["tags"]
+    [ended] = deployment.ecs.wait_for_tasks([worker["taskArn"]], timeout_seconds=60)
+    assert ended.exit_codes == {RUN_WORKER_CONTAINER: 0}
 
-        # One pass of the daemon's queue: the run is dequeued within the shipped limits and
-        # handed to the run launcher, whose run worker executes it in its own process.
-        list(QueuedRunCoordinatorDaemon(interval_seconds=1).run_iteration(process_context))
-        finished = wait_until(
-            lambda: _finished(deployed, run.run_id),
-            timeout=180,
-            interval=0.5,
-            what=f"run {run.run_id} to finish",
-        )
-    assert finished.status == DagsterRunStatus.SUCCESS, _failure_text(deployed, run.run_id)
-
-    step_successes = deployed.all_logs(run.run_id, of_type=DagsterEventType.STEP_SUCCESS)
-    assert sorted(record.step_key for record in step_successes) == sorted(STEPS)
-    # Straight from PostgreSQL: the run row and its event log.
-    [(status,)] = postgres.query("SELECT status FROM runs WHERE run_id = %s", run.run_id)
+    steps = deployment.instance.all_logs(run_id, of_type=DagsterEventType.STEP_SUCCESS)
+    assert sorted(record.step_key for record in steps) == sorted(STEPS)
+    [(status,)] = postgres.query("SELECT status FROM runs WHERE run_id = %s", run_id)
     assert status == "SUCCESS"
-    [(events,)] = postgres.query("SELECT count(*) FROM event_logs WHERE run_id = %s", run.run_id)
-    assert events >= len(STEPS) * 3
+    tasks = tasks_of_run(deployment.ecs, run_id)
+    assert len(tasks) == len(STEPS) and all(t["containers"][0]["exitCode"] == 0 for t in tasks)
 
-    ecs = make_resource(local_ecs)
-    client = ecs.task_client()
-    arns = list(
-        client.list_task_arns(
-            ecs.cluster, started_by=f"dagster/{run.run_id}", desired_status="STOPPED"
+    shown = json.dumps([daemon, worker, *tasks], default=str)
+    client = deployment.ecs.task_client()
+    for arn in (deployment.task_definitions.daemon, deployment.task_definitions.run_worker):
+        shown += json.dumps(client.task_definition(arn), default=str)
+    shown += "\n".join(logged_messages(deployment.ecs.logs_client(), DEMO_LOG_GROUP))
+    assert DB_PASSWORD not in shown
+
+
+def test_lost_run_workers_are_resumed_and_then_retried(deployment: Deployment) -> None:
+    """A run worker SIGKILLed mid-step is replaced by run monitoring and the new worker
+    reattaches to the step's task (one task in all); a run whose workers are lost more often
+    than max_resume_run_attempts fails, and run retries start a new run that succeeds."""
+    config = {
+        "ops": {"exec_demo": {"config": {"command": python_command("sleep", "--seconds", "8")}}}
+    }
+    resumed = deployment.submit("ecs_exec_job", run_config=config)
+    lost = deployment.submit("ecs_exec_job", run_config=config)
+    attempts = deployment.instance.run_monitoring_max_resume_run_attempts
+    wait_until(
+        lambda: any(t["lastStatus"] == "RUNNING" for t in tasks_of_run(deployment.ecs, resumed)),
+        timeout=120,
+        what="the step task to run",
+    )
+    kill_run_worker(resumed)
+    for _ in range(attempts + 1):
+        kill_run_worker(lost)
+        # The next kill waits for the worker that monitoring starts in its place.
+        replaced = len(deployment.run_workers(lost))
+        wait_until(
+            lambda replaced=replaced: (
+                len(deployment.run_workers(lost)) > replaced
+                or deployment.instance.get_run_by_id(lost).is_finished
+            ),
+            timeout=180,
+            what="run monitoring to replace the lost worker",
         )
+
+    run = deployment.wait_for_run(resumed)
+    assert run.status == DagsterRunStatus.SUCCESS, deployment.failure_text(resumed)
+    assert len(deployment.run_workers(resumed)) == 2
+    [task] = tasks_of_run(deployment.ecs, resumed)
+    assert task["containers"][0]["exitCode"] == 0
+    assert deployment.instance.count_resume_run_attempts(resumed) == 1
+
+    assert deployment.wait_for_run(lost).status == DagsterRunStatus.FAILURE
+    assert len(deployment.run_workers(lost)) == attempts + 1
+    [retry] = wait_until(
+        lambda: deployment.instance.get_runs(RunsFilter(tags={PARENT_RUN_ID_TAG: lost})),
+        timeout=120,
+        what=f"the retry of run {lost}",
     )
-    results = ecs.wait_for_tasks(arns, timeout_seconds=30)
-    assert len(results) == len(STEPS) and all(result.succeeded for result in results)
-
-
-def _finished(instance: DagsterInstance, run_id: str) -> Any:
-    run = instance.get_run_by_id(run_id)
-    return run if run is not None and run.is_finished else None
-
-
-def _failure_text(instance: DagsterInstance, run_id: str) -> str:
-    return "\n".join(
-        str(record.user_message or record.dagster_event) for record in instance.all_logs(run_id)
-    )
+    finished = deployment.wait_for_run(retry.run_id)
+    assert finished.status == DagsterRunStatus.SUCCESS, deployment.failure_text(retry.run_id)
+    [task] = tasks_of_run(deployment.ecs, retry.run_id)
+    assert task["containers"][0]["exitCode"] == 0

@@ -1,19 +1,25 @@
-"""End to end through a real `dagster dev`: Launchpad runs, asset materialisation, termination."""
+"""End to end through a real `make ui` (dagster dev) in the production topology: every run is a
+run-worker task started by EcsRunLauncher on the embedded ECS, its steps' tasks beside it.
+Launchpad runs, asset materialisation, termination, detached assets, run-log links."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from ecs_pipelines.demo.run_workers import RUN_WORKER_CONTAINER, RUN_WORKER_FAMILY
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
@@ -28,6 +34,8 @@ from ecs_pipelines_tests.support.polling import wait_until
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
+# Terminations measured in one go: every run's step task must be stopped by its run.
+TERMINATIONS = 10
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +47,7 @@ def dagster_dev(
         env={
             "ECS_PIPELINES_TARGET": "local",
             "ECS_PIPELINES_ENDPOINT_URL": local_ecs.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            "ECS_PIPELINES_RUN_LAUNCHER": "ecs",  # make ui's default, whatever the shell says
         },
     )
     dev.start()
@@ -55,15 +62,48 @@ def running_task(ecs: EcsResource, run_id: str) -> dict[str, Any] | None:
     return tasks[0] if tasks else None
 
 
+def run_worker(dagster_dev: DagsterDev, ecs: EcsResource, run_id: str) -> dict[str, Any]:
+    """The run's run-worker task, as its ecs/task_arn tag names it."""
+    arn = dagster_dev.tags(run_id)["ecs/task_arn"]
+    [task] = ecs.describe_tasks([arn])
+    return task
+
+
+def listed_tasks(local_ecs: LocalEcs, run_id: str) -> list[dict[str, Any]]:
+    """`ecs-pipelines tasks --run-id RUN_ID --json`, as a user would run it."""
+    env = {**os.environ, "ECS_PIPELINES_ENDPOINT_URL": local_ecs.endpoint_url}
+    listed = subprocess.run(
+        [sys.executable, "-m", "ecs_pipelines.cli", "tasks", "--run-id", run_id, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    rows: list[dict[str, Any]] = json.loads(listed.stdout)
+    return rows
+
+
 def test_launchpad_run_of_the_report_job_succeeds(
-    dagster_dev: DagsterDev, ecs: EcsResource
+    dagster_dev: DagsterDev, ecs: EcsResource, local_ecs: LocalEcs
 ) -> None:
-    """A run launched like the Launchpad does runs three ECS tasks, all exiting 0."""
+    """A Launchpad run of ecs_report_job runs in a run-worker task (named by the run's
+    ecs/task_arn tag) that runs three step tasks beside it, all exiting 0; `ecs-pipelines
+    tasks --run-id` lists the four."""
     run_id = dagster_dev.launch("ecs_report_job")
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
-    tasks = tasks_of_run(ecs, run_id)
-    assert len(tasks) == 3
-    assert all(t["containers"][0]["exitCode"] == 0 for t in tasks)
+    worker = run_worker(dagster_dev, ecs, run_id)
+    assert worker["taskDefinitionArn"].rsplit("/", 1)[-1].startswith(f"{RUN_WORKER_FAMILY}:")
+    # The worker's process ends just after it reports the run's success.
+    [ended] = ecs.wait_for_tasks([worker["taskArn"]], timeout_seconds=60)
+    assert ended.exit_codes == {RUN_WORKER_CONTAINER: 0}
+    steps = tasks_of_run(ecs, run_id)
+    assert len(steps) == 3
+    assert all(t["containers"][0]["exitCode"] == 0 for t in steps)
+    assert {t["clusterArn"] for t in steps} == {worker["clusterArn"]}
+    rows = listed_tasks(local_ecs, run_id)
+    assert {row["task_arn"] for row in rows} == {worker["taskArn"]} | {t["taskArn"] for t in steps}
+    assert {row["dagster_run_id"] for row in rows} == {run_id}
 
 
 SCROLL_TO_TOP = """
@@ -88,7 +128,7 @@ def test_every_run_log_link_opens_the_embedded_ecs_page_of_its_task(
     asset_run = dagster_dev.launch("__ASSET_JOB", assets=["model_scores"])
     for run_id in (job_run, asset_run):
         assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
-    with DagsterInstance.from_config(str(dagster_dev.dagster_home)) as instance:
+    with dagster_dev.instance() as instance:
         launches = [m for m in engine_event_metadata(instance, job_run) if "task_arn" in m]
         event = instance.get_latest_materialization_event(AssetKey("model_scores"))
         assert event is not None and event.asset_materialization is not None
@@ -128,16 +168,41 @@ def test_asset_materialisation_from_the_ui_succeeds(
     assert task["containers"][0]["exitCode"] == 0
 
 
-def test_terminating_a_run_stops_its_ecs_task(dagster_dev: DagsterDev, ecs: EcsResource) -> None:
-    """Terminating a run from the UI stops its running ECS task with UserInitiated."""
-    run_id = dagster_dev.launch("ecs_exec_job")
-    task = wait_until(lambda: running_task(ecs, run_id), timeout=120, what="the ECS task to run")
-    dagster_dev.terminate(run_id)
-    assert dagster_dev.wait_for_run(run_id) == "CANCELED"
-    [stopped] = ecs.wait_for_tasks([task["taskArn"]], timeout_seconds=60)
-    assert stopped.stop_code == "UserInitiated"
-    assert run_id in (stopped.stopped_reason or "")
-    assert all(t["lastStatus"] == "STOPPED" for t in tasks_of_run(ecs, run_id))
+def test_terminating_a_run_stops_its_step_task_ten_times_out_of_ten(
+    dagster_dev: DagsterDev, ecs: EcsResource
+) -> None:
+    """Terminating a run whose step task is running stops that task (UserInitiated, with the
+    step's reason naming the run) and the run's run-worker task, for each of ten runs, and
+    every run ends CANCELED."""
+    runs = [dagster_dev.launch("ecs_exec_job") for _ in range(TERMINATIONS)]
+    steps = {
+        run_id: wait_until(
+            lambda run_id=run_id: running_task(ecs, run_id),
+            timeout=240,
+            interval=0.5,
+            what=f"the step task of run {run_id} to run",
+        )["taskArn"]
+        for run_id in runs
+    }
+    for run_id in runs:
+        dagster_dev.terminate(run_id)
+    statuses = {run_id: dagster_dev.wait_for_run(run_id) for run_id in runs}
+    results = {r.task_arn: r for r in ecs.wait_for_tasks(list(steps.values()), timeout_seconds=90)}
+    stopped_by_run = [
+        run_id
+        for run_id, arn in steps.items()
+        if results[arn].stop_code == "UserInitiated"
+        and results[arn].stopped_reason == f"Dagster run {run_id} was terminated (step exec_demo)"
+    ]
+    assert len(stopped_by_run) == TERMINATIONS, (
+        f"{len(stopped_by_run)} of {TERMINATIONS} step tasks stopped by their run: "
+        f"{[(r.stop_code, r.stopped_reason) for r in results.values()]}"
+    )
+    assert set(statuses.values()) == {"CANCELED"}, statuses
+    workers = [run_worker(dagster_dev, ecs, run_id)["taskArn"] for run_id in runs]
+    ended = ecs.wait_for_tasks(workers, timeout_seconds=90)
+    assert {r.last_status for r in ended} == {"STOPPED"}
+    assert {r.stop_code for r in ended} == {"UserInitiated"}
 
 
 def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
@@ -152,7 +217,7 @@ def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
     [task] = tasks_of_run(ecs, run_id)
     assert task["lastStatus"] != "STOPPED", "the step waited for its detached task"
 
-    with DagsterInstance.from_config(str(dagster_dev.dagster_home)) as instance:
+    with dagster_dev.instance() as instance:
         said = all_log_text(instance, run_id)
         assert "sensor ecs_detached_export_sensor materialises detached_export" in said
 

@@ -1,7 +1,9 @@
-"""A real `dagster dev` (webserver and daemon) for end-to-end tests, driven over GraphQL."""
+"""A real `dagster dev` (webserver and daemon) for end-to-end tests, started the way `make ui`
+starts it (``python -m ecs_pipelines.demo.ui``) and driven over GraphQL."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,9 +12,14 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from dagster import DagsterInstance
+
+from ecs_pipelines.demo.run_workers import RUN_WORKER_FAMILY, TASK_DEFINITION_ENV, aws_environment
 from ecs_pipelines_tests.support.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +42,11 @@ query RunStatus($runId: ID!) {
   runOrError(runId: $runId) { __typename ... on Run { status } }
 }
 """
+RUN_TAGS = """
+query RunTags($runId: ID!) {
+  runOrError(runId: $runId) { __typename ... on Run { tags { key value } } }
+}
+"""
 TERMINATE_RUN = """
 mutation Terminate($runId: String!) {
   terminateRun(runId: $runId) { __typename ... on PythonError { message } }
@@ -50,7 +62,11 @@ def free_port() -> int:
 
 
 class DagsterDev:
-    """`dagster dev -w workspace.yaml` on a free port with its own DAGSTER_HOME."""
+    """`make ui` (dagster dev -w workspace.yaml) on a free port with its own DAGSTER_HOME.
+
+    ``env`` must name the embedded ECS (``ECS_PIPELINES_ENDPOINT_URL``); with
+    ``ECS_PIPELINES_RUN_LAUNCHER=default`` runs use Dagster's default launcher, else each run
+    is a run-worker task on that ECS."""
 
     def __init__(self, dagster_home: Path, env: dict[str, str]) -> None:
         self.port = free_port()
@@ -62,16 +78,12 @@ class DagsterDev:
 
     def start(self) -> None:
         self.dagster_home.mkdir(parents=True, exist_ok=True)
-        (self.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "dagster",
-                "dev",
-                "-w",
-                str(ROOT / "workspace.yaml"),
+                "ecs_pipelines.demo.ui",
                 "-h",
                 "127.0.0.1",
                 "-p",
@@ -84,6 +96,18 @@ class DagsterDev:
             start_new_session=True,
         )
         wait_until(self._location_loaded, timeout=120, interval=0.5, what="dagster dev to load")
+
+    @contextlib.contextmanager
+    def instance(self) -> Iterator[DagsterInstance]:
+        """The instance `dagster dev` uses, opened in this process. With run monitoring on,
+        opening it builds the run launcher, which needs what its processes are given."""
+        with pytest.MonkeyPatch.context() as patch:
+            endpoint = self.env["ECS_PIPELINES_ENDPOINT_URL"]
+            for name, value in aws_environment(endpoint).items():
+                patch.setenv(name, value)
+            patch.setenv(TASK_DEFINITION_ENV, RUN_WORKER_FAMILY)
+            with DagsterInstance.from_config(str(self.dagster_home)) as instance:
+                yield instance
 
     def stop(self) -> None:
         if self.process is None:
@@ -143,6 +167,10 @@ class DagsterDev:
 
     def status(self, run_id: str) -> str:
         return str(self.graphql(RUN_STATUS, {"runId": run_id})["runOrError"]["status"])
+
+    def tags(self, run_id: str) -> dict[str, str]:
+        run = self.graphql(RUN_TAGS, {"runId": run_id})["runOrError"]
+        return {tag["key"]: tag["value"] for tag in run["tags"]}
 
     def wait_for_run(self, run_id: str, timeout: float = 180) -> str:
         return wait_until(
