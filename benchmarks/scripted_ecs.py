@@ -2,7 +2,9 @@
 
 It answers RunTask (``count`` 1..10, ``clientToken`` idempotent), DescribeTasks (<= 100 tasks),
 StopTask, ListTasks and the task-definition calls (``scripted_task_definitions``: register,
-describe with tags, list, deregister) for boto3 clients created with ``endpoint_url``.
+describe with tags, list, deregister) for boto3 clients created with ``endpoint_url``; the
+tasks' state change events on an SQS queue (``scripted_events``, when reset with events on)
+and their CloudWatch lines (``scripted_logs``) on the same endpoint.
 No process runs: a task's stop time is scheduled when it is launched, from its container
 override environment:
 
@@ -33,124 +35,23 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from benchmarks.scripted_events import SQS_TARGET, ScriptedEvents
+from benchmarks.scripted_logs import LOGS_TARGET, ScriptedLogs, stream_of
 from benchmarks.scripted_task_definitions import ApiError, TaskDefinitionStore
+from benchmarks.scripted_tasks import (
+    ACCOUNT,
+    FAMILY,
+    REGION,
+    SimTask,
+    cluster_arn,
+    environment_of,
+)
 from benchmarks.throttling import TokenBucket
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
-CONTAINER = "main"
-FAMILY = "bench"
+PREFIXES = (TARGET_PREFIX, SQS_TARGET, LOGS_TARGET)
 DESCRIBE_LIMIT = 100
 RUN_TASK_COUNT_LIMIT = 10
-
-
-@dataclass
-class SimTask:
-    arn: str
-    cluster: str
-    created_at: float
-    stop_at: float
-    exit_code: int
-    overrides: dict[str, Any]
-    tags: list[dict[str, str]]
-    started_by: str | None
-    group: str
-    launch_type: str
-    stop_code: str = "EssentialContainerExited"
-    stopped_reason: str = "Essential container in task exited"
-    describes: int = 0
-
-    def status(self, now: float) -> str:
-        if now >= self.stop_at:
-            return "STOPPED"
-        if now >= self.created_at + 0.05:
-            return "RUNNING"
-        return "PENDING"
-
-    def describe(self, now: float, with_tags: bool) -> dict[str, Any]:
-        """A task as DescribeTasks gives it (about 2 KB of JSON, like a Fargate task)."""
-        status = self.status(now)
-        task_id = self.arn.rsplit("/", 1)[-1]
-        container: dict[str, Any] = {
-            "containerArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:container/{self.cluster}/"
-            f"{task_id}/{task_id[:8]}-0000-4000-8000-{task_id[-12:]}",
-            "taskArn": self.arn,
-            "name": CONTAINER,
-            "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/bench:latest",
-            "runtimeId": f"{task_id}-0000000001",
-            "lastStatus": status,
-            "networkInterfaces": [{"attachmentId": task_id[:8], "privateIpv4Address": "10.0.1.7"}],
-            "healthStatus": "UNKNOWN",
-            "cpu": "256",
-            "memory": "512",
-        }
-        task: dict[str, Any] = {
-            "taskArn": self.arn,
-            "clusterArn": cluster_arn(self.cluster),
-            "taskDefinitionArn": task_definition_arn(),
-            "lastStatus": status,
-            "desiredStatus": "STOPPED" if status == "STOPPED" else "RUNNING",
-            "containers": [container],
-            "overrides": self.overrides,
-            "createdAt": self.created_at,
-            "launchType": self.launch_type,
-            "group": self.group,
-            "cpu": "256",
-            "memory": "512",
-            "version": 3 if status == "STOPPED" else 2,
-            "availabilityZone": f"{REGION}a",
-            "connectivity": "CONNECTED",
-            "platformVersion": "1.4.0",
-            "platformFamily": "Linux",
-            "attachments": [
-                {
-                    "id": task_id[:8],
-                    "type": "ElasticNetworkInterface",
-                    "status": "ATTACHED",
-                    "details": [
-                        {"name": "subnetId", "value": "subnet-0bench"},
-                        {"name": "networkInterfaceId", "value": "eni-0bench"},
-                        {"name": "macAddress", "value": "0a:00:00:00:00:01"},
-                        {"name": "privateDnsName", "value": "ip-10-0-1-7.ec2.internal"},
-                        {"name": "privateIPv4Address", "value": "10.0.1.7"},
-                    ],
-                }
-            ],
-        }
-        if self.started_by:
-            task["startedBy"] = self.started_by
-        if status != "PENDING":
-            task["startedAt"] = self.created_at + 0.05
-            task["pullStartedAt"] = self.created_at + 0.01
-            task["pullStoppedAt"] = self.created_at + 0.04
-        if status == "STOPPED":
-            task["stopCode"] = self.stop_code
-            task["stoppedReason"] = self.stopped_reason
-            task["stoppingAt"] = self.stop_at
-            task["stoppedAt"] = self.stop_at
-            task["executionStoppedAt"] = self.stop_at
-            container["exitCode"] = self.exit_code
-        if with_tags:
-            task["tags"] = self.tags
-        return task
-
-
-def cluster_arn(cluster: str) -> str:
-    name = cluster.rsplit("/", 1)[-1]
-    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}"
-
-
-def task_definition_arn() -> str:
-    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{FAMILY}:1"
-
-
-def _environment(overrides: dict[str, Any]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for container in overrides.get("containerOverrides", []):
-        for item in container.get("environment", []):
-            env[item["name"]] = item["value"]
-    return env
 
 
 @dataclass
@@ -167,6 +68,12 @@ class ScriptedState:
     run_task_times: list[float] = field(default_factory=list)
     definitions: TaskDefinitionStore = field(default_factory=TaskDefinitionStore)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Task state change events on an SQS queue, and the tasks' CloudWatch lines.
+    events: ScriptedEvents = field(default_factory=lambda: ScriptedEvents(REGION, ACCOUNT))
+    streams: dict[str, str] = field(default_factory=dict)  # log stream -> task ARN
+
+    def __post_init__(self) -> None:
+        self.logs = ScriptedLogs(lambda s: self.tasks.get(self.streams.get(s, "")))
 
     def reset(self, config: dict[str, Any]) -> None:
         with self.lock:
@@ -176,7 +83,9 @@ class ScriptedState:
             self.calls.clear()
             self.throttled.clear()
             self.run_task_times.clear()
+            self.streams.clear()
             self.definitions.reset()
+            self.events.reset(bool(config.get("events")))
             self.default_duration = float(config.get("default_duration", 1.0))
             self.buckets = {
                 api: TokenBucket(float(cap), float(rate))
@@ -187,11 +96,17 @@ class ScriptedState:
         bucket = self.buckets.get(operation)
         with self.lock:
             self.calls[operation] += 1
+        if operation in ScriptedEvents.OPERATIONS:  # a long poll must not hold the lock
+            return self.events.handle(operation, body)
         if bucket is not None and not bucket.take():
             with self.lock:
                 self.throttled[operation] += 1
             raise ApiError("ThrottlingException", "Rate exceeded")
-        handler = getattr(self, f"_op_{operation}", None) or self.definitions.handler(operation)
+        handler = (
+            getattr(self, f"_op_{operation}", None)
+            or self.definitions.handler(operation)
+            or self.logs.handler(operation)
+        )
         if handler is None:
             raise ApiError("InvalidParameterException", f"{operation} is not scripted")
         with self.lock:
@@ -208,7 +123,7 @@ class ScriptedState:
             arns = self.tokens[(cluster, token)]
         else:
             overrides = body.get("overrides") or {}
-            env = _environment(overrides)
+            env = environment_of(overrides)
             if "BENCH_STOP_AT" in env:
                 stop_at = max(float(env["BENCH_STOP_AT"]), now + 0.1)
             else:
@@ -227,13 +142,40 @@ class ScriptedState:
                     started_by=body.get("startedBy"),
                     group=body.get("group", f"family:{FAMILY}"),
                     launch_type=body.get("launchType", "FARGATE"),
+                    definition=self._definition_arn(body.get("taskDefinition", FAMILY)),
                 )
                 self.order.append(arn)
+                self.streams[stream_of(arn)] = arn
+                self._announce(self.tasks[arn])
                 arns.append(arn)
             if token:
                 self.tokens[(cluster, token)] = arns
             self.run_task_times.append(now)
         return {"tasks": [self.tasks[a].describe(now, True) for a in arns], "failures": []}
+
+    def _definition_arn(self, reference: str) -> str:
+        try:
+            return str(self.definitions._find(reference)["taskDefinitionArn"])
+        except ApiError:
+            return ""
+
+    def _announce(self, task: SimTask, *, stopped_only: bool = False) -> None:
+        """Schedules the task's state change events (each checked when due: a StopTask moves
+        the stop, and the event of the old stop time is then dropped)."""
+
+        def when(status: str, at: float) -> Any:
+            def state(now: float) -> dict[str, Any] | None:
+                if status == "STOPPED" and task.stop_at != at:
+                    return None
+                return task.describe(at, False)
+
+            return state
+
+        if not stopped_only:
+            self.events.schedule(task.created_at, task.arn, when("PENDING", task.created_at))
+            running = task.created_at + 0.05
+            self.events.schedule(running, task.arn, when("RUNNING", running))
+        self.events.schedule(task.stop_at, task.arn, when("STOPPED", task.stop_at))
 
     def _op_DescribeTasks(self, body: dict[str, Any], now: float) -> dict[str, Any]:
         names = body.get("tasks", [])
@@ -259,6 +201,7 @@ class ScriptedState:
             task.exit_code = 143
             task.stop_code = "UserInitiated"
             task.stopped_reason = body.get("reason", "Task stopped by user")
+            self._announce(task, stopped_only=True)
         return {"task": task.describe(now, False)}
 
     def _op_ListTasks(self, body: dict[str, Any], now: float) -> dict[str, Any]:
@@ -291,6 +234,7 @@ class ScriptedState:
                 "run_task_span": (max(times) - min(times)) if times else 0.0,
                 "first_run_task": min(times) if times else None,
                 "last_run_task": max(times) if times else None,
+                "queue_ready": self.events.backlog(),
             }
 
     def task_table(self) -> list[dict[str, Any]]:
@@ -301,6 +245,7 @@ class ScriptedState:
                     "created_at": t.created_at,
                     "stop_at": t.stop_at,
                     "describes": t.describes,
+                    "queued_stop": self.events.queued_stop.get(t.arn),
                     "tags": {tag["key"]: tag.get("value", "") for tag in t.tags},
                 }
                 for t in (self.tasks[a] for a in self.order)
@@ -350,11 +295,12 @@ def make_handler(state: ScriptedState) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {"ok": True})
                 return
             target = self.headers.get("X-Amz-Target", "")
-            if not target.startswith(TARGET_PREFIX):
+            prefix = next((p for p in PREFIXES if target.startswith(p)), None)
+            if prefix is None:
                 self._send(400, {"__type": "UnknownOperationException", "message": target})
                 return
             try:
-                self._send(200, state.handle(target[len(TARGET_PREFIX) :], body))
+                self._send(200, state.handle(target[len(prefix) :], body))
             except ApiError as error:
                 self._send(error.status, {"__type": error.code, "message": error.message})
 

@@ -52,12 +52,19 @@ class ScriptedEcsProcess:
         *,
         buckets: dict[str, tuple[float, float]] | None = None,
         default_duration: float = 1.0,
+        events: bool = False,
     ) -> None:
-        """Forgets every task and counter; ``buckets``: API name -> (capacity, refill per s)."""
+        """Forgets every task and counter; ``buckets``: API name -> (capacity, refill per s);
+        ``events``: tasks send their state change events to the endpoint's queue."""
         self._request(
             "/_bench/reset",
-            {"buckets": buckets or {}, "default_duration": default_duration},
+            {"buckets": buckets or {}, "default_duration": default_duration, "events": events},
         )
+
+    @property
+    def queue_url(self) -> str:
+        """The endpoint's task state change event queue."""
+        return f"{self.endpoint_url}/123456789012/bench-task-events"
 
     def stats(self) -> dict[str, Any]:
         result: dict[str, Any] = self._request("/_bench/stats")

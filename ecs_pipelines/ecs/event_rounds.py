@@ -24,7 +24,7 @@ rest of the wait and says so once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,29 +97,31 @@ class EventRounds:
         started = clock()
         self._next_sweep: float | None = None
         self._quiet_since = dict.fromkeys(refs, started)  # refs no event has named yet
-        self.sweeps = 0
+        self.sweep_sizes: list[int] = []  # tasks described by each sweep
         self.silent_describes = 0
         self.events_applied = 0
 
-    def round(self, pending: Sequence[str]) -> None:
-        """Sweep or describe what is due, then apply the events that arrive."""
+    def round(self, pending: Collection[str]) -> None:
+        """Sweep or describe what is due, then apply the events that arrive. ``pending``
+        supports fast membership tests (a set or dict view)."""
         now = self._clock()
         if self._next_sweep is None or now >= self._next_sweep:
-            self.sweeps += 1
+            self.sweep_sizes.append(len(pending))
             self._describe(list(pending))
             self._next_sweep = now + self.settings.sweep_seconds
+        for ref in [r for r in self._quiet_since if r not in pending]:
+            del self._quiet_since[ref]  # done (described): no longer waited for
         silent = [
             ref
-            for ref in pending
-            if ref in self._quiet_since
-            and now - self._quiet_since[ref] >= self.settings.silence_seconds
+            for ref, since in self._quiet_since.items()
+            if now - since >= self.settings.silence_seconds
         ]
         if silent:
             self.silent_describes += len(silent)
             self._describe(silent)
             for ref in silent:
                 self._quiet_since[ref] = now
-        self._receive(set(pending))
+        self._receive(pending)
 
     def _due_in(self) -> float:
         """Seconds until a sweep or a silence check is due (the long poll ends by then)."""
@@ -128,7 +130,7 @@ class EventRounds:
         due += [since + self.settings.silence_seconds for since in self._quiet_since.values()]
         return max(0.0, min(due) - now)
 
-    def _receive(self, pending: set[str]) -> None:
+    def _receive(self, pending: Collection[str]) -> None:
         wait = min(self._max_wait, self._due_in())
         mine: list[str] = []
         others: list[str] = []

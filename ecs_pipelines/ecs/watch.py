@@ -100,7 +100,10 @@ class _Wait:
 
     def __init__(self, refs: list[str]) -> None:
         self.refs = refs
-        self.pending = list(refs)
+        # Insertion-ordered, for O(1) removal: a wait may hold 10,000 tasks.
+        self.pending: dict[str, None] = dict.fromkeys(refs)
+        # Pending tasks whose state changed since the last round decided them.
+        self.changed: set[str] = set(refs)
         self.states: dict[str, Mapping[str, Any]] = {}
         self.first_missing: dict[str, float] = {}
         self.lost: dict[str, str] = {}
@@ -174,14 +177,14 @@ class TaskWatcher:
         if self.events is not None and self.fell_back is None:
             rounds = self._event_rounds(state)
             try:
-                return loop(lambda: rounds.round(state.pending), _NO_PAUSE)
+                return loop(lambda: rounds.round(state.pending.keys()), _NO_PAUSE)
             except QueueFailed as failed:
                 self.fell_back = str(failed)
                 self.on_notice(
                     f"Task state events unavailable ({failed}): waiting for "
                     f"{len(state.pending)} ECS task(s) by polling DescribeTasks instead"
                 )
-        return loop(lambda: self._describe(state, state.pending), self.settings.pace)
+        return loop(lambda: self._describe(state, list(state.pending)), self.settings.pace)
 
     def _event_rounds(self, state: _Wait) -> EventRounds:
         assert self.events is not None
@@ -202,13 +205,15 @@ class TaskWatcher:
         """One round: learn new states (``learn``), read logs, hand out what finished."""
         self.rounds += 1
         learn()
-        self.logs.read(list(state.pending))
-        for ref in list(state.pending):
+        self.logs.read(state.pending.keys())
+        changed = [ref for ref in state.pending if ref in state.changed]
+        state.changed.clear()
+        for ref in changed:
             result = self._result(state, ref)
             if result is None:
                 continue
             state.results[ref] = result
-            state.pending.remove(ref)
+            del state.pending[ref]
             if self.on_result:
                 self.on_result(result)
         return None if state.pending else [state.results[ref] for ref in state.refs]
@@ -226,6 +231,7 @@ class TaskWatcher:
             since = state.first_missing.setdefault(ref, now)
             if now - since >= self.settings.missing_grace_seconds:
                 state.lost[ref] = reason
+                state.changed.add(ref)
 
     def _observe(
         self, state: _Wait, ref: str, task: Mapping[str, Any], *, described: bool = False
@@ -234,6 +240,7 @@ class TaskWatcher:
         if ref not in state.pending or not state.versions.apply(ref, task, described=described):
             return
         state.states[ref] = task
+        state.changed.add(ref)
         state.lost.pop(ref, None)
         status = str(task.get("lastStatus") or "UNKNOWN")
         if self.on_status and self._last_status.get(ref) != status:

@@ -14,7 +14,9 @@ Both keep all their state in the cursor (``ecs.tracking_cursor``), so a daemon r
 loses nor repeats a completion: the completion sensor returns its run requests in the
 SensorResult that advances the cursor; the detached sensor stores each event only if it is not
 stored yet, so a tick that dies before its cursor is saved stores nothing twice when replayed.
-Decisions live in ``ecs.tracking.tick``; Dagster events in ``sensor_events``.
+Decisions live in ``ecs.tracking.tick``; Dagster events in ``sensor_events``. Given its own
+``task_events_queue_url``, a sensor reads task ends from their state change events
+(``sensor_task_events``).
 """
 
 from __future__ import annotations

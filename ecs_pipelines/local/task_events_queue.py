@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
+from ecs_pipelines.local.seed import DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
 
 DETAIL_TYPE = "ECS Task State Change"
 RULE_TARGET_ID = "task-events-queue"
@@ -64,10 +64,39 @@ def queue_policy(queue_arn: object, rule_arn: object) -> dict[str, Any]:
     }
 
 
-def _clients(endpoint_url: str, region: str) -> tuple[Any, Any]:
+# The queue of each consumer of the demo, by the environment variable that names it: the
+# steps' (EcsResource.task_events_queue_url, also read by the CLI's waits) and each sensor's.
+QUEUE_NAME_PREFIX = "ecs-pipelines-task-events-"
+DEMO_CONSUMERS = {
+    "ECS_PIPELINES_TASK_EVENTS_QUEUE_URL": "steps",
+    "ECS_PIPELINES_DETACHED_SENSOR_QUEUE_URL": "detached-sensor",
+    "ECS_PIPELINES_COMPLETION_SENSOR_QUEUE_URL": "completion-sensor",
+}
+
+
+def demo_task_events_environment(
+    endpoint_url: str, region: str = DEMO_REGION, cluster: str = DEMO_CLUSTER
+) -> dict[str, str]:
+    """One queue (and rule) per demo consumer on the embedded ECS at ``endpoint_url``, named
+    as ``deploy/task-events.yaml`` names them; returns environment variable -> queue URL, for
+    the process that loads the code location (``make ui``). Idempotent."""
+    _, _, ecs = _clients(endpoint_url, region, with_ecs=True)
+    [found] = ecs.describe_clusters(clusters=[cluster])["clusters"]
+    return {
+        variable: create_task_events_queue(
+            endpoint_url, region, found["clusterArn"], queue_name=QUEUE_NAME_PREFIX + consumer
+        )
+        for variable, consumer in DEMO_CONSUMERS.items()
+    }
+
+
+def _clients(endpoint_url: str, region: str, *, with_ecs: bool = False) -> tuple[Any, ...]:
     options: dict[str, Any] = {"endpoint_url": endpoint_url, "region_name": region}
     options.update(DUMMY_CREDENTIALS)
-    return boto3.client("sqs", **options), boto3.client("events", **options)
+    clients = [boto3.client("sqs", **options), boto3.client("events", **options)]
+    if with_ecs:
+        clients.append(boto3.client("ecs", **options))
+    return tuple(clients)
 
 
 def create_task_events_queue(

@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.task_events_queue import delete_task_events_queue
+from ecs_pipelines.local.task_events_queue import (
+    DEMO_CONSUMERS,
+    delete_task_events_queue,
+    demo_task_events_environment,
+)
 from ecs_pipelines.local.task_state_events import event_detail, iso_time
 from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_status
 from ecs_pipelines_tests.support.polling import wait_until
@@ -75,7 +79,7 @@ def test_a_rule_for_another_cluster_receives_nothing(
         task = run_task(ecs_client, command=["python", "-c", "pass"])
         received_events(local_ecs, mine, stopped_event_of(task["taskArn"]))
         sqs = client(local_ecs, "sqs")
-        left = sqs.receive_message(QueueUrl=other, MaxNumberOfMessages=10)
+        left = sqs.receive_message(QueueUrl=other, MaxNumberOfMessages=10, WaitTimeSeconds=0)
         assert left.get("Messages", []) == []
     finally:
         for url in (other, mine):
@@ -106,7 +110,7 @@ def test_a_disabled_rule_sends_nothing(
     task = run_task(ecs_client, command=["python", "-c", "pass"])
     wait_for_status(ecs_client, task["taskArn"], "STOPPED")
     sqs = client(local_ecs, "sqs")
-    assert sqs.receive_message(QueueUrl=events_queue).get("Messages", []) == []
+    assert sqs.receive_message(QueueUrl=events_queue, WaitTimeSeconds=0).get("Messages", []) == []
     events.enable_rule(Name=name)
     later = run_task(ecs_client, command=["python", "-c", "pass"])
     wait_until(
@@ -138,3 +142,20 @@ def test_health_and_tags_stay_out_of_the_detail() -> None:
         "createdAt": "1970-01-01T00:00:00.500Z",
         "containers": [{"name": "main", "exitCode": 0}],
     }
+
+
+def test_the_demo_gets_one_queue_per_consumer_idempotently(
+    local_ecs: LocalEcs, ecs_client: Any, task_events_on: None
+) -> None:
+    """What `make ui` sets up: a queue and rule per consumer (steps, each sensor), the same
+    ones when asked again, each receiving every task's events."""
+    environment = demo_task_events_environment(local_ecs.endpoint_url, local_ecs.region)
+    try:
+        assert set(environment) == set(DEMO_CONSUMERS)
+        assert demo_task_events_environment(local_ecs.endpoint_url, local_ecs.region) == environment
+        task = run_task(ecs_client, command=["python", "-c", "pass"])
+        for url in environment.values():
+            received_events(local_ecs, url, stopped_event_of(task["taskArn"]))
+    finally:
+        for url in environment.values():
+            delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, url)

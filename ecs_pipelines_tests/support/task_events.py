@@ -89,7 +89,9 @@ def received_events(
     found: list[dict[str, Any]] = []
 
     def probe() -> bool:
-        response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+        response = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        )
         for message in response.get("Messages", []):
             found.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
