@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ecs_pipelines.cli.target import Target, resource_for
 from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
@@ -55,6 +56,19 @@ def aws_environment(endpoint_url: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": DEMO_REGION,
         "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+    }
+
+
+def awslogs(stream_prefix: str) -> dict[str, Any]:
+    """awslogs to the demo log group, with a stream prefix: the launcher reads a failed
+    worker's last lines from its stream (ecs-pipelines-run-worker/run/<task id>)."""
+    return {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": DEMO_LOG_GROUP,
+            "awslogs-region": DEMO_REGION,
+            "awslogs-stream-prefix": stream_prefix,
+        },
     }
 
 
@@ -100,7 +114,7 @@ def run_worker_spec(
         memory=RUN_WORKER_MEMORY,
         environment=env,
         secrets=dict(secrets or {}),
-        log_group=DEMO_LOG_GROUP,
+        log_configuration=awslogs(family),
         execution_role_arn=DEMO_EXECUTION_ROLE_ARN,
         task_role_arn=DEMO_TASK_ROLE_ARN,
     )

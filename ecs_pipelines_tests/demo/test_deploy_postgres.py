@@ -1,18 +1,19 @@
 """deploy/dagster.yaml, as shipped, runs the code location on a real PostgreSQL with
-EcsRunLauncher on the embedded ECS.
+EcsRunLauncher on the embedded ECS, laid out as docs/deploy.md lays it out.
 
 The instance file is copied unmodified into DAGSTER_HOME; the environment provides the rest
-(the embedded ECS's endpoint, the PostgreSQL host and port). The daemon is an ECS task running
-`dagster-daemon run`, so ``use_current_ecs_task_config: true`` is answered by its own task
-metadata endpoint; it dequeues runs through the shipped queued coordinator and starts one
-run-worker task per run beside itself, monitors the workers and retries lost runs. Both task
-definitions are registered as docs/deploy.md spells them, the PostgreSQL password a
-task-definition secret from Secrets Manager. This process plays the webserver: it creates and
-queues runs.
+(the embedded ECS's endpoint, the PostgreSQL host and port). The code location is an ECS task
+serving gRPC; the daemon is an ECS task running `dagster-daemon run` against it, so
+``use_current_ecs_task_config: true`` is answered by the daemon's own task metadata endpoint.
+The daemon dequeues runs through the shipped queued coordinator and starts one run-worker
+task per run beside itself, monitors the workers and retries lost runs. The task definitions
+are registered as docs/deploy.md spells them, the PostgreSQL password a task-definition secret
+from Secrets Manager. This process plays the webserver: it creates and queues runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import uuid
@@ -25,13 +26,11 @@ import boto3
 import pytest
 import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
-from dagster._core.remote_representation.grpc_server_registry import GrpcServerRegistry
 from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster._core.storage.dagster_run import DagsterRun, RunsFilter
 from dagster._core.storage.tags import PARENT_RUN_ID_TAG
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import WorkspaceFileTarget
-from dagster._grpc.constants import GrpcServerCommand
 from dagster_aws.ecs import EcsRunLauncher
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
@@ -55,7 +54,9 @@ from ecs_pipelines_tests.support.deployment import (
     logged_messages,
     network_of,
     register_deployment,
-    start_daemon,
+    serving,
+    start_service,
+    write_workspace,
 )
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.postgres import (
@@ -63,6 +64,7 @@ from ecs_pipelines_tests.support.postgres import (
     DB_PASSWORD,
     DB_USER,
     PostgresServer,
+    free_port,
     postgres_fixture,  # noqa: F401 (the ``postgres`` fixture)
 )
 
@@ -117,6 +119,17 @@ class Deployment:
         mine = [t for t in tasks if {"key": "dagster/run_id", "value": run_id} in t.get("tags", [])]
         return sorted(mine, key=lambda t: t["createdAt"])
 
+    def daemon_log(self, lines: int = 60) -> str:
+        """The daemon task's last log lines, for failure messages."""
+        task_id = self.daemon["taskArn"].rsplit("/", 1)[-1]
+        events = self.ecs.logs_client().get_log_events(
+            logGroupName=DEMO_LOG_GROUP,
+            logStreamName=f"ecs-pipelines-daemon/daemon/{task_id}",
+            limit=lines,
+            startFromHead=False,
+        )["events"]
+        return "\n".join(event["message"] for event in events)
+
     def failure_text(self, run_id: str) -> str:
         return "\n".join(
             str(record.user_message or record.dagster_event)
@@ -142,41 +155,39 @@ def deployment(
         "DAGSTER_PG_USER": DB_USER,
         "DAGSTER_PG_DB": DB_NAME,
     }
-    definitions = register_deployment(ecs, home, environment, password_arn)
+    code_port = free_port()
+    workspace = write_workspace(home / "deploy-workspace.yaml", code_port)
+    definitions = register_deployment(
+        ecs, home, environment, password_arn, workspace=workspace, code_port=code_port
+    )
     ecs_client = _client(local_ecs, "ecs")
-    daemon = start_daemon(ecs_client, ecs.cluster, definitions.daemon)
+    services: list[dict[str, Any]] = []
     try:
+        # The code location first: the daemon loads its workspace from it at start.
+        services.append(start_service(ecs_client, ecs.cluster, definitions.code))
+        wait_until(lambda: serving(code_port), timeout=120, what="the code location to serve")
+        services.append(start_service(ecs_client, ecs.cluster, definitions.daemon))
         with pytest.MonkeyPatch.context() as env:
-            # This process opens the instance as the webserver would.
+            # This process opens the instance and the workspace as the webserver would.
             for name, value in {
                 **aws_environment(local_ecs.endpoint_url),
                 **environment,
                 PASSWORD_VARIABLE: DB_PASSWORD,
                 TASK_DEFINITION_ENV: definitions.run_worker,
                 "DAGSTER_HOME": str(home),
-                "ECS_PIPELINES_TARGET": "local",
-                "ECS_PIPELINES_ENDPOINT_URL": local_ecs.endpoint_url,
             }.items():
                 env.setenv(name, value)
             instance = DagsterInstance.from_config(str(home))
-            # The code server is waited for on exit, so it is gone before the database stops.
-            servers = GrpcServerRegistry(
-                instance_ref=instance.get_ref(),
-                server_command=GrpcServerCommand.API_GRPC,
-                heartbeat_ttl=30,
-                startup_timeout=120,
-                wait_for_processes_on_shutdown=True,
-            )
-            target = WorkspaceFileTarget(paths=[str(ROOT / "workspace.yaml")])
-            with (
-                servers,
-                WorkspaceProcessContext(instance, target, grpc_server_registry=servers) as context,
-            ):
-                yield Deployment(home, instance, context, ecs, daemon, definitions)
+            target = WorkspaceFileTarget(paths=[str(workspace)])
+            with WorkspaceProcessContext(instance, target) as context:
+                yield Deployment(home, instance, context, ecs, services[-1], definitions)
             instance.dispose()
     finally:
-        ecs.stop_task(daemon["taskArn"], reason="deployment test finished")
-        ecs.wait_for_tasks([daemon["taskArn"]], timeout_seconds=60)
+        # Before the database stops: stop every Dagster task and wait for them.
+        arns = [service["taskArn"] for service in services]
+        for arn in arns:
+            ecs.stop_task(arn, reason="deployment test finished")
+        ecs.wait_for_tasks(arns, timeout_seconds=60)
 
 
 def _client(local_ecs: LocalEcs, service: str) -> Any:
@@ -245,7 +256,7 @@ def test_queued_run_runs_in_a_run_worker_task_beside_the_daemon(
 
     shown = json.dumps([daemon, worker, *tasks], default=str)
     client = deployment.ecs.task_client()
-    for arn in (deployment.task_definitions.daemon, deployment.task_definitions.run_worker):
+    for arn in dataclasses.astuple(deployment.task_definitions):
         shown += json.dumps(client.task_definition(arn), default=str)
     shown += "\n".join(logged_messages(deployment.ecs.logs_client(), DEMO_LOG_GROUP))
     assert DB_PASSWORD not in shown
@@ -267,18 +278,29 @@ def test_lost_run_workers_are_resumed_and_then_retried(deployment: Deployment) -
         what="the step task to run",
     )
     kill_run_worker(resumed)
+    # Lost once its run started: a worker lost before that is a start failure, which run
+    # monitoring bounds with start_timeout_seconds instead of resuming.
+    wait_until(
+        lambda: deployment.instance.get_run_by_id(lost).status == DagsterRunStatus.STARTED,
+        timeout=120,
+        what=f"run {lost} to start",
+    )
     for _ in range(attempts + 1):
         kill_run_worker(lost)
         # The next kill waits for the worker that monitoring starts in its place.
         replaced = len(deployment.run_workers(lost))
-        wait_until(
-            lambda replaced=replaced: (
-                len(deployment.run_workers(lost)) > replaced
-                or deployment.instance.get_run_by_id(lost).is_finished
-            ),
-            timeout=180,
-            what="run monitoring to replace the lost worker",
-        )
+        try:
+            wait_until(
+                lambda replaced=replaced: (
+                    len(deployment.run_workers(lost)) > replaced
+                    or deployment.instance.get_run_by_id(lost).is_finished
+                ),
+                timeout=180,
+                what="run monitoring to replace the lost worker",
+            )
+        except AssertionError as timeout:
+            said = deployment.daemon_log()
+            raise AssertionError(f"{timeout}; the daemon said:\n{said}") from None
 
     run = deployment.wait_for_run(resumed)
     assert run.status == DagsterRunStatus.SUCCESS, deployment.failure_text(resumed)

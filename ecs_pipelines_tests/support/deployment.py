@@ -1,10 +1,12 @@
-"""docs/deploy.md on the embedded ECS: the daemon and the run workers as ECS tasks.
+"""docs/deploy.md on the embedded ECS: the code location, the daemon and the run workers as
+ECS tasks.
 
-The daemon task runs `dagster-daemon run` with the shipped instance file, so EcsRunLauncher's
-``use_current_ecs_task_config: true`` reads the daemon's own task from its task metadata
-endpoint and launches run workers in its cluster and network. Both task definitions are
-registered as docs/deploy.md spells them: everything in their environment, the PostgreSQL
-password as a task-definition secret from Secrets Manager.
+The code location task serves the code over gRPC (`dagster code-server start`); the daemon
+task runs `dagster-daemon run` against it (deploy-workspace.yaml) with the shipped instance
+file, so EcsRunLauncher's ``use_current_ecs_task_config: true`` reads the daemon's own task
+from its task metadata endpoint and launches run workers in its cluster and network. The task
+definitions are registered as docs/deploy.md spells them: everything in their environment, the
+PostgreSQL password as a task-definition secret from Secrets Manager.
 """
 
 from __future__ import annotations
@@ -12,31 +14,49 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ecs_pipelines.demo.run_workers import run_worker_spec
+from ecs_pipelines.demo.run_workers import awslogs, run_worker_spec
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 from ecs_pipelines_tests.support.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-DAEMON_FAMILY = "ecs-pipelines-daemon"
-DAEMON_CONTAINER = "daemon"
 PASSWORD_VARIABLE = "DAGSTER_PG_PASSWORD"
+CODE_MODULE = "ecs_pipelines.demo.definitions"
+LOCATION = "ecs_pipelines"
 
 
 @dataclasses.dataclass(frozen=True)
 class TaskDefinitions:
     run_worker: str
     daemon: str
+    code: str
+
+
+def write_workspace(path: Path, code_port: int) -> Path:
+    """deploy-workspace.yaml of docs/deploy.md: the code location service over gRPC."""
+    path.write_text(
+        "load_from:\n  - grpc_server:\n      host: 127.0.0.1\n"
+        f"      port: {code_port}\n      location_name: {LOCATION}\n"
+    )
+    return path
 
 
 def register_deployment(
-    ecs: EcsResource, dagster_home: Path, environment: Mapping[str, str], password_arn: str
+    ecs: EcsResource,
+    dagster_home: Path,
+    environment: Mapping[str, str],
+    password_arn: str,
+    *,
+    workspace: Path,
+    code_port: int,
 ) -> TaskDefinitions:
-    """Registers the run-worker and daemon task definitions of docs/deploy.md, section 2."""
+    """Registers the run-worker, daemon and code location task definitions of docs/deploy.md,
+    section 2: one environment and one secret for all of them."""
     assert ecs.endpoint_url is not None
     secrets = {PASSWORD_VARIABLE: password_arn}
     worker = run_worker_spec(
@@ -44,21 +64,38 @@ def register_deployment(
     )
     daemon = dataclasses.replace(
         worker,
-        family=DAEMON_FAMILY,
-        container_name=DAEMON_CONTAINER,
-        command=["dagster-daemon", "run", "-w", str(ROOT / "workspace.yaml")],
+        family="ecs-pipelines-daemon",
+        log_configuration=awslogs("ecs-pipelines-daemon"),
+        container_name="daemon",
+        command=["dagster-daemon", "run", "-w", str(workspace)],
         cpu=1024,
         memory=2048,
+    )
+    serve = ["dagster", "code-server", "start", "-h", "127.0.0.1", "-p", str(code_port)]
+    code = dataclasses.replace(
+        worker,
+        family="ecs-pipelines-code",
+        log_configuration=awslogs("ecs-pipelines-code"),
+        container_name="code",
+        command=[*serve, "-m", CODE_MODULE],
     )
     return TaskDefinitions(
         run_worker=ecs.resolve_task_definition(worker).arn,
         daemon=ecs.resolve_task_definition(daemon).arn,
+        code=ecs.resolve_task_definition(code).arn,
     )
 
 
-def start_daemon(ecs_client: Any, cluster: str, task_definition: str) -> dict[str, Any]:
-    """Starts the daemon's task (one, as its ECS service would) in the demo subnet and
-    security group; returns it once RUNNING."""
+def serving(port: int) -> bool:
+    """True once something accepts connections on the loopback ``port``."""
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def start_service(ecs_client: Any, cluster: str, task_definition: str) -> dict[str, Any]:
+    """Starts one task of a service's task definition (as its ECS service would) in the demo
+    subnet and security group; returns it once RUNNING."""
     started = ecs_client.run_task(
         cluster=cluster,
         taskDefinition=task_definition,
@@ -77,7 +114,7 @@ def start_daemon(ecs_client: Any, cluster: str, task_definition: str) -> dict[st
         assert task["lastStatus"] != "STOPPED", task
         return task if task["lastStatus"] == "RUNNING" else None
 
-    return wait_until(running, timeout=60, interval=0.2, what="the daemon task to run")
+    return wait_until(running, timeout=60, interval=0.2, what=f"{task_definition} to run")
 
 
 def logged_messages(logs_client: Any, group: str) -> list[str]:
