@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from ecs_pipelines.local import moto_bridge
+from ecs_pipelines.local import moto_bridge, task_state_events
 from ecs_pipelines.local.container_start import container_environment, host_environment
 from ecs_pipelines.local.contract import EXEC_NOT_ENABLED, NewTask, RequestRejected
 from ecs_pipelines.local.exec_sessions import ExecCommandError, ExecSessions
@@ -28,6 +28,9 @@ class BridgeSink:
 
     def publish(self, task_arn: str, fields: dict[str, Any]) -> None:
         moto_bridge.update_task(task_arn, fields)
+        # As ECS does, every state change goes to EventBridge ("ECS Task State Change"), where
+        # rules deliver it (to SQS queues, for push-driven completion).
+        task_state_events.publish(task_arn)
 
     def write_logs(self, target: LogTarget, events: list[dict[str, Any]]) -> None:
         moto_bridge.write_log_events(
