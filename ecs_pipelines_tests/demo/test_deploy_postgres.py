@@ -243,6 +243,10 @@ def test_queued_run_runs_in_a_run_worker_task_beside_the_daemon(
     assert worker["clusterArn"] == daemon["clusterArn"]
     assert network_of(worker) == network_of(daemon)
     assert worker["overrides"]["cpu"] == "512" and worker["overrides"]["memory"] == "1024"
+    # ECS refuses overrides past 8192 characters; the worker's command carries the instance's
+    # settings (the instance file), so they must leave room for it.
+    overrides = len(json.dumps(worker["overrides"]))
+    assert overrides < 8192 * 0.75, overrides
     assert {"key": "ecs_pipelines/role", "value": "run-worker"} in worker["tags"]
     [ended] = deployment.ecs.wait_for_tasks([worker["taskArn"]], timeout_seconds=60)
     assert ended.exit_codes == {RUN_WORKER_CONTAINER: 0}
