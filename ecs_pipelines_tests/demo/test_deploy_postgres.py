@@ -262,8 +262,9 @@ def test_queued_run_runs_in_a_run_worker_task_beside_the_daemon(
     client = deployment.ecs.task_client()
     for arn in dataclasses.astuple(deployment.task_definitions):
         shown += json.dumps(client.task_definition(arn), default=str)
-    shown += "\n".join(logged_messages(deployment.ecs.logs_client(), DEMO_LOG_GROUP))
-    assert DB_PASSWORD not in shown
+    logged = logged_messages(deployment.ecs.logs_client(), DEMO_LOG_GROUP)
+    assert deployment.daemon_log(), "the daemon's output reaches its log stream"
+    assert DB_PASSWORD not in shown + "\n".join(logged)
 
 
 def test_lost_run_workers_are_resumed_and_then_retried(deployment: Deployment) -> None:
