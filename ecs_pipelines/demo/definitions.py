@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from dagster import DefaultSensorStatus, Definitions
+from dagster import DefaultSensorStatus, Definitions, EnvVar
 
 from ecs_pipelines.cli.target import Target, resource_for, target_from_env
 from ecs_pipelines.demo.assets import DEMO_ASSETS, detached_export
@@ -44,8 +44,13 @@ def code_task_definitions(target: Target) -> dict[str, str | None]:
 
 
 def demo_resource(target: Target) -> EcsResource:
-    """The EcsResource every demo op, asset and sensor uses (also `make run`'s)."""
-    return resource_for(target, code_task_definitions=code_task_definitions(target))
+    """The EcsResource every demo op, asset and sensor uses (also `make run`'s); with
+    ECS_PIPELINES_TASK_EVENTS_QUEUE_URL set (`make ui` sets it) steps wait on task events."""
+    return resource_for(
+        target,
+        code_task_definitions=code_task_definitions(target),
+        task_events_queue_url=os.environ.get("ECS_PIPELINES_TASK_EVENTS_QUEUE_URL") or None,
+    )
 
 
 target = target_from_env()
@@ -58,6 +63,8 @@ detached_export_sensor = ecs_detached_asset_sensor(
     name="ecs_detached_export_sensor",
     minimum_interval_seconds=10,
     default_status=DefaultSensorStatus.RUNNING,
+    # Each sensor reads its own queue (`make ui` creates them); unset, it polls.
+    task_events_queue_url=EnvVar("ECS_PIPELINES_DETACHED_SENSOR_QUEUE_URL"),
 )
 nightly_export_sensor = ecs_task_completion_sensor(
     "ecs_nightly_export_sensor",
@@ -66,6 +73,7 @@ nightly_export_sensor = ecs_task_completion_sensor(
     failure_job=completion_report_job,
     minimum_interval_seconds=15,
     default_status=DefaultSensorStatus.RUNNING,
+    task_events_queue_url=EnvVar("ECS_PIPELINES_COMPLETION_SENSOR_QUEUE_URL"),
     description="Starts ecs_completion_report_job when a task with startedBy nightly-export "
     "ends, however it was launched (ecs_nightly_export_job, EventBridge, the console).",
 )

@@ -120,13 +120,15 @@ def run_worker_spec(
     )
 
 
-def register_run_worker(target: Target, dagster_home: Path) -> str:
+def register_run_worker(
+    target: Target, dagster_home: Path, environment: Mapping[str, str] | None = None
+) -> str:
     """Registers the run-worker task definition on the target's embedded ECS (once per
-    content) and returns the revision's ARN."""
+    content) and returns the revision's ARN; ``environment`` adds to the worker's."""
     if target.name != "local" or target.endpoint_url is None:
         raise ValueError("run-worker tasks run on the embedded ECS only (docs/deploy.md: AWS)")
     resource = resource_for(target)
-    spec = run_worker_spec(target.endpoint_url, dagster_home)
+    spec = run_worker_spec(target.endpoint_url, dagster_home, environment=environment)
     return resource.resolve_task_definition(spec).arn
 
 

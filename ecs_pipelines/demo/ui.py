@@ -24,8 +24,13 @@ from pathlib import Path
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
 from ecs_pipelines.demo.ui_instance import ECS_LAUNCHER, ensure_instance_file, launcher_choice
+from ecs_pipelines.local.task_events_queue import demo_task_events_environment
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+TASK_EVENTS_ENV = "ECS_PIPELINES_TASK_EVENTS"
+STEPS_QUEUE_ENV = "ECS_PIPELINES_TASK_EVENTS_QUEUE_URL"
 
 
 @dataclass
@@ -39,19 +44,34 @@ class StartUp:
     notes: list[str] = field(default_factory=list)
 
 
+def set_up_task_events(start: StartUp) -> None:
+    """On the embedded ECS: a queue of task state events (and its EventBridge rule) for the
+    steps and one for each sensor, so that completion is pushed, not polled
+    (ECS_PIPELINES_TASK_EVENTS=off polls instead)."""
+    if start.target.name != "local" or start.target.endpoint_url is None:
+        return
+    if start.env.get(TASK_EVENTS_ENV, "on").lower() in ("off", "0", "false", "no"):
+        start.notes.append("Task completion: polled (ECS_PIPELINES_TASK_EVENTS=off)")
+        return
+    start.env.update(demo_task_events_environment(start.target.endpoint_url))
+    start.notes.append("Task completion: ECS Task State Change events through SQS, one queue each")
+
+
 def set_up_run_workers(start: StartUp) -> None:
     """With EcsRunLauncher: registers the run-worker task definition and gives the webserver
     and daemon what the launcher needs to reach the embedded ECS."""
     if start.launcher != ECS_LAUNCHER:
         start.notes.append("Runs: Dagster's default launcher (processes of dagster dev)")
         return
-    arn = register_run_worker(start.target, start.dagster_home)
+    # The steps in a run worker read the same task events queue as dagster dev's would.
+    steps_queue = {k: v for k, v in start.env.items() if k == STEPS_QUEUE_ENV}
+    arn = register_run_worker(start.target, start.dagster_home, steps_queue)
     start.env.update(launcher_environment(start.target, arn))
     start.notes.append(f"Runs: one run-worker task each on the embedded ECS ({arn})")
 
 
 # Each step gets the prepared start-up in order, once the embedded ECS answers.
-START_UP_STEPS: list[Callable[[StartUp], None]] = [set_up_run_workers]
+START_UP_STEPS: list[Callable[[StartUp], None]] = [set_up_task_events, set_up_run_workers]
 
 
 def prepare(target: Target, env: dict[str, str]) -> StartUp:

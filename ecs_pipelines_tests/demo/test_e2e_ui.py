@@ -88,8 +88,8 @@ def test_launchpad_run_of_the_report_job_succeeds(
     dagster_dev: DagsterDev, ecs: EcsResource, local_ecs: LocalEcs
 ) -> None:
     """A Launchpad run of ecs_report_job runs in a run-worker task (named by the run's
-    ecs/task_arn tag) that runs three step tasks beside it, all exiting 0; `ecs-pipelines
-    tasks --run-id` lists the four."""
+    ecs/task_arn tag) that runs three step tasks beside it, all exiting 0, its steps waiting
+    on task state events; `ecs-pipelines tasks --run-id` lists the four."""
     run_id = dagster_dev.launch("ecs_report_job")
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     worker = run_worker(dagster_dev, ecs, run_id)
@@ -104,6 +104,11 @@ def test_launchpad_run_of_the_report_job_succeeds(
     rows = listed_tasks(local_ecs, run_id)
     assert {row["task_arn"] for row in rows} == {worker["taskArn"]} | {t["taskArn"] for t in steps}
     assert {row["dagster_run_id"] for row in rows} == {run_id}
+    # make ui pushes completion: the run worker's steps read their own task events queue.
+    definition = ecs.task_client().task_definition(worker["taskDefinitionArn"])
+    [container] = definition["containerDefinitions"]
+    variables = {e["name"]: e["value"] for e in container["environment"]}
+    assert variables["ECS_PIPELINES_TASK_EVENTS_QUEUE_URL"].endswith("task-events-steps")
 
 
 SCROLL_TO_TOP = """
