@@ -190,7 +190,7 @@ def _from_scratch(
     if spec.image is None:
         raise EcsSpecError(f"{SPEC}.image", "is required (or derive from a registered base)")
     container: dict[str, Any] = {"name": spec.target_container, "essential": True}
-    _apply_container(container, spec)
+    _apply_container(container, spec, _LogDefaults(defaults.log_region, family))
     if "logConfiguration" not in container and defaults.log_group:
         container["logConfiguration"] = _awslogs(
             defaults.log_group, defaults.log_region, spec.log_stream_prefix or family
@@ -226,13 +226,23 @@ def _from_base(
             f"{SPEC}.container_name",
             f"the base {spec.base} has no container {name!r} (containers: {known})",
         )
-    _apply_container(target, spec)
+    _apply_container(target, spec, _LogDefaults(None, family))
     request["containerDefinitions"] = containers
     _apply_task(request, spec)
     return request, str(name)
 
 
-def _apply_container(container: dict[str, Any], spec: TaskDefinitionSpec) -> None:
+@dataclass(frozen=True)
+class _LogDefaults:
+    """What a log configuration the spec names only by group takes from elsewhere."""
+
+    region: str | None
+    stream_prefix: str
+
+
+def _apply_container(
+    container: dict[str, Any], spec: TaskDefinitionSpec, logs: _LogDefaults
+) -> None:
     """Puts what ``spec`` gives into ``container``: given values replace, variables merge."""
     given: dict[str, Any] = {
         "image": spec.image,
@@ -251,8 +261,10 @@ def _apply_container(container: dict[str, Any], spec: TaskDefinitionSpec) -> Non
     if spec.log_configuration is not None:
         container["logConfiguration"] = json.loads(json.dumps(spec.log_configuration))
     elif spec.log_group is not None:
-        region = _awslogs_region(container)
-        prefix = spec.log_stream_prefix or _stream_prefix(container)
+        # The region and prefix of the container's own awslogs, else the resource's region and
+        # the family: without a prefix, ECS names streams after container ids nobody knows.
+        region = _awslogs_region(container) or logs.region
+        prefix = spec.log_stream_prefix or _stream_prefix(container) or logs.stream_prefix
         container["logConfiguration"] = _awslogs(spec.log_group, region, prefix)
 
 

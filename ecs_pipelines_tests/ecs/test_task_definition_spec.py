@@ -241,3 +241,16 @@ def test_a_spec_without_family_or_image_is_refused() -> None:
         request(image=None)
     with pytest.raises(EcsSpecError, match="family"):
         request(family=None)
+
+
+def test_a_spec_naming_its_log_group_keeps_region_and_family_prefix() -> None:
+    """A spec's own log_group, with no log group on the resource, still logs with the
+    resource's region and the family as stream prefix (so its streams can be found)."""
+    defaults = TaskDefinitionDefaults(log_region="eu-west-1", execution_role_arn=ROLE)
+    made = register_request(dataclasses.replace(SPEC, log_group="/ecs/own"), defaults)
+    [container] = made["containerDefinitions"]
+    assert container["logConfiguration"]["options"] == {
+        "awslogs-group": "/ecs/own",
+        "awslogs-region": "eu-west-1",
+        "awslogs-stream-prefix": "etl",
+    }
