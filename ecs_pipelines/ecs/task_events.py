@@ -34,7 +34,7 @@ DETAIL_TYPE = "ECS Task State Change"
 SOURCE = "aws.ecs"
 
 # The detail's timestamps (ISO strings in events, datetimes from boto3's DescribeTasks).
-_TASK_TIMES = (
+TASK_TIMESTAMPS = (
     "createdAt",
     "connectivityAt",
     "pullStartedAt",
@@ -79,7 +79,7 @@ def _version(value: Any) -> int | None:
 def as_described_task(detail: Mapping[str, Any]) -> dict[str, Any]:
     """An event's ``detail`` as a DescribeTasks task: timestamps become datetimes."""
     task = dict(detail)
-    for name in _TASK_TIMES:
+    for name in TASK_TIMESTAMPS:
         if name in task:
             task[name] = _when(task[name])
     containers = []

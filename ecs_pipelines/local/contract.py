@@ -42,6 +42,17 @@ class NewTask:
     network_interface: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ExecRequest:
+    """An ExecuteCommand call, in ECS terms, for the controller to answer."""
+
+    cluster_arn: str
+    task_arn: str
+    container: str | None
+    command: str
+    interactive: bool
+
+
 class LocalController(Protocol):
     """What the embedded ECS does on top of moto: run, stop and exec into tasks."""
 
@@ -51,12 +62,4 @@ class LocalController(Protocol):
 
     def forget_all_tasks(self) -> None: ...
 
-    def execute_command(
-        self,
-        *,
-        cluster_arn: str,
-        task_arn: str,
-        container: str | None,
-        command: str,
-        interactive: bool,
-    ) -> dict[str, Any]: ...
+    def execute_command(self, request: ExecRequest) -> dict[str, Any]: ...

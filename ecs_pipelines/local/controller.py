@@ -12,7 +12,7 @@ from typing import Any
 
 from ecs_pipelines.local import moto_bridge, task_state_events
 from ecs_pipelines.local.container_start import container_environment, host_environment
-from ecs_pipelines.local.contract import EXEC_NOT_ENABLED, NewTask, RequestRejected
+from ecs_pipelines.local.contract import EXEC_NOT_ENABLED, ExecRequest, NewTask, RequestRejected
 from ecs_pipelines.local.exec_sessions import ExecCommandError, ExecSessions
 from ecs_pipelines.local.launch import LogTarget, TaskLaunch, build_task_launch
 from ecs_pipelines.local.runner import TaskRunner
@@ -72,20 +72,9 @@ class EmbeddedController:
                     "AWS_EXECUTION_ENV": f"AWS_ECS_{task.launch_type}",
                 }
             )
+            metadata_url = f"{self._endpoint_url()}{METADATA_PATH}"
             self._runner.launch(
-                build_task_launch(
-                    task_arn=task.task_arn,
-                    cluster_arn=task.cluster_arn,
-                    region=task.region,
-                    task_definition=task.task_definition,
-                    overrides=task.overrides,
-                    enable_execute_command=task.enable_execute_command,
-                    base_environment=base,
-                    metadata_url=f"{self._endpoint_url()}{METADATA_PATH}",
-                    launch_type=task.launch_type,
-                    availability_zone=task.availability_zone,
-                    network_interface=task.network_interface,
-                )
+                build_task_launch(task, base_environment=base, metadata_url=metadata_url)
             )
 
     def stop_task(self, task_arn: str, reason: str) -> None:
@@ -94,16 +83,9 @@ class EmbeddedController:
     def forget_all_tasks(self) -> None:
         self._runner.forget_all()
 
-    def execute_command(
-        self,
-        *,
-        cluster_arn: str,
-        task_arn: str,
-        container: str | None,
-        command: str,
-        interactive: bool,
-    ) -> dict[str, Any]:
-        if not interactive:
+    def execute_command(self, request: ExecRequest) -> dict[str, Any]:
+        task_arn, container = request.task_arn, request.container
+        if not request.interactive:
             raise RequestRejected(
                 INVALID_PARAMETER, "Interactive is the only mode supported currently."
             )
@@ -129,14 +111,14 @@ class EmbeddedController:
             session = self._sessions.start(
                 task_arn=task_arn,
                 container_name=container,
-                command=command,
+                command=request.command,
                 environment=container_environment(state, target.spec),
                 cwd=state.cwd,
             )
         except ExecCommandError as exc:
             raise RequestRejected(INVALID_PARAMETER, str(exc)) from exc
         return {
-            "clusterArn": cluster_arn,
+            "clusterArn": request.cluster_arn,
             "containerArn": target.spec.container_arn,
             "containerName": container,
             "interactive": True,

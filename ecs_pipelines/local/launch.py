@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecs_pipelines.local.container_order import Dependency
+from ecs_pipelines.local.contract import NewTask
 from ecs_pipelines.local.health_checks import HealthCheck, parse_health_check
 
 # ECS's default when a container definition sets no stopTimeout.
@@ -125,28 +126,19 @@ def log_target(
 
 
 def build_task_launch(
-    *,
-    task_arn: str,
-    cluster_arn: str,
-    region: str,
-    task_definition: Mapping[str, Any],
-    overrides: Mapping[str, Any] | None,
-    enable_execute_command: bool,
-    base_environment: Mapping[str, str],
-    metadata_url: str | None = None,
-    launch_type: str = "FARGATE",
-    availability_zone: str = "",
-    network_interface: Mapping[str, str] | None = None,
+    task: NewTask, *, base_environment: Mapping[str, str], metadata_url: str | None = None
 ) -> TaskLaunch:
-    """Resolve every container of ``task_definition`` with RunTask's ``overrides`` applied.
+    """Resolve every container of the task's definition with RunTask's ``overrides`` applied.
 
     Environment precedence, lowest first: ``base_environment`` (the host PATH and ECS's own
     variables), the container definition's ``environment``, the override's ``environment``.
     A ``command`` override replaces the command; the entryPoint stays. With ``metadata_url``
     each container gets its task metadata endpoint, ``<metadata_url>/<runtime id>``.
     """
+    task_arn, task_definition, overrides = task.task_arn, task.task_definition, task.overrides
+    region = task.region
     task_id = task_arn.rsplit("/", 1)[-1]
-    cluster_name = cluster_arn.rsplit("/", 1)[-1]
+    cluster_name = task.cluster_arn.rsplit("/", 1)[-1]
     arn_prefix = task_arn.split(":task/", 1)[0]
     per_container = _container_overrides(overrides)
     containers: list[ContainerSpec] = []
@@ -200,16 +192,16 @@ def build_task_launch(
         )
     return TaskLaunch(
         task_arn=task_arn,
-        cluster_arn=cluster_arn,
+        cluster_arn=task.cluster_arn,
         region=region,
         containers=tuple(containers),
-        enable_execute_command=enable_execute_command,
+        enable_execute_command=task.enable_execute_command,
         task_role_arn=(overrides or {}).get("taskRoleArn") or task_definition.get("taskRoleArn"),
         task_definition_arn=str(task_definition.get("taskDefinitionArn") or ""),
-        launch_type=launch_type,
-        availability_zone=availability_zone,
+        launch_type=task.launch_type,
+        availability_zone=task.availability_zone,
         network_mode=str(task_definition.get("networkMode") or "bridge"),
-        network_interface=dict(network_interface or {}),
+        network_interface=dict(task.network_interface or {}),
         cpu=(overrides or {}).get("cpu") or task_definition.get("cpu"),
         memory=(overrides or {}).get("memory") or task_definition.get("memory"),
     )

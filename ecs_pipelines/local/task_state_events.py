@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ecs_pipelines.ecs.task_events import TASK_TIMESTAMPS
 from ecs_pipelines.local.moto_bridge import event_bus
 
 _log = logging.getLogger(__name__)
@@ -39,20 +40,8 @@ SOURCE = "aws.ecs"
 _NOT_IN_DETAIL = frozenset({"healthStatus", "tags", "inferenceAccelerators"})
 # Detail fields that change without the task changing (and so never make an event).
 _VOLATILE = frozenset({"version", "updatedAt"})
-_TIMESTAMPS = frozenset(
-    {
-        "createdAt",
-        "connectivityAt",
-        "pullStartedAt",
-        "pullStoppedAt",
-        "startedAt",
-        "stoppingAt",
-        "stoppedAt",
-        "executionStoppedAt",
-        "updatedAt",
-        "lastStartedAt",
-    }
-)
+# DescribeTasks' timestamps, and the containers' and agents' own, become ISO strings.
+_TIMESTAMPS = frozenset({*TASK_TIMESTAMPS, "lastStartedAt"})
 
 
 def iso_time(value: float | datetime) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from ecs_pipelines.local.contract import NewTask
 from ecs_pipelines.local.launch import (
     DEFAULT_STOP_TIMEOUT_SECONDS,
     build_task_launch,
@@ -24,15 +25,16 @@ def _definition(**container: Any) -> dict[str, Any]:
 
 
 def _launch(definition: dict[str, Any], overrides: dict[str, Any] | None = None) -> Any:
-    return build_task_launch(
+    task = NewTask(
         task_arn=TASK_ARN,
         cluster_arn=CLUSTER_ARN,
         region="us-east-1",
+        launch_type="FARGATE",
         task_definition=definition,
-        overrides=overrides,
+        overrides=overrides or {},
         enable_execute_command=False,
-        base_environment={"PATH": "/bin", "A": "base"},
     )
+    return build_task_launch(task, base_environment={"PATH": "/bin", "A": "base"})
 
 
 @pytest.mark.parametrize(("returncode", "expected"), [(0, 0), (3, 3), (-15, 143), (-9, 137)])

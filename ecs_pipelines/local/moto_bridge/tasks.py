@@ -15,6 +15,7 @@ from moto.core.responses import ActionResult
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 
+from ecs_pipelines.local.contract import ExecRequest
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
     cluster_tasks,
@@ -115,11 +116,12 @@ def execute_command(self: EC2ContainerServiceResponse) -> ActionResult:
     if adopted is None:
         raise InvalidParameterException("The referenced task was not found.")
     with rejections_as_ecs_errors():
-        result = local.execute_command(
+        request = ExecRequest(
             cluster_arn=cluster.arn,
             task_arn=adopted.task.task_arn,
             container=self._get_param("container"),
             command=self._get_param("command") or "",
             interactive=bool(self._get_param("interactive")),
         )
+        result = local.execute_command(request)
     return ActionResult(result)
