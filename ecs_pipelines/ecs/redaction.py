@@ -120,13 +120,16 @@ def task_secret_values(task: Mapping[str, Any]) -> list[str]:
 def masked_task(
     task: Mapping[str, Any], *, reveal: bool = False, also_secret: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """A deep copy of a described task with environment override values masked.
+    """A copy of a described task with environment override values masked.
 
     By default every value is masked; ``reveal`` shows the values of variables that are not
     known to be secret (the secret-names tag, and ``also_secret``). A task without the tag has
-    no known secrets: with ``reveal`` only ``also_secret`` stays masked.
+    no known secrets: with ``reveal`` only ``also_secret`` stays masked. Only the overrides are
+    copied deeply (a sensor tick makes one of these per finished task); the rest is shared.
     """
-    masked: dict[str, Any] = copy.deepcopy(dict(task))
+    masked: dict[str, Any] = dict(task)
+    if "overrides" in masked:
+        masked["overrides"] = copy.deepcopy(masked["overrides"])
     names = secret_names(task)
     for variable in _override_variables(masked):
         name = variable.get("name")
