@@ -98,8 +98,6 @@ class EventRounds:
         self._next_sweep: float | None = None
         self._quiet_since = dict.fromkeys(refs, started)  # refs no event has named yet
         self.sweep_sizes: list[int] = []  # tasks described by each sweep
-        self.silent_describes = 0
-        self.events_applied = 0
 
     def round(self, pending: Collection[str]) -> None:
         """Sweep or describe what is due, then apply the events that arrive. ``pending``
@@ -117,7 +115,6 @@ class EventRounds:
             if now - since >= self.settings.silence_seconds
         ]
         if silent:
-            self.silent_describes += len(silent)
             self._describe(silent)
             for ref in silent:
                 self._quiet_since[ref] = now
@@ -153,7 +150,6 @@ class EventRounds:
                     mine.append(message.receipt)
                     self._quiet_since.pop(ref, None)
                     if ref in pending:
-                        self.events_applied += 1
                         self._observe(ref, event.task)
                 if len(messages) < 10:
                     break

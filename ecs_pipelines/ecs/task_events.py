@@ -152,9 +152,6 @@ class TaskVersions:
             self._versions[key] = version
         return True
 
-    def forget(self, task_arn: str) -> None:
-        self._versions.pop(task_id(task_arn), None)
-
 
 def newest_states(events: Iterable[TaskEvent]) -> dict[str, TaskEvent]:
     """The newest event of each task among ``events`` (task ARN -> event)."""

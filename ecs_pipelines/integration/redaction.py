@@ -26,7 +26,7 @@ from dagster._serdes import deserialize_value, serialize_value
 from dagster._utils.warnings import PreviewWarning
 from dagster_pipes import PipesParams
 
-from ecs_pipelines.ecs.redaction import Redactor, task_secret_values
+from ecs_pipelines.ecs.redaction import Redactor
 from ecs_pipelines.ecs.results import EcsTaskResult
 
 T = TypeVar("T")
@@ -37,10 +37,6 @@ class Redaction:
 
     def __init__(self, secret_values: Sequence[str] = ()) -> None:
         self._redactor = Redactor(secret_values)
-
-    def with_task(self, task: Mapping[str, Any]) -> Redaction:
-        """Also masks the values of the task's secret variables (named by its launch)."""
-        return self.with_values(task_secret_values(task))
 
     def with_values(self, values: Sequence[str]) -> Redaction:
         copy = Redaction()
