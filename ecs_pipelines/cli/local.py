@@ -90,7 +90,14 @@ def serve(port: int, host: str, checkout: Path | None) -> None:
       aws --endpoint-url http://127.0.0.1:4590 ecs list-tasks --cluster ecs-pipelines-demo
     """
     from ecs_pipelines.local.instance import forget_server, record_server
-    from ecs_pipelines.local.server import LocalEcs
+
+    try:
+        from ecs_pipelines.local.server import LocalEcs
+    except ModuleNotFoundError as missing:  # a library install, without the `local` extra
+        raise click.ClickException(
+            f"the embedded ECS needs the `local` extra ({missing.name} is not installed): "
+            "pip install 'ecs_pipelines[local]'"
+        ) from None
 
     # Before any thread starts: a signal that comes while the server starts still stops it.
     stop_signals = _StopSignals()

@@ -240,3 +240,23 @@ def test_every_command_has_help_with_an_example(args: list[str]) -> None:
     result = CliRunner().invoke(main, [*args, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output
+
+
+def test_serve_without_the_local_extra_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a library install (no moto or werkzeug), `local serve` names the `local` extra
+    instead of a traceback, and exits 1."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without_werkzeug(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith(("werkzeug", "ecs_pipelines.local.server")):
+            raise ModuleNotFoundError(f"No module named {name!r}", name="werkzeug")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_werkzeug)
+    result = CliRunner().invoke(main, ["local", "serve", "--port", "0"])
+    assert result.exit_code == 1
+    assert "pip install 'ecs_pipelines[local]'" in result.output
