@@ -47,6 +47,14 @@ def check_overrides_size(overrides: Mapping[str, Any] | None) -> None:
         )
 
 
+def check_task_definition_active(status: str) -> None:
+    """ "You can't use an INACTIVE task definition to run new tasks" (botocore's ECS service
+    model, DeregisterTaskDefinition); tasks already running on it keep running. ECS answers
+    RunTask with HTTP 400 InvalidParameterException "TaskDefinition is inactive"."""
+    if status != "ACTIVE":
+        raise RequestRejected(INVALID_PARAMETER, "TaskDefinition is inactive")
+
+
 def check_override_names(
     overrides: Mapping[str, Any] | None, container_names: Iterable[str]
 ) -> None:

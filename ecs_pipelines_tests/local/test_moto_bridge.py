@@ -28,9 +28,11 @@ IMPORTED = [
     ("moto.ec2.exceptions", "InvalidSubnetIdError"),
     ("moto.ecs.exceptions", "ECSException"),
     ("moto.ecs.exceptions", "InvalidParameterException"),
+    ("moto.ecs.exceptions", "TaskDefinitionNotFoundException"),
     ("moto.ecs.models", "EC2ContainerServiceBackend"),
     ("moto.ecs.models", "Cluster"),
     ("moto.ecs.models", "Task"),
+    ("moto.ecs.models", "TaskDefinition"),
     ("moto.moto_api._internal.models", "MotoAPIBackend"),
     ("moto.ecs.models", "ecs_backends"),
     ("moto.ecs.responses", "DESCRIBE_TASKS_TAGS"),
@@ -83,6 +85,7 @@ INSTANCE_ATTRIBUTES = {
         "clusters",
         "container_instances",
         "tasks",
+        "task_definitions",
     ],
     "Cluster": ["arn", "name", "running_tasks_count", "default_capacity_provider_strategy"],
     "TaskDefinition": [
@@ -93,6 +96,7 @@ INSTANCE_ATTRIBUTES = {
         "cpu",
         "memory",
         "tags",
+        "status",
     ],
     "Task": [
         "attachments",

@@ -25,7 +25,7 @@ from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from ecs_pipelines.local.contract import LocalController
-from ecs_pipelines.local.moto_bridge import launches, tasks
+from ecs_pipelines.local.moto_bridge import launches, task_definitions, tasks
 from ecs_pipelines.local.moto_bridge.guard import guarded
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
 from ecs_pipelines.local.moto_bridge.store import resource_requirements
@@ -69,6 +69,8 @@ def install(controller: LocalController) -> None:
         _patch(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)
         _patch(EC2ContainerServiceResponse, "stop_task", tasks.stop_task)
         _patch(EC2ContainerServiceResponse, "execute_command", tasks.execute_command)
+        # Every moto action resolves a task definition reference through this method.
+        _patch(EC2ContainerServiceBackend, "describe_task_definition", task_definitions.resolve)
         _patch(
             EC2ContainerServiceBackend,
             "_calculate_task_resource_requirements",

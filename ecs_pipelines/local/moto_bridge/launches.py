@@ -1,8 +1,9 @@
 """The ECS actions that create tasks: RunTask, StartTask and CreateTaskSet.
 
 moto creates the task objects; each action here checks the request the way ECS does first
-(the request's own values, then the cluster, then the task definition), and hands the new
-tasks to ``adoption.hand_over`` so that they run, list, describe and stop alike.
+(the request's own values, then the cluster, then the task definition: RunTask and StartTask
+start no task from an INACTIVE revision), and hands the new tasks to ``adoption.hand_over`` so
+that they run, list, describe and stop alike.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from moto.core.responses import ActionResult
 from moto.ec2.exceptions import InvalidSubnetIdError
 from moto.ec2.models import ec2_backends
 from moto.ecs.exceptions import ECSException, InvalidParameterException
-from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.models import EC2ContainerServiceBackend, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 from ecs_pipelines.local import run_task_rules as rules
@@ -80,10 +81,7 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
                 raise conflict
             return ActionResult({"tasks": [registry.by_arn[a].task for a in arns], "failures": []})
 
-    task_definition = backend.describe_task_definition(params["taskDefinition"])
-    with rejections_as_ecs_errors():
-        names = [str(c["name"]) for c in task_definition.container_definitions]
-        rules.check_override_names(params["overrides"], names)
+    task_definition = _to_launch(backend, params["taskDefinition"], params["overrides"])
     strategy = params["capacityProviderStrategy"]
     launch_type = params["launchType"]
     if not launch_type and not strategy:
@@ -154,10 +152,7 @@ def start_task(self: EC2ContainerServiceResponse) -> ActionResult:
         rules.check_propagate_tags(params["propagateTags"])
         rules.check_overrides_size(params["overrides"])
     cluster = backend._get_cluster(self._get_param("cluster") or "default")
-    task_definition = backend.describe_task_definition(params["taskDefinition"])
-    with rejections_as_ecs_errors():
-        names = [str(c["name"]) for c in task_definition.container_definitions]
-        rules.check_override_names(params["overrides"], names)
+    task_definition = _to_launch(backend, params["taskDefinition"], params["overrides"])
     requested: list[str] = params["containerInstances"] or []
     if not requested:
         raise InvalidParameterException("Container Instances cannot be empty.")
@@ -213,6 +208,19 @@ def create_task_set(self: EC2ContainerServiceResponse) -> ActionResult:
     placement = Placement(fargate=task_set.launch_type == "FARGATE", service_name=service_name)
     hand_over(new, backend, cluster, task_definition, placement, task_set.id)
     return result
+
+
+def _to_launch(
+    backend: EC2ContainerServiceBackend, reference: str, overrides: dict[str, Any] | None
+) -> TaskDefinition:
+    """The task definition new tasks of ``reference`` run: resolved as ECS does (a bare family
+    is its latest ACTIVE revision), ACTIVE, and with every container the overrides name."""
+    task_definition = backend.describe_task_definition(reference)
+    with rejections_as_ecs_errors():
+        rules.check_task_definition_active(task_definition.status)
+        names = [str(c["name"]) for c in task_definition.container_definitions]
+        rules.check_override_names(overrides, names)
+    return task_definition
 
 
 def _task_tags(task_definition: Any, params: dict[str, Any]) -> list[dict[str, str]]:
