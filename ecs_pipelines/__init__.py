@@ -18,12 +18,10 @@ if TYPE_CHECKING:
     from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
     from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
     from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
+    from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
+    from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
     from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
     from ecs_pipelines.integration.resource import EcsResource
-    from ecs_pipelines.integration.sensors import (
-        ecs_detached_asset_sensor,
-        ecs_task_completion_sensor,
-    )
 
 _HOMES = {
     "EcsResource": "ecs_pipelines.integration.resource",
@@ -31,10 +29,10 @@ _HOMES = {
     "EcsTaskResult": "ecs_pipelines.ecs.results",
     "TaskDefinitionSpec": "ecs_pipelines.ecs.task_definition_spec",
     "ecs_completion_report_op": "ecs_pipelines.integration.ops",
-    "ecs_detached_asset_sensor": "ecs_pipelines.integration.sensors",
+    "ecs_detached_asset_sensor": "ecs_pipelines.integration.detached_sensor",
     "ecs_orphaned_task_sensors": "ecs_pipelines.integration.cleanup",
     "ecs_task_asset": "ecs_pipelines.integration.assets",
-    "ecs_task_completion_sensor": "ecs_pipelines.integration.sensors",
+    "ecs_task_completion_sensor": "ecs_pipelines.integration.completion_sensor",
     "ecs_task_multi_asset": "ecs_pipelines.integration.assets",
     "ecs_task_op": "ecs_pipelines.integration.ops",
 }

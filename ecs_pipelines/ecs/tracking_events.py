@@ -31,10 +31,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_pipelines.ecs.arns import task_id
+from ecs_pipelines.ecs.arns import cluster_name, family_revision, task_id
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.task_event_queue import BATCH, TaskEventQueue
-from ecs_pipelines.ecs.task_events import newest_states, parse_task_event
+from ecs_pipelines.ecs.task_events import TaskEvent, newest_states, parse_task_event
 from ecs_pipelines.ecs.tracking import TaskDefinitionLookup, TickResult, tick
 from ecs_pipelines.ecs.tracking_cursor import TaskGroup, TrackingState, task_digest
 
@@ -57,6 +57,9 @@ class EventIntake:
     failed: str | None = None  # why the queue could not be read (the tick polls instead)
 
 
+EventFilter = Callable[[TaskEvent], bool]
+
+
 def take_events(
     queue: TaskEventQueue,
     tracked: Collection[str],
@@ -64,9 +67,11 @@ def take_events(
     visibility_seconds: int,
     max_messages: int = MAX_MESSAGES_PER_TICK,
     time_left: Callable[[], float] = lambda: 1.0,
+    adopt: EventFilter | None = None,
 ) -> EventIntake:
     """Receives until the queue is empty, ``max_messages`` are read or ``time_left()`` runs
-    out; keeps the newest state of each task in ``tracked`` (ARNs)."""
+    out; keeps the newest state of each task in ``tracked`` (ARNs), and of each other task
+    whose event ``adopt`` accepts (a sensor that finds its tasks by their events)."""
     by_id = {task_id(arn): arn for arn in tracked}
     intake = EventIntake()
     events = []
@@ -81,6 +86,8 @@ def take_events(
             for message in messages:
                 event = parse_task_event(message.body)
                 arn = by_id.get(event.task_id) if event is not None else None
+                if event is not None and arn is None and adopt is not None and adopt(event):
+                    arn = by_id[event.task_id] = event.task_arn
                 if event is None or arn is None:
                     intake.dropped.append(message.receipt)
                     continue
@@ -93,6 +100,31 @@ def take_events(
     by_arn = {by_id[e.task_id]: e for e in newest_states(events).values()}
     intake.states = {arn: event.task for arn, event in by_arn.items()}
     return intake
+
+
+def listed_by(cluster: str, family: str | None, started_by: str | None) -> EventFilter:
+    """Whether an event is of a task that ListTasks with these filters would list: the same
+    cluster (name or ARN), task definition family and startedBy (ListTasks matches both
+    exactly; ECS API reference, ListTasks)."""
+    wanted = cluster_name(cluster)
+
+    def matches(event: TaskEvent) -> bool:
+        task = event.task
+        if cluster_name(str(task.get("clusterArn") or "")) != wanted:
+            return False
+        if family is not None:
+            revision = family_revision(str(task.get("taskDefinitionArn") or ""))
+            if revision.rsplit(":", 1)[0] != family:
+                return False
+        return started_by is None or task.get("startedBy") == started_by
+
+    return matches
+
+
+def sweep_due(swept_at: int | None, now: int, sweep_seconds: float) -> bool:
+    """Whether a sweep is due: none yet, or the last one ``sweep_seconds`` ago or more (a
+    clock that went back counts as due)."""
+    return swept_at is None or not 0 <= now - swept_at < sweep_seconds
 
 
 def _code(error: Exception) -> str:
@@ -178,7 +210,7 @@ def tick_with_events(
     if intake.failed:
         # Without events every group is described: that is a sweep.
         sweep_left, swept_at = len(state.groups), now
-    elif not sweep_left and (swept_at is None or now - swept_at >= sweep_seconds):
+    elif not sweep_left and sweep_due(swept_at, now, sweep_seconds):
         sweep_left, swept_at = len(state.groups), now
     swept = tuple(state.groups[:sweep_left])
     if intake.failed:

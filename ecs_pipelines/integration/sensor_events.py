@@ -2,7 +2,7 @@
 
 In: the launch records detached steps leave (AssetObservations). Out: for a finished launch, a
 materialisation with the blocking path's metadata or a failing check, stored in the run that
-launched it, each event once (``completion_store``). ``sensors.py`` wires these to
+launched it, each event once (``completion_store``). ``detached_sensor`` wires these to
 ``ecs.tracking.tick``.
 """
 

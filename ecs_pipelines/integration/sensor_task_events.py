@@ -4,8 +4,9 @@ A sensor given ``task_events_queue_url`` learns that its tasks ended from that q
 (``ecs.tracking_events``): it describes only new tasks, a sweep every
 ``task_events_sweep_seconds`` and what events cannot tell, and deletes the messages it applied
 only in the tick after, once Dagster has stored the cursor that holds them. The queue must be
-the sensor's alone: a message of a task it does not track is deleted, since the sensor
-describes a task when it starts tracking it and needs none of its earlier events. Give each
+the sensor's alone: a message of a task it does not watch is deleted (the detached sensor
+describes a task when it starts tracking it and needs none of its earlier events; the
+completion sensor starts tracking a task of its cluster and filters from its events). Give each
 sensor its own queue (one EventBridge rule can target up to five; ``deploy/task-events.yaml``
 makes one rule and queue per consumer).
 """

@@ -16,8 +16,9 @@ from botocore.stub import Stubber
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
+from ecs_pipelines.ecs.task_events import TaskEvent
 from ecs_pipelines.ecs.tracking import TaskGroup, TrackingState, task_digest, tick
-from ecs_pipelines.ecs.tracking_events import tick_with_events
+from ecs_pipelines.ecs.tracking_events import listed_by, sweep_due, tick_with_events
 from ecs_pipelines_tests.ecs.test_tracking import answer, arn, no_definition, task
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/demo"
@@ -218,3 +219,31 @@ def test_without_its_queue_a_tick_describes_every_group(ecs: tuple[EcsTaskClient
             wall=lambda: 2_000_000_001,
         )  # fmt: skip
     assert result.intake.failed and [c.group for c in result.result.completions] == [tracked]
+
+
+def _event(cluster: str, definition: str, started_by: str | None) -> TaskEvent:
+    detail: dict[str, Any] = {"clusterArn": cluster, "taskDefinitionArn": definition}
+    if started_by is not None:
+        detail["startedBy"] = started_by
+    return TaskEvent(f"{cluster.replace(':cluster/', ':task/')}/{uuid.uuid4().hex}", 1, detail)
+
+
+def test_an_event_is_watched_exactly_when_list_tasks_would_list_its_task() -> None:
+    """Cluster by name or ARN, family and startedBy must all match, as ListTasks filters."""
+    cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/prod"
+    definition = "arn:aws:ecs:us-east-1:123456789012:task-definition/etl-daily:7"
+    event = _event(cluster, definition, "airflow")
+    assert listed_by("prod", None, None)(event)
+    assert listed_by(cluster, "etl-daily", "airflow")(event)
+    assert not listed_by("prod-2", None, None)(event)
+    assert not listed_by("prod", "etl", None)(event)  # a family is matched whole
+    assert not listed_by("prod", None, "airflow-2")(event)
+    assert not listed_by("prod", None, "airflow")(_event(cluster, definition, None))
+
+
+def test_a_sweep_is_due_first_then_every_interval_and_after_a_clock_jump_back() -> None:
+    """No sweep yet, a sweep long enough ago, or one in the future (clock set back): due."""
+    assert sweep_due(None, 1000, 300)
+    assert not sweep_due(1000, 1299, 300)
+    assert sweep_due(1000, 1300, 300)
+    assert sweep_due(2000, 1000, 300)

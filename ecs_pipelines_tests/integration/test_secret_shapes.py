@@ -176,8 +176,8 @@ def test_a_detached_failure_reports_no_secret(
     tail, description, metadata) and everything it stores carry none of them."""
     from dagster import AssetCheckKey, AssetKey, build_sensor_context, instance_for_test
 
+    from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
     from ecs_pipelines.integration.metadata import ECS_TASK_CHECK
-    from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor
     from ecs_pipelines_tests.support.polling import wait_until
 
     ecs = resource_with_secrets(local_ecs, secret_env)

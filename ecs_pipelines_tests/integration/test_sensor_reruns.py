@@ -49,8 +49,8 @@ from dagster._daemon.sensor import execute_sensor_iteration
 
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset
+from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
 from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 from ecs_pipelines_tests.support.polling import wait_until

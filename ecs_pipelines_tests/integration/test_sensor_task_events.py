@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,10 @@ from dagster._daemon.sensor import execute_sensor_iteration
 from ecs_pipelines.ecs.tracking import TrackingState
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset
+from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
+from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
 from ecs_pipelines.integration.ops import ecs_completion_report_op
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor, ecs_task_completion_sensor
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
 from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 from ecs_pipelines.local.task_events_queue import delete_task_events_queue
@@ -247,12 +249,12 @@ def evaluate(sensor_def: Any, ecs: EcsResource, cursor: str | None) -> Any:
         return sensor_def.evaluate_tick(context)
 
 
-def test_completion_sensor_on_events_describes_no_tracked_task_and_reports_once(
+def test_completion_sensor_on_events_lists_and_describes_nothing_between_sweeps(
     ecs: EcsResource, events_queue: str, ecs_calls: ApiCalls, local_ecs: LocalEcs, tmp_path: Path
 ) -> None:
-    """A tracked task's end comes from its event (no DescribeTasks); the run is requested once,
-    a replay from the older cursor asks for the same run key (Dagster runs it once), and the
-    message is deleted by the tick after the one that applied it."""
+    """Between sweeps a task is found and ended by its events alone (no ListTasks, no
+    DescribeTasks); a tick replayed from the older cursor, once the messages are back, asks
+    for the same run key (Dagster runs it once), and the tick after deletes them."""
     started_by = f"events-{uuid.uuid4().hex[:8]}"
     sensor_def = ecs_task_completion_sensor(
         "evented", started_by=started_by, job=report_job, task_events_queue_url=events_queue
@@ -262,20 +264,64 @@ def test_completion_sensor_on_events_describes_no_tracked_task_and_reports_once(
     until = py(f"import os, time\nwhile not os.path.exists({str(marker)!r}): time.sleep(0.05)")
     [arn] = ecs.run_task(command=until, started_by=started_by)
     wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "RUNNING", what="run")
-    tracking = evaluate(sensor_def, ecs, first.cursor)  # lists it RUNNING: tracked, quiet
+    ecs_calls.counts.clear()
+    tracking = evaluate(sensor_def, ecs, first.cursor)  # its events: tracked, quiet
     assert not tracking.run_requests
+    assert [g.task_arns for g in TrackingState.from_cursor(tracking.cursor).groups] == [(arn,)]
+    assert ecs_calls.counts["DescribeTasks"] == ecs_calls.counts["ListTasks"] == 0
     marker.touch()
     wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "STOPPED", what="stop")
     ecs_calls.counts.clear()
     ended = evaluate(sensor_def, ecs, tracking.cursor)
     assert [r.run_key for r in ended.run_requests] == [arn]
-    assert ecs_calls.counts["DescribeTasks"] == 0
-    assert TrackingState.from_cursor(ended.cursor).receipts
-    replayed = evaluate(sensor_def, ecs, tracking.cursor)  # its cursor was never stored
+    assert ecs_calls.counts["DescribeTasks"] == ecs_calls.counts["ListTasks"] == 0
+    held = TrackingState.from_cursor(ended.cursor).receipts
+    assert held
+    # Its cursor was never stored: the messages it applied come back after their visibility
+    # timeout (here: at once), and the replay from the older cursor asks for the same run.
+    sqs = client(local_ecs, "sqs")
+    for receipt in held:
+        sqs.change_message_visibility(
+            QueueUrl=events_queue, ReceiptHandle=receipt, VisibilityTimeout=0
+        )
+    replayed = evaluate(sensor_def, ecs, tracking.cursor)
     assert [r.run_key for r in replayed.run_requests] == [arn]
-    after = evaluate(sensor_def, ecs, ended.cursor)
+    after = evaluate(sensor_def, ecs, replayed.cursor)
     assert not after.run_requests
     assert in_flight_of(local_ecs, events_queue) == 0
+
+
+def test_completion_sensor_on_events_reports_a_task_whose_events_are_lost_at_the_sweep(
+    ecs: EcsResource, events_queue: str, ecs_calls: ApiCalls, local_ecs: LocalEcs
+) -> None:
+    """A task none of whose events arrive is found by the next sweep's ListTasks and reported
+    once; tasks of another startedBy on the same queue are neither tracked nor reported."""
+    started_by = f"events-{uuid.uuid4().hex[:8]}"
+    sensor_def = ecs_task_completion_sensor(
+        "lossy", started_by=started_by, job=report_job, task_events_queue_url=events_queue
+    )
+    first = evaluate(sensor_def, ecs, None)
+    [other] = ecs.run_task(command=py("print(1)"), started_by=f"{started_by}-other")
+    [lost] = ecs.run_task(command=py("print(2)"), started_by=started_by)
+    ecs.wait_for_tasks([other, lost], timeout_seconds=60)
+    sqs = client(local_ecs, "sqs")
+    wait_until(lambda: in_queue(local_ecs, events_queue) > 0, what="the tasks' events")
+    sqs.purge_queue(QueueUrl=events_queue)  # every event of both tasks is lost
+    between = evaluate(sensor_def, ecs, first.cursor)
+    assert not between.run_requests  # nothing told it, and no sweep is due
+    assert TrackingState.from_cursor(between.cursor).groups == ()
+    due = replace(TrackingState.from_cursor(between.cursor), swept_at=0).to_cursor()
+    swept = evaluate(sensor_def, ecs, due)
+    assert [r.run_key for r in swept.run_requests] == [lost]
+    after = evaluate(sensor_def, ecs, swept.cursor)
+    assert not after.run_requests
+
+
+def in_queue(local: LocalEcs, queue_url: str) -> int:
+    attributes = client(local, "sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
 
 
 def in_flight_of(local: LocalEcs, queue_url: str) -> int:

@@ -30,9 +30,10 @@ from dagster._core.definitions.sensor_definition import SensorExecutionData
 from ecs_pipelines.ecs.links import AwsConsoleLinks
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
+from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
+from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
 from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.integration.sensors import ecs_detached_asset_sensor, ecs_task_completion_sensor
 from ecs_pipelines.integration.task_naming import DETACHED_TAG, JOB_TAG
 from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op
 from ecs_pipelines_tests.support.polling import wait_until
@@ -177,6 +178,33 @@ def test_failed_detached_task_fails_the_check_with_reason_exit_codes_and_log_tai
     assert "boom" in check.description and "line 29" in check.description
     assert check.metadata["stop_code"].value == "EssentialContainerExited"
     assert "boom" in check.metadata["log_tail"].value
+
+
+def test_a_failed_detached_task_gets_its_running_sibling_stopped(
+    ecs: EcsResource, instance: DagsterInstance, tmp_path: Path
+) -> None:
+    """Of a launch of two, the first to fail fails the check and the sensor stops the other
+    (in its cluster, saying which sibling failed), as a blocking step does."""
+    claim, go = tmp_path / "claim", tmp_path / "go"
+    source = (
+        f"import os, sys, time\ntry:\n    os.close(os.open({str(claim)!r}, os.O_CREAT | os.O_EXCL))"
+        f"\nexcept FileExistsError:\n    while not os.path.exists({str(go)!r}): time.sleep(0.05)"
+        "\nelse:\n    sys.exit(3)"
+    )
+    asset_def = ecs_task_asset("pair", command=py(source), count=2, detached=True)
+    assert materialize([asset_def], resources={"ecs": ecs}, instance=instance).success
+    [record] = instance.fetch_observations(AssetKey("pair"), limit=1).records
+    arns = list(record.asset_observation.metadata["task_arns"].value)
+    assert len(arns) == 2
+    wait_until(lambda: any(stopped(ecs, a) for a in arns), what="one task to fail")
+    [failed] = [a for a in arns if stopped(ecs, a)]
+    [sibling] = [a for a in arns if a != failed]
+    evaluate(ecs_detached_asset_sensor(asset_def), instance, ecs, None)
+    assert not check_evaluation(instance, "pair").passed
+    wait_until(lambda: stopped(ecs, sibling), what="the sibling to be stopped")
+    [task] = ecs.describe_tasks([sibling])
+    assert task["stopCode"] == "UserInitiated"
+    assert task["stoppedReason"] == f"Sibling task {failed.rsplit('/', 1)[-1]} failed"
 
 
 def test_failure_is_still_reported_when_the_tick_has_no_time_left_for_log_tails(

@@ -1,0 +1,45 @@
+"""What every sensor tick shares: the task definition cache, the time budget, the summary."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.tracking import TickResult
+from ecs_pipelines.integration.sensor_events import DefinitionLookup
+
+# Task definition revisions never change: one DescribeTaskDefinition per revision per process.
+_DEFINITIONS: dict[str, Mapping[str, Any]] = {}
+_DEFINITIONS_KEPT = 1000
+
+
+def definition_lookup(client: EcsTaskClient) -> DefinitionLookup:
+    """A task definition by ARN, described once per revision in this process."""
+
+    def lookup(arn: str) -> Mapping[str, Any] | None:
+        found = _DEFINITIONS.get(arn)
+        if found is None:
+            found = client.task_definition(arn)
+            if ":" in arn.rsplit("/", 1)[-1] and len(_DEFINITIONS) < _DEFINITIONS_KEPT:
+                _DEFINITIONS[arn] = found
+        return found
+
+    return lookup
+
+
+def tick_summary(result: TickResult, described: int) -> str:
+    """The tick's one log line: what it described, what finished, what it cost."""
+    text = (
+        f"{described} task group(s) to describe; {len(result.completions)} finished; "
+        f"{result.describe_calls} DescribeTasks call(s) in {result.elapsed_seconds:.2f} s"
+    )
+    if result.stopped_early:
+        text += f"; stopped at the time budget after {result.visited_groups} group(s)"
+    return text
+
+
+def remaining(started: float, budget_seconds: float) -> float:
+    """Seconds left of ``budget_seconds`` counted from ``started`` (``time.monotonic``)."""
+    return max(0.0, budget_seconds - (time.monotonic() - started))
