@@ -190,11 +190,11 @@ def sensor_rows(endpoint: ScriptedEcsProcess, total: int) -> list[Row]:
         state, _, _ = _events_tick(client, queue, state, [])
         if not endpoint_backlog(endpoint):
             break
-    _until(endpoint, steady)
+    until_stop_queued(endpoint, steady)
     before = client.calls["describe_tasks"]
     state, steady_wall, steady_ended = _events_tick(client, queue, state, [])
     steady_describes = client.calls["describe_tasks"] - before
-    _until(endpoint, burst)
+    until_stop_queued(endpoint, burst)
     polled = _polling_tick(client, state)
     catch_up, ticks, slowest = 0, 0, 0.0
     while catch_up < len(burst) and ticks < 100:
@@ -238,7 +238,7 @@ def endpoint_backlog(endpoint: ScriptedEcsProcess) -> int:
     return int(endpoint.stats().get("queue_ready", 0))
 
 
-def _until(endpoint: ScriptedEcsProcess, arns: list[str]) -> None:
+def until_stop_queued(endpoint: ScriptedEcsProcess, arns: list[str]) -> None:
     """Waits (polling the endpoint's own table) until every task's STOPPED event is queued."""
     wanted = set(arns)
     while True:
