@@ -20,7 +20,6 @@ from ecs_pipelines_tests.support.task_events import (
     demo_cluster_arn,
     received_events,
     stopped_event_of,
-    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
 )
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "deploy" / "task-events.yaml"
@@ -91,7 +90,7 @@ def deploy(local: LocalEcs, consumer: str) -> str:
 
 
 def test_deployed_on_the_embedded_ecs_each_consumer_gets_every_event(
-    local_ecs: LocalEcs, ecs_client: Any, task_events_on: None
+    local_ecs: LocalEcs, ecs_client: Any
 ) -> None:
     """Two stacks (two consumers): EventBridge delivers a task's state changes to both queues."""
     consumers = [f"c{uuid.uuid4().hex[:8]}" for _ in range(2)]

@@ -38,7 +38,6 @@ from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import run_op
 from ecs_pipelines_tests.support.task_events import (
     events_queue_fixture,  # noqa: F401 (the events_queue fixture)
-    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,6 @@ from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.task_events import (
     client,
     events_queue_fixture,  # noqa: F401 (the events_queue fixture)
-    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
 )
 
 NOTICE = "Task state events unavailable"

@@ -28,7 +28,6 @@ from ecs_pipelines_tests.support.task_events import (
     new_queue,
     received_events,
     stopped_event_of,
-    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
 )
 
 NOTICE = "Task state events unavailable"
@@ -54,7 +53,7 @@ def test_a_job_on_events_describes_its_tasks_only_in_the_sweep(
 
 
 def test_a_job_whose_queue_is_deleted_mid_run_completes_by_polling(
-    local_ecs: LocalEcs, task_events_on: None, ecs_calls: ApiCalls
+    local_ecs: LocalEcs, ecs_calls: ApiCalls
 ) -> None:
     """The queue deleted while a step waits: the step says so once in the run log, waits on
     by polling, and succeeds."""
@@ -128,7 +127,7 @@ def test_a_late_event_never_overrides_a_newer_state(local_ecs: LocalEcs, events_
 
 
 def test_a_task_whose_events_never_arrive_is_described_after_the_silence_bound(
-    local_ecs: LocalEcs, task_events_on: None
+    local_ecs: LocalEcs,
 ) -> None:
     """A queue that gets none of the task's events (its rule names another cluster): the task
     is described each silence bound and its end found that way."""

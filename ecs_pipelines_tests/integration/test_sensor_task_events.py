@@ -57,7 +57,6 @@ from ecs_pipelines_tests.support.task_events import (
     ecs_calls_fixture,  # noqa: F401 (the ecs_calls fixture)
     events_queue_fixture,  # noqa: F401 (the events_queue fixture)
     new_queue,
-    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
 )
 
 QUEUE_ENV = "ECS_PIPELINES_SENSOR_TEST_QUEUE_URL"
@@ -152,9 +151,7 @@ class Daemon:
 
 
 @pytest.fixture
-def home(
-    local_ecs: LocalEcs, monkeypatch: pytest.MonkeyPatch, task_events_on: None
-) -> Iterator[str]:
+def home(local_ecs: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A DAGSTER_HOME, and the sensor's own queue named in the code location's environment."""
     monkeypatch.setenv(ENDPOINT_ENV, local_ecs.endpoint_url)
     queue = new_queue(local_ecs)
@@ -332,7 +329,7 @@ def in_flight_of(local: LocalEcs, queue_url: str) -> int:
 
 
 def test_a_sensor_whose_queue_is_gone_polls_and_says_so(
-    ecs: EcsResource, local_ecs: LocalEcs, task_events_on: None
+    ecs: EcsResource, local_ecs: LocalEcs
 ) -> None:
     """With its queue deleted, the completion sensor describes its tasks and still reports."""
     queue = new_queue(local_ecs)

@@ -23,7 +23,6 @@ from ecs_pipelines_tests.support.task_events import (
     new_queue,
     received_events,
     stopped_event_of,
-    task_events_on_fixture,  # noqa: F401 (the task_events_on fixture)
 )
 
 ENVELOPE = {"version", "id", "detail-type", "source", "account", "time", "region", "resources"}
@@ -69,9 +68,7 @@ def test_task_events_reach_a_queue_shaped_as_ecs_sends_them(
     assert described["version"] == last["version"]
 
 
-def test_a_rule_for_another_cluster_receives_nothing(
-    local_ecs: LocalEcs, ecs_client: Any, task_events_on: None
-) -> None:
+def test_a_rule_for_another_cluster_receives_nothing(local_ecs: LocalEcs, ecs_client: Any) -> None:
     """The rule's pattern (the detail's clusterArn) decides which events reach its queue."""
     other = new_queue(local_ecs, "arn:aws:ecs:us-east-1:123456789012:cluster/elsewhere")
     mine = new_queue(local_ecs)
@@ -86,9 +83,7 @@ def test_a_rule_for_another_cluster_receives_nothing(
             delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, url)
 
 
-def test_a_deleted_queue_disturbs_no_task(
-    local_ecs: LocalEcs, ecs_client: Any, task_events_on: None
-) -> None:
+def test_a_deleted_queue_disturbs_no_task(local_ecs: LocalEcs, ecs_client: Any) -> None:
     """With its target queue gone, the rule delivers nothing and tasks run on to the end."""
     url = new_queue(local_ecs)
     client(local_ecs, "sqs").delete_queue(QueueUrl=url)
@@ -145,7 +140,7 @@ def test_health_and_tags_stay_out_of_the_detail() -> None:
 
 
 def test_the_demo_gets_one_queue_per_consumer_idempotently(
-    local_ecs: LocalEcs, ecs_client: Any, task_events_on: None
+    local_ecs: LocalEcs, ecs_client: Any
 ) -> None:
     """What `make ui` sets up: a queue and rule per consumer (steps, each sensor), the same
     ones when asked again, each receiving every task's events."""

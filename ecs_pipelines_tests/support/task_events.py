@@ -1,8 +1,7 @@
-"""Task state change events on the embedded ECS, for tests: the emission wired into the
-runner's sink (as the controller will wire it) and a queue set up the AWS way.
+"""Task state change events on the embedded ECS, for tests: a queue set up the AWS way, and
+the ECS calls a resource's clients make.
 
-Import the fixtures into a test module (``events_queue_fixture``, ``task_events_on_fixture``,
-``ecs_calls_fixture``).
+Import the fixtures into a test module (``events_queue_fixture``, ``ecs_calls_fixture``).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs, controller, task_state_events
+from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
 from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 from ecs_pipelines.local.task_events_queue import (
     create_task_events_queue,
@@ -26,18 +25,6 @@ from ecs_pipelines_tests.support.polling import wait_until
 
 
 # Fixtures are named apart from their functions so that test modules can import them.
-@pytest.fixture(name="task_events_on")
-def task_events_on_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The runner's sink sends a task state change event after each state it publishes."""
-    shipped = controller.BridgeSink.publish
-
-    def publish(self: controller.BridgeSink, task_arn: str, fields: dict[str, Any]) -> None:
-        shipped(self, task_arn, fields)
-        task_state_events.publish(task_arn)
-
-    monkeypatch.setattr(controller.BridgeSink, "publish", publish)
-
-
 @pytest.fixture(name="ecs_calls")
 def ecs_calls_fixture(monkeypatch: pytest.MonkeyPatch, local_ecs: LocalEcs) -> ApiCalls:
     """Counts the ECS calls of every client a resource builds (a job's or a sensor's too)."""
@@ -74,7 +61,7 @@ def new_queue(local: LocalEcs, cluster_arn: str | None = None) -> str:
 
 
 @pytest.fixture(name="events_queue")
-def events_queue_fixture(local_ecs: LocalEcs, task_events_on: None) -> Iterator[str]:
+def events_queue_fixture(local_ecs: LocalEcs) -> Iterator[str]:
     """The URL of a fresh queue of the demo cluster's task events; removed afterwards."""
     url = new_queue(local_ecs)
     yield url
