@@ -1,7 +1,9 @@
 """RunTask's parameter rules that ECS enforces, one validator per rule. No moto here.
 
 Each raises ``RequestRejected`` with the error ECS answers; the bridge calls them before it
-creates any task, so a refused RunTask starts nothing.
+creates any task, so a refused RunTask starts nothing. One rule is shared by every action that
+takes a task definition (``check_task_definition_active``): the bridge applies it to RunTask,
+StartTask, CreateService, UpdateService and CreateTaskSet before they create or change anything.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from ecs_pipelines.local.contract import RequestRejected
 
 INVALID_PARAMETER = "InvalidParameterException"
+CLIENT_ERROR = "ClientException"
 # "A total of 8192 characters are allowed for overrides. This limit includes the JSON
 # formatting characters of the override structure." (ECS API reference, RunTask overrides)
 MAX_OVERRIDES_CHARACTERS = 8192
@@ -47,12 +50,34 @@ def check_overrides_size(overrides: Mapping[str, Any] | None) -> None:
         )
 
 
-def check_task_definition_active(status: str) -> None:
-    """ "You can't use an INACTIVE task definition to run new tasks" (botocore's ECS service
-    model, DeregisterTaskDefinition); tasks already running on it keep running. ECS answers
-    RunTask with HTTP 400 InvalidParameterException "TaskDefinition is inactive"."""
+# The error ECS answers (HTTP 400, "TaskDefinition is inactive") to each action that names an
+# INACTIVE revision. The service model lists both codes for all five actions; public traces tell
+# which one is answered:
+# - RunTask: InvalidParameterException (AWS SDK for Go v2 and Step Functions traces, e.g.
+#   "operation error ECS: RunTask, https response error StatusCode: 400, ...,
+#   InvalidParameterException: TaskDefinition is inactive", DefangLabs/defang PR #775).
+#   StartTask, the other call that starts tasks directly, is taken to answer as RunTask does.
+# - UpdateService: ClientException (AWS CLI traces of rollbacks to a deregistered revision: "An
+#   error occurred (ClientException) when calling the UpdateService operation: TaskDefinition is
+#   inactive"; Cloud-CV/EvalAI PR #5167 retries on it, its test fixture with that code).
+# - CreateService, CreateTaskSet: no public trace found; taken to answer as UpdateService, the
+#   other service-scheduler action, does.
+INACTIVE_REVISION_ERRORS = {
+    "RunTask": INVALID_PARAMETER,
+    "StartTask": INVALID_PARAMETER,
+    "CreateService": CLIENT_ERROR,
+    "UpdateService": CLIENT_ERROR,
+    "CreateTaskSet": CLIENT_ERROR,
+}
+
+
+def check_task_definition_active(action: str, status: str) -> None:
+    """ "You can't use an INACTIVE task definition to run new tasks or create new services, and
+    you can't update an existing service to reference an INACTIVE task definition" (botocore's
+    ECS service model, DeregisterTaskDefinition); tasks and services already on it keep running.
+    ``action`` is the ECS action asked (a key of ``INACTIVE_REVISION_ERRORS``)."""
     if status != "ACTIVE":
-        raise RequestRejected(INVALID_PARAMETER, "TaskDefinition is inactive")
+        raise RequestRejected(INACTIVE_REVISION_ERRORS[action], "TaskDefinition is inactive")
 
 
 def check_override_names(

@@ -1,5 +1,4 @@
-"""ECS API behaviour on top of moto: clientToken, MISSING, ListTasks filters and paging, echoes,
-and which task definition revision a reference names once revisions are deregistered."""
+"""ECS API behaviour on top of moto: clientToken, MISSING, ListTasks filters and paging, echoes."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from ecs_pipelines.local import DEMO_CLUSTER
 from ecs_pipelines_tests.local.local_ecs_tools import (
     NETWORK,
     describe,
-    register,
     run_task,
     unique,
     wait_for_status,
@@ -197,118 +195,3 @@ def test_started_by_is_omitted_when_not_given(ecs_client: Any) -> None:
     task = run_task(ecs_client, command=QUICK)
     assert "startedBy" not in task
     assert "startedBy" not in describe(ecs_client, task["taskArn"])
-
-
-# Deregistered (INACTIVE) revisions. "If a revision isn't specified, the latest ACTIVE revision
-# is used" (RunTask, StartTask); "You can't use an INACTIVE task definition to run new tasks"
-# (DeregisterTaskDefinition); an INACTIVE revision named explicitly is still described.
-LAUNCHES = ["RunTask", "StartTask"]
-
-
-def _revisions(ecs_client: Any, count: int, command: list[str] = QUICK) -> str:
-    """A new EC2 (bridge) family with ``count`` ACTIVE revisions; returns the family."""
-    containers = [{"name": "main", "command": command, "memory": 128}]
-    family = register(ecs_client, containers, network_mode="bridge")
-    for _ in range(count - 1):
-        register(ecs_client, containers, network_mode="bridge", family=family)
-    return family
-
-
-def _launch(ecs_client: Any, action: str, task_definition: str, **extra: Any) -> dict[str, Any]:
-    """RunTask (EC2) or StartTask on the demo cluster's container instance; the response."""
-    if action == "RunTask":
-        return ecs_client.run_task(  # type: ignore[no-any-return]
-            cluster=DEMO_CLUSTER, taskDefinition=task_definition, launchType="EC2", **extra
-        )
-    instance = ecs_client.list_container_instances(cluster=DEMO_CLUSTER)["containerInstanceArns"]
-    return ecs_client.start_task(  # type: ignore[no-any-return]
-        cluster=DEMO_CLUSTER,
-        taskDefinition=task_definition,
-        containerInstances=instance[:1],
-        **extra,
-    )
-
-
-def _refusal(call: Any) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    error = response["Error"]
-    return response["ResponseMetadata"]["HTTPStatusCode"], error["Code"], error["Message"]
-
-
-def test_bare_family_describes_its_latest_active_revision(ecs_client: Any) -> None:
-    """DescribeTaskDefinition of a bare family answers its newest ACTIVE revision."""
-    family = _revisions(ecs_client, 3)
-    ecs_client.deregister_task_definition(taskDefinition=f"{family}:3")
-    described = ecs_client.describe_task_definition(taskDefinition=family)["taskDefinition"]
-    assert (described["revision"], described["status"]) == (2, "ACTIVE")
-
-
-def test_inactive_revision_named_explicitly_is_still_described(ecs_client: Any) -> None:
-    """DescribeTaskDefinition of an INACTIVE family:revision or ARN answers it, status INACTIVE."""
-    family = _revisions(ecs_client, 1)
-    arn = ecs_client.deregister_task_definition(taskDefinition=f"{family}:1")["taskDefinition"][
-        "taskDefinitionArn"
-    ]
-    for reference in (f"{family}:1", arn):
-        described = ecs_client.describe_task_definition(taskDefinition=reference)
-        assert described["taskDefinition"]["status"] == "INACTIVE"
-
-
-@pytest.mark.parametrize("action", LAUNCHES)
-def test_bare_family_launches_its_latest_active_revision(ecs_client: Any, action: str) -> None:
-    """RunTask and StartTask of a bare family run its newest ACTIVE revision."""
-    family = _revisions(ecs_client, 2)
-    ecs_client.deregister_task_definition(taskDefinition=f"{family}:2")
-    response = _launch(ecs_client, action, family)
-    assert response["failures"] == []
-    task = response["tasks"][0]
-    assert task["taskDefinitionArn"].endswith(f"task-definition/{family}:1")
-    assert wait_for_status(ecs_client, task["taskArn"], "STOPPED")["stopCode"] == (
-        "EssentialContainerExited"
-    )
-
-
-@pytest.mark.parametrize("action", ["DescribeTaskDefinition", *LAUNCHES])
-def test_family_without_an_active_revision_is_unknown(ecs_client: Any, action: str) -> None:
-    """A family with no ACTIVE revision left is refused as an unknown task definition is."""
-    family = _revisions(ecs_client, 2)
-    for revision in (1, 2):
-        ecs_client.deregister_task_definition(taskDefinition=f"{family}:{revision}")
-    if action == "DescribeTaskDefinition":
-        refusal = _refusal(lambda: ecs_client.describe_task_definition(taskDefinition=family))
-    else:
-        refusal = _refusal(lambda: _launch(ecs_client, action, family))
-    assert refusal == (400, "ClientException", "Unable to describe task definition.")
-
-
-@pytest.mark.parametrize("named_by", ["family:revision", "ARN"])
-@pytest.mark.parametrize("action", LAUNCHES)
-def test_inactive_revision_runs_no_new_task(ecs_client: Any, action: str, named_by: str) -> None:
-    """RunTask and StartTask refuse an INACTIVE revision named explicitly and start nothing."""
-    family = _revisions(ecs_client, 2)
-    arn = ecs_client.deregister_task_definition(taskDefinition=f"{family}:1")["taskDefinition"][
-        "taskDefinitionArn"
-    ]
-    reference = f"{family}:1" if named_by == "family:revision" else arn
-    started_by = unique("inactive")
-    refusal = _refusal(lambda: _launch(ecs_client, action, reference, startedBy=started_by))
-    assert refusal == (400, "InvalidParameterException", "TaskDefinition is inactive")
-    for status in ("RUNNING", "STOPPED"):
-        listed = ecs_client.list_tasks(
-            cluster=DEMO_CLUSTER, startedBy=started_by, desiredStatus=status
-        )
-        assert listed["taskArns"] == []
-
-
-def test_running_task_outlives_the_deregistration_of_its_revision(ecs_client: Any) -> None:
-    """A task already running on a revision that is deregistered keeps running until stopped."""
-    family = _revisions(ecs_client, 1, command=["python", "-c", "import time; time.sleep(60)"])
-    task = _launch(ecs_client, "RunTask", family)["tasks"][0]
-    wait_for_status(ecs_client, task["taskArn"], "RUNNING")
-    ecs_client.deregister_task_definition(taskDefinition=f"{family}:1")
-    assert describe(ecs_client, task["taskArn"])["lastStatus"] == "RUNNING"
-    ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"], reason="test over")
-    stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
-    assert (stopped["stopCode"], stopped["stoppedReason"]) == ("UserInitiated", "test over")

@@ -9,7 +9,8 @@ controller, ExecuteCommand, and a backend lock because moto's models are not thr
 Modules, one idea each: ``state`` (the lock and what the bridge keeps beside moto), ``hooks``
 (serving and patching moto), ``launches`` (RunTask, StartTask, CreateTaskSet), ``adoption``
 (taking their tasks over), ``tasks`` (the API on existing tasks), ``task_definitions`` (which
-revision a reference names: a bare family is the latest ACTIVE one), ``store`` (writes into
+revision a reference names: a bare family is the latest ACTIVE one; RunTask, StartTask,
+CreateService, UpdateService and CreateTaskSet refuse an INACTIVE one), ``store`` (writes into
 moto's models for the runner), ``secret_store`` (reads of Secrets Manager and Parameter Store
 for task start-up).
 

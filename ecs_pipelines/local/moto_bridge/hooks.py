@@ -64,7 +64,18 @@ def install(controller: LocalController) -> None:
             _patch(reader, "call_action", _locked_call_action)
         _patch(EC2ContainerServiceResponse, "run_task", launches.run_task)
         _patch(EC2ContainerServiceResponse, "start_task", launches.start_task)
-        _patch(EC2ContainerServiceResponse, "create_task_set", launches.create_task_set)
+        # The service actions that may name a task definition refuse an INACTIVE revision
+        # first; CreateTaskSet then runs its tasks like RunTask's.
+        for name, action, respond in (
+            ("create_service", "CreateService", EC2ContainerServiceResponse.create_service),
+            ("update_service", "UpdateService", EC2ContainerServiceResponse.update_service),
+            ("create_task_set", "CreateTaskSet", launches.create_task_set),
+        ):
+            _patch(
+                EC2ContainerServiceResponse,
+                name,
+                task_definitions.refusing_inactive(action, respond),
+            )
         _patch(EC2ContainerServiceResponse, "describe_tasks", tasks.describe_tasks)
         _patch(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)
         _patch(EC2ContainerServiceResponse, "stop_task", tasks.stop_task)

@@ -1,9 +1,11 @@
 """The ECS actions that create tasks: RunTask, StartTask and CreateTaskSet.
 
 moto creates the task objects; each action here checks the request the way ECS does first
-(the request's own values, then the cluster, then the task definition: RunTask and StartTask
-start no task from an INACTIVE revision), and hands the new tasks to ``adoption.hand_over`` so
-that they run, list, describe and stop alike.
+(the request's own values, then the cluster, then the task definition: no task starts from an
+INACTIVE revision, ``task_definitions.usable``), and hands the new tasks to
+``adoption.hand_over`` so that they run, list, describe and stop alike. CreateTaskSet refuses an
+INACTIVE revision before moto acts, as CreateService and UpdateService do: ``hooks`` wraps all
+three in ``task_definitions.refusing_inactive``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ecs_pipelines.local.moto_bridge.state import (
     registry,
     rejections_as_ecs_errors,
 )
+from ecs_pipelines.local.moto_bridge.task_definitions import usable
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 _RUN_TASK_PARAMS = (
@@ -81,7 +84,7 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
                 raise conflict
             return ActionResult({"tasks": [registry.by_arn[a].task for a in arns], "failures": []})
 
-    task_definition = _to_launch(backend, params["taskDefinition"], params["overrides"])
+    task_definition = _to_launch(backend, "RunTask", params["taskDefinition"], params["overrides"])
     strategy = params["capacityProviderStrategy"]
     launch_type = params["launchType"]
     if not launch_type and not strategy:
@@ -152,7 +155,9 @@ def start_task(self: EC2ContainerServiceResponse) -> ActionResult:
         rules.check_propagate_tags(params["propagateTags"])
         rules.check_overrides_size(params["overrides"])
     cluster = backend._get_cluster(self._get_param("cluster") or "default")
-    task_definition = _to_launch(backend, params["taskDefinition"], params["overrides"])
+    task_definition = _to_launch(
+        backend, "StartTask", params["taskDefinition"], params["overrides"]
+    )
     requested: list[str] = params["containerInstances"] or []
     if not requested:
         raise InvalidParameterException("Container Instances cannot be empty.")
@@ -211,13 +216,15 @@ def create_task_set(self: EC2ContainerServiceResponse) -> ActionResult:
 
 
 def _to_launch(
-    backend: EC2ContainerServiceBackend, reference: str, overrides: dict[str, Any] | None
+    backend: EC2ContainerServiceBackend,
+    action: str,
+    reference: str,
+    overrides: dict[str, Any] | None,
 ) -> TaskDefinition:
     """The task definition new tasks of ``reference`` run: resolved as ECS does (a bare family
     is its latest ACTIVE revision), ACTIVE, and with every container the overrides name."""
-    task_definition = backend.describe_task_definition(reference)
+    task_definition = usable(backend, reference, action)
     with rejections_as_ecs_errors():
-        rules.check_task_definition_active(task_definition.status)
         names = [str(c["name"]) for c in task_definition.container_definitions]
         rules.check_override_names(overrides, names)
     return task_definition
