@@ -8,7 +8,8 @@ Nearly all of them assume what only a mock can do: moto answers RunTask with a t
 RUNNING at once and stays so. The embedded ECS runs each container's command as a process,
 and these tests' task definitions give none (``docker/hello-world`` and the like, whose image
 default command a host process cannot run), so each task fails to start (TaskFailedToStart),
-just after RunTask or StartTask answers PROVISIONING, as on ECS.
+just after RunTask or StartTask answers PROVISIONING, as on ECS. A few register a FARGATE task
+definition that ECS refuses, and so does the embedded ECS.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ _NO_COMMAND = (
 _RUNNING_AT_ONCE = (
     "assumes RunTask/StartTask answer lastStatus RUNNING; ECS (and the embedded ECS) answer "
     "PROVISIONING"
+)
+_FARGATE_REFUSED = (
+    "registers a FARGATE task definition ECS refuses (RegisterTaskDefinition ClientException): "
 )
 
 EXPECTED_FAILURES: dict[str, str] = {
@@ -47,6 +51,14 @@ EXPECTED_FAILURES: dict[str, str] = {
     ),
     "test_ecs.py::test_resource_reservation_and_release_memory_reservation": (
         f"{_NO_COMMAND}; the instance's memory is released when it stops"
+    ),
+    "test_ecs.py::test_register_task_definition": (
+        f"{_FARGATE_REFUSED}no networkMode (ECS's default is bridge, Fargate takes only "
+        "awsvpc), no task-level cpu, then cpu 512 with memory 512, a size Fargate does not offer"
+    ),
+    "test_ecs.py::test_register_task_definition_memory_validation_fargate": (
+        f"{_FARGATE_REFUSED}no networkMode (ECS's default is bridge, Fargate takes only "
+        "awsvpc) and no task-level cpu"
     ),
     "test_ecs.py::test_run_task_with_capacity_provider_strategy_fargate": (
         "expects no launchType on a task placed by a FARGATE capacity provider; ECS reports "

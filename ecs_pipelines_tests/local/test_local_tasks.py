@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.local import DEMO_CLUSTER
+from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN
 from ecs_pipelines_tests.local.local_ecs_tools import (
     daemonizing_command,
     describe,
@@ -122,6 +123,7 @@ def test_sigkill_after_stop_timeout(ecs_client: Any, logs_client: Any) -> None:
         requiresCompatibilities=["FARGATE"],
         cpu="256",
         memory="512",
+        executionRoleArn=DEMO_EXECUTION_ROLE_ARN,
         containerDefinitions=[
             {
                 "name": "main",
@@ -172,6 +174,7 @@ def test_environment_overrides_reach_the_process(ecs_client: Any, logs_client: A
         requiresCompatibilities=["FARGATE"],
         cpu="256",
         memory="512",
+        executionRoleArn=DEMO_EXECUTION_ROLE_ARN,
         containerDefinitions=[
             {
                 "name": "main",

@@ -10,9 +10,9 @@ Modules, one idea each: ``state`` (the lock and what the bridge keeps beside mot
 (serving and patching moto), ``launches`` (RunTask, StartTask, CreateTaskSet), ``adoption``
 (taking their tasks over), ``tasks`` (the API on existing tasks), ``task_definitions`` (which
 revision a reference names: a bare family is the latest ACTIVE one; RunTask, StartTask,
-CreateService, UpdateService and CreateTaskSet refuse an INACTIVE one), ``store`` (writes into
-moto's models for the runner), ``secret_store`` (reads of Secrets Manager and Parameter Store
-for task start-up).
+CreateService, UpdateService and CreateTaskSet refuse an INACTIVE one; RegisterTaskDefinition
+refuses what ECS refuses), ``store`` (writes into moto's models for the runner),
+``secret_store`` (reads of Secrets Manager and Parameter Store for task start-up).
 
 Everything here names moto attributes on purpose; ``test_moto_bridge.py`` checks that each one
 still exists, so a moto upgrade that renames one fails loudly there instead of deep in a task.

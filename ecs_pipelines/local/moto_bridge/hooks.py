@@ -80,6 +80,13 @@ def install(controller: LocalController) -> None:
         _patch(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)
         _patch(EC2ContainerServiceResponse, "stop_task", tasks.stop_task)
         _patch(EC2ContainerServiceResponse, "execute_command", tasks.execute_command)
+        # The API's RegisterTaskDefinition and CloudFormation's task definitions both register
+        # through this method.
+        _patch(
+            EC2ContainerServiceBackend,
+            "register_task_definition",
+            task_definitions.refusing_invalid(EC2ContainerServiceBackend.register_task_definition),
+        )
         # Every moto action resolves a task definition reference through this method.
         _patch(EC2ContainerServiceBackend, "describe_task_definition", task_definitions.resolve)
         _patch(

@@ -12,18 +12,25 @@ them reads a reference the same way. A revision named explicitly is found whatev
 DescribeTaskDefinition still answers an INACTIVE one. The actions that start tasks or point a
 service at a revision refuse an INACTIVE one (``usable``, with the rule and the error of each
 action in ``run_task_rules.check_task_definition_active``).
+
+RegisterTaskDefinition is held to ECS's rules before moto registers anything
+(``refusing_invalid``, the rules in ``registration_rules``), whether the request comes through
+the API or from a CloudFormation stack: both reach moto's backend ``register_task_definition``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from moto.core.responses import ActionResult
-from moto.ecs.exceptions import TaskDefinitionNotFoundException
+from moto.core.utils import pascal_to_camelcase, remap_nested_keys
+from moto.ecs.exceptions import ECSException, TaskDefinitionNotFoundException
 from moto.ecs.models import EC2ContainerServiceBackend, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
+from ecs_pipelines.local import registration_rules
 from ecs_pipelines.local import run_task_rules as rules
 from ecs_pipelines.local.moto_bridge.state import rejections_as_ecs_errors
 
@@ -31,6 +38,7 @@ ACTIVE = "ACTIVE"
 _REVISION = re.compile(r"[0-9]+")
 
 Respond = Callable[[EC2ContainerServiceResponse], ActionResult]
+Register = Callable[..., TaskDefinition]
 
 
 def resolve(self: EC2ContainerServiceBackend, task_definition_str: str) -> TaskDefinition:
@@ -82,5 +90,45 @@ def refusing_inactive(action: str, respond: Respond) -> Respond:
                 backend._get_service(cluster.name, str(service).rsplit("/", 1)[-1])
             usable(backend, str(reference), action)
         return respond(self)
+
+    return checked
+
+
+def refusing_invalid(register: Register) -> Register:
+    """``register`` (moto's backend ``register_task_definition``), refusing what ECS refuses
+    before it registers anything, and registering task sizes as ECS converts them.
+
+    moto's own checks of the container definitions (a name, an image, some memory) answer
+    first, as they did; then ``registration_rules``. A CloudFormation stack passes its
+    container definitions with CloudFormation's PascalCase keys when it updates a task
+    definition; the rules read them in camelCase.
+    """
+
+    def checked(
+        self: EC2ContainerServiceBackend,
+        family: str,
+        container_definitions: list[dict[str, Any]],
+        **options: Any,
+    ) -> TaskDefinition:
+        EC2ContainerServiceBackend._validate_container_defs(
+            options.get("memory"), container_definitions, options.get("requires_compatibilities")
+        )
+        request = {
+            "family": family,
+            "containerDefinitions": remap_nested_keys(container_definitions, pascal_to_camelcase),
+            "requiresCompatibilities": options.get("requires_compatibilities"),
+            "networkMode": options.get("network_mode"),
+            "cpu": options.get("cpu"),
+            "memory": options.get("memory"),
+            "executionRoleArn": options.get("execution_role_arn"),
+        }
+        error = registration_rules.registration_error(request)
+        if error is not None:
+            raise ECSException(error.code, error.message)
+        for field in ("cpu", "memory"):
+            size = registration_rules.task_size(field, options.get(field))
+            if size is not None:
+                options[field] = str(size)
+        return register(self, family, container_definitions, **options)
 
     return checked
