@@ -82,8 +82,9 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61440 + 1, 4096)),
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
-_CPU = re.compile(r"(?P<amount>\d+(?:\.\d+)?) ?(?P<unit>vcpu)?", re.IGNORECASE)
-_MEMORY = re.compile(r"(?P<amount>\d+(?:\.\d+)?) ?(?P<unit>gb)?", re.IGNORECASE)
+# ".25 vCPU" is how the developer guide's task size table writes a quarter of a vCPU.
+_CPU = re.compile(r"(?P<amount>\d*\.?\d+) ?(?P<unit>vcpu)?", re.IGNORECASE)
+_MEMORY = re.compile(r"(?P<amount>\d*\.?\d+) ?(?P<unit>gb)?", re.IGNORECASE)
 
 
 def _is_int(value: object) -> bool:
@@ -107,7 +108,7 @@ def _size(field: str, value: object, pattern: re.Pattern[str], unit: str, scale:
 
 
 def parse_cpu(field: str, value: object) -> int:
-    """Task CPU in units: 1024, "1024" or "1 vCPU" -> 1024; "0.25 vCPU" -> 256."""
+    """Task CPU in units: 1024, "1024" or "1 vCPU" -> 1024; "0.25 vCPU" or ".25 vCPU" -> 256."""
     return _size(field, value, _CPU, "vCPU", 1024)
 
 

@@ -43,12 +43,10 @@ Rule = Callable[[Request], str | None]
 
 def task_size(field: str, value: object) -> int | None:
     """Task ``cpu`` (CPU units) or ``memory`` (MiB) as ECS registers it, from "1024", 1024,
-    "1 vCPU", "0.25 vCPU" or "2 GB" (the ECS core's readings); None when absent or in a form
+    "1 vCPU", ".25 vCPU" or "2 GB" (the ECS core's readings); None when absent or in a form
     they do not know."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().startswith("."):
-        value = f"0{value.strip()}"  # ".25 vCPU", as the developer guide's size table writes it
     parse = parse_cpu if field == "cpu" else parse_memory
     try:
         return parse(field, value)

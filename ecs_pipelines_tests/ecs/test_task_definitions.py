@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsSpecError
+from ecs_pipelines.ecs.task_definition_checks import parse_cpu, parse_memory
 from ecs_pipelines.ecs.task_definition_spec import (
     DIGEST_TAG,
     TaskDefinitionDefaults,
@@ -210,3 +211,12 @@ def test_a_duplicate_that_cannot_be_deregistered_still_converges() -> None:
         resolved = worker.register({"family": "f", "containerDefinitions": []}, "d", after=4)
         stubber.assert_no_pending_responses()
     assert resolved.revision == 5
+
+
+def test_task_sizes_read_as_the_developer_guide_writes_them() -> None:
+    """ ".25 vCPU", "0.5 vCPU", "1 vCPU", "2 GB" and plain units read as ECS's integer units."""
+    assert parse_cpu("cpu", ".25 vCPU") == parse_cpu("cpu", "0.25 vCPU") == 256
+    assert parse_cpu("cpu", "0.5 vCPU") == 512
+    assert parse_cpu("cpu", "1 vCPU") == parse_cpu("cpu", "1024") == parse_cpu("cpu", 1024) == 1024
+    assert parse_memory("memory", "2 GB") == parse_memory("memory", "2048") == 2048
+    assert parse_memory("memory", ".5 GB") == 512
