@@ -14,9 +14,15 @@ from ecs_pipelines.local import moto_bridge, task_state_events
 from ecs_pipelines.local.container_start import container_environment, host_environment
 from ecs_pipelines.local.contract import EXEC_NOT_ENABLED, ExecRequest, NewTask, RequestRejected
 from ecs_pipelines.local.exec_sessions import ExecCommandError, ExecSessions
-from ecs_pipelines.local.launch import LogTarget, TaskLaunch, build_task_launch
+from ecs_pipelines.local.launch import (
+    ENDPOINT_VARIABLE,
+    LogTarget,
+    TaskLaunch,
+    build_task_launch,
+)
 from ecs_pipelines.local.runner import TaskRunner
 from ecs_pipelines.local.secret_refs import parse_value_from
+from ecs_pipelines.local.task_credentials import PREFIX as CREDENTIALS_PREFIX
 
 INVALID_PARAMETER = "InvalidParameterException"
 # Where each container's task metadata endpoint (v4) is served: <endpoint>/_local/metadata/v4/<id>.
@@ -65,16 +71,23 @@ class EmbeddedController:
 
     def tasks_created(self, tasks: list[NewTask]) -> None:
         for task in tasks:
+            endpoint = self._endpoint_url()
             base = host_environment(
                 {
                     "AWS_REGION": task.region,
                     "AWS_DEFAULT_REGION": task.region,
                     "AWS_EXECUTION_ENV": f"AWS_ECS_{task.launch_type}",
+                    # The task's own SDK calls go to this server (``task_credentials``).
+                    ENDPOINT_VARIABLE: endpoint,
                 }
             )
-            metadata_url = f"{self._endpoint_url()}{METADATA_PATH}"
             self._runner.launch(
-                build_task_launch(task, base_environment=base, metadata_url=metadata_url)
+                build_task_launch(
+                    task,
+                    base_environment=base,
+                    metadata_url=f"{endpoint}{METADATA_PATH}",
+                    credentials_url=f"{endpoint}{CREDENTIALS_PREFIX.rstrip('/')}",
+                )
             )
 
     def stop_task(self, task_arn: str, reason: str) -> None:

@@ -20,6 +20,10 @@ DEFAULT_STOP_TIMEOUT_SECONDS = 30.0
 # "ECS_CONTAINER_METADATA_URI_V4: This environment variable is injected into each container in
 # a task" (ECS developer guide, "Amazon ECS task metadata endpoint version 4").
 METADATA_VARIABLE = "ECS_CONTAINER_METADATA_URI_V4"
+# Where the SDKs fetch a task role's credentials (``task_credentials`` says why not the
+# RELATIVE_URI ECS sets), and the endpoint every SDK call of a task goes to.
+CREDENTIALS_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 
 
 @dataclass(frozen=True)
@@ -126,16 +130,23 @@ def log_target(
 
 
 def build_task_launch(
-    task: NewTask, *, base_environment: Mapping[str, str], metadata_url: str | None = None
+    task: NewTask,
+    *,
+    base_environment: Mapping[str, str],
+    metadata_url: str | None = None,
+    credentials_url: str | None = None,
 ) -> TaskLaunch:
     """Resolve every container of the task's definition with RunTask's ``overrides`` applied.
 
     Environment precedence, lowest first: ``base_environment`` (the host PATH and ECS's own
     variables), the container definition's ``environment``, the override's ``environment``.
     A ``command`` override replaces the command; the entryPoint stays. With ``metadata_url``
-    each container gets its task metadata endpoint, ``<metadata_url>/<runtime id>``.
+    each container gets its task metadata endpoint, ``<metadata_url>/<runtime id>``; with
+    ``credentials_url`` and a task role, its credentials endpoint, ``<credentials_url>/<runtime
+    id>``.
     """
     task_arn, task_definition, overrides = task.task_arn, task.task_definition, task.overrides
+    task_role_arn = (overrides or {}).get("taskRoleArn") or task_definition.get("taskRoleArn")
     region = task.region
     task_id = task_arn.rsplit("/", 1)[-1]
     cluster_name = task.cluster_arn.rsplit("/", 1)[-1]
@@ -155,6 +166,8 @@ def build_task_launch(
         runtime_id = secrets.token_hex(32)
         if metadata_url:
             environment[METADATA_VARIABLE] = f"{metadata_url}/{runtime_id}"
+        if credentials_url and task_role_arn:
+            environment[CREDENTIALS_VARIABLE] = f"{credentials_url}/{runtime_id}"
         stop_timeout = container_def.get("stopTimeout")
         containers.append(
             ContainerSpec(
@@ -196,7 +209,7 @@ def build_task_launch(
         region=region,
         containers=tuple(containers),
         enable_execute_command=task.enable_execute_command,
-        task_role_arn=(overrides or {}).get("taskRoleArn") or task_definition.get("taskRoleArn"),
+        task_role_arn=task_role_arn,
         task_definition_arn=str(task_definition.get("taskDefinitionArn") or ""),
         launch_type=task.launch_type,
         availability_zone=task.availability_zone,

@@ -21,6 +21,7 @@ from ecs_pipelines.local.metadata_routes import MetadataRoutes
 from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes
 from ecs_pipelines.local.runner import TaskRunner
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
+from ecs_pipelines.local.task_credentials import CredentialsRoutes
 from ecs_pipelines.local.task_pages import TaskPages
 
 # Room given to the demo cluster's fake EC2 container instance (CPU units, MiB).
@@ -79,7 +80,12 @@ class LocalEcs:
         moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
         service = ServiceRoutes(sessions, self.instance_id)
         try:
-            routes = [*service.routes(), *MetadataRoutes(runner).routes(), *TaskPages().routes()]
+            routes = [
+                *service.routes(),
+                *MetadataRoutes(runner).routes(),
+                *CredentialsRoutes(runner).routes(),
+                *TaskPages().routes(),
+            ]
             app = LocalRoutes(moto_bridge.make_moto_app(), routes)
             self._server = make_server(
                 self._host,

@@ -190,5 +190,5 @@ def register(
     if network_mode == "awsvpc":
         params["requiresCompatibilities"] = ["FARGATE"]
     params.update(extra)
-    ecs.register_task_definition(**params)
+    ecs.register_task_definition(**{k: v for k, v in params.items() if v is not None})
     return family

@@ -1,0 +1,121 @@
+"""Task role credentials and the endpoint of a task's own SDK calls: boto3 inside a task with
+a task role works against the embedded server with no credentials or endpoint configured."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+
+from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
+from ecs_pipelines_tests.local.local_ecs_tools import (
+    log_messages,
+    register,
+    run_task,
+    wait_for_status,
+)
+
+# Writes an object to S3 with the SDK's default chain, and prints how it found credentials.
+PUT_OBJECT = r"""
+import json, os, sys, boto3
+session = boto3.session.Session()
+credentials = session.get_credentials()
+session.client("s3").put_object(Bucket=sys.argv[1], Key="made-by-the-task", Body=b"hello")
+print(json.dumps({
+    "method": credentials.method,
+    "access_key": credentials.access_key,
+    "uri": os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+    "endpoint": os.environ.get("AWS_ENDPOINT_URL"),
+}))
+"""
+
+# Prints the credentials endpoint's answer.
+READ_ROLE = r"""
+import os, urllib.request
+print(urllib.request.urlopen(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]).read().decode())
+"""
+
+# Prints what a role-less task is given.
+SHOW_ENVIRONMENT = r"""
+import json, os
+print(json.dumps({k: os.environ.get(k) for k in (
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID")}))
+"""
+
+
+def _bucket(local_ecs: LocalEcs) -> tuple[Any, str]:
+    s3 = boto3.client(
+        "s3", endpoint_url=local_ecs.endpoint_url, region_name="us-east-1", **DUMMY_CREDENTIALS
+    )
+    name = f"task-credentials-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    return s3, name
+
+
+def _last_json(logs_client: Any, ecs_client: Any, task_arn: str) -> dict[str, Any]:
+    stopped = wait_for_status(ecs_client, task_arn, "STOPPED", timeout=60)
+    lines = log_messages(logs_client, task_arn)
+    assert stopped["containers"][0]["exitCode"] == 0, lines
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
+
+
+def test_boto3_in_a_task_with_a_role_reaches_the_embedded_services(
+    local_ecs: LocalEcs, ecs_client: Any, logs_client: Any
+) -> None:
+    """With a task role and nothing configured, the task's SDK finds the role's credentials
+    at the container credentials endpoint and its call lands on the embedded server."""
+    s3, bucket = _bucket(local_ecs)
+    task = run_task(ecs_client, command=["python", "-c", PUT_OBJECT, bucket])
+    found = _last_json(logs_client, ecs_client, task["taskArn"])
+    assert found["method"] == "container-role"
+    assert found["access_key"].startswith("ASIA")
+    assert found["uri"].startswith(f"{local_ecs.endpoint_url}/_local/credentials/")
+    assert found["endpoint"] == local_ecs.endpoint_url
+    assert s3.get_object(Bucket=bucket, Key="made-by-the-task")["Body"].read() == b"hello"
+
+
+def test_credentials_endpoint_answers_the_tasks_role_as_ecs_does(
+    local_ecs: LocalEcs, ecs_client: Any, logs_client: Any
+) -> None:
+    """The endpoint answers AccessKeyId, SecretAccessKey, Token, Expiration and RoleArn (the
+    override's role when RunTask gives one); an unknown container gets 404."""
+    role = "arn:aws:iam::123456789012:role/override-role"
+    task = run_task(
+        ecs_client,
+        overrides={
+            "taskRoleArn": role,
+            "containerOverrides": [{"name": "main", "command": ["python", "-c", READ_ROLE]}],
+        },
+    )
+    answer = _last_json(logs_client, ecs_client, task["taskArn"])
+    assert set(answer) == {"AccessKeyId", "SecretAccessKey", "Token", "Expiration", "RoleArn"}
+    assert answer["RoleArn"] == role
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(f"{local_ecs.endpoint_url}/_local/credentials/{'0' * 64}")
+    assert raised.value.code == 404
+
+
+def test_a_task_without_a_role_gets_no_credentials_and_keeps_its_own_endpoint(
+    local_ecs: LocalEcs, ecs_client: Any, logs_client: Any
+) -> None:
+    """No task role: no credentials variable (as on ECS); an AWS_ENDPOINT_URL the task sets
+    itself is kept."""
+    family = register(
+        ecs_client,
+        [{"name": "main", "command": ["python", "-c", SHOW_ENVIRONMENT]}],
+        taskRoleArn=None,
+    )
+    own = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
+    task = run_task(ecs_client, family=family, environment=own)
+    shown = _last_json(logs_client, ecs_client, task["taskArn"])
+    assert shown["AWS_CONTAINER_CREDENTIALS_FULL_URI"] is None
+    assert shown["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] is None
+    assert shown["AWS_ACCESS_KEY_ID"] is None
+    assert shown["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
