@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.arns import is_revision, match_refs, tag_list
+from ecs_pipelines.ecs.arns import is_revision, match_refs, tag_list, tags_of
 from ecs_pipelines.ecs.deadline import Deadline, install_deadline_timeouts
 from ecs_pipelines.ecs.errors import EcsLaunchError
 from ecs_pipelines.ecs.retry import Retrier
@@ -189,8 +189,7 @@ class EcsTaskClient:
             if error.response.get("Error", {}).get("Code") == "ClientException":
                 return None
             raise
-        tags = {str(t["key"]): str(t.get("value", "")) for t in response.get("tags") or []}
-        return response["taskDefinition"], tags
+        return response["taskDefinition"], tags_of(response)
 
     def list_active_revisions(self, family: str, *, limit: int = 100) -> list[str]:
         """ARNs of the family's newest ACTIVE revisions (one ListTaskDefinitions page)."""

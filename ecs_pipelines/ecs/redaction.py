@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ecs_pipelines.ecs.arns import tags_of
+
 MASK = "***"
 # Shorter values would mask ordinary words and numbers all over the log.
 MIN_MASKED_LENGTH = 4
@@ -94,11 +96,10 @@ def secret_names_tag(names: Iterable[str]) -> dict[str, str]:
 
 def secret_names(task: Mapping[str, Any]) -> frozenset[str] | None:
     """Variables the task's tag names as secret; None when every variable is to be masked."""
-    for tag in task.get("tags") or []:
-        if isinstance(tag, Mapping) and tag.get("key") == SECRET_NAMES_TAG:
-            value = str(tag.get("value", ""))
-            return None if value.strip() == "*" else frozenset(value.split())
-    return frozenset()
+    value = tags_of(task).get(SECRET_NAMES_TAG)
+    if value is None:
+        return frozenset()
+    return None if value.strip() == "*" else frozenset(value.split())
 
 
 def _override_variables(task: Mapping[str, Any]) -> Iterable[dict[str, Any]]:

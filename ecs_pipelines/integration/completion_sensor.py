@@ -33,6 +33,7 @@ from dagster import (
     sensor,
 )
 
+from ecs_pipelines.ecs.arns import tags_of
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.states import TaskStatus
@@ -96,7 +97,7 @@ def completion_run_request(
 
 def _tags_match(wanted: Mapping[str, str]) -> Callable[[Mapping[str, Any]], bool]:
     def accept(task: Mapping[str, Any]) -> bool:
-        tags = {t.get("key"): t.get("value") for t in task.get("tags") or []}
+        tags = tags_of(task)
         return all(tags.get(k) == v for k, v in wanted.items())
 
     return accept

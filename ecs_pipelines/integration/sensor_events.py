@@ -28,6 +28,7 @@ from dagster import (
 
 # Private names: Dagster has no public API to add an asset event to an existing run's event
 # log, or to read a check's executions for one partition.
+from ecs_pipelines.ecs.arns import tags_of
 from ecs_pipelines.ecs.log_streams import log_stream_refs
 from ecs_pipelines.ecs.logs import last_lines
 from ecs_pipelines.ecs.results import EcsTaskResult
@@ -220,6 +221,4 @@ def launching_run_id(completion: GroupCompletion) -> str | None:
     run_id = parse_launch_label(completion.group.label).run_id
     if run_id:
         return run_id
-    tags = completion.results[0].task.get("tags") or []
-    found = next((t.get("value") for t in tags if t.get("key") == RUN_ID_TAG), None)
-    return str(found) if found else None
+    return tags_of(completion.results[0].task).get(RUN_ID_TAG) or None
