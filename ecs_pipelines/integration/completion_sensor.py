@@ -193,7 +193,9 @@ def ecs_task_completion_sensor(
                 seen |= {task_digest(arn) for arn in stopped}
             running, found = set(listed_running), stopped + listed_running
         ended = {a for a, t in intake.states.items() if t.get("lastStatus") == TaskStatus.STOPPED}
-        running |= {a for a in intake.states if a not in ended and not sweep}
+        if not sweep:
+            running |= intake.states.keys()
+        running -= ended
         new = [
             TaskGroup(where, (arn,))
             for arn in dict.fromkeys([*found, *intake.states])
@@ -201,11 +203,8 @@ def ecs_task_completion_sensor(
         ]
         # A task known to run needs no DescribeTasks; a new one needs one only for its tags,
         # and so does a new one whose end an event told.
-        quiet = [
-            g for g in state.groups if g.task_arns[0] in running and g.task_arns[0] not in ended
-        ]
-        if accept is None:
-            quiet += [g for g in new if g.task_arns[0] in running and g.task_arns[0] not in ended]
+        may_be_quiet = state.groups if accept is not None else [*state.groups, *new]
+        quiet = [g for g in may_be_quiet if g.task_arns[0] in running]
         told = {g for g in [*state.groups, *new] if g.task_arns[0] in ended}
         told -= {g for g in new if accept is not None}
         quiet_set = set(quiet)
