@@ -2,7 +2,7 @@
 a replayed tick stores nothing twice, a completion the storage refuses holds back no other,
 launches tracked before labels named their run and launches no run owns are all reported.
 
-The harness (code location, ``Daemon``, SQLite and PostgreSQL homes) is in
+The harness (code location, daemon, SQLite and PostgreSQL homes) is in
 ``test_sensor_reruns``.
 """
 

@@ -1,17 +1,14 @@
 """The detached-asset sensor run by Dagster's own sensor daemon, on SQLite and on PostgreSQL:
 a partition materialised again (a rerun, a backfill) is reported again.
 
-Each tick goes through the daemon's code path (``execute_sensor_iteration``): it evaluates the
-sensor in a code location, stores what the tick produced and saves the cursor, or, when the
-tick fails, keeps the old one. The harness here (a code location made of this module's
-``defs``, one ``Daemon`` per simulated daemon process) serves ``test_sensor_replays`` too.
+Each tick goes through the daemon's code path (``support.sensor_daemon``). The harness here
+(this module's ``defs`` as the code location, SQLite and PostgreSQL homes, one daemon per
+simulated process) serves ``test_sensor_replays`` too.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,35 +25,26 @@ from dagster import (
     DailyPartitionsDefinition,
     DefaultSensorStatus,
     Definitions,
-    EnvVar,
     EventRecordsFilter,
     instance_for_test,
     materialize,
 )
 from dagster._core.event_api import PartitionKeyFilter
-from dagster._core.remote_origin import InProcessCodeLocationOrigin
-from dagster._core.remote_representation.external import RemoteSensor
-from dagster._core.scheduler.instigation import (
-    InstigatorTick,
-    SensorInstigatorData,
-    TickStatus,
-)
-from dagster._core.test_utils import create_test_daemon_workspace_context
-from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-from dagster._core.workspace.context import WorkspaceProcessContext
-from dagster._core.workspace.load_target import WorkspaceLoadTarget
-from dagster._daemon.sensor import execute_sensor_iteration
 
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
-from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.postgres import PostgresServer, running_postgres
+from ecs_pipelines_tests.support.sensor_daemon import (
+    ENDPOINT_ENV,
+    ModuleLocation,
+    SensorDaemon,
+    daemon_resource,
+    sensor_daemon,
+)
 
-ENDPOINT_ENV = "ECS_PIPELINES_SENSOR_TEST_ENDPOINT_URL"
 LOCATION = "sensor_reruns"
 ASSET = "rerun_export"
 CHECK_KEY = AssetCheckKey(AssetKey(ASSET), md.ECS_TASK_CHECK)
@@ -76,31 +64,12 @@ rerun_sensor = ecs_detached_asset_sensor(
 defs = Definitions(
     assets=[rerun_export],
     sensors=[rerun_sensor],
-    resources={
-        "ecs": EcsResource(
-            region_name="us-east-1",
-            endpoint_url=EnvVar(ENDPOINT_ENV),
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            cluster=DEMO_CLUSTER,
-            task_definition="ecs-pipelines-python",
-            container_name="main",
-            launch_type="FARGATE",
-            subnets=[DEMO_SUBNET],
-            security_groups=[DEMO_SECURITY_GROUP],
-        )
-    },
+    resources={"ecs": daemon_resource()},
 )
 
 
-class ThisModule(WorkspaceLoadTarget):
-    """This module's ``defs`` as an in-process code location."""
-
-    def create_origins(self) -> Sequence[InProcessCodeLocationOrigin]:
-        target = LoadableTargetOrigin(
-            executable_path=sys.executable, module_name=__name__, attribute="defs"
-        )
-        return [InProcessCodeLocationOrigin(target, location_name=LOCATION)]
+# This module's ``defs`` as the code location the daemon runs.
+THIS_MODULE = ModuleLocation(__name__, LOCATION)
 
 
 @dataclass
@@ -142,57 +111,10 @@ def home_fixture(request: pytest.FixtureRequest, code_location_env: None) -> Ite
         yield found
 
 
-class Daemon:
-    """A sensor daemon process: its own instance and workspace; ``tick()`` is one iteration."""
-
-    def __init__(self, instance: DagsterInstance, workspace: WorkspaceProcessContext) -> None:
-        self.instance = instance
-        self.workspace = workspace
-        location = workspace.create_request_context().get_code_location(LOCATION)
-        repository = location.get_repository("__repository__")
-        self.sensor: RemoteSensor = repository.get_sensor(rerun_sensor.name)
-
-    def tick(self) -> InstigatorTick:
-        """Runs daemon iterations until one evaluates the sensor (they wait out its interval)
-        and returns that tick; a failed tick fails the test."""
-        before = len(self.ticks())
-
-        def iterate() -> InstigatorTick | None:
-            logger = logging.getLogger("SensorDaemon")
-            list(execute_sensor_iteration(self.workspace, logger, None, None))
-            ticks = self.ticks()
-            return ticks[0] if len(ticks) > before else None
-
-        tick = wait_until(iterate, timeout=30, interval=0.1, what="a sensor tick")
-        assert tick.status != TickStatus.FAILURE, tick.error
-        return tick
-
-    def ticks(self) -> Sequence[InstigatorTick]:
-        origin, selector = self.sensor.get_remote_origin_id(), self.sensor.selector_id
-        return self.instance.get_ticks(origin, selector, limit=1000)
-
-    def state(self) -> tuple[Any, SensorInstigatorData]:
-        origin, selector = self.sensor.get_remote_origin_id(), self.sensor.selector_id
-        state = self.instance.get_instigator_state(origin, selector)
-        assert state is not None and isinstance(state.instigator_data, SensorInstigatorData)
-        return state, state.instigator_data
-
-    def cursor(self) -> str | None:
-        return self.state()[1].cursor
-
-    def set_cursor(self, cursor: str | None) -> None:
-        """As if the last tick died after storing its events and before saving its cursor."""
-        state, data = self.state()
-        self.instance.update_instigator_state(state.with_data(data._replace(cursor=cursor)))
-
-
 @contextmanager
-def daemon(home: Home) -> Iterator[Daemon]:
-    with (
-        DagsterInstance.from_config(str(home.path)) as instance,
-        create_test_daemon_workspace_context(ThisModule(), instance) as workspace,
-    ):
-        yield Daemon(instance, workspace)
+def daemon(home: Home) -> Iterator[SensorDaemon]:
+    with sensor_daemon(home.path, THIS_MODULE, rerun_sensor.name) as found:
+        yield found
 
 
 def launch(instance: DagsterInstance, ecs: EcsResource, partition: str, exit_code: int) -> str:

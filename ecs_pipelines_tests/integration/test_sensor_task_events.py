@@ -3,15 +3,13 @@ cursor, the next tick deletes their messages, a tick replayed from an older curs
 that died before storing it) reports nothing twice, and a restart loses nothing.
 
 The detached-asset sensor runs under Dagster's own sensor daemon code path
-(``execute_sensor_iteration``), with the harness of ``test_sensor_reruns``.
+(``support.sensor_daemon``).
 """
 
 from __future__ import annotations
 
-import logging
-import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -31,12 +29,6 @@ from dagster import (
     job,
     materialize,
 )
-from dagster._core.remote_origin import InProcessCodeLocationOrigin
-from dagster._core.scheduler.instigation import InstigatorTick, SensorInstigatorData, TickStatus
-from dagster._core.test_utils import create_test_daemon_workspace_context
-from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-from dagster._core.workspace.load_target import WorkspaceLoadTarget
-from dagster._daemon.sensor import execute_sensor_iteration
 
 from ecs_pipelines.ecs.tracking import TrackingState
 from ecs_pipelines.integration import metadata as md
@@ -45,13 +37,18 @@ from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sens
 from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
 from ecs_pipelines.integration.ops import ecs_completion_report_op
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines.local.task_events_queue import delete_task_events_queue
 from ecs_pipelines_tests.conftest import ApiCalls
-from ecs_pipelines_tests.integration.test_sensor_reruns import ENDPOINT_ENV
 from ecs_pipelines_tests.support.dagster_helpers import py
 from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.sensor_daemon import (
+    ENDPOINT_ENV,
+    ModuleLocation,
+    SensorDaemon,
+    daemon_resource,
+    sensor_daemon,
+)
 from ecs_pipelines_tests.support.task_events import (
     client,
     ecs_calls_fixture,  # noqa: F401 (the ecs_calls fixture)
@@ -80,20 +77,7 @@ evented_sensor = ecs_detached_asset_sensor(
 defs = Definitions(
     assets=[evented_export],
     sensors=[evented_sensor],
-    resources={
-        "ecs": EcsResource(
-            region_name="us-east-1",
-            endpoint_url=EnvVar(ENDPOINT_ENV),
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            cluster=DEMO_CLUSTER,
-            task_definition="ecs-pipelines-python",
-            container_name="main",
-            launch_type="FARGATE",
-            subnets=[DEMO_SUBNET],
-            security_groups=[DEMO_SECURITY_GROUP],
-        )
-    },
+    resources={"ecs": daemon_resource()},
 )
 
 
@@ -102,52 +86,7 @@ def report_job() -> None:
     ecs_completion_report_op()
 
 
-class ThisModule(WorkspaceLoadTarget):
-    def create_origins(self) -> Sequence[InProcessCodeLocationOrigin]:
-        target = LoadableTargetOrigin(
-            executable_path=sys.executable, module_name=__name__, attribute="defs"
-        )
-        return [InProcessCodeLocationOrigin(target, location_name=LOCATION)]
-
-
-class Daemon:
-    """A sensor daemon process: its own workspace; ``tick()`` runs one evaluation."""
-
-    def __init__(self, instance: DagsterInstance, workspace: Any) -> None:
-        self.instance = instance
-        self.workspace = workspace
-        location = workspace.create_request_context().get_code_location(LOCATION)
-        self.sensor = location.get_repository("__repository__").get_sensor(evented_sensor.name)
-
-    def ticks(self) -> Sequence[InstigatorTick]:
-        origin, selector = self.sensor.get_remote_origin_id(), self.sensor.selector_id
-        return self.instance.get_ticks(origin, selector, limit=1000)
-
-    def tick(self) -> InstigatorTick:
-        before = len(self.ticks())
-
-        def iterate() -> InstigatorTick | None:
-            list(execute_sensor_iteration(self.workspace, logging.getLogger("d"), None, None))
-            ticks = self.ticks()
-            return ticks[0] if len(ticks) > before else None
-
-        done = wait_until(iterate, timeout=30, interval=0.1, what="a sensor tick")
-        assert done.status != TickStatus.FAILURE, done.error
-        return done
-
-    def _state(self) -> tuple[Any, SensorInstigatorData]:
-        origin, selector = self.sensor.get_remote_origin_id(), self.sensor.selector_id
-        state = self.instance.get_instigator_state(origin, selector)
-        assert state is not None and isinstance(state.instigator_data, SensorInstigatorData)
-        return state, state.instigator_data
-
-    def cursor(self) -> str | None:
-        return self._state()[1].cursor
-
-    def set_cursor(self, cursor: str | None) -> None:
-        """As if the last tick died after storing its events and before saving its cursor."""
-        state, data = self._state()
-        self.instance.update_instigator_state(state.with_data(data._replace(cursor=cursor)))
+THIS_MODULE = ModuleLocation(__name__, LOCATION)
 
 
 @pytest.fixture
@@ -162,12 +101,9 @@ def home(local_ecs: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @contextmanager
-def daemon(home: str) -> Iterator[Daemon]:
-    with (
-        DagsterInstance.from_config(home) as instance,
-        create_test_daemon_workspace_context(ThisModule(), instance) as workspace,
-    ):
-        yield Daemon(instance, workspace)
+def daemon(home: str) -> Iterator[SensorDaemon]:
+    with sensor_daemon(home, THIS_MODULE, evented_sensor.name) as found:
+        yield found
 
 
 def launch(instance: DagsterInstance, ecs: EcsResource, partition: str, **env: str) -> str:
