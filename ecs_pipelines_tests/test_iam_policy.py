@@ -36,6 +36,7 @@ from ecs_pipelines.local import LocalEcs
 from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_TASK_ROLE_ARN
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import run_op
+from ecs_pipelines_tests.support.resource_clients import hook_resource_clients
 from ecs_pipelines_tests.support.task_events import (
     events_queue_fixture,  # noqa: F401 (the events_queue fixture)
 )
@@ -196,10 +197,7 @@ class RecordedCall:
 def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> list[RecordedCall]:
     """Every call made by a client that EcsResource builds (the only client factory the
     project has outside local/), recorded by a botocore ``before-call`` hook."""
-    from ecs_pipelines.integration import resource as resource_module
-
     calls: list[RecordedCall] = []
-    build_client = resource_module.boto3_client
 
     def record(model: Any, params: dict[str, Any], **_: Any) -> None:
         # ECS and CloudWatch Logs speak JSON: the request body is the call's parameters.
@@ -207,12 +205,7 @@ def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> list[RecordedCall]:
         parsed = json.loads(body) if isinstance(body, str | bytes) else dict(body)
         calls.append(RecordedCall(model.service_model.service_name, model.name, parsed))
 
-    def recording_client(service: str, settings: Any) -> Any:
-        client = build_client(service, settings)
-        client.meta.events.register("before-call.*.*", record)
-        return client
-
-    monkeypatch.setattr(resource_module, "boto3_client", recording_client)
+    hook_resource_clients(monkeypatch, "before-call.*.*", record)
     return calls
 
 

@@ -10,7 +10,7 @@ import pytest
 from ecs_pipelines.demo.ui_instance import DEFAULT_LAUNCHER, instance_text
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines_tests.support.dagster_dev import DagsterDev
+from ecs_pipelines_tests.support.dagster_dev import DagsterDev, dagster_dev_on
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 
 pytestmark = pytest.mark.e2e
@@ -20,19 +20,9 @@ pytestmark = pytest.mark.e2e
 def dagster_dev(
     local_ecs: LocalEcs, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DagsterDev]:
-    dev = DagsterDev(
-        tmp_path_factory.mktemp("dagster_home"),
-        env={
-            "ECS_PIPELINES_TARGET": "local",
-            "ECS_PIPELINES_ENDPOINT_URL": local_ecs.endpoint_url,
-            "ECS_PIPELINES_RUN_LAUNCHER": "default",
-        },
-    )
-    dev.start()
-    try:
+    home = tmp_path_factory.mktemp("dagster_home")
+    with dagster_dev_on(local_ecs.endpoint_url, home, run_launcher="default") as dev:
         yield dev
-    finally:
-        dev.stop()
 
 
 def test_the_default_launcher_runs_the_report_job(

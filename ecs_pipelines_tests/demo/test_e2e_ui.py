@@ -24,7 +24,7 @@ from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.browser import browser_page
-from ecs_pipelines_tests.support.dagster_dev import DagsterDev
+from ecs_pipelines_tests.support.dagster_dev import DagsterDev, dagster_dev_on
 from ecs_pipelines_tests.support.dagster_helpers import (
     all_log_text,
     engine_event_metadata,
@@ -42,19 +42,9 @@ TERMINATIONS = 10
 def dagster_dev(
     local_ecs: LocalEcs, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DagsterDev]:
-    dev = DagsterDev(
-        tmp_path_factory.mktemp("dagster_home"),
-        env={
-            "ECS_PIPELINES_TARGET": "local",
-            "ECS_PIPELINES_ENDPOINT_URL": local_ecs.endpoint_url,
-            "ECS_PIPELINES_RUN_LAUNCHER": "ecs",  # make ui's default, whatever the shell says
-        },
-    )
-    dev.start()
-    try:
+    home = tmp_path_factory.mktemp("dagster_home")
+    with dagster_dev_on(local_ecs.endpoint_url, home, run_launcher="ecs") as dev:
         yield dev
-    finally:
-        dev.stop()
 
 
 def running_task(ecs: EcsResource, run_id: str) -> dict[str, Any] | None:

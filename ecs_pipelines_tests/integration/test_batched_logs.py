@@ -14,6 +14,7 @@ from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op
+from ecs_pipelines_tests.support.resource_clients import hook_resource_clients
 
 PRINT_THREE = py("import os\nfor n in range(3): print(f\"line {n} of {os.environ['N']}\")")
 
@@ -21,20 +22,12 @@ PRINT_THREE = py("import os\nfor n in range(3): print(f\"line {n} of {os.environ
 @pytest.fixture
 def log_reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """CloudWatch Logs reads of every client a resource builds, by operation."""
-    from ecs_pipelines.integration import resource as resource_module
-
     reads: Counter[str] = Counter()
-    build = resource_module.boto3_client
 
     def count(model: Any, **_: Any) -> None:
         reads[model.name] += 1
 
-    def counted(service: str, settings: Any) -> Any:
-        built = build(service, settings)
-        built.meta.events.register("before-parameter-build.logs.*", count)
-        return built
-
-    monkeypatch.setattr(resource_module, "boto3_client", counted)
+    hook_resource_clients(monkeypatch, "before-parameter-build.logs.*", count)
     return reads
 
 

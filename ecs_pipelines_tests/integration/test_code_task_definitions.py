@@ -14,7 +14,6 @@ from dagster import DagsterInstance, materialize
 
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
-from ecs_pipelines.integration import resource as resource_module
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
@@ -23,6 +22,7 @@ from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN
 from ecs_pipelines_tests.conftest import ApiCalls, make_resource
 from ecs_pipelines_tests.support.dagster_helpers import py, run_op, tasks_of_run
 from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.resource_clients import hook_resource_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = TaskDefinitionSpec(image="python:3.12-slim", command=py("print('from code')"))
@@ -53,15 +53,7 @@ class RecordedEcs:
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> RecordedEcs:
     recording = RecordedEcs()
-    build = resource_module.boto3_client
-
-    def recording_client(service: str, settings: Any) -> Any:
-        client = build(service, settings)
-        if service == "ecs":
-            client.meta.events.register("before-parameter-build.ecs.*", recording.record)
-        return client
-
-    monkeypatch.setattr(resource_module, "boto3_client", recording_client)
+    hook_resource_clients(monkeypatch, "before-parameter-build.ecs.*", recording.record)
     return recording
 
 

@@ -183,3 +183,25 @@ class DagsterDev:
     def terminate(self, run_id: str) -> None:
         result = self.graphql(TERMINATE_RUN, {"runId": run_id})["terminateRun"]
         assert result["__typename"] == "TerminateRunSuccess", result
+
+
+@contextlib.contextmanager
+def dagster_dev_on(
+    endpoint_url: str, dagster_home: Path, run_launcher: str
+) -> Iterator[DagsterDev]:
+    """`make ui` on the local target, against the embedded ECS at ``endpoint_url``, with
+    ``run_launcher`` (``ecs``: make ui's default, whatever the shell says; ``default``: Dagster's
+    own); stopped afterwards."""
+    dev = DagsterDev(
+        dagster_home,
+        env={
+            "ECS_PIPELINES_TARGET": "local",
+            "ECS_PIPELINES_ENDPOINT_URL": endpoint_url,
+            "ECS_PIPELINES_RUN_LAUNCHER": run_launcher,
+        },
+    )
+    dev.start()
+    try:
+        yield dev
+    finally:
+        dev.stop()

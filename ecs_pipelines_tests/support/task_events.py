@@ -22,23 +22,15 @@ from ecs_pipelines.local.task_events_queue import (
 )
 from ecs_pipelines_tests.conftest import ApiCalls
 from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.resource_clients import hook_resource_clients
 
 
 # Fixtures are named apart from their functions so that test modules can import them.
 @pytest.fixture(name="ecs_calls")
 def ecs_calls_fixture(monkeypatch: pytest.MonkeyPatch, local_ecs: LocalEcs) -> ApiCalls:
     """Counts the ECS calls of every client a resource builds (a job's or a sensor's too)."""
-    from ecs_pipelines.integration import resource as resource_module
-
     calls = ApiCalls(client(local_ecs, "ecs"))
-    build = resource_module.boto3_client
-
-    def counted(service: str, settings: Any) -> Any:
-        built = build(service, settings)
-        built.meta.events.register("before-parameter-build.ecs.*", calls._count)
-        return built
-
-    monkeypatch.setattr(resource_module, "boto3_client", counted)
+    hook_resource_clients(monkeypatch, "before-parameter-build.ecs.*", calls._count)
     return calls
 
 
