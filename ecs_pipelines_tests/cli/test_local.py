@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import signal
@@ -12,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,6 +31,7 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
     wait_for_log,
     wait_for_status,
 )
+from ecs_pipelines_tests.support.json_http import JsonHandler
 from ecs_pipelines_tests.support.polling import wait_until
 
 SLEEPER = ["python", "-c", "import os, time; print('pid', os.getpid(), flush=True); time.sleep(60)"]
@@ -161,21 +161,13 @@ def test_stop_stops_the_server_this_user_started(served: Served, tmp_path: Path)
     assert served.process.wait(timeout=30) == 0
 
 
-class _ImpostorHealth(BaseHTTPRequestHandler):
+class _ImpostorHealth(JsonHandler):
     """A health answer naming a pid that is no embedded ECS (another host, a hostile one)."""
 
     pid = 0
 
     def do_GET(self) -> None:
-        body = json.dumps({"status": "ok", "pid": self.pid, "instance": "0" * 32}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.reply_json({"status": "ok", "pid": self.pid, "instance": "0" * 32})
 
 
 def test_stop_refuses_a_server_it_cannot_prove_is_its_own(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import stat
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from ecs_pipelines.ecs.exec_readiness import (
     required_task_role_problem,
     runtime_id,
 )
+from ecs_pipelines_tests.support.json_http import JsonHandler
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/demo"
 TASK_ID = "0123456789abcdef0123456789abcdef"
@@ -392,20 +393,12 @@ def test_exec_not_enabled_is_explained(ecs: Any) -> None:
     assert "enable_execute_command=True" in str(error)
 
 
-class _ExecHandler(BaseHTTPRequestHandler):
+class _ExecHandler(JsonHandler):
     paths: list[str] = []  # requests seen, reset by the fixture
 
     def do_GET(self) -> None:
         self.paths.append(self.path)
-        body = json.dumps({"sessionId": "local-1", "exitCode": 7, "output": "hi\n"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.reply_json({"sessionId": "local-1", "exitCode": 7, "output": "hi\n"})
 
 
 @pytest.fixture
