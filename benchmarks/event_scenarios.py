@@ -260,9 +260,7 @@ def _polling_tick(client: Any, state: TrackingState) -> dict[str, Any]:
 
 def log_round_calls(endpoint: ScriptedEcsProcess, n: int, *, batched: bool) -> dict[str, Any]:
     endpoint.reset()
-    resource = our_resource(endpoint.endpoint_url).model_copy(
-        update={"task_definition": "bench-logs"}
-    )
+    resource = our_resource(endpoint.endpoint_url, task_definition="bench-logs")
     ecs = resource.ecs_client()
     definition = {
         "family": "bench-logs",

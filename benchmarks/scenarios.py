@@ -27,18 +27,20 @@ CLUSTER = "bench"
 RUN_TASK_BUCKET = (20.0, 20.0)  # the issue's 20 RunTask calls/s token bucket (burst 20)
 
 
-def our_resource(endpoint_url: str) -> EcsResource:
-    """EcsResource with its defaults (poll interval 1 s), pointed at the endpoint."""
-    return EcsResource(
-        region_name="us-east-1",
-        endpoint_url=endpoint_url,
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        cluster=CLUSTER,
-        task_definition="bench",
-        container_name="main",
-        launch_type="FARGATE",
-    )
+def our_resource(endpoint_url: str, **fields: Any) -> EcsResource:
+    """EcsResource with its defaults (poll interval 1 s), pointed at the endpoint; ``fields``
+    replace the bench's settings."""
+    settings: dict[str, Any] = {
+        "region_name": "us-east-1",
+        "endpoint_url": endpoint_url,
+        "aws_access_key_id": "bench",
+        "aws_secret_access_key": "bench",
+        "cluster": CLUSTER,
+        "task_definition": "bench",
+        "container_name": "main",
+        "launch_type": "FARGATE",
+    }
+    return EcsResource(**{**settings, **fields})
 
 
 class RoundRecordingClient(EcsTaskClient):

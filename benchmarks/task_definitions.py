@@ -19,11 +19,11 @@ from dagster_aws.ecs.utils import task_definitions_match
 
 from benchmarks.measures import Row
 from benchmarks.pipes_side import default_ecs_client
+from benchmarks.scenarios import CLUSTER, our_resource
 from benchmarks.scripted_process import ScriptedEcsProcess
 from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
 from ecs_pipelines.integration.resource import EcsResource
 
-CLUSTER = "bench"
 LOOKUPS = ("DescribeTaskDefinition", "ListTaskDefinitions")
 EXECUTION_ROLE = "arn:aws:iam::123456789012:role/bench-execution"
 BENCH_ENV = [{"name": "BENCH_DURATION", "value": "0.1"}]
@@ -44,13 +44,11 @@ def specs(count: int) -> list[TaskDefinitionSpec]:
 
 
 def code_resource(endpoint_url: str) -> EcsResource:
-    return EcsResource(
-        region_name="us-east-1",
-        endpoint_url=endpoint_url,
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        cluster=CLUSTER,
-        launch_type="FARGATE",
+    """The bench resource with no registered task definition: each launch gives its spec."""
+    return our_resource(
+        endpoint_url,
+        task_definition=None,
+        container_name=None,
         code_task_definitions={"execution_role_arn": EXECUTION_ROLE, "log_group": "/ecs/bench"},
     )
 
