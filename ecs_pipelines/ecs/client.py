@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.arns import is_revision, match_refs, tag_list, tags_of
+from ecs_pipelines.ecs.arns import family_revision, is_revision, match_refs, tag_list, tags_of
 from ecs_pipelines.ecs.deadline import Deadline, install_deadline_timeouts
 from ecs_pipelines.ecs.errors import EcsLaunchError
 from ecs_pipelines.ecs.retry import Retrier
@@ -174,7 +174,7 @@ class EcsTaskClient:
         ARN and ``family:revision``, so that no DescribeTaskDefinition repeats it."""
         arn = str(definition["taskDefinitionArn"])
         self._task_definitions[arn] = definition
-        self._task_definitions[arn.rsplit("/", 1)[-1]] = definition
+        self._task_definitions[family_revision(arn)] = definition
 
     def describe_task_definition_tags(
         self, task_definition: str

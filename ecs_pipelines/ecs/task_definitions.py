@@ -28,6 +28,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ecs_pipelines.ecs.arns import family_revision
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.ecs.task_definition_spec import (
@@ -99,7 +100,7 @@ def _revision_of(arn: str) -> int:
 
 
 def _family_of(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+    return family_revision(arn).rsplit(":", 1)[0]
 
 
 class TaskDefinitionRegistry:

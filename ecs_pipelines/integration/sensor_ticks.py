@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from ecs_pipelines.ecs.arns import is_revision
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.tracking import TickResult
 from ecs_pipelines.integration.sensor_events import DefinitionLookup
@@ -22,7 +23,7 @@ def definition_lookup(client: EcsTaskClient) -> DefinitionLookup:
         found = _DEFINITIONS.get(arn)
         if found is None:
             found = client.task_definition(arn)
-            if ":" in arn.rsplit("/", 1)[-1] and len(_DEFINITIONS) < _DEFINITIONS_KEPT:
+            if is_revision(arn) and len(_DEFINITIONS) < _DEFINITIONS_KEPT:
                 _DEFINITIONS[arn] = found
         return found
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecs_pipelines.ecs.arns import cluster_name, task_id
 from ecs_pipelines.local.container_order import Dependency
 from ecs_pipelines.local.contract import NewTask
 from ecs_pipelines.local.health_checks import HealthCheck, parse_health_check
@@ -79,7 +80,7 @@ class TaskLaunch:
 
     @property
     def task_id(self) -> str:
-        return self.task_arn.rsplit("/", 1)[-1]
+        return task_id(self.task_arn)
 
 
 def docker_style_exit_code(returncode: int) -> int:
@@ -119,8 +120,7 @@ def log_target(
     if not group:
         return None
     prefix = options.get("awslogs-stream-prefix")
-    task_id = task_arn.rsplit("/", 1)[-1]
-    stream = f"{prefix}/{container_def['name']}/{task_id}" if prefix else runtime_id
+    stream = f"{prefix}/{container_def['name']}/{task_id(task_arn)}" if prefix else runtime_id
     return LogTarget(
         account_id=task_arn.split(":")[4],
         region=str(options.get("awslogs-region") or default_region),
@@ -148,8 +148,8 @@ def build_task_launch(
     task_arn, task_definition, overrides = task.task_arn, task.task_definition, task.overrides
     task_role_arn = (overrides or {}).get("taskRoleArn") or task_definition.get("taskRoleArn")
     region = task.region
-    task_id = task_arn.rsplit("/", 1)[-1]
-    cluster_name = task.cluster_arn.rsplit("/", 1)[-1]
+    own_id = task_id(task_arn)
+    cluster = cluster_name(task.cluster_arn)
     arn_prefix = task_arn.split(":task/", 1)[0]
     per_container = _container_overrides(overrides)
     containers: list[ContainerSpec] = []
@@ -172,7 +172,7 @@ def build_task_launch(
         containers.append(
             ContainerSpec(
                 name=name,
-                container_arn=f"{arn_prefix}:container/{cluster_name}/{task_id}/{secrets.token_hex(16)}",
+                container_arn=f"{arn_prefix}:container/{cluster}/{own_id}/{secrets.token_hex(16)}",
                 runtime_id=runtime_id,
                 image=str(container_def.get("image", "")),
                 argv=argv,

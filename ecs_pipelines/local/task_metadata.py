@@ -13,6 +13,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from ecs_pipelines.ecs.arns import cluster_name, family_revision
 from ecs_pipelines.local.task_state import ContainerState, TaskState
 
 
@@ -23,7 +24,7 @@ def iso(moment: datetime | None) -> str | None:
 
 def family_and_revision(task_definition_arn: str) -> tuple[str, str]:
     """``arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`` -> both parts."""
-    family, _, revision = task_definition_arn.rsplit("/", 1)[-1].rpartition(":")
+    family, _, revision = family_revision(task_definition_arn).rpartition(":")
     return family, revision
 
 
@@ -33,7 +34,7 @@ def _fargate(state: TaskState) -> bool:
 
 def _cluster(state: TaskState) -> str:
     arn = state.launch.cluster_arn
-    return arn if _fargate(state) else arn.rsplit("/", 1)[-1]
+    return arn if _fargate(state) else cluster_name(arn)
 
 
 def _networks(state: TaskState) -> list[dict[str, Any]]:

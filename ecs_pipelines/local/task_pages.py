@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote, urlencode
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_pipelines.ecs.arns import family_revision, tags_of, task_id
+from ecs_pipelines.ecs.arns import cluster_name, family_revision, tags_of, task_id
 from ecs_pipelines.ecs.links import TASK_PAGES
 from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.redaction import Redactor, masked_task, task_secret_values
@@ -145,7 +145,7 @@ class TaskPages:
     def _task_html(self, task: Mapping[str, Any]) -> str:
         shown = masked_task(task, reveal=True)
         redact = Redactor(task_secret_values(task))
-        cluster = str(task.get("clusterArn", "")).rsplit("/", 1)[-1]
+        cluster = cluster_name(str(task.get("clusterArn", "")))
         region = str(task.get("taskArn", "")).split(":")[3]
         link_query = urlencode({"cluster": cluster, "region": region})
         facts = [

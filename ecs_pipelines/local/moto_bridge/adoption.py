@@ -10,6 +10,7 @@ from typing import Any
 
 from moto.ecs.models import Cluster, EC2ContainerServiceBackend, Task
 
+from ecs_pipelines.ecs.arns import task_id
 from ecs_pipelines.local.contract import NewTask
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
@@ -95,7 +96,7 @@ def _adopt(
         task, backend, cluster_name, registry.sequence, service_name=placement.service_name
     )
     registry.by_arn[task.task_arn] = adopted
-    registry.by_id[task.task_arn.rsplit("/", 1)[-1]] = adopted
+    registry.by_id[task_id(task.task_arn)] = adopted
     # Stop moto's own state machine: the runner owns lastStatus from here on.
     task._transitions = [("PROVISIONING", "PROVISIONING")]
     platform_version = task.platform_version

@@ -12,6 +12,7 @@ from botocore import xform_name
 from moto.ecs.exceptions import ECSException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 
+from ecs_pipelines.ecs.arns import task_id
 from ecs_pipelines.local.contract import LocalController, RequestRejected
 
 # Guards moto's models: held for every ECS and Logs API call (parsing, model update and
@@ -87,7 +88,7 @@ def set_fields(task: Task, fields: dict[str, Any]) -> None:
 
 def find(backend: EC2ContainerServiceBackend, cluster_name: str, ref: str) -> Adopted | None:
     """The adopted task ``ref`` (an ARN or a bare id) names in ``backend``'s ``cluster_name``."""
-    adopted = registry.by_arn.get(ref) or registry.by_id.get(ref.rsplit("/", 1)[-1])
+    adopted = registry.by_arn.get(ref) or registry.by_id.get(task_id(ref))
     if adopted is None or not adopted.belongs_to(backend, cluster_name):
         return None
     return adopted
