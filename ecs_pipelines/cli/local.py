@@ -22,6 +22,7 @@ from ecs_pipelines.cli.checkout import (
     write_record,
 )
 from ecs_pipelines.ecs.arns import cluster_name
+from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
 
 if TYPE_CHECKING:
@@ -174,7 +175,8 @@ def status(endpoint_url: str | None) -> None:
     try:
         cluster_arns = ecs.list_clusters()["clusterArns"]
         counts = {
-            arn: (_count(ecs, arn, "RUNNING"), _count(ecs, arn, "STOPPED")) for arn in cluster_arns
+            arn: (_count(ecs, arn, TaskStatus.RUNNING), _count(ecs, arn, TaskStatus.STOPPED))
+            for arn in cluster_arns
         }
     except (BotoCoreError, ClientError) as exc:
         click.echo(f"Embedded ECS at {endpoint_url}: unreachable ({exc})")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ecs_pipelines.ecs.log_groups import GroupTail
 from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.logs import LogTail
+from ecs_pipelines.ecs.states import TaskStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -119,7 +120,7 @@ def _container_started(task: Mapping[str, Any], name: str) -> bool:
     """Whether the container ran, so that the awslogs driver created its stream."""
     for container in task.get("containers") or []:
         if container.get("name") == name:
-            return container.get("lastStatus") == "RUNNING" or "exitCode" in container
+            return container.get("lastStatus") == TaskStatus.RUNNING or "exitCode" in container
     return False
 
 

@@ -12,6 +12,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.routes import Route, StartResponse, json_response
 from ecs_pipelines.local.runner import TaskRunner
 from ecs_pipelines.local.task_metadata import container_metadata, container_stats, task_metadata
@@ -57,7 +58,7 @@ class MetadataRoutes:
         return json_response(start_response, "200 OK", body)
 
     def _stats(self, state: TaskState, container: ContainerState) -> dict[str, Any] | None:
-        if container.last_status != "RUNNING":
+        if container.last_status != TaskStatus.RUNNING:
             return None  # Docker has no stats for a container that is not running
         pids = self._runner.container_pids(state.task_arn, container.spec.name)
         cpu_ns = memory = 0

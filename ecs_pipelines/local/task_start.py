@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.container_order import GO, WAIT, cyclic_containers, decide
 from ecs_pipelines.local.container_processes import Container, ContainerProcesses
 from ecs_pipelines.local.container_start import (
@@ -76,7 +77,7 @@ class TaskStart:
     def _fail_to_start(self, state: TaskState, reason: str) -> None:
         with self._lock:
             for name, container in state.containers.items():
-                if container.last_status == "PENDING":
+                if container.last_status == TaskStatus.PENDING:
                     state.container_failed_to_start(name, reason)
             state.begin_stop(FAILED_TO_START, reason)
             self._terminate(state)
@@ -125,7 +126,7 @@ class TaskStart:
                 waiting = [
                     spec
                     for spec in state.launch.containers
-                    if state.containers[spec.name].last_status == "PENDING"
+                    if state.containers[spec.name].last_status == TaskStatus.PENDING
                 ]
                 decisions = {
                     s.name: decide(s.name, s.depends_on, progress, cyclic) for s in waiting

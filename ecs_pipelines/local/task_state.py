@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.container_order import Progress
 from ecs_pipelines.local.health_checks import UNKNOWN, task_health
 from ecs_pipelines.local.launch import ContainerSpec, TaskLaunch
@@ -31,7 +32,7 @@ class ContainerState:
     """One container: PENDING -> RUNNING -> STOPPED, with its exit code or start failure."""
 
     spec: ContainerSpec
-    last_status: str = "PENDING"
+    last_status: str = TaskStatus.PENDING
     exit_code: int | None = None
     reason: str | None = None
     started_at: datetime | None = None
@@ -47,7 +48,7 @@ class ContainerState:
 
     @property
     def done(self) -> bool:
-        return self.last_status == "STOPPED"
+        return self.last_status == TaskStatus.STOPPED
 
     @property
     def progress(self) -> Progress:
@@ -65,8 +66,8 @@ class TaskState:
 
     launch: TaskLaunch
     created_at: datetime = field(default_factory=utcnow)
-    last_status: str = "PROVISIONING"
-    desired_status: str = "RUNNING"
+    last_status: str = TaskStatus.PROVISIONING
+    desired_status: str = TaskStatus.RUNNING
     started_at: datetime | None = None
     pull_started_at: datetime | None = None
     pull_stopped_at: datetime | None = None
@@ -91,32 +92,32 @@ class TaskState:
 
     @property
     def stopping(self) -> bool:
-        return self.desired_status == "STOPPED"
+        return self.desired_status == TaskStatus.STOPPED
 
     @property
     def stopped(self) -> bool:
-        return self.last_status == "STOPPED"
+        return self.last_status == TaskStatus.STOPPED
 
     def mark_pending(self) -> None:
-        if self.last_status == "PROVISIONING":
-            self.last_status = "PENDING"
+        if self.last_status == TaskStatus.PROVISIONING:
+            self.last_status = TaskStatus.PENDING
             self.pull_started_at = utcnow()
 
     def container_started(self, name: str) -> None:
         now = utcnow()
         self.pull_stopped_at = self.pull_stopped_at or now
         container = self.containers[name]
-        container.last_status = "RUNNING"
+        container.last_status = TaskStatus.RUNNING
         container.started_at = now
 
     def mark_running(self) -> None:
         """RUNNING once no container waits to start any more: a task whose containers wait on
         their dependencies (dependsOn) stays PENDING until they have started or given up."""
-        if self.stopping or self.last_status not in ("PROVISIONING", "PENDING"):
+        if self.stopping or self.last_status not in (TaskStatus.PROVISIONING, TaskStatus.PENDING):
             return
-        if any(c.last_status == "PENDING" for c in self.containers.values()):
+        if any(c.last_status == TaskStatus.PENDING for c in self.containers.values()):
             return
-        self.last_status = "RUNNING"
+        self.last_status = TaskStatus.RUNNING
         self.started_at = utcnow()
 
     def container_health(self, name: str, status: str, output: str) -> bool:
@@ -137,25 +138,30 @@ class TaskState:
         """Ask the task to stop; False when it was already stopping (first reason wins)."""
         if self.stopping or self.stopped:
             return False
-        self.desired_status = "STOPPED"
+        self.desired_status = TaskStatus.STOPPED
         self.stopping_at = utcnow()
         self.stop_code = stop_code
         self.stopped_reason = reason
         return True
 
     def mark_stopping(self) -> None:
-        if self.last_status in ("RUNNING", "DEACTIVATING", "PENDING", "PROVISIONING"):
-            self.last_status = "STOPPING"
+        if self.last_status in (
+            TaskStatus.RUNNING,
+            TaskStatus.DEACTIVATING,
+            TaskStatus.PENDING,
+            TaskStatus.PROVISIONING,
+        ):
+            self.last_status = TaskStatus.STOPPING
 
     def container_exited(self, name: str, exit_code: int) -> None:
         container = self.containers[name]
-        container.last_status = "STOPPED"
+        container.last_status = TaskStatus.STOPPED
         container.exit_code = exit_code
         container.finished_at = utcnow()
 
     def container_failed_to_start(self, name: str, reason: str) -> None:
         container = self.containers[name]
-        container.last_status = "STOPPED"
+        container.last_status = TaskStatus.STOPPED
         container.reason = reason
         container.exit_code = None
 
@@ -166,22 +172,25 @@ class TaskState:
     def finish(self) -> None:
         """All containers are gone and their logs are written: the task is STOPPED."""
         now = utcnow()
-        self.desired_status = "STOPPED"
+        self.desired_status = TaskStatus.STOPPED
         self.stopping_at = self.stopping_at or now
-        self.last_status = "STOPPED"
+        self.last_status = TaskStatus.STOPPED
         self.stopped_at = now
         for container in self.containers.values():
-            container.last_status = "STOPPED"
+            container.last_status = TaskStatus.STOPPED
 
     def exec_agent_status(self, container: ContainerState) -> str:
-        if self.launch.task_role_arn is None or container.last_status == "STOPPED":
-            return "STOPPED"
-        if container.last_status == "RUNNING" and self.last_status == "RUNNING":
-            return "RUNNING"
-        return "PENDING"
+        if self.launch.task_role_arn is None or container.last_status == TaskStatus.STOPPED:
+            return TaskStatus.STOPPED
+        if container.last_status == TaskStatus.RUNNING and self.last_status == TaskStatus.RUNNING:
+            return TaskStatus.RUNNING
+        return TaskStatus.PENDING
 
     def exec_agent_running(self, container: ContainerState) -> bool:
-        return self.launch.enable_execute_command and self.exec_agent_status(container) == "RUNNING"
+        return (
+            self.launch.enable_execute_command
+            and self.exec_agent_status(container) == TaskStatus.RUNNING
+        )
 
     def ecs_fields(self) -> dict[str, Any]:
         """The dynamic part of the DescribeTasks view (camelCase field -> value)."""

@@ -9,6 +9,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.logs.models import logs_backends
 
+from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.moto_bridge.state import (
     BACKEND_LOCK,
     Adopted,
@@ -28,12 +29,16 @@ def update_task(task_arn: str, fields: dict[str, Any]) -> None:
         set_fields(task, fields)
         status = fields.get("lastStatus")
         cluster = adopted.backend.clusters.get(adopted.cluster_name)
-        if status == "RUNNING" and not adopted.counted_running and not task.container_instance_arn:
+        if (
+            status == TaskStatus.RUNNING
+            and not adopted.counted_running
+            and not task.container_instance_arn
+        ):
             # moto counts EC2 tasks at placement; count Fargate tasks when they run.
             adopted.counted_running = True
             if cluster is not None:
                 cluster.running_tasks_count += 1
-        if status == "STOPPED" and not adopted.released:
+        if status == TaskStatus.STOPPED and not adopted.released:
             adopted.released = True
             _release(adopted, cluster)
 

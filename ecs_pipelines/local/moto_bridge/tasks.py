@@ -15,6 +15,7 @@ from moto.core.responses import ActionResult
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 
+from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.contract import ExecRequest
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
@@ -55,7 +56,7 @@ def list_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
     if not 1 <= int(max_results) <= 100:
         raise InvalidParameterException("maxResults must be between 1 and 100.")
     after = _decode_token(self._get_param("nextToken"))
-    desired = self._get_param("desiredStatus") or "RUNNING"
+    desired = self._get_param("desiredStatus") or TaskStatus.RUNNING
     family = self._get_param("family")
     started_by = self._get_param("startedBy")
     launch_type = self._get_param("launchType")
