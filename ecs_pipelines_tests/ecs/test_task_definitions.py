@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import uuid
 from typing import Any
 
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 
@@ -145,6 +147,83 @@ def test_threads_of_one_process_register_once(ecs_client: Any) -> None:
         thread.join(timeout=60)
     assert len(set(results)) == 1 and len(results) == 8
     assert shared.client.calls["register_task_definition"] == 1
+
+
+def register_copy(ecs_client: Any, source: str, **container: Any) -> str:
+    """What the console's "create new revision" or ``describe --include TAGS`` followed by a
+    registration makes: a revision of the family with the source's content and tags, except
+    what ``container`` changes in its first container."""
+    described = ecs_client.describe_task_definition(taskDefinition=source, include=["TAGS"])
+    definition = described["taskDefinition"]
+    request = {k: v for k, v in definition.items() if k in REGISTER_MEMBERS and v is not None}
+    request["containerDefinitions"][0].update(container)
+    registered = ecs_client.register_task_definition(**request, tags=described["tags"])
+    return str(registered["taskDefinition"]["taskDefinitionArn"])
+
+
+# What RegisterTaskDefinition takes, from botocore's model: what a copy can hand on.
+REGISTER_MEMBERS = set(
+    botocore.session.get_session()
+    .get_service_model("ecs")
+    .operation_model("RegisterTaskDefinition")
+    .input_shape.members
+) - {"tags"}
+
+
+def test_a_copy_with_the_digest_tag_and_other_content_is_never_reused(
+    ecs_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A newer revision of the family carrying the spec's digest tag but another image and
+    command is not the spec's: a fresh process uses the revision whose content is the spec's,
+    and the log names the impostor once."""
+    code = spec()
+    genuine = registry(ecs_client).resolve(code, DEFAULTS)
+    impostor = register_copy(
+        ecs_client, genuine.arn, image="python:3.13-slim", command=["sh", "-c", "echo other"]
+    )
+    fresh = registry(ecs_client)
+    with caplog.at_level(logging.WARNING, logger="ecs_pipelines.ecs.task_definitions"):
+        resolved = [fresh.resolve(code, DEFAULTS) for _ in range(3)]
+    assert {r.arn for r in resolved} == {genuine.arn}
+    assert fresh.client.calls["register_task_definition"] == 0
+    named = [r for r in caplog.records if impostor in r.getMessage()]
+    assert len(named) == 1
+    assert "image" in named[0].getMessage() and "command" in named[0].getMessage()
+
+
+def test_an_impostor_alone_in_the_family_makes_a_registration(ecs_client: Any) -> None:
+    """The only revision with the spec's digest tag holds other content: the spec's content is
+    registered and used, and the impostor stays untouched."""
+    code = spec()
+    request = register_request(code, DEFAULTS)
+    impostor = {**request, "containerDefinitions": [dict(request["containerDefinitions"][0])]}
+    impostor["containerDefinitions"][0]["image"] = "python:3.13-slim"
+    impostor_arn = ecs_client.register_task_definition(
+        **impostor, tags=[{"key": DIGEST_TAG, "value": content_digest(request)}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    worker = registry(ecs_client)
+    resolved = worker.resolve(code, DEFAULTS)
+    assert resolved.registered and resolved.arn != impostor_arn
+    assert resolved.definition["containerDefinitions"][0]["image"] == "python:3.12-slim"
+    assert revisions(ecs_client, code.family or "") == [1, 2]
+
+
+def test_twelve_contents_sharing_a_family_are_all_found_by_a_fresh_process(
+    ecs_client: Any,
+) -> None:
+    """12 specs in one family (steps sharing it): a second process resolving all of them finds
+    each one's revision wherever it sits in the family and registers nothing."""
+    family = f"test-shared-{uuid.uuid4().hex[:10]}"
+    shared = [
+        spec(family=family, command=["python", "-c", f"print({index})"]) for index in range(12)
+    ]
+    first = registry(ecs_client)
+    arns = [first.resolve(code, DEFAULTS).arn for code in shared]
+    assert first.client.calls["register_task_definition"] == 12
+    fresh = registry(ecs_client)
+    assert [fresh.resolve(code, DEFAULTS).arn for code in shared] == arns
+    assert fresh.client.calls["register_task_definition"] == 0
+    assert revisions(ecs_client, family) == list(range(1, 13))
 
 
 def test_a_derived_spec_reads_its_base_once(ecs_client: Any) -> None:

@@ -4,6 +4,7 @@ paged listings), and the task-definition benchmark scenario in small."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +50,30 @@ def test_a_race_settles_where_a_family_names_its_latest_active_revision(
     third = fresh_registry(endpoint)
     assert third.resolve(spec, defaults).arn == one.arn
     assert dict(third.client.calls) == {"describe_task_definition": 1}
+
+
+def test_the_oldest_of_more_contents_than_a_listing_page_is_found(
+    endpoint: ScriptedEcsProcess,
+) -> None:
+    """105 contents in one family (more than one ListTaskDefinitions page of 100): a fresh
+    process finds the first one's revision on the second page and registers nothing."""
+    [base] = specs(1)
+    family = f"{base.family}-paged"
+    resource = code_resource(endpoint.endpoint_url)
+    defaults = resource.task_definition_defaults("us-east-1")
+    shared = [
+        dataclasses.replace(base, family=family, command=["python", "-m", f"app{index}"])
+        for index in range(105)
+    ]
+    first = fresh_registry(endpoint)
+    oldest = first.resolve(shared[0], defaults)
+    for spec in shared[1:]:
+        first.resolve(spec, defaults)
+    fresh = fresh_registry(endpoint)
+    found = fresh.resolve(shared[0], defaults)
+    assert (found.arn, found.registered) == (oldest.arn, False)
+    assert fresh.client.calls["register_task_definition"] == 0
+    assert fresh.client.calls["list_task_definitions"] == 2
 
 
 def test_the_benchmark_scenario_registers_once_per_definition(

@@ -13,7 +13,12 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from ecs_pipelines.ecs.errors import EcsSpecError
-from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
+from ecs_pipelines.ecs.task_definition_spec import (
+    DIGEST_TAG,
+    TaskDefinitionSpec,
+    content_digest,
+    register_request,
+)
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
@@ -93,6 +98,34 @@ def test_materialising_twice_registers_once_and_more_memory_registers_again(
     assert recorded.named("RunTask")[-1]["taskDefinition"] == second
     registered = code_ecs.ecs_client().describe_task_definition(taskDefinition=second)
     assert registered["taskDefinition"]["memory"] == "1024"
+
+
+def test_a_revision_with_the_specs_digest_tag_but_other_content_is_not_launched(
+    code_ecs: EcsResource, recorded: RecordedEcs
+) -> None:
+    """A revision of the family registered elsewhere with another image and command but the
+    spec's digest tag (as a copy made with --include TAGS carries) is not what RunTask names:
+    the task runs a revision whose content is the spec's."""
+    family = unique("impostor")
+    spec = TaskDefinitionSpec(**{**SPEC.__dict__, "family": family})
+    request = register_request(spec, code_ecs.task_definition_defaults(code_ecs.region))
+    container = {
+        **request["containerDefinitions"][0],
+        "image": "python:3.13-slim",
+        "command": py("print('not the spec')"),
+    }
+    impostor = code_ecs.ecs_client().register_task_definition(
+        **{**request, "containerDefinitions": [container]},
+        tags=[{"key": DIGEST_TAG, "value": content_digest(request)}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    [arn] = code_ecs.run_task(task_definition_spec=spec)
+    [result] = code_ecs.wait_for_tasks([arn], timeout_seconds=60)
+    assert result.succeeded
+    [launched] = [call["taskDefinition"] for call in recorded.named("RunTask")]
+    assert launched != impostor
+    described = code_ecs.ecs_client().describe_task_definition(taskDefinition=launched)
+    [ran] = described["taskDefinition"]["containerDefinitions"]
+    assert (ran["image"], ran["command"]) == (SPEC.image, list(SPEC.command or []))
 
 
 def test_an_op_runs_its_code_defined_image_and_command(code_ecs: EcsResource) -> None:
