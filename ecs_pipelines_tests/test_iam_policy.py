@@ -279,7 +279,7 @@ def exercise_code_defined_task_definitions(local: LocalEcs) -> None:
     raced = dataclasses.replace(code, memory=2048, family=ecs.family_for(name))
     request = register_request(raced, ecs.task_definition_defaults(ecs.region))
     digest = content_digest(request)
-    looked = [worker.find(ecs.family_for(name), digest) for worker in workers]
+    looked = [worker.find(ecs.family_for(name), request, digest) for worker in workers]
     registered = [
         worker.register(request, digest, after=lookup.latest_revision)
         for worker, lookup in zip(workers, looked, strict=True)

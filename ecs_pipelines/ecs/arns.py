@@ -48,6 +48,13 @@ def is_revision(task_definition: str) -> bool:
     return ":" in task_definition.rsplit("/", 1)[-1]
 
 
+def family_and_revision(task_definition: str) -> tuple[str, int | None]:
+    """The family and revision number of a task definition ARN, ``family:revision`` or family
+    (None when it names no revision by number)."""
+    family, _, revision = family_revision(task_definition).partition(":")
+    return family, int(revision) if revision.isdigit() else None
+
+
 def match_refs(refs: Iterable[str], found: Iterable[str]) -> dict[str, str]:
     """Each of ``found`` (ARNs ECS answered with) -> the caller's reference to the same task."""
     by_id = {task_id(ref): ref for ref in refs}

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.arns import family_revision, is_revision, match_refs, tag_list, tags_of
+from ecs_pipelines.ecs.arns import (
+    family_and_revision,
+    family_revision,
+    is_revision,
+    match_refs,
+    tag_list,
+    tags_of,
+)
 from ecs_pipelines.ecs.deadline import Deadline, install_deadline_timeouts
 from ecs_pipelines.ecs.errors import EcsLaunchError
 from ecs_pipelines.ecs.retry import Retrier
@@ -46,6 +53,10 @@ class DescribeResult:
 
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)  # reference -> failure reason
+
+
+def _revision_number(task_definition: str) -> int:
+    return family_and_revision(task_definition)[1] or 0
 
 
 def format_failures(failures: Sequence[dict[str, Any]]) -> str:
@@ -191,16 +202,26 @@ class EcsTaskClient:
             raise
         return response["taskDefinition"], tags_of(response)
 
-    def list_active_revisions(self, family: str, *, limit: int = 100) -> list[str]:
-        """ARNs of the family's newest ACTIVE revisions (one ListTaskDefinitions page)."""
-        response = self._call(
-            "list_task_definitions",
-            familyPrefix=family,
-            status="ACTIVE",
-            sort="DESC",
-            maxResults=limit,
-        )
-        return list(response.get("taskDefinitionArns", []))
+    def active_revisions(self, family: str, *, page_size: int = 100) -> Iterator[str]:
+        """ARNs of the family's ACTIVE revisions, newest first, page after page (ListTaskDefinitions
+        takes at most 100 a page): the caller stops reading when it has found what it needs."""
+        kwargs: dict[str, Any] = {
+            "familyPrefix": family,
+            "status": "ACTIVE",
+            "sort": "DESC",
+            "maxResults": page_size,
+        }
+        while True:
+            response = self._call("list_task_definitions", **kwargs)
+            # Sorted again on our side: an endpoint that ignores ``sort`` is still read newest
+            # first within each page.
+            yield from sorted(
+                response.get("taskDefinitionArns", []), key=_revision_number, reverse=True
+            )
+            token = response.get("nextToken")
+            if not token:
+                return
+            kwargs["nextToken"] = token
 
     def register_task_definition(
         self, request: dict[str, Any], *, tags: dict[str, str]

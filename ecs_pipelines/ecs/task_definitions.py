@@ -1,22 +1,29 @@
 """Register once, reuse always: the revision of a task definition described in code.
 
-A spec's content (the complete, normalised RegisterTaskDefinition request) has a digest; each
-revision registered from code carries it as the tag ``ecs-pipelines/content-digest``. To launch:
+A spec's content is the complete, normalised RegisterTaskDefinition request. A revision is
+reused only when its content, as DescribeTaskDefinition answers it, equals the request's
+(``task_definition_content``: what ECS adds or respells on describe is no difference). The
+content digest, kept as the tag ``ecs-pipelines/content-digest`` on each revision registered
+from code, is a hint and never the decision: anyone may register a revision of the family
+carrying it (the console's "create new revision", a copy made with ``--include TAGS``) with
+another image, command, role or environment. Such a revision is never used; the log names it
+once, as a sign that someone edited the family. To launch:
 
-1. Look up the family's latest ACTIVE revision (one DescribeTaskDefinition with its tags). Same
-   digest: use it. Otherwise look through the family's newer ACTIVE revisions (one
-   ListTaskDefinitions page, then DescribeTaskDefinition each, newest first, at most
-   ``OLDER_REVISIONS_SEARCHED``): content rolled back, or a family several steps share.
-2. None has the digest: RegisterTaskDefinition, once.
+1. Describe the family's latest ACTIVE revision (one DescribeTaskDefinition with its tags).
+   Equal content: use it. Otherwise read the family's ACTIVE revisions, newest first, page
+   after page (ListTaskDefinitions), describing each until one has equal content, wherever it
+   sits: content rolled back, or a family several steps share.
+2. None has: RegisterTaskDefinition, once.
 3. Two workers may register the same content at the same moment. Revision numbers say when:
    a registration that got the revision right after the latest one the lookup saw raced with
-   nobody. Otherwise the revisions in between are read, and the lowest ACTIVE one with the
-   same digest wins; the worker that registered a higher one deregisters its own and uses the
+   nobody. Otherwise the revisions in between are read, and the lowest ACTIVE one with equal
+   content wins; the worker that registered a higher one deregisters its own and uses the
    winner. Every worker picks the same (the lowest exists before the others register), and
-   afterwards the family holds one ACTIVE revision per digest, the one in use.
+   afterwards the family holds one ACTIVE revision per content, the one in use.
 
-Results are cached for the life of the process, per target (``process_cache``): a launch whose
-content did not change makes no task-definition call at all after the first. A revision
+Results are cached per process and target (``process_cache``), bounded (``ResolutionCache``):
+a launch whose content did not change makes no task-definition call after the first. An entry
+is trusted only in the process that verified the content or registered it. A revision
 deregistered by hand while a process holds it in its cache is found out by RunTask.
 """
 
@@ -28,9 +35,11 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_pipelines.ecs.arns import family_revision
+from ecs_pipelines.ecs.arns import family_and_revision
+from ecs_pipelines.ecs.bounded_map import BoundedMap
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsSpecError
+from ecs_pipelines.ecs.task_definition_content import content_differences
 from ecs_pipelines.ecs.task_definition_spec import (
     DIGEST_TAG,
     TaskDefinitionDefaults,
@@ -39,8 +48,13 @@ from ecs_pipelines.ecs.task_definition_spec import (
     register_request,
 )
 
-OLDER_REVISIONS_SEARCHED = 10  # past these, older content is registered anew, not searched for
 RACE_WINDOW_SEARCHED = 20  # revisions read after a registration that raced with others
+MAX_RESOLVED = 1000  # contents a process keeps resolved, per target
+MAX_BASES = 100  # described bases a process keeps, per target
+MAX_NAMED_MISMATCHES = 1000  # mismatched revisions a process remembers having logged
+MAX_TARGETS = 16  # endpoints, regions and credentials a process keeps caches for
+CONTENT_LOCK_STRIPES = 64
+ACTIVE = "ACTIVE"
 
 _log = logging.getLogger(__name__)
 
@@ -66,41 +80,55 @@ class Lookup:
 
 
 class ResolutionCache:
-    """Resolved revisions and described bases of one target, shared by a process's threads.
-    One lock per content makes a second thread wait for the first one's answer."""
+    """Resolved revisions and described bases of one target, shared by a process's threads,
+    each bounded (the least recently used is dropped, and looked up again when needed).
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._content_locks: dict[tuple[str, str], threading.Lock] = {}
-        self.resolved: dict[tuple[str, str], ResolvedTaskDefinition] = {}
-        self.bases: dict[str, dict[str, Any]] = {}
+    ``resolved`` maps (family, content digest) to the revision this process found with equal
+    content or registered. Locks per content are striped (a fixed set): a second thread
+    resolving the same content waits for the first one's answer."""
+
+    def __init__(
+        self,
+        *,
+        max_resolved: int = MAX_RESOLVED,
+        max_bases: int = MAX_BASES,
+        max_named_mismatches: int = MAX_NAMED_MISMATCHES,
+    ) -> None:
+        self.resolved: BoundedMap[tuple[str, str], ResolvedTaskDefinition] = BoundedMap(
+            "The cache of resolved task definitions", max_resolved
+        )
+        self.bases: BoundedMap[str, dict[str, Any]] = BoundedMap(
+            "The cache of described base task definitions", max_bases
+        )
+        self.named_mismatches: BoundedMap[str, bool] = BoundedMap(
+            "The set of mismatched task definition revisions already logged", max_named_mismatches
+        )
+        self._stripes = [threading.Lock() for _ in range(CONTENT_LOCK_STRIPES)]
 
     def content_lock(self, key: tuple[str, str]) -> threading.Lock:
-        with self._lock:
-            return self._content_locks.setdefault(key, threading.Lock())
+        return self._stripes[hash(key) % CONTENT_LOCK_STRIPES]
 
     def clear(self) -> None:
-        with self._lock:
-            self.resolved.clear()
-            self.bases.clear()
+        self.resolved.clear()
+        self.bases.clear()
+        self.named_mismatches.clear()
 
 
-_CACHES: dict[Hashable, ResolutionCache] = {}
+# The credentials in a target are nobody's business in a log line: keys are not named.
+_CACHES: BoundedMap[Hashable, ResolutionCache] = BoundedMap(
+    "The task definition caches of this process", MAX_TARGETS, name_keys=False
+)
 _CACHES_LOCK = threading.Lock()
 
 
 def process_cache(target: Hashable) -> ResolutionCache:
     """The cache of one target (endpoint, region, credentials) for the life of this process."""
     with _CACHES_LOCK:
-        return _CACHES.setdefault(target, ResolutionCache())
-
-
-def _revision_of(arn: str) -> int:
-    return int(arn.rsplit(":", 1)[-1])
-
-
-def _family_of(arn: str) -> str:
-    return family_revision(arn).rsplit(":", 1)[0]
+        cache = _CACHES.get(target)
+        if cache is None:
+            cache = ResolutionCache()
+            _CACHES.put(target, cache)
+        return cache
 
 
 class TaskDefinitionRegistry:
@@ -126,11 +154,11 @@ class TaskDefinitionRegistry:
         with self.cache.content_lock(key):
             resolved = self.cache.resolved.get(key)
             if resolved is None:
-                found = self.find(spec.family, digest)
+                found = self.find(spec.family, request, digest)
                 resolved = found.match or self.register(
                     request, digest, after=found.latest_revision
                 )
-                self.cache.resolved[key] = resolved
+                self.cache.resolved.put(key, resolved)
         self.client.remember_task_definition(dict(resolved.definition))
         return resolved
 
@@ -144,24 +172,28 @@ class TaskDefinitionRegistry:
                     "task_definition_spec.base", f"ECS knows no task definition {reference!r}"
                 )
             cached = described[0]
-            self.cache.bases[reference] = cached
+            self.cache.bases.put(reference, cached)
         return cached
 
-    def find(self, family: str, digest: str) -> Lookup:
-        """The newest ACTIVE revision of ``family`` with ``digest``, if any."""
+    def find(self, family: str, request: Mapping[str, Any], digest: str) -> Lookup:
+        """The newest ACTIVE revision of ``family`` whose content equals ``request``'s, if any:
+        the family's latest first, then every ACTIVE revision, newest first, page by page."""
         described = self.client.describe_task_definition_tags(family)
         if described is None:
             return Lookup(None, 0)
         definition, tags = described
-        latest = int(definition["revision"])
-        if definition.get("status") == "ACTIVE" and tags.get(DIGEST_TAG) == digest:
-            return Lookup(self._resolved(definition, digest), latest)
-        arns = [a for a in self.client.list_active_revisions(family) if _family_of(a) == family]
-        revisions = sorted({_revision_of(arn) for arn in arns}, reverse=True)
-        latest = max([latest, *revisions])
-        older = [r for r in revisions if r != int(definition["revision"])]
-        for revision in older[:OLDER_REVISIONS_SEARCHED]:
-            match = self._active_with(family, revision, digest)
+        latest = described_revision = int(definition["revision"])
+        match = self._if_equal(definition, tags, request, digest)
+        if match is not None:
+            return Lookup(match, latest)
+        for arn in self.client.active_revisions(family):
+            listed_family, revision = family_and_revision(arn)
+            if listed_family != family or revision is None:
+                continue  # ECS filters by the whole family name; another one is not ours
+            latest = max(latest, revision)
+            if revision == described_revision:
+                continue
+            match = self._equal_revision(family, revision, request, digest)
             if match is not None:
                 return Lookup(match, latest)
         return Lookup(None, latest)
@@ -177,22 +209,47 @@ class TaskDefinitionRegistry:
             return mine  # nobody registered in between: no race to settle
         last = min(mine.revision, after + 1 + RACE_WINDOW_SEARCHED)
         for revision in range(after + 1, last):
-            winner = self._active_with(mine.family, revision, digest)
+            winner = self._equal_revision(mine.family, revision, request, digest)
             if winner is not None:
                 self._retire(mine, winner)
                 return winner
         return mine
 
-    def _active_with(
-        self, family: str, revision: int, digest: str
+    def _equal_revision(
+        self, family: str, revision: int, request: Mapping[str, Any], digest: str
     ) -> ResolvedTaskDefinition | None:
+        """``family:revision`` if it is ACTIVE and its content equals ``request``'s."""
         described = self.client.describe_task_definition_tags(f"{family}:{revision}")
         if described is None:
             return None
-        definition, tags = described
-        if definition.get("status") != "ACTIVE" or tags.get(DIGEST_TAG) != digest:
+        return self._if_equal(*described, request, digest)
+
+    def _if_equal(
+        self,
+        definition: Mapping[str, Any],
+        tags: Mapping[str, str],
+        request: Mapping[str, Any],
+        digest: str,
+    ) -> ResolvedTaskDefinition | None:
+        """The revision ``definition`` describes, if it is ACTIVE and holds ``request``'s
+        content. One carrying the digest tag with other content is named in the log, once."""
+        if definition.get("status") != ACTIVE:
             return None
-        return self._resolved(definition, digest)
+        differences = content_differences(definition, request)
+        if not differences:
+            return self._resolved(definition, digest)
+        arn = str(definition.get("taskDefinitionArn"))
+        if tags.get(DIGEST_TAG) == digest and self.cache.named_mismatches.add(arn, True):
+            _log.warning(
+                "Task definition %s carries the tag %s=%s but its content differs (%s): it is "
+                "not used. A revision of the family was registered with this tag elsewhere "
+                "(a copy made with its tags, a new revision in the console).",
+                arn,
+                DIGEST_TAG,
+                digest,
+                ", ".join(differences),
+            )
+        return None
 
     def _retire(self, duplicate: ResolvedTaskDefinition, winner: ResolvedTaskDefinition) -> None:
         """Deregisters a duplicate no one uses, so that later lookups find only the winner."""

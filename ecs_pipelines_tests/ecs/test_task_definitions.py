@@ -105,7 +105,10 @@ def test_two_workers_registering_at_once_end_on_one_revision(ecs_client: Any) ->
     request = register_request(code, DEFAULTS)
     digest = content_digest(request)
     family = code.family or ""
-    seen_first, seen_second = first.find(family, digest), second.find(family, digest)
+    seen_first, seen_second = (
+        first.find(family, request, digest),
+        second.find(family, request, digest),
+    )
     assert seen_first.match is None and seen_second.match is None
     one = first.register(request, digest, after=seen_first.latest_revision)
     two = second.register(request, digest, after=seen_second.latest_revision)
@@ -124,7 +127,7 @@ def test_a_race_with_other_content_keeps_both_revisions(ecs_client: Any) -> None
     worker = registry(ecs_client)
     request = register_request(code, DEFAULTS)
     digest = content_digest(request)
-    seen = worker.find(family, digest)
+    seen = worker.find(family, request, digest)
     other = registry(ecs_client).resolve(dataclasses.replace(code, memory=2048), DEFAULTS)
     mine = worker.register(request, digest, after=seen.latest_revision)
     assert (other.revision, mine.revision) == (1, 2)
@@ -242,6 +245,40 @@ def test_a_derived_spec_reads_its_base_once(ecs_client: Any) -> None:
     calls = sum(worker.client.calls.values())
     worker.resolve(derived, DEFAULTS)
     assert sum(worker.client.calls.values()) == calls
+
+
+def test_a_spec_derived_from_a_rich_base_is_found_again_by_a_fresh_process(
+    ecs_client: Any,
+) -> None:
+    """A base with ports, a health check, mounts and volumes, as the embedded ECS describes it
+    (its defaults written out), derives a revision that another process finds equal."""
+    base_family = f"test-base-{uuid.uuid4().hex[:10]}"
+    ecs_client.register_task_definition(
+        family=base_family,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        executionRoleArn=DEMO_EXECUTION_ROLE_ARN,
+        volumes=[{"name": "scratch"}],
+        containerDefinitions=[
+            {
+                "name": "app",
+                "image": "python:3.12-slim",
+                "command": ["python", "-m", "http.server", "8080"],
+                "portMappings": [{"containerPort": 8080}],
+                "healthCheck": {"command": ["CMD", "true"]},
+                "mountPoints": [{"sourceVolume": "scratch", "containerPath": "/scratch"}],
+                "environment": [{"name": "Z", "value": "1"}, {"name": "A", "value": "2"}],
+            }
+        ],
+    )
+    derived = spec(base=base_family, image="python:3.13-slim", command=None, environment={"M": "3"})
+    first = registry(ecs_client).resolve(derived, DEFAULTS)
+    fresh = registry(ecs_client)
+    again = fresh.resolve(derived, DEFAULTS)
+    assert (again.arn, again.registered) == (first.arn, False)
+    assert fresh.client.calls["register_task_definition"] == 0
 
 
 def test_a_missing_base_is_named(ecs_client: Any) -> None:

@@ -43,7 +43,7 @@ def test_a_race_settles_where_a_family_names_its_latest_active_revision(
     digest = content_digest(request)
     first, second = fresh_registry(endpoint), fresh_registry(endpoint)
     family = str(spec.family)
-    looked = [first.find(family, digest), second.find(family, digest)]
+    looked = [first.find(family, request, digest), second.find(family, request, digest)]
     one = first.register(request, digest, after=looked[0].latest_revision)
     two = second.register(request, digest, after=looked[1].latest_revision)
     assert one.arn == two.arn
