@@ -14,8 +14,9 @@ or derives one from a registered family, changing only what it gives (typically 
 ``register_request`` turns a spec (plus the resource's defaults, plus the described base when
 there is one) into the complete, normalised RegisterTaskDefinition request: every default
 filled in, environment and secrets sorted, sizes as ECS spells them. ``content_digest`` hashes
-that request; the digest, kept as a tag on the revision, is how a later launch recognises the
-content without comparing fields ECS fills in on its own. Pure: no I/O.
+that request: the key of a process's cache and a tag on each revision registered from code, a
+label only. Whether a revision holds the content is decided by comparing its content
+(``task_definition_content``), since anyone can copy a revision with its tags. Pure: no I/O.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ class ResolvedTaskDefinition:
 
 @dataclass(frozen=True)
 class Lookup:
-    """What the lookup found: a revision with the digest, and the highest revision it saw."""
+    """What the lookup found: a revision with equal content, and the highest revision it saw."""
 
     match: ResolvedTaskDefinition | None
     latest_revision: int

@@ -12,6 +12,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
+from ecs_pipelines.ecs.arns import family_and_revision
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.ecs.task_definition_checks import parse_cpu, parse_memory
@@ -336,3 +337,11 @@ def test_task_sizes_read_as_the_developer_guide_writes_them() -> None:
     assert parse_cpu("cpu", "1 vCPU") == parse_cpu("cpu", "1024") == parse_cpu("cpu", 1024) == 1024
     assert parse_memory("memory", "2 GB") == parse_memory("memory", "2048") == 2048
     assert parse_memory("memory", ".5 GB") == 512
+
+
+def test_family_and_revision_read_an_arn_a_reference_and_a_family() -> None:
+    """An ARN or family:revision gives both; a family alone names no revision."""
+    arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/etl:12"
+    assert family_and_revision(arn) == ("etl", 12)
+    assert family_and_revision("etl:3") == ("etl", 3)
+    assert family_and_revision("etl") == ("etl", None)
