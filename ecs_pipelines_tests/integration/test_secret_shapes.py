@@ -6,15 +6,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from dagster import DagsterInstance, EnvVar, FilesystemIOManager, job, materialize
+from dagster import (
+    DagsterInstance,
+    EnvVar,
+    FilesystemIOManager,
+    job,
+    materialize,
+    op,
+)
 from dagster._serdes import serialize_value
 
 from ecs_pipelines.cli.main import main as cli
 from ecs_pipelines.ecs.redaction import Redactor
+from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
@@ -230,3 +240,50 @@ def test_a_detached_failure_reports_no_secret(
     logs = CliRunner().invoke(cli, ["logs", task["taskArn"], "--endpoint-url", ecs.endpoint_url])
     assert all(sha(value) in logs.output for value in SECRETS.values())
     assert leaks(logs.output) == []
+
+
+@op(config_schema={"command": str})
+def notify() -> None:
+    """Stands for an op that runs the command its run config gives."""
+
+
+@job
+def notify_job() -> None:
+    notify()
+
+
+def test_a_sensor_run_config_rendered_from_a_result_carries_no_secret(local_ecs: LocalEcs) -> None:
+    """A completion sensor's run_config_fn that shell-quotes a task's stop reason receives the
+    result with secrets already masked, so its run config cannot carry the quoted secret."""
+    from dagster import build_sensor_context, instance_for_test
+
+    from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
+    from ecs_pipelines_tests.support.polling import wait_until
+
+    ecs = make_resource(local_ecs)
+    started_by = f"shapes-{hashlib.sha256(SHAPED_SECRET.encode()).hexdigest()[:12]}"
+
+    def quoted_reason(result: EcsTaskResult, _cluster: str) -> dict[str, Any]:
+        command = shlex.join(["notify", result.stopped_reason or ""])
+        return {"ops": {"notify": {"config": {"command": command}}}}
+
+    sensor_def = ecs_task_completion_sensor(
+        "quoting", started_by=started_by, failure_job=notify_job, run_config_fn=quoted_reason
+    )
+    with instance_for_test() as instance:
+
+        def tick(cursor: str | None) -> Any:
+            context = build_sensor_context(instance=instance, resources={"ecs": ecs}, cursor=cursor)
+            return sensor_def.evaluate_tick(context)
+
+        first = tick(None)
+        [arn] = ecs.run_task(
+            command=["python", "-c", "import time; time.sleep(60)"],
+            started_by=started_by,
+            secret_environment={"DB_PASSWORD": SHAPED_SECRET},
+        )
+        ecs.stop_task(arn, reason=f"rotated {SHAPED_SECRET}")
+        wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "STOPPED")
+        [request] = tick(first.cursor).run_requests
+    assert request.run_config["ops"]["notify"]["config"]["command"] == "notify 'rotated ***'"
+    assert leaks(serialize_value(request)) == []
