@@ -1,10 +1,14 @@
 """What every task command shares: the target, the resource and client, errors as messages,
-finding a task by id, ARN or unique id prefix, and output that passes the redaction.
+finding a task by id, ARN or unique id prefix, and printing.
 
 Each command resolves the same target as the resource (``ECS_PIPELINES_TARGET`` and friends),
 lets ``--cluster/--endpoint-url/--region/--profile`` override it, and fetches through the ECS
 core. Known failures become one ``Error: ...`` line and exit status 1; bad usage exits 2
 (click's convention).
+
+What a command prints is masked as data first (``Env.shown_task``, ``Env.redactor``: the
+resource's secret values and the task's own secret variables), then rendered, then printed
+through ``echo``, which shows control characters escaped (``cli.terminal``) unless raw.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_pipelines.cli.checkout import checkout_root
 from ecs_pipelines.cli.target import Target, local_ecs_reachable, resource_for, target_from_env
+from ecs_pipelines.cli.terminal import terminal_text
 from ecs_pipelines.ecs.arns import task_id
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.errors import EcsError
-from ecs_pipelines.ecs.redaction import Redactor, task_secret_values
+from ecs_pipelines.ecs.redaction import Redactor, mask_task, task_secret_values
 from ecs_pipelines.ecs.retry import Retrier
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.integration.resource import EcsResource
@@ -33,6 +38,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 # A person is waiting at the terminal: give up on an unreachable or throttled API sooner
 # than the resource's default, which is tuned for unattended bulk launches.
 CLI_ATTEMPTS = 4
+RAW_OPTION = click.option(
+    "--raw",
+    is_flag=True,
+    help="Print control characters (escape sequences, carriage returns) as they are, instead "
+    "of escaped as \\x1b and \\r. Secrets stay masked.",
+)
 
 
 @dataclass(frozen=True)
@@ -54,9 +65,20 @@ class Env:
             values += task_secret_values(task)
         return Redactor(values)
 
-    def echo(self, text: str, *, task: Mapping[str, Any] | None = None, err: bool = False) -> None:
-        """Prints ``text`` with every known secret value masked."""
-        click.echo(self.redactor(task)(text), err=err)
+    def shown_task(self, task: Mapping[str, Any], *, reveal: bool = False) -> dict[str, Any]:
+        """The task to render: every known secret value masked wherever it carries it, and
+        variable values masked too unless ``reveal`` (then only the secret ones)."""
+        secret_names = list(self.resource.secret_environment)
+        return mask_task(task, self.redactor(), reveal=reveal, also_secret=secret_names)
+
+
+def echo(text: str, *, err: bool = False, raw: bool = False) -> None:
+    """Prints a line of text already masked: control characters shown escaped, or as they are
+    when ``raw`` (click then keeps ANSI sequences even when the output is not a terminal)."""
+    if raw:
+        click.echo(text, err=err, color=True)
+    else:
+        click.echo(terminal_text(text), err=err)
 
 
 @contextlib.contextmanager
@@ -64,10 +86,16 @@ def errors_as_messages() -> Iterator[None]:
     """Known failures become one `Error: ...` line with exit 1 instead of a traceback."""
     try:
         yield
+    # Messages quote tasks and API fields (a stop reason, a container name) too: shown
+    # escaped like any output, the usage errors still as usage errors (exit 2).
+    except click.UsageError as error:
+        raise click.UsageError(terminal_text(error.format_message()), error.ctx) from None
+    except click.ClickException as error:
+        raise click.ClickException(terminal_text(error.format_message())) from None
     except ClientError as error:
-        raise click.ClickException(client_error_message(error)) from None
+        raise click.ClickException(terminal_text(client_error_message(error))) from None
     except (EcsError, BotoCoreError, TimeoutError) as error:
-        raise click.ClickException(str(error) or type(error).__name__) from None
+        raise click.ClickException(terminal_text(str(error) or type(error).__name__)) from None
 
 
 def client_error_message(error: ClientError) -> str:

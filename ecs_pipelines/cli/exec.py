@@ -19,8 +19,9 @@ def exec_command(env: Env, task: str, command: tuple[str, ...], container: str |
     """Run a command in a running task through ECS Exec.
 
     The task must have been launched with ECS Exec enabled. On AWS this needs
-    session-manager-plugin; on the embedded ECS the command's output is printed.
-    Exits with the command's exit status.
+    session-manager-plugin; on the embedded ECS the command's output is printed as it is
+    (secret values masked), as an interactive session shows it. Exits with the command's
+    exit status.
 
     \b
     Example:

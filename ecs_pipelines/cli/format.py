@@ -1,7 +1,9 @@
 """Pure rendering for the task commands: rows, summaries and JSON of DescribeTasks tasks.
 
 No I/O here; every function takes the task dicts (and "now" when time matters) and returns
-text or plain data, so the command module only fetches and prints.
+text or plain data, so the command module only fetches and prints. The tasks given are
+masked already (``Env.shown_task``): shell quoting and JSON change a secret's text, so no
+secret can be found in what these return.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def _container_lines(container: Mapping[str, Any]) -> list[str]:
 
 
 def _override_lines(task: Mapping[str, Any]) -> list[str]:
-    """Overrides of a task whose environment values were masked (``redaction.masked_task``)."""
+    """Overrides of a task whose secret values were masked (``redaction.mask_task``)."""
     lines: list[str] = []
     for override in (task.get("overrides") or {}).get("containerOverrides") or []:
         name = override.get("name", "?")

@@ -21,6 +21,7 @@ from ecs_pipelines.cli.checkout import (
     recorded_server,
     write_record,
 )
+from ecs_pipelines.cli.common import echo
 from ecs_pipelines.ecs.arns import cluster_name
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
@@ -183,7 +184,7 @@ def status(endpoint_url: str | None) -> None:
         sys.exit(1)
     click.echo(f"Embedded ECS at {endpoint_url}: reachable, {len(cluster_arns)} cluster(s)")
     for arn, (running, stopped) in counts.items():
-        click.echo(f"  {cluster_name(arn)}: {running} RUNNING, {stopped} STOPPED")
+        echo(f"  {cluster_name(arn)}: {running} RUNNING, {stopped} STOPPED")  # names from the API
 
 
 def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:

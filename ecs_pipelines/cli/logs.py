@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from ecs_pipelines.cli import format as fmt
-from ecs_pipelines.cli.common import Env, ecs_command, find_task
+from ecs_pipelines.cli.common import RAW_OPTION, Env, echo, ecs_command, find_task
 from ecs_pipelines.ecs.arns import task_id
 from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.logs import LogTail, last_lines
+from ecs_pipelines.ecs.redaction import Redactor
 from ecs_pipelines.ecs.watch import TaskWatcher
 
 
@@ -35,6 +37,22 @@ class LogsClients:
         return self._clients[key]
 
 
+@dataclass(frozen=True)
+class LinePrinter:
+    """Prints log lines: each line masked first, then led by its container's name when
+    several containers are shown, then printed with control characters escaped unless raw."""
+
+    redactor: Redactor
+    several: bool = False
+    raw: bool = False
+
+    def __call__(self, container: str, lines: Sequence[str]) -> int:
+        masked = self.redactor.lines(lines)
+        for line in fmt.prefixed(masked, container if self.several else None):
+            echo(line, raw=self.raw)
+        return len(lines)
+
+
 def streams(
     definition: Mapping[str, Any], task_arn: str, container: str | None
 ) -> list[LogStreamRef]:
@@ -56,17 +74,14 @@ def streams(
     return chosen
 
 
-def print_all(env: Env, task: Mapping[str, Any], refs: Sequence[LogStreamRef]) -> int:
+def print_all(env: Env, show: LinePrinter, refs: Sequence[LogStreamRef]) -> int:
     """Every line of every stream, to the end; exit 1 naming where a read stopped."""
     clients = LogsClients(env)
     printed = 0
     for ref in refs:
         reader = LogTail(clients(ref.region), ref)
         while True:
-            lines = reader.poll()
-            printed += len(lines)
-            for line in fmt.prefixed(lines, ref.container if len(refs) > 1 else None):
-                env.echo(line, task=task)
+            printed += show(ref.container, reader.poll())
             if not reader.complete:
                 raise click.ClickException(
                     f"stopped after {printed} line(s): {reader.error}; run again to retry"
@@ -76,27 +91,21 @@ def print_all(env: Env, task: Mapping[str, Any], refs: Sequence[LogStreamRef]) -
     return printed
 
 
-def print_tail(env: Env, task: Mapping[str, Any], refs: Sequence[LogStreamRef], n: int) -> int:
+def print_tail(env: Env, show: LinePrinter, refs: Sequence[LogStreamRef], n: int) -> int:
     clients = LogsClients(env)
-    printed = 0
-    for ref in refs:
-        lines = last_lines(clients(ref.region), ref, n)
-        printed += len(lines)
-        for line in fmt.prefixed(lines, ref.container if len(refs) > 1 else None):
-            env.echo(line, task=task)
-    return printed
+    return sum(show(ref.container, last_lines(clients(ref.region), ref, n)) for ref in refs)
 
 
 def follow(
     env: Env,
     task: Mapping[str, Any],
+    show_lines: LinePrinter,
     refs: Sequence[LogStreamRef],
     tail: int | None,
     queue_url: str | None = None,
 ) -> int:
     """Prints new lines until the task stops (the project's one poll loop; the task's end from
     its state change events when ``queue_url`` is given); exit 1 when the task failed."""
-    several = len(refs) > 1
     shown = {ref.container for ref in refs}
     first_batch: set[tuple[str, str]] = set()
     printed = [0]
@@ -108,9 +117,7 @@ def follow(
             # --tail applies to what was there before following started.
             first_batch.add((_task, name))
             lines = lines[-tail:] if tail else []
-        printed[0] += len(lines)
-        for line in fmt.prefixed(lines, name if several else None):
-            env.echo(line, task=task)
+        printed[0] += show_lines(name, lines)
 
     watcher = TaskWatcher(
         env.client,
@@ -119,13 +126,14 @@ def follow(
         logs_client=LogsClients(env)(None),
         on_log_lines=show,
         events=env.resource.task_event_queue(queue_url) if queue_url else None,
-        on_notice=lambda text: click.echo(text, err=True),
+        on_notice=lambda text: echo(text, err=True),
     )
     [result] = watcher.wait([task["taskArn"]])
     if not watcher.drain_logs():
-        click.echo("Warning: some lines may be missing (a log read failed)", err=True)
+        echo("Warning: some lines may be missing (a log read failed)", err=True)
     if not result.succeeded:
-        raise click.ClickException(f"task {task_id(task['taskArn'])} failed: {result.reason}")
+        reason = result.masked(show_lines.redactor).reason
+        raise click.ClickException(f"task {task_id(task['taskArn'])} failed: {reason}")
     return printed[0]
 
 
@@ -139,6 +147,7 @@ def follow(
     envvar="ECS_PIPELINES_TASK_EVENTS_QUEUE_URL",
     help="With --follow: learn that the task stopped from this queue of task state events.",
 )
+@RAW_OPTION
 @ecs_command
 def logs_command(
     env: Env,
@@ -147,12 +156,15 @@ def logs_command(
     container: str | None,
     tail: int | None,
     task_events_queue_url: str | None,
+    raw: bool,
 ) -> None:
     """Print a task's CloudWatch log lines (awslogs), oldest first, every one of them.
 
     Lines are prefixed with the container name when several containers are shown.
     With --follow it exits when the task stops: status 1 if the task failed. A read that
-    fails part way exits 1 saying how many lines were printed.
+    fails part way exits 1 saying how many lines were printed. Secret values are ***;
+    control characters (escape sequences, carriage returns) are shown escaped (\\x1b,
+    \\r) unless --raw.
 
     \b
     Example:
@@ -162,12 +174,13 @@ def logs_command(
     found = find_task(env, task)
     definition = env.client.task_definition(found["taskDefinitionArn"])
     refs = streams(definition, found["taskArn"], container)
+    show = LinePrinter(env.redactor(found), several=len(refs) > 1, raw=raw)
     if following:
-        printed = follow(env, found, refs, tail, task_events_queue_url)
+        printed = follow(env, found, show, refs, tail, task_events_queue_url)
     elif tail is not None:
-        printed = print_tail(env, found, refs, tail)
+        printed = print_tail(env, show, refs, tail)
     else:
-        printed = print_all(env, found, refs)
+        printed = print_all(env, show, refs)
     if printed == 0:
         which = f"container {container}" if container else "any container"
-        click.echo(f"Task {task_id(found['taskArn'])} wrote no log lines ({which}).", err=True)
+        echo(f"Task {task_id(found['taskArn'])} wrote no log lines ({which}).", err=True)

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ecs_pipelines.cli.common import Env, ecs_command
-from ecs_pipelines.cli.logs import print_tail, streams
+from ecs_pipelines.cli.common import Env, echo, ecs_command
+from ecs_pipelines.cli.logs import LinePrinter, print_tail, streams
 from ecs_pipelines.ecs.arns import task_id
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.integration.metadata import LOG_TAIL_LINES
@@ -45,23 +45,25 @@ def wait_for(env: Env, arns: list[str], queue_url: str | None) -> list[EcsTaskRe
     watcher = resource.task_watcher(
         env.cluster,
         resource.watch_settings(),
-        on_notice=lambda text: click.echo(text, err=True),
+        on_notice=lambda text: echo(text, err=True),
     )
     return watcher.wait(arns)
 
 
 def _show_failure(env: Env, result: EcsTaskResult) -> None:
-    """The failed task's last log lines, so the terminal shows why without another command."""
+    """The failed task's last log lines, so the terminal shows why without another command.
+    The launch's secrets are the resource's, which ``env.redactor()`` masks."""
     if result.lost or not result.task_definition_arn:
         return
     definition = env.client.task_definition(result.task_definition_arn)
-    click.echo(f"Last log lines of task {result.task_id}:", err=True)
+    echo(f"Last log lines of task {result.task_id}:", err=True)
     try:
         refs = streams(definition, result.task_arn, None)
-        if not print_tail(env, result.task, refs, LOG_TAIL_LINES):
-            click.echo("(no log lines)", err=True)
+        show = LinePrinter(env.redactor(), several=len(refs) > 1)
+        if not print_tail(env, show, refs, LOG_TAIL_LINES):
+            echo("(no log lines)", err=True)
     except click.ClickException as error:
-        click.echo(f"({error.message})", err=True)
+        echo(f"({error.message})", err=True)
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True})
@@ -102,7 +104,7 @@ def run_command(
         enable_execute_command=enable_exec,
     )
     for arn in arns:
-        click.echo(task_id(arn))
+        echo(task_id(arn))
     if not wait:
         return
     try:
@@ -111,16 +113,16 @@ def run_command(
         report = env.resource.stop_tasks(
             arns, reason="Interrupted: ecs-pipelines run --wait", cluster=env.cluster
         )
-        click.echo(
+        echo(
             f"Interrupted: stopped {len(report.stopped)} task(s)"
             + (f"; could not stop {len(report.failed)}" if report.failed else ""),
             err=True,
         )
         for problem in report.failed.values():
-            click.echo(problem, err=True)
+            echo(problem, err=True)
         sys.exit(INTERRUPTED_EXIT)
     for result in results:
-        env.echo(result.summary())
+        echo(result.masked(env.redactor()).summary())
     failed = [r for r in results if not r.succeeded]
     for result in failed:
         _show_failure(env, result)

@@ -9,10 +9,9 @@ from typing import Any
 import click
 
 from ecs_pipelines.cli import format as fmt
-from ecs_pipelines.cli.common import Env, ecs_command, find_task
+from ecs_pipelines.cli.common import RAW_OPTION, Env, echo, ecs_command, find_task
 from ecs_pipelines.ecs.arns import STARTED_BY_PATTERN, task_id
 from ecs_pipelines.ecs.links import links_for
-from ecs_pipelines.ecs.redaction import masked_task
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, tag_value
 
@@ -101,13 +100,13 @@ def tasks_command(
     if run_id:  # the run's step tasks and its run-worker task
         found = [task for task in found if fmt.run_id_of(task) == run_id]
     now = datetime.now(UTC)
-    rows = [fmt.task_row(task, now) for task in found]
+    rows = [fmt.task_row(env.shown_task(task), now) for task in found]
     if as_json:
-        env.echo(fmt.to_json(rows))
+        echo(fmt.to_json(rows))
     elif rows:
-        env.echo(fmt.render_task_table(rows))
+        echo(fmt.render_task_table(rows))
     else:
-        click.echo(f"No tasks in cluster {env.cluster} match.", err=True)
+        echo(f"No tasks in cluster {env.cluster} match.", err=True)
 
 
 @click.command("describe")
@@ -118,29 +117,29 @@ def tasks_command(
     is_flag=True,
     help="Show environment values not known to be secret (secret ones stay ***).",
 )
+@RAW_OPTION
 @ecs_command
-def describe_command(env: Env, task: str, as_json: bool, show_env: bool) -> None:
+def describe_command(env: Env, task: str, as_json: bool, show_env: bool, raw: bool) -> None:
     """Show one task: status, stop reason, times, containers, overrides, tags, console link.
 
     TASK is a task id, a task ARN or a unique prefix of a task id. Environment values are
-    shown as *** unless --show-env, which shows those not known to be secret.
+    shown as *** unless --show-env, which shows those not known to be secret; a secret value
+    is *** wherever else it appears (the command, another variable, a reason). Control
+    characters in the task's fields are shown escaped (\\x1b) unless --raw.
 
     \b
     Example:
       ecs-pipelines describe 0f9c1d2e3b4a4c5d8e7f6a5b4c3d2e1f
       ecs-pipelines describe 0f9c1d2e --json --show-env
     """
-    described = find_task(env, task)
-    shown = masked_task(
-        described, reveal=show_env, also_secret=list(env.resource.secret_environment)
-    )
+    shown = env.shown_task(find_task(env, task), reveal=show_env)
     if as_json:
-        env.echo(fmt.to_json(shown), task=described)
+        echo(fmt.to_json(shown), raw=raw)
         return
     region = env.resource.region_name or env.target.region
     cluster = str(shown.get("clusterArn", env.cluster))
     url = links_for(env.resource.endpoint_url, region).task(cluster, shown["taskArn"])
-    env.echo(fmt.render_task_summary(shown, url), task=described)
+    echo(fmt.render_task_summary(shown, url), raw=raw)
 
 
 @click.command("stop")
@@ -157,13 +156,14 @@ def stop_command(env: Env, task: str, reason: str) -> None:
     found = find_task(env, task)
     ident = task_id(found["taskArn"])
     if found.get("lastStatus") == TaskStatus.STOPPED:
-        click.echo(
-            f"Task {ident} had already stopped ({found.get('stopCode', 'no stop code')}: "
-            f"{found.get('stoppedReason', '')})"
+        shown = env.shown_task(found)
+        echo(
+            f"Task {ident} had already stopped ({shown.get('stopCode', 'no stop code')}: "
+            f"{shown.get('stoppedReason', '')})"
         )
         return
-    stopped = env.client.stop(env.cluster, found["taskArn"], reason=reason)
-    click.echo(
+    stopped = env.shown_task(env.client.stop(env.cluster, found["taskArn"], reason=reason))
+    echo(
         f"Stopping task {ident}: "
         f"last status {stopped.get('lastStatus')}, desired {stopped.get('desiredStatus')}, "
         f"reason: {stopped.get('stoppedReason') or reason}"

@@ -9,6 +9,10 @@ Which values are secret travels with the task itself: a launch that passes secre
 RunTask's environment overrides names those variables (never their values) in the task tag
 ``ecs-pipelines/secret-environment``, so anything that later reads the task (a sensor, the CLI)
 can mask them without access to where they came from.
+
+Values are masked, never renderings: ``mask_task`` and ``Redactor.data`` mask the structured
+data (a described task, log lines, a result) before it is escaped for HTML, quoted for a
+shell, encoded as JSON or printed on a terminal, which would change the secret's text.
 """
 
 from __future__ import annotations
@@ -138,3 +142,23 @@ def masked_task(
         if "value" in variable and (secret or not reveal):
             variable["value"] = MASK
     return masked
+
+
+def mask_task(
+    task: Mapping[str, Any],
+    redactor: Redactor | None = None,
+    *,
+    reveal: bool = False,
+    also_secret: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A described task ready to render: HTML, a shell line, JSON or a terminal.
+
+    Variable values are masked as ``masked_task`` decides, then every known secret value (the
+    ``redactor``'s and the task's own secret variables') wherever else the task carries it: the
+    command, another variable (a DSN), tags, stop and container reasons. Renderers escape,
+    quote and encode, and a secret escaped (``&amp;``) or quoted (``'"'"'``) is no longer
+    found in their output: so secrets go from the values, before any rendering.
+    """
+    known = (redactor or Redactor()).with_values(task_secret_values(task))
+    shown: dict[str, Any] = known.data(masked_task(task, reveal=reveal, also_secret=also_secret))
+    return shown

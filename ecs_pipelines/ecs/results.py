@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ecs_pipelines.ecs.arns import task_id
-from ecs_pipelines.ecs.redaction import masked_task
+from ecs_pipelines.ecs.redaction import Redactor, masked_task
 from ecs_pipelines.ecs.states import MISSING
 
 if TYPE_CHECKING:
@@ -51,6 +52,19 @@ class EcsTaskResult:
         if self.started_at is None or self.stopped_at is None:
             return None
         return (self.stopped_at - self.started_at).total_seconds()
+
+    def masked(self, redactor: Redactor) -> EcsTaskResult:
+        """This result with every secret ``redactor`` knows masked in its texts and its task,
+        ready to render. ``reason`` joins the stop reason and container reasons as they are
+        (``status.py``: no quoting or escaping), so masking it masks those values."""
+        if not redactor:
+            return self
+        return dataclasses.replace(
+            self,
+            reason=redactor(self.reason),
+            stopped_reason=None if self.stopped_reason is None else redactor(self.stopped_reason),
+            task=redactor.data(dict(self.task)),
+        )
 
     def summary(self) -> str:
         codes = ", ".join(f"{name}={code}" for name, code in sorted(self.exit_codes.items()))

@@ -82,7 +82,9 @@ def completion_run_request(
     redaction: Redaction,
 ) -> RunRequest | None:
     """A run of ``job`` (succeeded) or ``failure_job`` (failed or lost); None: not wanted.
-    Its run config passes the redaction (run configs are stored and shown in the UI)."""
+    ``run_config_fn`` gets the result with its secrets masked (it may quote or encode what it
+    takes, and a quoted secret no longer matches), and its run config passes the redaction
+    too (run configs are stored and shown in the UI)."""
     target = job if result.succeeded else failure_job
     if target is None:
         return None
@@ -90,7 +92,7 @@ def completion_run_request(
     return RunRequest(
         run_key=result.task_arn,
         job_name=target.name,
-        run_config=redaction.data(dict(run_config_fn(result, cluster))),
+        run_config=redaction.data(dict(run_config_fn(redaction.output(result), cluster))),
         tags={TASK_ARN_RUN_TAG: result.task_arn, OUTCOME_RUN_TAG: outcome},
     )
 

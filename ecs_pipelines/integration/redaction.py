@@ -13,7 +13,6 @@ type or event field cannot slip past.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -70,14 +69,8 @@ class Redaction:
     def output(self, value: T) -> T:
         """An op's return value: results (and lists of them) and plain data, masked."""
         if isinstance(value, EcsTaskResult):
-            return dataclasses.replace(
-                value,
-                reason=self.text(value.reason),
-                stopped_reason=None
-                if value.stopped_reason is None
-                else self.text(value.stopped_reason),
-                task=self.data(dict(value.task)),
-            )
+            masked: T = value.masked(self._redactor)  # type: ignore[assignment]
+            return masked
         if isinstance(value, list | tuple):
             return type(value)(self.output(item) for item in value)
         result: T = self.data(value)

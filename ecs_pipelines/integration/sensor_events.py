@@ -200,7 +200,7 @@ def _completion_events(
             if key in checked:
                 events.append(_check(key, partition, metadata))
         return events
-    failed = completion.failed
+    failed = redaction.output(completion.failed)  # masked before the text is made of them
     tails = {r.task_arn: _log_tail(ecs, r, lookup, redaction) for r in failed if fetch_tails()}
     description = md.failure_description(failed, tails)
     if len(tails) < len(failed):

@@ -267,7 +267,8 @@ class StepTaskRunner:
                 f"ECS task(s) did not finish within {self.options.timeout_seconds} s "
                 f"and were stopped: {', '.join(error.pending_task_arns)}"
             ) from error
-        failed = [r for r in results if not r.succeeded]
+        # Masked as results before the failure text and metadata are made from them.
+        failed = self.redaction.output([r for r in results if not r.succeeded])
         if failed:
             tails = {r.task_arn: self.log_tail(r.task_arn) for r in failed}
             raise self.redaction.failure(
@@ -277,7 +278,7 @@ class StepTaskRunner:
 
     def forward_log_lines(self, task: str, container: str, lines: list[str]) -> None:
         prefix = f"[{short_task_id(task)}/{container}]"
-        text = [line for line in lines if PIPES_MARKER not in line]
+        text = self.redaction.lines([line for line in lines if PIPES_MARKER not in line])
         if text:
             with self._log_lock:
                 self.log.info("\n".join(f"{prefix} {line}" for line in text))

@@ -5,8 +5,10 @@ stop code and reason, overrides (secret values masked), tags and timestamps, ref
 the task runs. ``/_local/tasks/<id>/logs/<container>`` shows one container's awslogs stream
 and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new lines.
 Everything is read through the server's own public API (DescribeTasks, DescribeTaskDefinition,
-GetLogEvents), as a console reads AWS; every text is HTML-escaped, and secret values (the
-variables a launch named as secret) are masked in the page and the log lines.
+GetLogEvents), as a console reads AWS. Secret values (the variables a launch named as secret)
+are masked in the task's data and in each log line before anything is rendered, wherever the
+task carries them (the command, another variable, a stop reason); then every text is
+HTML-escaped, or sent as JSON for the page's script to add as text.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ecs_pipelines.ecs.arns import cluster_name, family_revision, tags_of, task_id
 from ecs_pipelines.ecs.links import TASK_PAGES
 from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
-from ecs_pipelines.ecs.redaction import Redactor, masked_task, task_secret_values
+from ecs_pipelines.ecs.redaction import Redactor, mask_task, task_secret_values
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.routes import (
     Route,
@@ -142,9 +144,10 @@ class TaskPages:
 
     # --- pages ----------------------------------------------------------------------------
 
-    def _task_html(self, task: Mapping[str, Any]) -> str:
-        shown = masked_task(task, reveal=True)
-        redact = Redactor(task_secret_values(task))
+    def _task_html(self, described: Mapping[str, Any]) -> str:
+        # Masked first: HTML escaping changes a secret's text (& becomes &amp;), so masking
+        # the page afterwards would miss it. Nothing below reads ``described``.
+        task = mask_task(described, reveal=True)
         cluster = cluster_name(str(task.get("clusterArn", "")))
         region = str(task.get("taskArn", "")).split(":")[3]
         link_query = urlencode({"cluster": cluster, "region": region})
@@ -179,7 +182,7 @@ class TaskPages:
             f"<tr><td>{_text(o.get('name'))}</td>"
             f"<td>{_text(' '.join(o.get('command') or []))}</td>"
             f"<td>{_text(_environment(o))}</td></tr>"
-            for o in (shown.get("overrides") or {}).get("containerOverrides") or []
+            for o in (task.get("overrides") or {}).get("containerOverrides") or []
         )
         tags = "".join(
             f"<tr><td>{_text(k)}</td><td>{_text(v)}</td></tr>"
@@ -195,7 +198,7 @@ class TaskPages:
             f"<th>Environment</th></tr>{overrides}</table>"
             f"<h2>Tags</h2><table id='tags'>{tags}</table>"
         )
-        return redact(body)
+        return body
 
     def _logs_html(self, start_response: StartResponse, log: LogPage) -> list[bytes]:
         ident, container = task_id(str(log.task["taskArn"])), log.container

@@ -19,6 +19,7 @@ from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines.local.seed import DEMO_SUBNET
 from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.secret_shapes import SHAPED_SECRET, leaks
 
 PY = sys.executable
 CLUSTER = "ecs-pipelines-demo"
@@ -200,6 +201,25 @@ def test_describe_json_is_the_raw_task_with_masked_environment(finished: str) ->
     env = task["overrides"]["containerOverrides"][0]["environment"]
     assert env == [{"name": "DB_PASSWORD", "value": "***"}]
     assert "hunter2" not in result.stdout
+
+
+def test_describe_masks_a_secret_that_shell_quoting_changes(resource: EcsResource) -> None:
+    """A secret containing a quote (and & < > \\ $, a space, a newline) in the command and
+    inside another variable is *** in describe's summary, with --show-env and in --json: in
+    no encoding (raw, shell-quoted, JSON-escaped)."""
+    arn = resource.run_task(
+        command=[PY, "-c", "pass", SHAPED_SECRET],
+        environment={"DSN": f"postgres://app:{SHAPED_SECRET}@db/app"},
+        secret_environment={"DB_PASSWORD": SHAPED_SECRET},
+    )[0]
+    stopped(resource, arn)
+    for options in ([], ["--show-env"], ["--json"]):
+        result = run("describe", arn, *options)
+        assert result.exit_code == 0, result.output
+        assert leaks(result.stdout) == [], options
+    shown = run("describe", arn, "--show-env").stdout
+    assert "DSN=postgres://app:***@db/app" in shown and "DB_PASSWORD=***" in shown
+    assert f"command: {PY} -c pass '***'" in shown
 
 
 def test_describe_unknown_task_exits_1() -> None:

@@ -1,24 +1,38 @@
 """Secrets of every shape reach the task and nothing else: not the event log, metadata, stored
-op outputs, Pipes messages or CLI output, however the task prints them."""
+op outputs, Pipes messages, sensor results, CLI output or the task's page, however the task
+prints them and however each surface encodes text (raw, HTML, shell, JSON)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from dagster import DagsterInstance, EnvVar, FilesystemIOManager, job, materialize
+from dagster import (
+    DagsterInstance,
+    EnvVar,
+    FilesystemIOManager,
+    job,
+    materialize,
+    op,
+)
 from dagster._serdes import serialize_value
 
 from ecs_pipelines.cli.main import main as cli
 from ecs_pipelines.ecs.redaction import Redactor
+from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
+from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
+from ecs_pipelines_tests.support.browser import browser_page
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
+from ecs_pipelines_tests.support.secret_shapes import PIECES, SHAPED_SECRET, encodings
 
 # Each secret carries markers that must never show up anywhere but in the task.
 SECRETS = {
@@ -27,7 +41,11 @@ SECRETS = {
     "PEM": "-----BEGIN KEY-----\nMIIpem5ecretline1cccc\npem5ecretline2dddd\n-----END KEY-----\n",
     "CREDENTIAL": '{"user": "svc", "password": "json-5ecret-\\"q\\"-eeee"}',
     "TWO_PIECES": "twopiece5ecretffff",
+    # & < > " ' \\ $, a space and a newline: what HTML, shell quoting and JSON transform.
+    "RENDERERS": SHAPED_SECRET,
 }
+# Given through op config (secret_environment_from); the others through the resource.
+FROM_CONFIG = ("PEM", "CREDENTIAL", "TWO_PIECES", "RENDERERS")
 MARKERS = [
     "plain-5ecret-aaaa",
     "trailing-5ecret-bbbb",
@@ -35,6 +53,7 @@ MARKERS = [
     "pem5ecretline2dddd",
     "json-5ecret-",
     "twopiece5ecretffff",
+    *PIECES,
 ]
 
 # A careless workload: proves it got each value (by hash), then prints it plainly, inside JSON,
@@ -73,7 +92,9 @@ def sha(value: str) -> str:
 
 
 def leaks(text: str) -> list[str]:
-    return [marker for marker in MARKERS if marker in text]
+    """Markers (the same in every encoding), and each secret whole or by line in any encoding."""
+    forms = sorted({form for value in SECRETS.values() for form in encodings(value)})
+    return [marker for marker in MARKERS if marker in text] + [f for f in forms if f in text]
 
 
 def event_log_text(instance: DagsterInstance, run_id: str) -> str:
@@ -89,7 +110,7 @@ def secret_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return {name: f"WORKER_{name}" for name in SECRETS}
 
 
-def resource_with_secrets(local_ecs: LocalEcs, secret_env: dict[str, str]) -> object:
+def resource_with_secrets(local_ecs: LocalEcs, secret_env: dict[str, str]) -> EcsResource:
     return make_resource(
         local_ecs,
         secret_environment={n: EnvVar(secret_env[n]) for n in ("PLAIN", "TRAILING")},
@@ -111,7 +132,7 @@ def test_no_secret_shape_reaches_the_run_outputs_or_cli(
         op_def()
 
     instance = DagsterInstance.ephemeral()
-    from_config = {n: secret_env[n] for n in ("PEM", "CREDENTIAL", "TWO_PIECES")}
+    from_config = {n: secret_env[n] for n in FROM_CONFIG}
     config = {"ops": {"leaky": {"config": {"secret_environment_from": from_config}}}}
     result = leaky_job.execute_in_process(
         run_config=config, instance=instance, raise_on_error=False
@@ -125,12 +146,26 @@ def test_no_secret_shape_reaches_the_run_outputs_or_cli(
     assert (exit_code == 0) is bool(stored)
     assert [m for m in MARKERS if m.encode() in stored] == []
 
-    [task] = tasks_of_run(ecs, result.run_id)  # type: ignore[arg-type]
-    for args in (["logs", task["taskArn"]], ["describe", task["taskArn"], "--show-env"]):
+    [task] = tasks_of_run(ecs, result.run_id)
+    commands = [
+        ["logs", task["taskArn"]],
+        ["tasks"],
+        ["tasks", "--json"],
+        ["describe", task["taskArn"], "--json"],
+        ["describe", task["taskArn"], "--show-env"],
+    ]
+    for args in commands:
         shown = CliRunner().invoke(cli, [*args, "--endpoint-url", local_ecs.endpoint_url])
         assert shown.exit_code == 0, shown.output
-        assert leaks(shown.output) == []
+        assert leaks(shown.output) == [], args
     assert "DAGSTER_RUN_ID=" in shown.output  # --show-env shows what is not secret
+    with browser_page() as page:
+        served = page.goto(ecs.links().task(ecs.cluster, task["taskArn"])).text()
+        assert leaks(served) == [] and leaks(page.inner_text("body")) == []
+        page.click("#containers a")  # the log page, its lines read as JSON and shown
+        page.wait_for_function("document.getElementById('state').textContent.includes('stopped')")
+        assert "in two pieces: ***" in page.inner_text("#lines")
+        assert leaks(page.content()) == [] and leaks(page.inner_text("body")) == []
 
 
 def test_pipes_messages_pass_the_redaction(local_ecs: LocalEcs, secret_env: dict[str, str]) -> None:
@@ -141,7 +176,7 @@ def test_pipes_messages_pass_the_redaction(local_ecs: LocalEcs, secret_env: dict
         "pipes_leak",
         command=["python", "-c", PIPES_LEAK.format(names=list(SECRETS))],
         pipes=True,
-        secret_environment_from={n: secret_env[n] for n in ("PEM", "CREDENTIAL", "TWO_PIECES")},
+        secret_environment_from={n: secret_env[n] for n in FROM_CONFIG},
     )
     instance = DagsterInstance.ephemeral()
     result = materialize([asset_def], resources={"ecs": ecs}, instance=instance)
@@ -185,11 +220,11 @@ def test_a_detached_failure_reports_no_secret(
         "detached_leak",
         command=["python", "-c", LEAKY.format(names=list(SECRETS), exit_code=3)],
         detached=True,
-        secret_environment_from={n: secret_env[n] for n in ("PEM", "CREDENTIAL", "TWO_PIECES")},
+        secret_environment_from={n: secret_env[n] for n in FROM_CONFIG},
     )
     with instance_for_test() as instance:
         launched = materialize([asset_def], resources={"ecs": ecs}, instance=instance)
-        [task] = tasks_of_run(ecs, launched.run_id)  # type: ignore[arg-type]
+        [task] = tasks_of_run(ecs, launched.run_id)
         wait_until(lambda: ecs.describe_tasks([task["taskArn"]])[0]["lastStatus"] == "STOPPED")
         context = build_sensor_context(instance=instance, resources={"ecs": ecs})
         evaluation = ecs_detached_asset_sensor(asset_def).evaluate_tick(context)
@@ -199,5 +234,56 @@ def test_a_detached_failure_reports_no_secret(
         assert not check.passed and "main=3" in check.description
         assert "***" in check.description  # the tail was read, and masked
         stored = event_log_text(instance, launched.run_id) + serialize_value(evaluation)
-        assert all(sha(value) in stored for value in SECRETS.values())  # the task got them
+        stored += serialize_value(record.event)
         assert leaks(stored) == []
+    # The task got them: its whole log (the tail holds only the last lines) has their hashes.
+    logs = CliRunner().invoke(cli, ["logs", task["taskArn"], "--endpoint-url", ecs.endpoint_url])
+    assert all(sha(value) in logs.output for value in SECRETS.values())
+    assert leaks(logs.output) == []
+
+
+@op(config_schema={"command": str})
+def notify() -> None:
+    """Stands for an op that runs the command its run config gives."""
+
+
+@job
+def notify_job() -> None:
+    notify()
+
+
+def test_a_sensor_run_config_rendered_from_a_result_carries_no_secret(local_ecs: LocalEcs) -> None:
+    """A completion sensor's run_config_fn that shell-quotes a task's stop reason receives the
+    result with secrets already masked, so its run config cannot carry the quoted secret."""
+    from dagster import build_sensor_context, instance_for_test
+
+    from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
+    from ecs_pipelines_tests.support.polling import wait_until
+
+    ecs = make_resource(local_ecs)
+    started_by = f"shapes-{hashlib.sha256(SHAPED_SECRET.encode()).hexdigest()[:12]}"
+
+    def quoted_reason(result: EcsTaskResult, _cluster: str) -> dict[str, Any]:
+        command = shlex.join(["notify", result.stopped_reason or ""])
+        return {"ops": {"notify": {"config": {"command": command}}}}
+
+    sensor_def = ecs_task_completion_sensor(
+        "quoting", started_by=started_by, failure_job=notify_job, run_config_fn=quoted_reason
+    )
+    with instance_for_test() as instance:
+
+        def tick(cursor: str | None) -> Any:
+            context = build_sensor_context(instance=instance, resources={"ecs": ecs}, cursor=cursor)
+            return sensor_def.evaluate_tick(context)
+
+        first = tick(None)
+        [arn] = ecs.run_task(
+            command=["python", "-c", "import time; time.sleep(60)"],
+            started_by=started_by,
+            secret_environment={"DB_PASSWORD": SHAPED_SECRET},
+        )
+        ecs.stop_task(arn, reason=f"rotated {SHAPED_SECRET}")
+        wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "STOPPED")
+        [request] = tick(first.cursor).run_requests
+    assert request.run_config["ops"]["notify"]["config"]["command"] == "notify 'rotated ***'"
+    assert leaks(serialize_value(request)) == []

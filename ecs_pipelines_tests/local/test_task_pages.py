@@ -9,6 +9,7 @@ from pathlib import Path
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines_tests.support.browser import browser_page
 from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.secret_shapes import SHAPED_SECRET, leaks
 
 SECRET = "pages-5ecret-value"
 
@@ -37,6 +38,26 @@ def test_task_page_shows_the_task_with_secrets_masked(ecs: EcsResource) -> None:
         assert SECRET not in page.content()
         page.click("#containers a")  # the container's log page
         page.wait_for_function("document.getElementById('lines').textContent.includes('bye')")
+
+
+def test_task_page_masks_a_secret_that_html_escaping_changes(ecs: EcsResource) -> None:
+    """A secret containing & < > " ' (and \\ $, a space, a newline) is masked wherever the task
+    carries it (its own variable, the command, a DSN in another variable, the stop reason): in
+    no encoding in the served HTML nor in the text the browser shows."""
+    [arn] = ecs.run_task(
+        command=["python", "-c", "import time; time.sleep(60)", SHAPED_SECRET],
+        environment={"DSN": f"postgres://app:{SHAPED_SECRET}@db/app"},
+        secret_environment={"DB_PASSWORD": SHAPED_SECRET},
+    )
+    ecs.stop_task(arn, reason=f"rotated {SHAPED_SECRET}")
+    wait_stopped(ecs, arn)
+    with browser_page() as page:
+        served = page.goto(ecs.links().task(ecs.cluster, arn)).text()
+        shown = page.inner_text("body")
+    assert "DB_PASSWORD=***" in shown and "DSN=postgres://app:***@db/app" in shown
+    assert "rotated ***" in shown
+    assert leaks(served) == []
+    assert leaks(shown) == []
 
 
 def test_log_page_follows_new_lines_while_the_task_runs(ecs: EcsResource, tmp_path: Path) -> None:
