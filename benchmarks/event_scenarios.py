@@ -70,13 +70,13 @@ def wait_for(endpoint: ScriptedEcsProcess, n: int, *, events: bool, scale: float
     queued = {t["arn"]: t["queued_stop"] for t in endpoint.tasks() if t["queued_stop"]}
     describes = stats["calls"].get("DescribeTasks", 0)
     rounds = watcher.event_rounds
-    sweep_calls = sum(math.ceil(s / 100) for s in rounds.sweep_sizes) if rounds else 0
+    sweep_calls = rounds.sweep_calls if rounds else 0
     after_queue = [done[a] - queued[a] for a in done if a in queued]
     after_stop = [done[a] - stopped[a] for a in done if a in stopped]
     return {
         "describe_per_task": (describes - sweep_calls) / n,
         "sweep_calls": sweep_calls,
-        "sweeps": len(rounds.sweep_sizes) if rounds else 0,
+        "sweeps": rounds.sweeps if rounds else 0,
         "after_queue_median": median(after_queue),
         "after_queue_p95": percentile(after_queue, 0.95),
         "after_stop_median": median(after_stop),

@@ -24,6 +24,7 @@ from ecs_pipelines.ecs.arns import (
     tag_list,
     tags_of,
 )
+from ecs_pipelines.ecs.bounded_map import BoundedMap
 from ecs_pipelines.ecs.deadline import Deadline, install_deadline_timeouts
 from ecs_pipelines.ecs.errors import EcsLaunchError
 from ecs_pipelines.ecs.retry import Retrier
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 DESCRIBE_BATCH = 100  # DescribeTasks accepts at most 100 tasks per call
 STOP_REASON_LIMIT = 255  # StopTask truncates longer reasons; cut them ourselves, visibly
 PARTIAL_LAUNCH_REASON = "Launch incomplete: RunTask reported failures"
+# Described revisions a client keeps, each under every name it was asked by (ARN,
+# family:revision). A client lives as long as its resource, a code server's or a daemon's life.
+MAX_TASK_DEFINITIONS = 256
 
 
 def batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -80,12 +84,17 @@ class EcsTaskClient:
         *,
         retrier: Retrier | None = None,
         token_factory: Callable[[], str] = new_client_token,
+        max_task_definitions: int = MAX_TASK_DEFINITIONS,
     ) -> None:
         self.ecs = install_deadline_timeouts(ecs_client)
         self.retrier = retrier or Retrier()
         self.token_factory = token_factory
         self.calls: Counter[str] = Counter()
-        self._task_definitions: dict[str, dict[str, Any]] = {}
+        # A revision never changes: a dropped one costs a DescribeTaskDefinition, never a
+        # wrong answer.
+        self.task_definition_cache: BoundedMap[str, dict[str, Any]] = BoundedMap(
+            "The client's cache of described task definitions", max_task_definitions
+        )
 
     def _call(self, operation: str, deadline: Deadline | None = None, **kwargs: Any) -> Any:
         method = getattr(self.ecs, operation)
@@ -169,13 +178,14 @@ class EcsTaskClient:
             kwargs["nextToken"] = token
 
     def task_definition(self, task_definition: str) -> dict[str, Any]:
-        """DescribeTaskDefinition, cached per revision: a revision never changes."""
-        cached = self._task_definitions.get(task_definition)
+        """DescribeTaskDefinition, cached per revision (bounded: the least recently used is
+        dropped): a revision never changes."""
+        cached = self.task_definition_cache.get(task_definition)
         if cached is None:
             response = self._call("describe_task_definition", taskDefinition=task_definition)
             cached = response["taskDefinition"]
             if is_revision(task_definition):
-                self._task_definitions[task_definition] = cached
+                self.task_definition_cache.put(task_definition, cached)
         return cached
 
     # --- task definitions (register-or-reuse lives in ``task_definitions``) ---------------
@@ -184,8 +194,8 @@ class EcsTaskClient:
         """Caches a revision already known (registered or described with its tags), under its
         ARN and ``family:revision``, so that no DescribeTaskDefinition repeats it."""
         arn = str(definition["taskDefinitionArn"])
-        self._task_definitions[arn] = definition
-        self._task_definitions[family_revision(arn)] = definition
+        self.task_definition_cache.put(arn, definition)
+        self.task_definition_cache.put(family_revision(arn), definition)
 
     def describe_task_definition_tags(
         self, task_definition: str

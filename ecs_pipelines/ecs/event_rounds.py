@@ -24,11 +24,13 @@ rest of the wait and says so once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ecs_pipelines.ecs.arns import task_id
+from ecs_pipelines.ecs.client import DESCRIBE_BATCH
 from ecs_pipelines.ecs.deadline import current_deadline
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
@@ -97,14 +99,17 @@ class EventRounds:
         started = clock()
         self._next_sweep: float | None = None
         self._quiet_since = dict.fromkeys(refs, started)  # refs no event has named yet
-        self.sweep_sizes: list[int] = []  # tasks described by each sweep
+        # Counted, not listed: a wait may go on for days.
+        self.sweeps = 0
+        self.sweep_calls = 0  # DescribeTasks calls of the sweeps (100 tasks a call)
 
     def round(self, pending: Collection[str]) -> None:
         """Sweep or describe what is due, then apply the events that arrive. ``pending``
         supports fast membership tests (a set or dict view)."""
         now = self._clock()
         if self._next_sweep is None or now >= self._next_sweep:
-            self.sweep_sizes.append(len(pending))
+            self.sweeps += 1
+            self.sweep_calls += math.ceil(len(pending) / DESCRIBE_BATCH)
             self._describe(list(pending))
             self._next_sweep = now + self.settings.sweep_seconds
         for ref in [r for r in self._quiet_since if r not in pending]:

@@ -7,24 +7,32 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecs_pipelines.ecs.arns import is_revision
+from ecs_pipelines.ecs.bounded_map import BoundedMap
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.tracking import TickResult
 from ecs_pipelines.integration.sensor_events import DefinitionLookup
 
-# Task definition revisions never change: one DescribeTaskDefinition per revision per process.
-_DEFINITIONS: dict[str, Mapping[str, Any]] = {}
-_DEFINITIONS_KEPT = 1000
+MAX_DEFINITIONS = 1000  # revisions the sensors of a process keep described
+# Task definition revisions never change: one DescribeTaskDefinition per revision per process
+# while the revision is kept (each tick has a client, and so a client cache, of its own).
+PROCESS_DEFINITIONS: BoundedMap[str, Mapping[str, Any]] = BoundedMap(
+    "The sensors' cache of described task definitions", MAX_DEFINITIONS
+)
 
 
-def definition_lookup(client: EcsTaskClient) -> DefinitionLookup:
-    """A task definition by ARN, described once per revision in this process."""
+def definition_lookup(
+    client: EcsTaskClient,
+    cache: BoundedMap[str, Mapping[str, Any]] = PROCESS_DEFINITIONS,
+) -> DefinitionLookup:
+    """A task definition by ARN, described once per revision while ``cache`` (by default the
+    process's) keeps it."""
 
     def lookup(arn: str) -> Mapping[str, Any] | None:
-        found = _DEFINITIONS.get(arn)
+        found = cache.get(arn)
         if found is None:
             found = client.task_definition(arn)
-            if is_revision(arn) and len(_DEFINITIONS) < _DEFINITIONS_KEPT:
-                _DEFINITIONS[arn] = found
+            if is_revision(arn):
+                cache.put(arn, found)
         return found
 
     return lookup

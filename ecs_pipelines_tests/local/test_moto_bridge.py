@@ -59,6 +59,8 @@ CLASS_ATTRIBUTES = [
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "run_task"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "describe_tasks"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "list_tasks"),
+    ("moto.ecs.responses", "EC2ContainerServiceResponse", "list_task_definitions"),
+    ("moto.ecs.responses", "EC2ContainerServiceResponse", "list_task_definition_families"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "stop_task"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "start_task"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "create_task_set"),
@@ -98,6 +100,7 @@ INSTANCE_ATTRIBUTES = {
     "TaskDefinition": [
         "arn",
         "family",
+        "revision",
         "container_definitions",
         "network_mode",
         "cpu",

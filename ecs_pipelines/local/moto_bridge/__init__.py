@@ -3,16 +3,19 @@
 moto answers the ECS and CloudWatch Logs wire APIs; this package hooks it so that tasks are
 handed to a ``LocalController`` (which runs real processes) and so that what moto leaves out or
 gets wrong for this use is filled in: RunTask's ``clientToken`` and ``enableExecuteCommand``,
-DescribeTasks ``failures`` (MISSING), ListTasks filters and paging, StopTask through the
-controller, ExecuteCommand, and a backend lock because moto's models are not thread safe.
+DescribeTasks ``failures`` (MISSING), ListTasks filters and paging, ListTaskDefinitions and
+ListTaskDefinitionFamilies sorting, status and paging, StopTask through the controller,
+ExecuteCommand, and a backend lock because moto's models are not thread safe.
 
 Modules, one idea each: ``state`` (the lock and what the bridge keeps beside moto), ``hooks``
 (serving and patching moto), ``launches`` (RunTask, StartTask, CreateTaskSet), ``adoption``
-(taking their tasks over), ``tasks`` (the API on existing tasks), ``task_definitions`` (which
-revision a reference names: a bare family is the latest ACTIVE one; RunTask, StartTask,
-CreateService, UpdateService and CreateTaskSet refuse an INACTIVE one; RegisterTaskDefinition
-refuses what ECS refuses), ``store`` (writes into moto's models for the runner),
-``secret_store`` (reads of Secrets Manager and Parameter Store for task start-up).
+(taking their tasks over), ``tasks`` (the API on existing tasks), ``listings`` (the task
+definition listings; every listing pages through ``local/listing_pages``),
+``task_definitions`` (which revision a reference names: a bare family is the latest ACTIVE
+one; RunTask, StartTask, CreateService, UpdateService and CreateTaskSet refuse an INACTIVE
+one; RegisterTaskDefinition refuses what ECS refuses), ``store`` (writes into moto's models
+for the runner), ``secret_store`` (reads of Secrets Manager and Parameter Store for task
+start-up).
 
 Everything here names moto attributes on purpose; ``test_moto_bridge.py`` checks that each one
 still exists, so a moto upgrade that renames one fails loudly there instead of deep in a task.

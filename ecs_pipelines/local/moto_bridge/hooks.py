@@ -25,7 +25,7 @@ from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from ecs_pipelines.local.contract import LocalController
-from ecs_pipelines.local.moto_bridge import launches, task_definitions, tasks
+from ecs_pipelines.local.moto_bridge import launches, listings, task_definitions, tasks
 from ecs_pipelines.local.moto_bridge.guard import guarded
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
 from ecs_pipelines.local.moto_bridge.store import resource_requirements
@@ -80,6 +80,13 @@ def install(controller: LocalController) -> None:
         _patch(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)
         _patch(EC2ContainerServiceResponse, "stop_task", tasks.stop_task)
         _patch(EC2ContainerServiceResponse, "execute_command", tasks.execute_command)
+        # Task definition listings sorted, filtered and paged as ECS does (``listings``).
+        _patch(EC2ContainerServiceResponse, "list_task_definitions", listings.list_task_definitions)
+        _patch(
+            EC2ContainerServiceResponse,
+            "list_task_definition_families",
+            listings.list_task_definition_families,
+        )
         # The API's RegisterTaskDefinition and CloudFormation's task definitions both register
         # through this method.
         _patch(

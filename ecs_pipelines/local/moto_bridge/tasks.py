@@ -6,9 +6,6 @@ controller, ExecuteCommand. Every lookup is scoped to the request's account and 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -16,6 +13,7 @@ from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 
 from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.local import listing_pages
 from ecs_pipelines.local.contract import ExecRequest
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
@@ -49,13 +47,10 @@ def describe_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
 
 
 def list_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
-    """ListTasks as ECS does it: desiredStatus defaults to RUNNING, pages of <= 100, and
-    serviceName lists the tasks a service's task sets started."""
+    """ListTasks as ECS does it: desiredStatus defaults to RUNNING, pages of <= 100 in the
+    order tasks started (``listing_pages``), and serviceName lists the tasks a service's task
+    sets started."""
     cluster = self.ecs_backend._get_cluster(self._get_param("cluster") or "default")
-    max_results = self._get_param("maxResults") or 100
-    if not 1 <= int(max_results) <= 100:
-        raise InvalidParameterException("maxResults must be between 1 and 100.")
-    after = _decode_token(self._get_param("nextToken"))
     desired = self._get_param("desiredStatus") or TaskStatus.RUNNING
     family = self._get_param("family")
     started_by = self._get_param("startedBy")
@@ -65,7 +60,7 @@ def list_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
     matches: list[Adopted] = []
     for adopted in cluster_tasks(self.ecs_backend, cluster.name):
         task = adopted.task
-        if adopted.sequence <= after or task.desired_status != desired:
+        if task.desired_status != desired:
             continue
         if family and task.task_definition_arn.split("/")[-1].rsplit(":", 1)[0] != family:
             continue
@@ -78,24 +73,18 @@ def list_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
         if instance and not (task.container_instance_arn or "").endswith(instance.split("/")[-1]):
             continue
         matches.append(adopted)
-    page = matches[: int(max_results)]
-    result: dict[str, Any] = {"taskArns": [a.task.task_arn for a in page]}
-    if len(matches) > len(page):
-        result["nextToken"] = _encode_token(page[-1].sequence)
+    with rejections_as_ecs_errors():
+        page = listing_pages.page_of(
+            matches,
+            listing="ListTasks",
+            key=lambda adopted: adopted.sequence,
+            max_results=self._get_param("maxResults"),
+            next_token=self._get_param("nextToken"),
+        )
+    result: dict[str, Any] = {"taskArns": [a.task.task_arn for a in page.items]}
+    if page.next_token:
+        result["nextToken"] = page.next_token
     return ActionResult(result)
-
-
-def _encode_token(sequence: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": sequence}).encode()).decode()
-
-
-def _decode_token(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["after"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise InvalidParameterException("Invalid nextToken.") from exc
 
 
 def stop_task(self: EC2ContainerServiceResponse) -> ActionResult:
