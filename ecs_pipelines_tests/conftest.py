@@ -20,10 +20,13 @@ def local_ecs() -> Iterator[LocalEcs]:
         yield local
 
 
+def endpoint_client(endpoint_url: str, service: str, region: str = "us-east-1") -> Any:
+    """A plain boto3 client of an embedded ECS at ``endpoint_url`` (one in its own process too)."""
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, **DUMMY_CREDENTIALS)
+
+
 def _boto3_client(local: LocalEcs, service: str) -> Any:
-    return boto3.client(
-        service, endpoint_url=local.endpoint_url, region_name=local.region, **DUMMY_CREDENTIALS
-    )
+    return endpoint_client(local.endpoint_url, service, local.region)
 
 
 @pytest.fixture(scope="session")

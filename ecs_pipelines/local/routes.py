@@ -1,8 +1,9 @@
 """The embedded ECS's own HTTP routes (``/_local/...``): what has no AWS API.
 
 Each route is a path prefix and a handler; modules with routes of their own (the health and
-exec routes here, the task pages, the task metadata endpoint) add theirs to the table that
-``LocalRoutes`` serves, and everything else goes to moto.
+exec routes here, the task pages, the task metadata endpoint, the reset) add theirs to the
+table that ``LocalRoutes`` serves, and everything else goes to moto. A route answers only its
+methods (GET, and so HEAD, unless it says otherwise): another method is a 405 naming them.
 """
 
 from __future__ import annotations
@@ -65,10 +66,41 @@ class LocalRoutes:
         if not path.startswith("/_local/"):
             return self._app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
-        for route in self._routes:
-            if path.startswith(route.prefix) and method in route.methods:
-                return route.handler(environ, start_response)
-        return json_response(start_response, "404 Not Found", {"message": f"No route for {path}."})
+        route = next((r for r in self._routes if path.startswith(r.prefix)), None)
+        if route is None:
+            message = {"message": f"No route for {path}."}
+            return json_response(start_response, "404 Not Found", message)
+        allowed = _allowed_methods(route)
+        if method not in allowed:
+            # RFC 9110, 15.5.6: a 405 carries Allow, the methods the resource supports.
+            message = {"message": f"{path} answers {', '.join(allowed)} only."}
+            payload = json.dumps(message).encode()
+            start_response(
+                "405 Method Not Allowed",
+                [
+                    ("Allow", ", ".join(allowed)),
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(payload))),
+                ],
+            )
+            return [payload]
+        if method == "HEAD":
+            # GET's status and headers, no body (the WSGI server would send one).
+            environ = {**environ, "REQUEST_METHOD": "GET"}
+            answer = route.handler(environ, start_response)
+            _close(answer)
+            return []
+        return route.handler(environ, start_response)
+
+
+def _allowed_methods(route: Route) -> tuple[str, ...]:
+    return (*route.methods, "HEAD") if "GET" in route.methods else route.methods
+
+
+def _close(answer: Iterable[bytes]) -> None:
+    close = getattr(answer, "close", None)
+    if close is not None:
+        close()
 
 
 class ServiceRoutes:

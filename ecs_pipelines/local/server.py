@@ -16,8 +16,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.controller import BridgeSink, EmbeddedController, resolve_secrets
 from ecs_pipelines.local.exec_sessions import ExecSessions
+from ecs_pipelines.local.http_boundary import HttpBoundary
 from ecs_pipelines.local.instance import new_instance_id
 from ecs_pipelines.local.metadata_routes import MetadataRoutes
+from ecs_pipelines.local.reset_route import ResetRoute
 from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes
 from ecs_pipelines.local.runner import TaskRunner
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
@@ -85,12 +87,13 @@ class LocalEcs:
                 *MetadataRoutes(runner).routes(),
                 *CredentialsRoutes(runner).routes(),
                 *TaskPages().routes(),
+                *ResetRoute(moto_bridge.reset_backends).routes(),
             ]
             app = LocalRoutes(moto_bridge.make_moto_app(), routes)
             self._server = make_server(
                 self._host,
                 self._requested_port,
-                app,
+                HttpBoundary(app),  # outermost, before any route: the browser boundary
                 threaded=True,
                 request_handler=moto_bridge.QuietRequestHandler,
             )

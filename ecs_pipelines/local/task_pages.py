@@ -9,17 +9,22 @@ GetLogEvents), as a console reads AWS. Secret values (the variables a launch nam
 are masked in the task's data and in each log line before anything is rendered, wherever the
 task carries them (the command, another variable, a stop reason); then every text is
 HTML-escaped, or sent as JSON for the page's script to add as text.
+
+The pages are read-only (GET), their address is checked before anything is read
+(``page_address.py``: a made-up region or a malformed name is a 404), the clients they read
+with are a bounded cache (``CLIENT_CACHE_SIZE``), and they hold no inline script or style: the
+stylesheet and the log page's script are served by the server (``page_assets.py``), so the
+Content-Security-Policy every answer carries (``http_boundary.py``) needs no 'unsafe-inline'.
 """
 
 from __future__ import annotations
 
 import html
-import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, urlencode
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -29,6 +34,10 @@ from ecs_pipelines.ecs.links import TASK_PAGES
 from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.redaction import Redactor, mask_task, task_secret_values
 from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.local import moto_bridge
+from ecs_pipelines.local.client_cache import ClientCache
+from ecs_pipelines.local.page_address import PageKind, page_address
+from ecs_pipelines.local.page_assets import FOLLOW_SCRIPT, STYLESHEET, asset_routes
 from ecs_pipelines.local.routes import (
     Route,
     StartResponse,
@@ -36,36 +45,12 @@ from ecs_pipelines.local.routes import (
     query,
     text_response,
 )
-from ecs_pipelines.local.seed import DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
+from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 
 LINES_PER_PAGE = 1000
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d2433; }
-table { border-collapse: collapse; margin-bottom: 1.5rem; }
-th, td { text-align: left; padding: .3rem .8rem; border-bottom: 1px solid #dde2ea; }
-th { color: #5b6474; font-weight: 600; }
-pre { background: #0f1420; color: #e6e9ef; padding: 1rem; min-height: 4rem; white-space: pre-wrap; }
-.status { font-weight: 700; }
-"""
-_FOLLOW = """
-<script>
-const lines = document.getElementById("lines");
-const state = document.getElementById("state");
-let token = "";
-async function follow() {
-  const answer = await fetch(LINES_URL + "&token=" + encodeURIComponent(token));
-  const page = await answer.json();
-  for (const line of page.lines) {
-    lines.appendChild(document.createTextNode(line + "\\n"));
-  }
-  token = page.token;
-  state.textContent = page.done ? "Task stopped: every line shown." : "Following (task " +
-    page.status + ")";
-  if (!page.done) setTimeout(follow, page.lines.length ? 0 : 1000);
-}
-follow();
-</script>
-"""
+# Clients the pages keep (the least recently used is dropped): one per service and region
+# read, and the regions are the few the server serves.
+CLIENT_CACHE_SIZE = 16
 
 
 @dataclass(frozen=True)
@@ -82,47 +67,49 @@ class LogPage:
 class TaskPages:
     """Routes of the task and log pages of the embedded ECS that serves them."""
 
-    def __init__(self) -> None:
-        self._clients: dict[tuple[str, str, str], Any] = {}
+    def __init__(self, regions: Collection[str] | None = None) -> None:
+        self._clients = ClientCache(CLIENT_CACHE_SIZE, "task pages")
         self._endpoint = ""
+        # The regions a page may name: those the server serves.
+        self._regions = moto_bridge.served_regions() if regions is None else regions
 
     def routes(self) -> list[Route]:
-        return [Route(f"{TASK_PAGES}/", self.answer)]
+        return [Route(f"{TASK_PAGES}/", self.answer), *asset_routes()]
 
     def _client(self, service: str, region: str) -> Any:
-        key = (self._endpoint, service, region)
-        if key not in self._clients:
-            self._clients[key] = boto3.client(
+        return self._clients.get(
+            (self._endpoint, service, region),
+            lambda: boto3.client(
                 service,  # type: ignore[call-overload]
                 endpoint_url=self._endpoint,
                 region_name=region,
                 **DUMMY_CREDENTIALS,
-            )
-        return self._clients[key]
+            ),
+        )
 
     def answer(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         # The pages read this very server, at the address it is bound to.
-        self._endpoint = f"http://{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
-        parts = [unquote(p) for p in environ.get("PATH_INFO", "").split("/")[3:] if p]
-        given = query(environ)
-        cluster = given.get("cluster", [DEMO_CLUSTER])[0]
-        region = given.get("region", [DEMO_REGION])[0]
+        self._endpoint = f"http://{_host(environ['SERVER_NAME'])}:{environ['SERVER_PORT']}"
+        # PATH_INFO is decoded already, and a valid name or id needs no decoding.
+        parts = [p for p in environ.get("PATH_INFO", "").split("/")[3:] if p]
+        address = page_address(parts, query(environ), self._regions)
+        if isinstance(address, str):
+            reason = f"<p>{html.escape(address)}</p>"
+            return _page(start_response, "404 Not Found", "No such page", reason)
+        cluster, region = address.cluster, address.region
         try:
-            task = self._task(cluster, region, parts[0]) if parts else None
+            task = self._task(cluster, region, address.task_id)
             if task is None:
                 return _page(start_response, "404 Not Found", "No such task", "<p>Not found.</p>")
-            if len(parts) == 1:
-                return _page(start_response, "200 OK", f"Task {parts[0]}", self._task_html(task))
-            if len(parts) in (3, 4) and parts[1] == "logs":
-                log = LogPage(task, parts[2], cluster, region, given.get("token", [""])[0])
-                if len(parts) == 3:
-                    return self._logs_html(start_response, log)
-                if parts[3] == "lines":
-                    return self._lines(start_response, log)
+            if address.kind is PageKind.TASK:
+                title = f"Task {address.task_id}"
+                return _page(start_response, "200 OK", title, self._task_html(task))
+            log = LogPage(task, address.container, cluster, region, address.token)
+            if address.kind is PageKind.LOGS:
+                return self._logs_html(start_response, log)
+            return self._lines(start_response, log)
         except (BotoCoreError, ClientError) as error:
-            message = f"<p>{html.escape(str(error))}</p>"
-            return _page(start_response, "502 Bad Gateway", "Cannot read the task", message)
-        return _page(start_response, "404 Not Found", "No such page", "<p>Not found.</p>")
+            return _read_error(start_response, error)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -210,8 +197,8 @@ class TaskPages:
         body = (
             f"<p><a href='{html.escape(back)}'>task {html.escape(ident)}</a> · "
             f"container {html.escape(container)}</p><p id='state'>Loading…</p>"
-            "<pre id='lines'></pre>"
-            f"<script>const LINES_URL = {json.dumps(lines_url)};</script>{_FOLLOW}"
+            f"<pre id='lines' data-lines-url='{html.escape(lines_url)}'></pre>"
+            f"<script src='{FOLLOW_SCRIPT}'></script>"
         )
         return _page(start_response, "200 OK", f"Logs of {ident} / {container}", body)
 
@@ -220,6 +207,8 @@ class TaskPages:
         try:
             ref = self._stream(task, container, region)
         except LookupError:
+            return json_response(start_response, "404 Not Found", {"message": "No such log."})
+        if ref.region and ref.region not in self._regions:  # read nowhere the server is not
             return json_response(start_response, "404 Not Found", {"message": "No such log."})
         request: dict[str, Any] = {
             "logGroupName": ref.group,
@@ -263,10 +252,25 @@ def _css(name: str) -> str:
     return name.lower().replace(" ", "-")
 
 
+def _read_error(start_response: StartResponse, error: Exception) -> list[bytes]:
+    """A failed read as a page: no such cluster in that region is not found, the rest a 502."""
+    code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+    if code == "ClusterNotFoundException":
+        return _page(start_response, "404 Not Found", "No such cluster", "<p>Not found.</p>")
+    message = f"<p>{html.escape(str(error))}</p>"
+    return _page(start_response, "502 Bad Gateway", "Cannot read the task", message)
+
+
+def _host(server_name: str) -> str:
+    """The bound address as a URL's host (an IPv6 address in brackets)."""
+    return f"[{server_name}]" if ":" in server_name else server_name
+
+
 def _page(start_response: StartResponse, status: str, title: str, body: str) -> list[bytes]:
     document = (
         "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)} · embedded ECS</title><style>{_STYLE}</style></head>"
+        f"<title>{html.escape(title)} · embedded ECS</title>"
+        f"<link rel='stylesheet' href='{STYLESHEET}'></head>"
         f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
     )
     return text_response(start_response, status, document, "text/html; charset=utf-8")

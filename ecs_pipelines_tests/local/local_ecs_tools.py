@@ -1,15 +1,17 @@
-"""RunTask, DescribeTasks and log shortcuts shared by the local test modules."""
+"""RunTask, DescribeTasks, log and reset shortcuts shared by the local test modules."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ecs_pipelines.local import DEMO_CLUSTER
+from ecs_pipelines.local.reset_route import ACTION, ACTION_HEADER, RESET_PATH
 from ecs_pipelines.local.seed import (
     DEMO_EXECUTION_ROLE_ARN,
     DEMO_SECURITY_GROUP,
@@ -37,6 +39,15 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what or probe}")
         pause.wait(interval)
+
+
+def reset_embedded_ecs(endpoint_url: str) -> None:
+    """Reset the embedded ECS at ``endpoint_url`` (every task stopped, everything forgotten)."""
+    request = urllib.request.Request(
+        endpoint_url.rstrip("/") + RESET_PATH, method="POST", headers={ACTION_HEADER: ACTION}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 200, answer.status
 
 
 def unique(prefix: str) -> str:

@@ -10,11 +10,20 @@ and these tests' task definitions give none (``docker/hello-world`` and the like
 default command a host process cannot run), so each task fails to start (TaskFailedToStart),
 just after RunTask or StartTask answers PROVISIONING, as on ECS. A few register a FARGATE task
 definition that ECS refuses, and so does the embedded ECS.
+
+moto's ``mock_aws`` in server mode resets the server before and after each test by posting
+``<endpoint>/moto-api/reset``; the embedded ECS serves nothing of moto's admin API, so the
+plugin sends that reset to the embedded ECS's own ``POST /_local/reset`` instead.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from moto.core.models import ServerModeMockAWS
+
+from ecs_pipelines_tests.local.local_ecs_tools import reset_embedded_ecs
 
 _NO_COMMAND = (
     "assumes the task never runs: its container has no command, so the embedded ECS stops it "
@@ -65,6 +74,17 @@ EXPECTED_FAILURES: dict[str, str] = {
         "launchType FARGATE on such a task, and so does the embedded ECS"
     ),
 }
+
+
+def _reset_embedded_ecs(mock: ServerModeMockAWS) -> None:
+    # What moto's ServerModeMockAWS.reset does (moto/core/models.py), at the embedded ECS's
+    # route; like moto, only when MOTO_CALL_RESET_API is not "false".
+    if os.environ.get("MOTO_CALL_RESET_API", "").lower() != "false":
+        reset_embedded_ecs(mock._test_server_mode_endpoint)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    ServerModeMockAWS.reset = _reset_embedded_ecs  # type: ignore[method-assign,assignment]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -35,7 +35,7 @@ IMPORTED = [
     ("moto.ecs.models", "Cluster"),
     ("moto.ecs.models", "Task"),
     ("moto.ecs.models", "TaskDefinition"),
-    ("moto.moto_api._internal.models", "MotoAPIBackend"),
+    ("moto.core.model_instances", "reset_model_data"),
     ("moto.ecs.models", "ecs_backends"),
     ("moto.ecs.responses", "DESCRIBE_TASKS_TAGS"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse"),
@@ -66,7 +66,6 @@ CLASS_ATTRIBUTES = [
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "create_task_set"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "create_service"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse", "update_service"),
-    ("moto.moto_api._internal.models", "MotoAPIBackend", "reset"),
     ("moto.ecs.models", "EC2ContainerServiceBackend", "start_task"),
     ("moto.ecs.models", "EC2ContainerServiceBackend", "describe_task_sets"),
     ("moto.ecs.models", "EC2ContainerServiceBackend", "update_cluster_resources"),
@@ -121,6 +120,7 @@ INSTANCE_ATTRIBUTES = {
     ],
     "ContainerInstance": ["container_instance_arn", "registered_resources", "remaining_resources"],
     "LogsBackend": ["groups"],
+    "AccountSpecificBackend": ["regions"],
 }
 
 
@@ -169,6 +169,7 @@ def test_instance_attributes_exist(local_ecs: LocalEcs, ecs_client: Any) -> None
         "Task": backend.tasks[DEMO_CLUSTER][task["taskArn"]],
         "ContainerInstance": next(iter(backend.container_instances[DEMO_CLUSTER].values())),
         "LogsBackend": logs_backends[DEFAULT_ACCOUNT_ID][DEMO_REGION],
+        "AccountSpecificBackend": ecs_backends[DEFAULT_ACCOUNT_ID],
     }
     for cls, attributes in INSTANCE_ATTRIBUTES.items():
         for attribute in attributes:

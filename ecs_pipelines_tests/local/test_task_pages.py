@@ -1,10 +1,11 @@
 """The embedded ECS's task and log pages, in a real browser: the task page shows status, exit
 codes, stop code and reason and overrides with secrets masked; the log page follows new lines
-while the task runs."""
+while the task runs; both work under their Content-Security-Policy (no inline script or style)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines_tests.support.browser import browser_page
@@ -18,6 +19,13 @@ def wait_stopped(ecs: EcsResource, arn: str) -> None:
     wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "STOPPED", what=arn)
 
 
+def refusals(page: Any) -> list[str]:
+    """The Content-Security-Policy refusals the page reports (filled as the page runs)."""
+    refused: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
+    return refused
+
+
 def test_task_page_shows_the_task_with_secrets_masked(ecs: EcsResource) -> None:
     """A stopped task's page shows its status, exit code, stop code and reason, its plain
     environment, and *** for a secret variable, whose value appears nowhere on the page."""
@@ -28,7 +36,9 @@ def test_task_page_shows_the_task_with_secrets_masked(ecs: EcsResource) -> None:
     )
     wait_stopped(ecs, arn)
     with browser_page() as page:
+        refused = refusals(page)
         page.goto(ecs.links().task(ecs.cluster, arn))
+        assert page.eval_on_selector("th", "th => getComputedStyle(th).fontWeight") == "600"
         assert page.text_content(".status") == "STOPPED (desired STOPPED)"
         assert page.text_content(".stop-code") == "EssentialContainerExited"
         assert page.text_content(".stopped-reason") == "Essential container in task exited"
@@ -37,7 +47,8 @@ def test_task_page_shows_the_task_with_secrets_masked(ecs: EcsResource) -> None:
         assert "DAY=2026-11-24" in overrides and "API_TOKEN=***" in overrides
         assert SECRET not in page.content()
         page.click("#containers a")  # the container's log page
-        page.wait_for_function("document.getElementById('lines').textContent.includes('bye')")
+        page.wait_for_selector("#lines:has-text('bye')")
+    assert refused == []
 
 
 def test_task_page_masks_a_secret_that_html_escaping_changes(ecs: EcsResource) -> None:
@@ -74,14 +85,14 @@ def test_log_page_follows_new_lines_while_the_task_runs(ecs: EcsResource, tmp_pa
     task_url = ecs.links().task(ecs.cluster, arn)
     logs_url = task_url.replace("?", "/logs/main?")
     with browser_page() as page:
+        refused = refusals(page)
         page.goto(logs_url)
-        lines = "document.getElementById('lines').textContent"
-        page.wait_for_function(f"{lines}.includes('first line')")
+        # Selectors, not JavaScript predicates: the page's CSP refuses eval, Playwright's too.
+        page.wait_for_selector("#lines:has-text('first line')")
         assert "second line" not in (page.text_content("#lines") or "")
         assert "Following" in (page.text_content("#state") or "")
         go.touch()
-        page.wait_for_function(f"{lines}.includes('second line')", timeout=30_000)
-        page.wait_for_function(
-            "document.getElementById('state').textContent.includes('stopped')", timeout=30_000
-        )
+        page.wait_for_selector("#lines:has-text('second line')", timeout=30_000)
+        page.wait_for_selector("#state:has-text('stopped')", timeout=30_000)
         assert (page.text_content("#lines") or "").splitlines() == ["first line", "second line"]
+    assert refused == []

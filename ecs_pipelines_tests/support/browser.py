@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,12 +35,16 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def browser_page(width: int = 1280, height: int = 900) -> Iterator[Any]:
-    """A fresh page in headless Chromium."""
+def browser_page(
+    width: int = 1280, height: int = 900, extra_args: Sequence[str] = ()
+) -> Iterator[Any]:
+    """A fresh page in headless Chromium (started with ``extra_args`` beside the usual flags)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *extra_args]
+        )
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             yield page

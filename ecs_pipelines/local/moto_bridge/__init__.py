@@ -28,6 +28,7 @@ from ecs_pipelines.local.moto_bridge.hooks import (
     install,
     make_moto_app,
     reset_backends,
+    served_regions,
     shipped_attribute,
     uninstall,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "make_moto_app",
     "read_secret",
     "reset_backends",
+    "served_regions",
     "shipped_attribute",
     "uninstall",
     "update_task",

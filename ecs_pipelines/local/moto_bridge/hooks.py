@@ -1,21 +1,24 @@
 """Serving moto, and hooking it: ``install`` routes ECS calls to a ``LocalController``.
 
-``/moto-api/reset`` (moto's reset of every backend) is hooked too: every task process is
-stopped and every task forgotten with the backends, so a cluster created afresh lists no task
-of the old one.
+moto's app is served without its admin API (``/moto-api/...``: data dump, request recorder,
+reset); ``reset_backends`` is the one reset, which also stops every task process and forgets
+every task, so a cluster created afresh lists no task of the old one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+from flask import Flask
 from moto.core.base_backend import BackendDict
+from moto.core.model_instances import reset_model_data
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import BaseResponse
-from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.logs.responses import LogsResponse
-from moto.moto_api._internal.models import MotoAPIBackend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -39,15 +42,35 @@ class QuietRequestHandler(MotoRequestHandler):
 
 
 def make_moto_app() -> DomainDispatcherApplication:
-    """moto's all-services WSGI app (ECS, CloudWatch Logs, EC2, ... on one endpoint)."""
-    return DomainDispatcherApplication(create_backend_app)
+    """moto's all-services WSGI app (ECS, CloudWatch Logs, EC2, ... on one endpoint), without
+    its admin API."""
+    return DomainDispatcherApplication(_service_app)
+
+
+def _service_app(service: Any) -> Flask:
+    # The HTTP boundary refuses /moto-api/ paths already; a request moto's dispatcher would
+    # still send to its admin app (it also picks apps from the signature's service name)
+    # finds one with no route at all.
+    if service == "moto_api":
+        return Flask("moto-admin-api-not-served")
+    return create_backend_app(service)
+
+
+@cache
+def served_regions() -> frozenset[str]:
+    """The regions the server's ECS answers in (moto's: botocore's partitions' regions)."""
+    return frozenset(ecs_backends[DEFAULT_ACCOUNT_ID].regions)
 
 
 def reset_backends() -> None:
-    """Forget every moto resource and every task the bridge knew (a fresh embedded ECS)."""
+    """Stop every task process, forget every task the bridge knew and every moto resource: a
+    fresh embedded ECS (what moto's own reset did, and the task processes with it)."""
     with BACKEND_LOCK:
-        BackendDict.reset()
+        if registry.controller is not None:
+            registry.controller.forget_all_tasks()
         registry.clear()
+        BackendDict.reset()
+        reset_model_data()
 
 
 def install(controller: LocalController) -> None:
@@ -101,7 +124,6 @@ def install(controller: LocalController) -> None:
             "_calculate_task_resource_requirements",
             staticmethod(resource_requirements),
         )
-        _patch(MotoAPIBackend, "reset", _reset_with_tasks(MotoAPIBackend.reset))
 
 
 def uninstall() -> None:
@@ -135,14 +157,3 @@ _base_call_action: Callable[[BaseResponse], Any] = BaseResponse.call_action
 def _locked_call_action(self: BaseResponse) -> Any:
     with BACKEND_LOCK:
         return _base_call_action(self)
-
-
-def _reset_with_tasks(shipped: Callable[[MotoAPIBackend], None]) -> Callable[..., None]:
-    def reset(self: MotoAPIBackend) -> None:
-        with BACKEND_LOCK:
-            if registry.controller is not None:
-                registry.controller.forget_all_tasks()
-            registry.clear()
-            shipped(self)
-
-    return reset

@@ -1,0 +1,39 @@
+"""``POST /_local/reset``: a fresh embedded ECS, for test suites (moto's own runs one per test).
+
+Every task process is stopped, every task and every resource forgotten (clusters, task
+definitions, log groups, secrets...). The request must carry ``X-Ecs-Pipelines-Action: reset``:
+a web page cannot send a custom header to another origin without a CORS preflight, which the
+server never grants (``http_boundary.py``), so no page the developer opens can reset it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ecs_pipelines.local.routes import Route, StartResponse, json_response
+
+RESET_PATH = "/_local/reset"
+ACTION_HEADER = "X-Ecs-Pipelines-Action"
+ACTION = "reset"
+_ACTION_KEY = "HTTP_" + ACTION_HEADER.upper().replace("-", "_")
+
+
+class ResetRoute:
+    """``POST /_local/reset`` with ``X-Ecs-Pipelines-Action: reset`` calls ``reset``."""
+
+    def __init__(self, reset: Callable[[], None]) -> None:
+        self._reset = reset
+
+    def routes(self) -> list[Route]:
+        return [Route(RESET_PATH, self.answer, methods=("POST",))]
+
+    def answer(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        if environ.get("PATH_INFO") != RESET_PATH:
+            message = {"message": f"No route for {environ.get('PATH_INFO')}."}
+            return json_response(start_response, "404 Not Found", message)
+        if environ.get(_ACTION_KEY) != ACTION:
+            message = {"message": f"A reset must carry the header {ACTION_HEADER}: {ACTION}."}
+            return json_response(start_response, "403 Forbidden", message)
+        self._reset()
+        return json_response(start_response, "200 OK", {"status": "ok"})
