@@ -3,7 +3,9 @@
 ``/_local/tasks/<id>?cluster=&region=`` shows a task: status, containers with exit codes,
 stop code and reason, overrides (secret values masked), tags and timestamps, refreshing while
 the task runs. ``/_local/tasks/<id>/logs/<container>`` shows one container's awslogs stream
-and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new lines.
+and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new lines;
+where lines were dropped before the page read them (the server holds only the newest output of
+each stream, ``log_retention``) it says so, at that place and above the lines.
 Everything is read through the server's own public API (DescribeTasks, DescribeTaskDefinition,
 GetLogEvents), as a console reads AWS; every text is HTML-escaped, and secret values (the
 variables a launch named as secret) are masked in the page and the log lines.
@@ -27,6 +29,7 @@ from ecs_pipelines.ecs.links import TASK_PAGES
 from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.redaction import Redactor, masked_task, task_secret_values
 from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.local.log_tokens import events_skipped
 from ecs_pipelines.local.routes import (
     Route,
     StartResponse,
@@ -44,20 +47,36 @@ th, td { text-align: left; padding: .3rem .8rem; border-bottom: 1px solid #dde2e
 th { color: #5b6474; font-weight: 600; }
 pre { background: #0f1420; color: #e6e9ef; padding: 1rem; min-height: 4rem; white-space: pre-wrap; }
 .status { font-weight: 700; }
+.gap { color: #f0b35a; }
+#dropped { color: #8a5300; font-weight: 600; }
 """
 _FOLLOW = """
 <script>
 const lines = document.getElementById("lines");
 const state = document.getElementById("state");
+const dropped = document.getElementById("dropped");
 let token = "";
+let droppedLines = 0;
 async function follow() {
   const answer = await fetch(LINES_URL + "&token=" + encodeURIComponent(token));
   const page = await answer.json();
+  if (page.dropped) {
+    droppedLines += page.dropped;
+    const gap = document.createElement("span");
+    gap.className = "gap";
+    gap.textContent = "[" + page.dropped + " lines were dropped here]\\n";
+    lines.appendChild(gap);
+    dropped.textContent = droppedLines + " earlier lines were dropped: the embedded ECS " +
+      "holds only the newest output of each task (ecs-pipelines local serve --log-stream-mib, " +
+      "--log-total-mib).";
+    dropped.hidden = false;
+  }
   for (const line of page.lines) {
     lines.appendChild(document.createTextNode(line + "\\n"));
   }
   token = page.token;
-  state.textContent = page.done ? "Task stopped: every line shown." : "Following (task " +
+  const shown = droppedLines ? "every line still held shown." : "every line shown.";
+  state.textContent = page.done ? "Task stopped: " + shown : "Following (task " +
     page.status + ")";
   if (!page.done) setTimeout(follow, page.lines.length ? 0 : 1000);
 }
@@ -207,7 +226,7 @@ class TaskPages:
         body = (
             f"<p><a href='{html.escape(back)}'>task {html.escape(ident)}</a> · "
             f"container {html.escape(container)}</p><p id='state'>Loading…</p>"
-            "<pre id='lines'></pre>"
+            "<p id='dropped' hidden></p><pre id='lines'></pre>"
             f"<script>const LINES_URL = {json.dumps(lines_url)};</script>{_FOLLOW}"
         )
         return _page(start_response, "200 OK", f"Logs of {ident} / {container}", body)
@@ -235,9 +254,12 @@ class TaskPages:
         redact = Redactor(task_secret_values(task))
         lines = [redact(str(e.get("message", "")).rstrip("\n")) for e in page.get("events", [])]
         stopped = task.get("lastStatus") == TaskStatus.STOPPED
+        next_token = page.get("nextForwardToken", token)
         answer = {
             "lines": lines,
-            "token": page.get("nextForwardToken", token),
+            "token": next_token,
+            # Lines dropped to bound the server's memory before this read came to them.
+            "dropped": events_skipped(token, next_token, len(lines)),
             "status": task.get("lastStatus"),
             # Stopped, and a read that brought nothing new: the stream is complete.
             "done": stopped and not lines,

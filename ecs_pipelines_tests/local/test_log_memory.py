@@ -46,7 +46,8 @@ def rss_mib(pid: int) -> float:
 
 
 def stream_of(task_arn: str, container: str = "main") -> LogStreamRef:
-    return LogStreamRef(container, DEMO_LOG_GROUP, f"ecs/{container}/{task_arn.rsplit('/', 1)[-1]}")
+    stream = f"ecs/{container}/{task_arn.rsplit('/', 1)[-1]}"
+    return LogStreamRef(container, DEMO_LOG_GROUP, stream, DEMO_REGION)
 
 
 def numbered(command_lines: int, *, wait_for: Path | None = None, then: int = 0) -> list[str]:

@@ -14,6 +14,7 @@ from moto.core.base_backend import BackendDict
 from moto.core.responses import BaseResponse
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.logs.models import LogStream
 from moto.logs.responses import LogsResponse
 from moto.moto_api._internal.models import MotoAPIBackend
 from moto.moto_server.werkzeug_app import (
@@ -25,7 +26,7 @@ from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from ecs_pipelines.local.contract import LocalController
-from ecs_pipelines.local.moto_bridge import launches, task_definitions, tasks
+from ecs_pipelines.local.moto_bridge import launches, log_reads, task_definitions, tasks
 from ecs_pipelines.local.moto_bridge.guard import guarded
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
 from ecs_pipelines.local.moto_bridge.store import resource_requirements
@@ -95,6 +96,8 @@ def install(controller: LocalController) -> None:
             staticmethod(resource_requirements),
         )
         _patch(MotoAPIBackend, "reset", _reset_with_tasks(MotoAPIBackend.reset))
+        # Tokens that keep their place when a stream's oldest events are dropped (store.py).
+        _patch(LogStream, "get_log_events", log_reads.get_log_events)
 
 
 def uninstall() -> None:
