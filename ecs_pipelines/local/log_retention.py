@@ -23,7 +23,7 @@ measured cost.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -47,7 +47,17 @@ Age = tuple[int, int]
 
 def event_bytes(message: str) -> int:
     """What holding an event with ``message`` counts for."""
-    return len(message.encode("utf-8", errors="replace")) + EVENT_OVERHEAD_BYTES
+    return _utf8_bytes(message) + EVENT_OVERHEAD_BYTES
+
+
+def events_bytes(messages: Collection[str]) -> int:
+    """What holding events with ``messages`` counts for, in all (one pass over a write)."""
+    return _utf8_bytes("".join(messages)) + EVENT_OVERHEAD_BYTES * len(messages)
+
+
+def _utf8_bytes(text: str) -> int:
+    # isascii() is a flag lookup in CPython: most lines are counted without encoding them.
+    return len(text) if text.isascii() else len(text.encode("utf-8", errors="replace"))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from ecs_pipelines.local.log_retention import (
     LogLimits,
     StreamHold,
     event_bytes,
+    events_bytes,
     head_to_drop,
     oldest_to_drop,
 )
@@ -18,10 +19,12 @@ from ecs_pipelines.local.log_tokens import events_skipped, make_token, parse_tok
 
 
 def test_an_event_counts_its_utf8_bytes_and_what_holding_it_costs() -> None:
-    """A message counts as its UTF-8 bytes (é is two) plus the cost of holding one event."""
+    """A message counts as its UTF-8 bytes (é is two) plus the cost of holding one event, one
+    by one or a write's at once."""
     assert event_bytes("abc") == 3 + EVENT_OVERHEAD_BYTES
     assert event_bytes("é") == 2 + EVENT_OVERHEAD_BYTES
     assert EVENT_OVERHEAD_BYTES >= 26  # never less than CloudWatch counts per event
+    assert events_bytes(["abc", "é", ""]) == event_bytes("abc") + event_bytes("é") + event_bytes("")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterator
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -27,6 +28,7 @@ from ecs_pipelines.local.log_retention import (
     LogLimits,
     StreamHold,
     event_bytes,
+    events_bytes,
     head_to_drop,
     oldest_to_drop,
 )
@@ -145,13 +147,13 @@ def _untrack_log_events() -> None:
 def _hold(stream: LogStream, events: list[dict[str, Any]]) -> None:
     holds, limits = _holds, _holds.limits
     hold = holds.streams.setdefault(stream, StreamHold())
-    added = sum(event_bytes(event["message"]) for event in events)
+    added = events_bytes([event["message"] for event in events])
     hold.held_bytes += added
     holds.total += added
     excess = limits.stream_excess(hold.held_bytes)
     if excess:
         _sort_by_age(stream)
-        drop = head_to_drop((event_bytes(e.message) for e in stream.events), excess)
+        drop = head_to_drop(map(event_bytes, map(_message, stream.events)), excess)
         _drop_head(stream, drop, f"it holds more than {_mib(limits.stream_bytes)} (per stream)")
     if limits.total_excess(holds.total):
         holds.total = sum(h.held_bytes for h in holds.streams.values())
@@ -168,8 +170,13 @@ def _hold(stream: LogStream, events: list[dict[str, Any]]) -> None:
 
 def _sort_by_age(stream: LogStream) -> None:
     # Oldest first, as GetLogEvents orders them (stable: same timestamp, order of writing); the
-    # list is in that order already unless the clock stepped back.
-    stream.events.sort(key=lambda event: event.timestamp)
+    # list is in that order already unless the clock stepped back, which timsort checks in
+    # one pass.
+    stream.events.sort(key=_timestamp)
+
+
+_timestamp = attrgetter("timestamp")
+_message = attrgetter("message")
 
 
 def _ages_and_sizes(stream: LogStream) -> Iterator[tuple[Age, int]]:
@@ -182,7 +189,7 @@ def _drop_head(stream: LogStream, drop: Drop, why: str) -> None:
     dropped = stream.events[: drop.events]
     del stream.events[: drop.events]
     # moto counts storedBytes as message characters; take off what it counted.
-    stream.stored_bytes -= sum(len(event.message) for event in dropped)
+    stream.stored_bytes -= sum(map(len, map(_message, dropped)))
     _holds.total -= drop.bytes
     if _holds.streams[stream].record_drop(drop):
         _log.warning(
