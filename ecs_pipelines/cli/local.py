@@ -24,6 +24,12 @@ from ecs_pipelines.cli.checkout import (
 from ecs_pipelines.cli.common import echo
 from ecs_pipelines.ecs.arns import cluster_name
 from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.local.log_retention import (
+    DEFAULT_STREAM_BYTES,
+    DEFAULT_TOTAL_BYTES,
+    MIB,
+    LogLimits,
+)
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
 
 if TYPE_CHECKING:
@@ -81,11 +87,29 @@ class _StopSignals:
     type=click.Path(file_okay=False, path_type=Path),
     help="Record this server as the given checkout's own (what `make run` does).",
 )
-def serve(port: int, host: str, checkout: Path | None) -> None:
+@click.option(
+    "--log-stream-mib",
+    type=click.IntRange(min=1),
+    default=DEFAULT_STREAM_BYTES // MIB,
+    show_default=True,
+    help="Task output held in memory per log stream, in MiB; the oldest lines go first.",
+)
+@click.option(
+    "--log-total-mib",
+    type=click.IntRange(min=1),
+    default=DEFAULT_TOTAL_BYTES // MIB,
+    show_default=True,
+    help="Task output held in memory in all, in MiB (at least --log-stream-mib).",
+)
+def serve(
+    port: int, host: str, checkout: Path | None, log_stream_mib: int, log_total_mib: int
+) -> None:
     """Serve the embedded ECS until SIGINT or SIGTERM, then stop every task process.
 
     Point boto3 (or EcsResource) at it with endpoint_url and any credentials; the demo
-    cluster and task definitions are registered on start.
+    cluster and task definitions are registered on start. Task output is held in memory
+    within --log-stream-mib per stream and --log-total-mib in all; past them the oldest
+    lines are dropped (GetLogEvents and the log pages start at the oldest line still held).
 
     \b
     Example:
@@ -102,10 +126,16 @@ def serve(port: int, host: str, checkout: Path | None) -> None:
             "pip install 'ecs_pipelines[local]'"
         ) from None
 
+    if log_total_mib < log_stream_mib:
+        raise click.BadParameter(
+            f"must be at least --log-stream-mib ({log_stream_mib}), got {log_total_mib}",
+            param_hint="--log-total-mib",
+        )
+    log_limits = LogLimits(stream_bytes=log_stream_mib * MIB, total_bytes=log_total_mib * MIB)
     # Before any thread starts: a signal that comes while the server starts still stops it.
     stop_signals = _StopSignals()
     try:
-        server = LocalEcs(port=port, host=host).start()
+        server = LocalEcs(port=port, host=host, log_limits=log_limits).start()
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
     try:

@@ -22,16 +22,21 @@ th, td { text-align: left; padding: .3rem .8rem; border-bottom: 1px solid #dde2e
 th { color: #5b6474; font-weight: 600; }
 pre { background: #0f1420; color: #e6e9ef; padding: 1rem; min-height: 4rem; white-space: pre-wrap; }
 .status { font-weight: 700; }
+.gap { color: #f0b35a; }
+#dropped { color: #8a5300; font-weight: 600; }
 """
 
 # Follows a container's log on its page: reads new lines from the JSON page named by
-# data-lines-url on #lines, until the task has stopped and every line is shown.
+# data-lines-url on #lines, until the task has stopped and every line is shown; where the
+# server dropped lines before they were read (log_retention), it marks the gap and says so.
 _FOLLOW = """\
 "use strict";
 const lines = document.getElementById("lines");
 const state = document.getElementById("state");
+const dropped = document.getElementById("dropped");
 const linesUrl = lines.dataset.linesUrl;
 let token = "";
+let droppedLines = 0;
 async function follow() {
   const answer = await fetch(linesUrl + "&token=" + encodeURIComponent(token));
   if (!answer.ok) {
@@ -39,11 +44,23 @@ async function follow() {
     return;
   }
   const page = await answer.json();
+  if (page.dropped) {
+    droppedLines += page.dropped;
+    const gap = document.createElement("span");
+    gap.className = "gap";
+    gap.textContent = "[" + page.dropped + " lines were dropped here]\\n";
+    lines.appendChild(gap);
+    dropped.textContent = droppedLines + " earlier lines were dropped: the embedded ECS " +
+      "holds only the newest output of each task (ecs-pipelines local serve --log-stream-mib, " +
+      "--log-total-mib).";
+    dropped.hidden = false;
+  }
   for (const line of page.lines) {
     lines.appendChild(document.createTextNode(line + "\\n"));
   }
   token = page.token;
-  state.textContent = page.done ? "Task stopped: every line shown." : "Following (task " +
+  const shown = droppedLines ? "every line still held shown." : "every line shown.";
+  state.textContent = page.done ? "Task stopped: " + shown : "Following (task " +
     page.status + ")";
   if (!page.done) setTimeout(follow, page.lines.length ? 0 : 1000);
 }

@@ -18,6 +18,7 @@ from ecs_pipelines.local.controller import BridgeSink, EmbeddedController, resol
 from ecs_pipelines.local.exec_sessions import ExecSessions
 from ecs_pipelines.local.http_boundary import HttpBoundary
 from ecs_pipelines.local.instance import new_instance_id
+from ecs_pipelines.local.log_retention import LogLimits
 from ecs_pipelines.local.metadata_routes import MetadataRoutes
 from ecs_pipelines.local.reset_route import ResetRoute
 from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes
@@ -35,14 +36,22 @@ class LocalEcs:
     """An embedded ECS (and CloudWatch Logs) on ``host:port`` whose tasks are host processes.
 
     ``port=0`` picks a free port. Only one can run per process: moto's state is global.
+    ``log_limits`` bounds the task output it holds in memory, per log stream and in total
+    (the oldest lines are dropped first).
     """
 
     def __init__(
-        self, port: int = DEFAULT_PORT, host: str = "127.0.0.1", region: str = DEMO_REGION
+        self,
+        port: int = DEFAULT_PORT,
+        host: str = "127.0.0.1",
+        region: str = DEMO_REGION,
+        *,
+        log_limits: LogLimits | None = None,
     ) -> None:
         self._requested_port = port
         self._host = host
         self._region = region
+        self._log_limits = log_limits or LogLimits()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._runner: TaskRunner | None = None
@@ -71,6 +80,7 @@ class LocalEcs:
         if self._server is not None:
             raise RuntimeError("LocalEcs is already started")
         moto_bridge.reset_backends()
+        moto_bridge.limit_log_events(self._log_limits)
         sessions = ExecSessions()
         runner = TaskRunner(
             sink=BridgeSink(),

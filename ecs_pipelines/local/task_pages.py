@@ -3,7 +3,9 @@
 ``/_local/tasks/<id>?cluster=&region=`` shows a task: status, containers with exit codes,
 stop code and reason, overrides (secret values masked), tags and timestamps, refreshing while
 the task runs. ``/_local/tasks/<id>/logs/<container>`` shows one container's awslogs stream
-and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new lines.
+and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new lines;
+where lines were dropped before the page read them (the server holds only the newest output of
+each stream, ``log_retention``) it says so, at that place and above the lines.
 Everything is read through the server's own public API (DescribeTasks, DescribeTaskDefinition,
 GetLogEvents), as a console reads AWS. Secret values (the variables a launch named as secret)
 are masked in the task's data and in each log line before anything is rendered, wherever the
@@ -36,6 +38,7 @@ from ecs_pipelines.ecs.redaction import Redactor, mask_task, task_secret_values
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.client_cache import ClientCache
+from ecs_pipelines.local.log_tokens import events_skipped
 from ecs_pipelines.local.page_address import PageKind, page_address
 from ecs_pipelines.local.page_assets import FOLLOW_SCRIPT, STYLESHEET, asset_routes
 from ecs_pipelines.local.routes import (
@@ -197,6 +200,7 @@ class TaskPages:
         body = (
             f"<p><a href='{html.escape(back)}'>task {html.escape(ident)}</a> · "
             f"container {html.escape(container)}</p><p id='state'>Loading…</p>"
+            "<p id='dropped' hidden></p>"
             f"<pre id='lines' data-lines-url='{html.escape(lines_url)}'></pre>"
             f"<script src='{FOLLOW_SCRIPT}'></script>"
         )
@@ -227,9 +231,12 @@ class TaskPages:
         redact = Redactor(task_secret_values(task))
         lines = [redact(str(e.get("message", "")).rstrip("\n")) for e in page.get("events", [])]
         stopped = task.get("lastStatus") == TaskStatus.STOPPED
+        next_token = page.get("nextForwardToken", token)
         answer = {
             "lines": lines,
-            "token": page.get("nextForwardToken", token),
+            "token": next_token,
+            # Lines dropped to bound the server's memory before this read came to them.
+            "dropped": events_skipped(token, next_token, len(lines)),
             "status": task.get("lastStatus"),
             # Stopped, and a read that brought nothing new: the stream is complete.
             "done": stopped and not lines,

@@ -57,9 +57,10 @@ def _lines(stream: IO[str]) -> queue.Queue[str]:
 class Served:
     """`ecs-pipelines local serve` in a subprocess, its output lines and boto3 clients."""
 
-    def __init__(self, port: int, state_dir: Path) -> None:
+    def __init__(self, port: int, state_dir: Path, *options: str) -> None:
+        command = ["local", "serve", "--port", str(port), *options]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ecs_pipelines.cli.main", "local", "serve", "--port", str(port)],
+            [sys.executable, "-m", "ecs_pipelines.cli.main", *command],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -137,6 +138,51 @@ def test_serve_refuses_a_port_out_of_range(port: str) -> None:
     result = CliRunner().invoke(main, ["local", "serve", "--port", port])
     assert result.exit_code == 2, result.output
     assert "--port" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (
+            ["--log-stream-mib", "0"],
+            "Invalid value for '--log-stream-mib': 0 is not in the range x>=1",
+        ),
+        (
+            ["--log-total-mib", "0"],
+            "Invalid value for '--log-total-mib': 0 is not in the range x>=1",
+        ),
+        (
+            ["--log-stream-mib", "8", "--log-total-mib", "4"],
+            "Invalid value for --log-total-mib: must be at least --log-stream-mib (8), got 4",
+        ),
+    ],
+)
+def test_serve_refuses_log_bounds_too_small(options: list[str], error: str) -> None:
+    """A bound on held task output under 1 MiB, or a total under the bound per stream, is a
+    usage error naming the option and the limit, before any server starts."""
+    result = CliRunner().invoke(main, ["local", "serve", "--port", "0", *options])
+    assert result.exit_code == 2, result.output
+    assert error in result.output
+
+
+def test_serve_holds_task_output_within_the_bound_given(tmp_path: Path) -> None:
+    """`local serve --log-stream-mib 1` holds at most 1 MiB of a task's output: the oldest lines
+    are dropped, the newest kept in order, and the server says so in its output."""
+    served = Served(0, tmp_path / "state", "--log-stream-mib", "1")
+    try:
+        source = "for n in range(6000): print('line', n)"
+        arn = run_task(served.ecs, command=["python", "-c", source])["taskArn"]
+        wait_for_status(served.ecs, arn, "STOPPED", timeout=30)
+        events = served.logs.get_log_events(
+            logGroupName="/ecs/ecs-pipelines",
+            logStreamName=f"ecs/main/{arn.rsplit('/', 1)[1]}",
+            startFromHead=True,
+        )["events"]
+        held = [int(event["message"].split()[1]) for event in events]
+        assert held[0] > 0 and held == list(range(held[0], 6000))
+        wait_until(lambda: "dropping its oldest events" in served.output.get(timeout=10))
+    finally:
+        served.close()
 
 
 def test_serve_on_port_0_names_the_port_it_picked(tmp_path: Path) -> None:

@@ -1,20 +1,32 @@
 """An embedded ECS in a process of its own: prints its endpoint URL, serves until stdin closes.
 
-    python -m ecs_pipelines_tests.local.embedded_server
+    python -m ecs_pipelines_tests.local.embedded_server [--log-stream-bytes N] [--log-total-bytes N]
 
 For a test that needs a server nothing else in its process shares (moto's state is global, and
-moto's own test suite resets it before and after every test).
+moto's own test suite resets it before and after every test), or one configured otherwise.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Any
 
 from ecs_pipelines.local.server import LocalEcs
 
 
 def main() -> None:
-    with LocalEcs(port=0) as local:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--log-stream-bytes", type=int)
+    parser.add_argument("--log-total-bytes", type=int)
+    given = parser.parse_args()
+    options: dict[str, Any] = {}
+    if given.log_stream_bytes or given.log_total_bytes:
+        from ecs_pipelines.local.log_retention import LogLimits
+
+        limits = {"stream_bytes": given.log_stream_bytes, "total_bytes": given.log_total_bytes}
+        options["log_limits"] = LogLimits(**{k: v for k, v in limits.items() if v})
+    with LocalEcs(port=0, **options) as local:
         print(local.endpoint_url, flush=True)
         sys.stdin.read()
 

@@ -12,9 +12,10 @@ from typing import Any
 import moto
 import pytest
 
+from ecs_pipelines.ecs.arns import task_id
 from ecs_pipelines.local import DEMO_CLUSTER, DEMO_REGION, LocalEcs
 from ecs_pipelines.local.moto_bridge import shipped_attribute
-from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_status
+from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_log, wait_for_status
 
 BRIDGE = "ecs_pipelines/local/moto_bridge/"
 
@@ -39,6 +40,9 @@ IMPORTED = [
     ("moto.ecs.models", "ecs_backends"),
     ("moto.ecs.responses", "DESCRIBE_TASKS_TAGS"),
     ("moto.ecs.responses", "EC2ContainerServiceResponse"),
+    ("moto.logs.exceptions", "InvalidParameterException"),
+    ("moto.logs.models", "LogEvent"),
+    ("moto.logs.models", "LogStream"),
     ("moto.logs.models", "logs_backends"),
     ("moto.logs.responses", "LogsResponse"),
     ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication"),
@@ -82,6 +86,9 @@ CLASS_ATTRIBUTES = [
     ("moto.logs.models", "LogsBackend", "create_log_group"),
     ("moto.logs.models", "LogsBackend", "ensure_log_stream"),
     ("moto.logs.models", "LogsBackend", "put_log_events"),
+    ("moto.logs.models", "LogStream", "get_log_events"),
+    ("moto.logs.models", "LogEvent", "to_response_dict"),
+    ("moto.logs.models", "LogEvent", "instances_tracked"),
     ("moto.moto_server.werkzeug_app", "MotoRequestHandler", "log_request"),
 ]
 
@@ -121,6 +128,9 @@ INSTANCE_ATTRIBUTES = {
     "ContainerInstance": ["container_instance_arn", "registered_resources", "remaining_resources"],
     "LogsBackend": ["groups"],
     "AccountSpecificBackend": ["regions"],
+    "LogGroup": ["name", "streams"],
+    "LogStream": ["log_group", "log_stream_name", "events", "stored_bytes"],
+    "LogEvent": ["timestamp", "message", "event_id"],
 }
 
 
@@ -152,7 +162,7 @@ def test_class_attributes_exist(module: str, cls: str, attribute: str) -> None:
     assert found, _missing(f"{module}.{cls}.{attribute}")
 
 
-def test_instance_attributes_exist(local_ecs: LocalEcs, ecs_client: Any) -> None:
+def test_instance_attributes_exist(local_ecs: LocalEcs, ecs_client: Any, logs_client: Any) -> None:
     """Every attribute the bridge reads or writes on moto's model objects is still set by moto."""
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ecs.models import ecs_backends
@@ -160,6 +170,7 @@ def test_instance_attributes_exist(local_ecs: LocalEcs, ecs_client: Any) -> None
 
     task = run_task(ecs_client, command=["python", "-c", "print('bridge')"], launchType="EC2")
     wait_for_status(ecs_client, task["taskArn"], "STOPPED")
+    wait_for_log(logs_client, task["taskArn"], "bridge")
     backend = ecs_backends[DEFAULT_ACCOUNT_ID][DEMO_REGION]
     cluster = backend.clusters[DEMO_CLUSTER]
     objects: dict[str, Any] = {
@@ -171,6 +182,9 @@ def test_instance_attributes_exist(local_ecs: LocalEcs, ecs_client: Any) -> None
         "LogsBackend": logs_backends[DEFAULT_ACCOUNT_ID][DEMO_REGION],
         "AccountSpecificBackend": ecs_backends[DEFAULT_ACCOUNT_ID],
     }
+    objects["LogGroup"] = objects["LogsBackend"].groups["/ecs/ecs-pipelines"]
+    objects["LogStream"] = objects["LogGroup"].streams[f"ecs/main/{task_id(task['taskArn'])}"]
+    objects["LogEvent"] = objects["LogStream"].events[0]
     for cls, attributes in INSTANCE_ATTRIBUTES.items():
         for attribute in attributes:
             assert hasattr(objects[cls], attribute), _missing(f"{cls}().{attribute}")

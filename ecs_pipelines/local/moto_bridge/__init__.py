@@ -14,8 +14,9 @@ definition listings; every listing pages through ``local/listing_pages``),
 ``task_definitions`` (which revision a reference names: a bare family is the latest ACTIVE
 one; RunTask, StartTask, CreateService, UpdateService and CreateTaskSet refuse an INACTIVE
 one; RegisterTaskDefinition refuses what ECS refuses), ``store`` (writes into moto's models
-for the runner), ``secret_store`` (reads of Secrets Manager and Parameter Store for task
-start-up).
+for the runner, log events within the bounds of ``local/log_retention.py``), ``log_reads``
+(GetLogEvents tokens that keep their place when a stream's oldest events are dropped),
+``secret_store`` (reads of Secrets Manager and Parameter Store for task start-up).
 
 Everything here names moto attributes on purpose; ``test_moto_bridge.py`` checks that each one
 still exists, so a moto upgrade that renames one fails loudly there instead of deep in a task.
@@ -35,6 +36,7 @@ from ecs_pipelines.local.moto_bridge.hooks import (
 from ecs_pipelines.local.moto_bridge.secret_store import read_secret
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK
 from ecs_pipelines.local.moto_bridge.store import (
+    limit_log_events,
     make_container_instances_roomy,
     update_task,
     write_log_events,
@@ -44,6 +46,7 @@ __all__ = [
     "BACKEND_LOCK",
     "QuietRequestHandler",
     "install",
+    "limit_log_events",
     "make_container_instances_roomy",
     "make_moto_app",
     "read_secret",

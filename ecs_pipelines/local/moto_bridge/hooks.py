@@ -18,6 +18,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import BaseResponse
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.logs.models import LogStream
 from moto.logs.responses import LogsResponse
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -28,7 +29,7 @@ from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from ecs_pipelines.local.contract import LocalController
-from ecs_pipelines.local.moto_bridge import launches, listings, task_definitions, tasks
+from ecs_pipelines.local.moto_bridge import launches, listings, log_reads, task_definitions, tasks
 from ecs_pipelines.local.moto_bridge.guard import guarded
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
 from ecs_pipelines.local.moto_bridge.store import resource_requirements
@@ -124,6 +125,8 @@ def install(controller: LocalController) -> None:
             "_calculate_task_resource_requirements",
             staticmethod(resource_requirements),
         )
+        # Tokens that keep their place when a stream's oldest events are dropped (store.py).
+        _patch(LogStream, "get_log_events", log_reads.get_log_events)
 
 
 def uninstall() -> None:

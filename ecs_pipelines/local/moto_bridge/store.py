@@ -1,15 +1,37 @@
-"""Writes into moto's models on behalf of the runner: task fields, log events, instance room."""
+"""Writes into moto's models on behalf of the runner: task fields, log events, instance room.
+
+Log events are held within ``log_retention``'s bounds: each write accounts for what it adds,
+and drops the oldest events of a stream past its bound, or of every stream past the total.
+What was dropped of each stream is kept beside moto (``dropped_events``) so that GetLogEvents
+tokens keep their place (``log_reads``), and the server says once per stream that it drops.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections import deque
+from collections.abc import Iterator
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
-from moto.logs.models import logs_backends
+from moto.logs.models import LogEvent, LogStream, logs_backends
 
 from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.local.log_retention import (
+    MIB,
+    Age,
+    Drop,
+    LogLimits,
+    StreamHold,
+    event_bytes,
+    events_bytes,
+    head_to_drop,
+    oldest_to_drop,
+)
 from ecs_pipelines.local.moto_bridge.state import (
     BACKEND_LOCK,
     Adopted,
@@ -58,17 +80,129 @@ def _release(adopted: Adopted, cluster: Any) -> None:
         cluster.running_tasks_count -= 1
 
 
+_log = logging.getLogger(__name__)
+
+
+class _Holds:
+    """What the server holds of each log stream written here, and in all of them.
+
+    Keyed by moto's stream objects, weakly: a stream deleted (DeleteLogStream, DeleteLogGroup,
+    moto's reset) is forgotten with its events. ``total`` may still count such a stream until
+    the next time it passes the bound, when it is summed afresh.
+    """
+
+    def __init__(self) -> None:
+        self.limits = LogLimits()
+        self.streams: WeakKeyDictionary[LogStream, StreamHold] = WeakKeyDictionary()
+        self.total = 0
+
+    def reset(self, limits: LogLimits) -> None:
+        self.limits = limits
+        self.streams.clear()
+        self.total = 0
+
+
+_holds = _Holds()
+
+
+def limit_log_events(limits: LogLimits) -> None:
+    """Hold task output within ``limits`` from now on, accounting afresh (for a fresh backend,
+    before the first write)."""
+    with BACKEND_LOCK:
+        _holds.reset(limits)
+
+
+def dropped_events(stream: LogStream) -> int:
+    """How many of ``stream``'s oldest events were dropped to keep within the bounds."""
+    hold = _holds.streams.get(stream)
+    return hold.dropped_events if hold is not None else 0
+
+
 def write_log_events(
     account_id: str, region: str, group: str, stream: str, events: list[dict[str, Any]]
 ) -> None:
-    """Append events to a CloudWatch Logs stream, creating the group and stream as needed."""
+    """Append events to a CloudWatch Logs stream, creating the group and stream as needed;
+    drop the oldest events held when the stream, or all of them, pass their bound."""
     with BACKEND_LOCK:
         logs = logs_backends[account_id][region]
         if group not in logs.groups:
             logs.create_log_group(group, tags={})
         logs.ensure_log_stream(group, stream)
         if events:
+            _untrack_log_events()
             logs.put_log_events(group, stream, events)
+            _hold(logs.groups[group].streams[stream], events)
+
+
+def _untrack_log_events() -> None:
+    """moto keeps every model object it creates in its class's ``instances_tracked`` (for its
+    dashboard, /moto-api/data.json), which would keep every event ever written, dropped or not:
+    a list that keeps nothing stands in for it (again after moto's reset, which makes it a
+    list afresh)."""
+    # moto's metaclass sets the attribute, out of mypy's sight.
+    if not isinstance(LogEvent.instances_tracked, deque):  # type: ignore[attr-defined]
+        LogEvent.instances_tracked = deque(maxlen=0)  # type: ignore[attr-defined]
+
+
+def _hold(stream: LogStream, events: list[dict[str, Any]]) -> None:
+    holds, limits = _holds, _holds.limits
+    hold = holds.streams.setdefault(stream, StreamHold())
+    added = events_bytes([event["message"] for event in events])
+    hold.held_bytes += added
+    holds.total += added
+    excess = limits.stream_excess(hold.held_bytes)
+    if excess:
+        _sort_by_age(stream)
+        drop = head_to_drop(map(event_bytes, map(_message, stream.events)), excess)
+        _drop_head(stream, drop, f"it holds more than {_mib(limits.stream_bytes)} (per stream)")
+    if limits.total_excess(holds.total):
+        holds.total = sum(h.held_bytes for h in holds.streams.values())
+        excess = limits.total_excess(holds.total)
+        if excess:
+            held = [s for s, h in holds.streams.items() if h.held_bytes and s.events]
+            for each in held:
+                _sort_by_age(each)
+            plan = oldest_to_drop({s: _ages_and_sizes(s) for s in held}, excess)
+            why = f"all task output held passed {_mib(limits.total_bytes)} (in total)"
+            for each, drop in plan.items():
+                _drop_head(each, drop, why)
+
+
+def _sort_by_age(stream: LogStream) -> None:
+    # Oldest first, as GetLogEvents orders them (stable: same timestamp, order of writing); the
+    # list is in that order already unless the clock stepped back, which timsort checks in
+    # one pass.
+    stream.events.sort(key=_timestamp)
+
+
+_timestamp = attrgetter("timestamp")
+_message = attrgetter("message")
+
+
+def _ages_and_sizes(stream: LogStream) -> Iterator[tuple[Age, int]]:
+    return (((e.timestamp, e.event_id), event_bytes(e.message)) for e in stream.events)
+
+
+def _drop_head(stream: LogStream, drop: Drop, why: str) -> None:
+    if not drop.events:
+        return
+    dropped = stream.events[: drop.events]
+    del stream.events[: drop.events]
+    # moto counts storedBytes as message characters; take off what it counted.
+    stream.stored_bytes -= sum(map(len, map(_message, dropped)))
+    _holds.total -= drop.bytes
+    if _holds.streams[stream].record_drop(drop):
+        _log.warning(
+            "Log stream %s / %s: dropping its oldest events, %s; readers carry on from the "
+            "oldest event still held",
+            stream.log_group.name,
+            stream.log_stream_name,
+            why,
+        )
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:g} MiB"
 
 
 def make_container_instances_roomy(
