@@ -99,10 +99,8 @@ def test_a_chatty_task_grows_the_server_no_more_than_its_bound_on_output(
                     DEMO_CLUSTER, arn, stream_of(arn)
                 )
             )
-            page.wait_for_function(
-                "document.getElementById('state').textContent.includes('stopped')",
-                timeout=30_000,
-            )
+            # A selector, not a script: the page's CSP allows no eval.
+            page.wait_for_selector("#state:has-text('Task stopped:')", timeout=30_000)
             notice = page.text_content("#dropped") or ""
             assert "earlier lines were dropped" in notice, notice
             shown = (page.text_content("#lines") or "").splitlines()
