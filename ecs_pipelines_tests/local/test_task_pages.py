@@ -93,6 +93,6 @@ def test_log_page_follows_new_lines_while_the_task_runs(ecs: EcsResource, tmp_pa
         assert "Following" in (page.text_content("#state") or "")
         go.touch()
         page.wait_for_selector("#lines:has-text('second line')", timeout=30_000)
-        page.wait_for_selector("#state:has-text('stopped')", timeout=30_000)
+        page.wait_for_selector("#state:has-text('Task stopped:')", timeout=30_000)
         assert (page.text_content("#lines") or "").splitlines() == ["first line", "second line"]
     assert refused == []
