@@ -27,6 +27,7 @@ from ecs_pipelines.ecs.links import TASK_PAGES
 from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.redaction import Redactor, masked_task, task_secret_values
 from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.local.access_keys import KeyPair
 from ecs_pipelines.local.routes import (
     Route,
     StartResponse,
@@ -34,7 +35,7 @@ from ecs_pipelines.local.routes import (
     query,
     text_response,
 )
-from ecs_pipelines.local.seed import DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
+from ecs_pipelines.local.seed import DEMO_CLUSTER, DEMO_REGION
 
 LINES_PER_PAGE = 1000
 _STYLE = """
@@ -80,7 +81,9 @@ class LogPage:
 class TaskPages:
     """Routes of the task and log pages of the embedded ECS that serves them."""
 
-    def __init__(self) -> None:
+    def __init__(self, credentials: KeyPair) -> None:
+        # The pages read the server's API as its user would: signed with its own keys.
+        self._credentials = credentials
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._endpoint = ""
 
@@ -94,7 +97,7 @@ class TaskPages:
                 service,  # type: ignore[call-overload]
                 endpoint_url=self._endpoint,
                 region_name=region,
-                **DUMMY_CREDENTIALS,
+                **self._credentials.boto3_kwargs(),
             )
         return self._clients[key]
 
