@@ -137,6 +137,14 @@ _TABLE: dict[Problem, dict[Family, tuple[int, str, str]]] = {
         Family.EC2: (400, "RequestExpired", "Request has expired."),
         Family.S3: (403, "AccessDenied", "Request has expired"),
     },
+    # ECS's AccessDeniedException is a 400 (ECS API reference, "Common Errors" and each
+    # action's errors); the query APIs and S3 answer AccessDenied, EC2 UnauthorizedOperation.
+    Problem.ACCESS_DENIED: {
+        Family.JSON: (400, "AccessDeniedException", ""),
+        Family.QUERY: (403, "AccessDenied", ""),
+        Family.EC2: (403, "UnauthorizedOperation", ""),
+        Family.S3: (403, "AccessDenied", ""),
+    },
 }
 # The messages of a mismatch whose cause the verifier can name (a scope date off) keep it.
 _DETAIL_WINS = {Problem.BAD_SIGNATURE}

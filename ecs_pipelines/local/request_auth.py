@@ -67,20 +67,35 @@ def require_server_signature(
     now: datetime | None = None,
 ) -> Iterable[bytes] | None:
     """For a ``/_local/`` route that acts as the server's user (a reset, say): None when the
-    request is SigV4-signed with the server's own key pair; else the refusal, sent. A task's
-    role credentials are refused here: a task may call the AWS APIs, not the server's own
-    controls."""
-    outcome = authenticate(environ, keys, now or datetime.now(UTC))
+    request is SigV4-signed with the server's own key pair; else the refusal, sent (in JSON, as
+    the server's own routes answer, whatever the request looks like). A task's role
+    credentials are refused here: a task may call the AWS APIs, not the server's controls."""
+    outcome = authenticate(environ, keys, now or datetime.now(UTC), shape=_OWN_ROUTE)
     if isinstance(outcome, Answer):
         return send(outcome, start_response)
     if not outcome.key.is_server_key:
-        refusal = Refusal(Problem.UNKNOWN_KEY, service=outcome.service)
-        return send(refusal_answer(refusal, _shape(environ, refusal.service)), start_response)
+        refusal = Refusal(
+            Problem.ACCESS_DENIED,
+            f"{outcome.key.principal} is not authorized to perform this action: only the "
+            "server's own credentials are.",
+        )
+        return send(refusal_answer(refusal, _OWN_ROUTE), start_response)
     return None
 
 
-def authenticate(environ: dict[str, Any], keys: AccessKeyStore, now: datetime) -> Verified | Answer:
-    """The verified signer of the WSGI request, or the answer that refuses it."""
+# The server's own routes answer refusals as a JSON service does.
+_OWN_ROUTE = RequestShape("ecs", {}, None)
+
+
+def authenticate(
+    environ: dict[str, Any],
+    keys: AccessKeyStore,
+    now: datetime,
+    *,
+    shape: RequestShape | None = None,
+) -> Verified | Answer:
+    """The verified signer of the WSGI request, or the answer that refuses it (in the
+    protocol ``shape`` tells, else the request's own)."""
     body = _Body(environ)
     request = SignedRequest(
         method=str(environ.get("REQUEST_METHOD", "GET")),
@@ -92,7 +107,7 @@ def authenticate(environ: dict[str, Any], keys: AccessKeyStore, now: datetime) -
     outcome = verify(request, keys.lookup, now)
     if isinstance(outcome, Verified):
         return outcome
-    return refusal_answer(outcome, _shape(environ, outcome.service))
+    return refusal_answer(outcome, shape or _shape(environ, outcome.service))
 
 
 def send(answer: Answer, start_response: StartResponse) -> list[bytes]:

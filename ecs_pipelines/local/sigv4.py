@@ -54,6 +54,8 @@ class Problem(Enum):
     BAD_SIGNATURE = "bad_signature"
     SKEWED = "skewed"  # request time too far from the server's clock
     PRESIGN_EXPIRED = "presign_expired"
+    # A valid signature by a key not allowed the action (a task's, on a server-only route).
+    ACCESS_DENIED = "access_denied"
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,7 @@ def resource(local_ecs: LocalEcs) -> EcsResource:
     return EcsResource(
         region_name="us-east-1",
         endpoint_url=local_ecs.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        **local_ecs.credentials.boto3_kwargs(),
         cluster=CLUSTER,
         task_definition="ecs-pipelines-python",
         container_name="main",

@@ -3,7 +3,8 @@
     python -m ecs_pipelines_tests.local.embedded_server
 
 For a test that needs a server nothing else in its process shares (moto's state is global, and
-moto's own test suite resets it before and after every test).
+moto's own test suite resets it before and after every test). Its keys are in its state record,
+where every client of this user finds them.
 """
 
 from __future__ import annotations

@@ -10,9 +10,16 @@ and these tests' task definitions give none (``docker/hello-world`` and the like
 default command a host process cannot run), so each task fails to start (TaskFailedToStart),
 just after RunTask or StartTask answers PROVISIONING, as on ECS. A few register a FARGATE task
 definition that ECS refuses, and so does the embedded ECS.
+
+The embedded ECS authenticates every request: the plugin makes moto's suite sign with the
+server's own keys, which ``test_moto_suite.py`` puts in the environment. moto's ``mock_aws``
+would otherwise replace them with its fake ones for each test (``mock_credentials``), and its
+server-mode reset (``POST /moto-api/reset`` before and after each test) is sent unsigned.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -73,3 +80,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         reason = EXPECTED_FAILURES.get(key)
         if reason is not None:
             item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from moto.core.config import default_user_config
+    from moto.core.models import ServerModeMockAWS
+
+    # Keep the environment's keys (the server's) in every test: no FOOBARKEY in their place.
+    default_user_config.setdefault("core", {})["mock_credentials"] = False
+    ServerModeMockAWS.reset = _signed_reset  # type: ignore[method-assign]
+
+
+def _signed_reset(self: object) -> None:
+    """moto's ``ServerModeMockAWS.reset``, signed with the environment's keys; a refused
+    reset fails loudly instead of leaving the last test's resources behind."""
+    from ecs_pipelines.cli.local_access import post_signed
+    from ecs_pipelines.local.access_keys import KeyPair
+
+    if os.environ.get("MOTO_CALL_RESET_API", "").lower() == "false":
+        return
+    endpoint = os.environ["TEST_SERVER_MODE_ENDPOINT"].rstrip("/")
+    keys = KeyPair(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+    status, body = post_signed(f"{endpoint}/moto-api/reset", keys)
+    if status != 200:
+        raise RuntimeError(f"the embedded ECS refused moto's reset: {status} {body[:200]!r}")

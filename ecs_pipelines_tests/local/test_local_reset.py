@@ -1,14 +1,16 @@
-"""moto's reset (``POST /moto-api/reset``) stops every task process and forgets every task."""
+"""moto's reset (``POST /moto-api/reset``, signed by the server's own keys) stops every task
+process and forgets every task."""
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
-from typing import Any
 
-import boto3
+import pytest
 
+from ecs_pipelines.cli.local_access import post_signed
 from ecs_pipelines.local import DEMO_CLUSTER
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
+from ecs_pipelines_tests.local.conftest import DedicatedServer
 from ecs_pipelines_tests.local.local_ecs_tools import pids_from_log, process_gone, run_task
 from ecs_pipelines_tests.support.polling import wait_until
 
@@ -19,17 +21,20 @@ SLEEPER = [
 ]
 
 
-def test_reset_stops_every_task_and_forgets_it(dedicated_server: str) -> None:
-    """After a reset the task's process is gone and a re-created cluster lists no old task."""
-    kwargs: dict[str, Any] = {"endpoint_url": dedicated_server, "region_name": "us-east-1"}
-    ecs = boto3.client("ecs", **kwargs, **DUMMY_CREDENTIALS)
-    logs = boto3.client("logs", **kwargs, **DUMMY_CREDENTIALS)
+def test_reset_stops_every_task_and_forgets_it(dedicated_server: DedicatedServer) -> None:
+    """After a reset the task's process is gone and a re-created cluster lists no old task;
+    an unsigned reset is refused and changes nothing."""
+    ecs, logs = dedicated_server.client("ecs"), dedicated_server.client("logs")
     task = run_task(ecs, command=SLEEPER)
     pid = pids_from_log(logs, task["taskArn"], "main")["main"]
+    reset = f"{dedicated_server.endpoint_url}/moto-api/reset"
 
-    request = urllib.request.Request(f"{dedicated_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        assert answer.status == 200
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(reset, method="POST"), timeout=10)
+    assert refused.value.code == 403
+    assert not process_gone(pid)
+    status, _ = post_signed(reset, dedicated_server.credentials)
+    assert status == 200
 
     wait_until(lambda: process_gone(pid), timeout=15, what=f"process {pid} to end")
     assert ecs.list_clusters()["clusterArns"] == []
