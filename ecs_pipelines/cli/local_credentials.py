@@ -38,7 +38,7 @@ class LocalCredentialsNotFound(ValueError):
             "(it runs on another host, as another user, or answers on another address). A "
             "server this user starts on this host records its keys: `make run` or "
             "`ecs-pipelines local serve`; `ecs-pipelines local env` prints them for other "
-            "tools."
+            "tools (the CLI's --profile names a profile that holds them)."
         )
         self.endpoint_url = endpoint_url
 

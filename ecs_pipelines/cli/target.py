@@ -126,8 +126,8 @@ def at_endpoint(target: Target, endpoint_url: str) -> Target:
 
 def resource_for(target: Target, **fields: object) -> EcsResource:
     """The EcsResource for a target; ``fields`` override its settings (an ``endpoint_url`` of
-    another embedded ECS brings that server's keys). On the embedded ECS, raises
-    LocalCredentialsNotFound, before any call, when its keys cannot be found."""
+    another embedded ECS brings that server's keys, a ``profile_name`` its own keys). On the
+    embedded ECS, raises LocalCredentialsNotFound, before any call, when no keys are found."""
     endpoint = fields.get("endpoint_url")
     if target.name == "local" and isinstance(endpoint, str) and endpoint != target.endpoint_url:
         target = at_endpoint(target, endpoint)
@@ -142,10 +142,13 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
         "assign_public_ip": target.assign_public_ip,
         "launch_type": target.launch_type,
     }
-    if target.name == "local" and target.credentials is not None:
+    # A profile named explicitly (the CLI's --profile) brings its own keys.
+    named_profile = bool(fields.get("profile_name"))
+    if target.name == "local" and target.credentials is not None and not named_profile:
         config.update(target.credentials.boto3_kwargs())
     elif target.name == "local" and target.endpoint_url and not target.task_role:
-        raise LocalCredentialsNotFound(target.endpoint_url)
+        if not named_profile:
+            raise LocalCredentialsNotFound(target.endpoint_url)
     config.update(fields)
     return EcsResource(**config)  # type: ignore[arg-type]
 
