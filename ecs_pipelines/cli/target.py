@@ -143,12 +143,11 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
         "launch_type": target.launch_type,
     }
     # A profile named explicitly (the CLI's --profile) brings its own keys.
-    named_profile = bool(fields.get("profile_name"))
-    if target.name == "local" and target.credentials is not None and not named_profile:
+    local_keys = target.name == "local" and not fields.get("profile_name")
+    if local_keys and target.credentials is not None:
         config.update(target.credentials.boto3_kwargs())
-    elif target.name == "local" and target.endpoint_url and not target.task_role:
-        if not named_profile:
-            raise LocalCredentialsNotFound(target.endpoint_url)
+    elif local_keys and target.endpoint_url and not target.task_role:
+        raise LocalCredentialsNotFound(target.endpoint_url)
     config.update(fields)
     return EcsResource(**config)  # type: ignore[arg-type]
 

@@ -20,19 +20,25 @@ callable, the body's hash from another (only called when the signature covers th
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from ecs_pipelines.local.access_keys import IssuedKey
+from ecs_pipelines.local.sigv4_canonical import (
+    ALGORITHM,
+    SignedRequest,
+    canonical_request,
+    query_pairs,
+    signature,
+)
 
-ALGORITHM = "AWS4-HMAC-SHA256"
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+__all__ = ["Problem", "Refusal", "SignedRequest", "Verified", "verify"]
+
 # AWS refuses a request whose date is more than 15 minutes from its own clock ("Signature
 # expired" / RequestTimeTooSkewed; AWS General Reference, "Elements of an AWS API request
 # signature": "the request must reach AWS within five minutes ... 15 minutes for some").
@@ -72,21 +78,6 @@ class Verified:
     key: IssuedKey
     service: str
     region: str
-
-
-@dataclass(frozen=True)
-class SignedRequest:
-    """A request as it reached the server.
-
-    ``raw_path`` and ``raw_query`` exactly as on the request line (still percent-encoded);
-    ``headers`` by lower-case name, repeated headers joined with ",".
-    """
-
-    method: str
-    raw_path: str
-    raw_query: str
-    headers: Mapping[str, str]
-    body_sha256: Callable[[], str]
 
 
 KeyLookup = Callable[[str], IssuedKey | None]
@@ -132,7 +123,16 @@ def verify(request: SignedRequest, lookup: KeyLookup, now: datetime) -> Verified
     timing = _time_problem(parsed, now)
     if timing is not None:
         return refuse(*timing)
-    expected = _signature(key.secret_access_key, parsed, _canonical_request(request, parsed))
+    canonical = canonical_request(
+        request,
+        signed_headers=parsed.signed_headers,
+        service=service,
+        presigned=parsed.presigned_seconds is not None,
+    )
+    scope = f"{parsed.scope_date}/{parsed.region}/{service}/aws4_request"
+    expected = signature(
+        key.secret_access_key, amz_date=parsed.amz_date, scope=scope, canonical=canonical
+    )
     if not hmac.compare_digest(expected.encode(), parsed.signature.encode()):
         return refuse(Problem.BAD_SIGNATURE)
     return Verified(key, service, parsed.region)
@@ -143,7 +143,7 @@ def verify(request: SignedRequest, lookup: KeyLookup, now: datetime) -> Verified
 
 def _parse(request: SignedRequest) -> _Signature | Refusal:
     authorization = request.headers.get("authorization")
-    query = _query_pairs(request.raw_query)
+    query = query_pairs(request.raw_query)
     if authorization is not None:
         return _parse_header(authorization, request.headers)
     names = {name for name, _ in query}
@@ -323,103 +323,3 @@ def _time_problem(parsed: _Signature, now: datetime) -> tuple[Problem, str] | No
             f"({stamp} - 15 min.)",
         )
     return None
-
-
-# --- the canonical request -------------------------------------------------------------------
-
-
-def _canonical_request(request: SignedRequest, parsed: _Signature) -> str:
-    names = parsed.signed_headers.split(";")
-    headers = "".join(f"{name}:{_trimmed(request.headers.get(name, ''))}\n" for name in names)
-    return "\n".join(
-        [
-            request.method.upper(),
-            _canonical_path(request.raw_path, s3=parsed.service == "s3"),
-            _canonical_query(request.raw_query, presigned=parsed.presigned_seconds is not None),
-            headers,
-            parsed.signed_headers,
-            _payload_hash(request, parsed),
-        ]
-    )
-
-
-def _trimmed(value: str) -> str:
-    """SigV4's Trimall: no space around the value, runs of spaces made one."""
-    return " ".join(value.split())
-
-
-def _canonical_path(raw_path: str, *, s3: bool) -> str:
-    """S3 signs the path as sent; every other service its normalised path, each segment
-    URI-encoded once more (botocore: ``quote(normalize_url_path(path), safe='/~')``)."""
-    if s3:
-        return raw_path or "/"
-    return quote(_remove_dot_segments(raw_path) or "/", safe="/~")
-
-
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 5.2.4, and empty segments removed, as AWS services (and botocore) do."""
-    if not path:
-        return "/"
-    kept: list[str] = []
-    for segment in path.split("/"):
-        if segment == "..":
-            if kept:
-                kept.pop()
-        elif segment and segment != ".":
-            kept.append(segment)
-    trailing = "/" if path.endswith("/") and kept else ""
-    leading = "/" if path.startswith("/") else ""
-    return leading + "/".join(kept) + trailing
-
-
-def _query_pairs(raw_query: str) -> list[tuple[str, str]]:
-    if not raw_query:
-        return []
-    return [(name, value) for name, _, value in (p.partition("=") for p in raw_query.split("&"))]
-
-
-def _canonical_query(raw_query: str, *, presigned: bool) -> str:
-    """Each name and value URI-encoded (RFC 3986 unreserved characters kept), sorted by name
-    then value; a presigned URL's own X-Amz-Signature left out."""
-    pairs = [
-        (_uri_encode(unquote(name)), _uri_encode(unquote(value)))
-        for name, value in _query_pairs(raw_query)
-        if not (presigned and name == "X-Amz-Signature")
-    ]
-    return "&".join(f"{name}={value}" for name, value in sorted(pairs))
-
-
-def _uri_encode(value: str) -> str:
-    return quote(value, safe="-_.~")
-
-
-def _payload_hash(request: SignedRequest, parsed: _Signature) -> str:
-    given = request.headers.get("x-amz-content-sha256")
-    if given is not None and (given == UNSIGNED_PAYLOAD or given.startswith("STREAMING-")):
-        return given
-    if parsed.presigned_seconds is not None and parsed.service == "s3":
-        return given or UNSIGNED_PAYLOAD
-    return request.body_sha256()
-
-
-# --- signing ---------------------------------------------------------------------------------
-
-
-def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode(), hashlib.sha256).digest()
-
-
-def _signature(secret: str, parsed: _Signature, canonical_request: str) -> str:
-    scope = f"{parsed.scope_date}/{parsed.region}/{parsed.service}/aws4_request"
-    string_to_sign = "\n".join(
-        [
-            ALGORITHM,
-            parsed.amz_date,
-            scope,
-            hashlib.sha256(canonical_request.encode()).hexdigest(),
-        ]
-    )
-    key = _hmac(f"AWS4{secret}".encode(), parsed.scope_date)
-    for part in (parsed.region, parsed.service, "aws4_request"):
-        key = _hmac(key, part)
-    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
