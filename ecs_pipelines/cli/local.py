@@ -110,6 +110,8 @@ def serve(port: int, host: str, checkout: Path | None, insecure_no_auth: bool) -
       eval "$(ecs-pipelines local env --endpoint-url http://127.0.0.1:4590)"
       aws ecs list-tasks --cluster ecs-pipelines-demo
     """
+    from ecs_pipelines.local.instance import state_dir
+
     try:
         from ecs_pipelines.local.server import LocalEcs
     except ModuleNotFoundError as missing:  # a library install, without the `local` extra
@@ -138,6 +140,13 @@ def serve(port: int, host: str, checkout: Path | None, insecure_no_auth: bool) -
             )
         if insecure_no_auth:
             click.echo(INSECURE_WARNING.format(endpoint=server.endpoint_url), err=True)
+        if server.state_record is None:
+            click.echo(
+                f"WARNING: no record of this server could be kept in {state_dir()} (not a "
+                "directory of this user's alone): clients naming its endpoint will not find "
+                "its keys, and `local stop` will not stop it.",
+                err=True,
+            )
         click.echo(f"Embedded ECS serving on {server.endpoint_url} (cluster {DEMO_CLUSTER})")
         sys.stdout.flush()
         stop_signals.wait()

@@ -200,7 +200,8 @@ def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator
     checkout's own (started on a free port if it has none). Says which on stdout.
 
     A server started here is stopped on exit unless ``keep_running`` (then `ecs-pipelines
-    local stop` ends it). AWS targets pass through untouched.
+    local stop` ends it). Raises LocalCredentialsNotFound when the server's keys cannot be
+    found (outside a task). AWS targets pass through untouched.
     """
     if target.name != "local":
         yield target
@@ -223,6 +224,8 @@ def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator
         print(f"Embedded ECS of this checkout ({root}): started at {where}")
         running = dataclasses.replace(target, endpoint_url=where, credentials=server.credentials)
     try:
+        if running.credentials is None and not running.task_role:
+            raise LocalCredentialsNotFound(where)
         yield running
     finally:
         if pid is not None and not keep_running:

@@ -100,6 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"make ui: {error}", file=sys.stderr)
         return 2
+    try:
+        return _serve(target, env, argv)
+    except LocalCredentialsNotFound as error:
+        print(f"make ui: {error}", file=sys.stderr)
+        return 2
+
+
+def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> int:
+    """dagster dev on the target, with the embedded ECS it needs running."""
     with local_ecs_running(target) as target:
         if target.endpoint_url:
             # dagster dev's code server resolves the target again: same endpoint.

@@ -59,6 +59,9 @@ class LocalEcs:
         self._authenticate = authenticate
         self._owner_pid = owner_pid
         self.access_keys = AccessKeyStore(new_server_keys())
+        # This user's record of the server (its keys for clients of its endpoint); None until
+        # started, or when the state directory is not this user's alone.
+        self.state_record: Path | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._runner: TaskRunner | None = None
@@ -141,7 +144,9 @@ class LocalEcs:
                 self._region, DEMO_CLUSTER, cpu=_INSTANCE_CPU, memory=_INSTANCE_MEMORY
             )
             # Before the health route says ready: a client that sees it ready finds the keys.
-            record_server(self.instance_id, self._owner_pid, self.endpoint_url, self.credentials)
+            self.state_record = record_server(
+                self.instance_id, self._owner_pid, self.endpoint_url, self.credentials
+            )
         except BaseException:
             self.stop()
             raise

@@ -72,3 +72,17 @@ def test_a_checkout_without_a_server_has_no_keys_and_no_endpoint(
     monkeypatch.chdir(tmp_path)
     target = target_from_env({})
     assert target.endpoint_url is None and target.credentials is None
+
+
+def test_make_run_without_the_servers_keys_says_so_and_launches_nothing(
+    proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make run` against an endpoint whose keys this user has no record of exits 2 with the
+    error that says what to run, before any AWS call."""
+    from ecs_pipelines.demo import main_run
+
+    monkeypatch.setenv("ECS_PIPELINES_ENDPOINT_URL", proxy.url)
+    monkeypatch.setattr(main_run, "show_progress", lambda: None)  # no handler left behind
+    assert main_run.main([]) == 2
+    assert "make run: no credentials for the embedded ECS" in capsys.readouterr().err
+    assert set(proxy.calls) == {"/_local/health"}

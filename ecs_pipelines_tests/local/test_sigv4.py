@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from ecs_pipelines.local.access_keys import AccessKeyStore, IssuedKey, KeyPair, new_server_keys
+from ecs_pipelines.local.access_keys import AccessKeyStore, KeyPair, new_server_keys
 from ecs_pipelines.local.sigv4 import Problem, Refusal, SignedRequest, Verified, verify
 
 ENDPOINT = "http://127.0.0.1:4590"
@@ -317,23 +317,3 @@ def test_presigned_urls_verify_until_they_expire(keys: AccessKeyStore) -> None:
         assert _problem(verify(request, keys.lookup, later)) is Problem.PRESIGN_EXPIRED
         tampered = url_request(presigned.replace("X-Amz-Expires=120", "X-Amz-Expires=600"))
         assert _problem(verify(tampered, keys.lookup, now())) is Problem.BAD_SIGNATURE
-
-
-def test_a_task_key_shaped_like_the_servers_is_looked_up_apart() -> None:
-    """Key ids look like AWS's: AKIA (server) and ASIA (task) plus 16 base32 characters, and a
-    40-character secret; each server start makes a new pair."""
-    first, second = new_server_keys(), new_server_keys()
-    assert first != second
-    for pair in (first, second):
-        assert len(pair.access_key_id) == 20 and pair.access_key_id.startswith("AKIA")
-        assert set(pair.access_key_id[4:]) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        assert len(pair.secret_access_key) == 40
-        assert pair.secret_access_key not in repr(pair)
-    store = AccessKeyStore(first)
-    task_key: IssuedKey = store.issue_task_key(TASK, ROLE)
-    assert task_key.access_key_id.startswith("ASIA") and len(task_key.access_key_id) == 20
-    assert store.lookup(task_key.access_key_id) == task_key
-    assert store.lookup(first.access_key_id) is not None
-    assert store.lookup(second.access_key_id) is None
-    assert task_key.session_token is not None
-    assert task_key.session_token not in repr(task_key)
