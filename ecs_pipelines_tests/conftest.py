@@ -11,7 +11,7 @@ import pytest
 
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET, DUMMY_CREDENTIALS
+from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 
 
 @pytest.fixture(scope="session")
@@ -20,13 +20,19 @@ def local_ecs() -> Iterator[LocalEcs]:
         yield local
 
 
-def endpoint_client(endpoint_url: str, service: str, region: str = "us-east-1") -> Any:
-    """A plain boto3 client of an embedded ECS at ``endpoint_url`` (one in its own process too)."""
-    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, **DUMMY_CREDENTIALS)
+def local_client(local: LocalEcs, service: str, **options: Any) -> Any:
+    """A plain boto3 client of ``service`` on an embedded ECS, signed with its own keys."""
+    return boto3.client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=local.endpoint_url,
+        region_name=local.region,
+        **local.credentials.boto3_kwargs(),
+        **options,
+    )
 
 
 def _boto3_client(local: LocalEcs, service: str) -> Any:
-    return endpoint_client(local.endpoint_url, service, local.region)
+    return local_client(local, service)
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +49,8 @@ def logs_client(local_ecs: LocalEcs) -> Any:
 
 @pytest.fixture(autouse=True)
 def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Never let a test reach a real account through the developer's credentials.
+    # Never let a test reach a real account through the developer's credentials (these are
+    # no key of any embedded ECS either: clients of one take its own, `local_ecs.credentials`).
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -54,8 +61,7 @@ def make_resource(local: LocalEcs, **fields: Any) -> EcsResource:
     config: dict[str, Any] = {
         "region_name": "us-east-1",
         "endpoint_url": local.endpoint_url,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
+        **local.credentials.boto3_kwargs(),
         "cluster": DEMO_CLUSTER,
         "task_definition": "ecs-pipelines-python",
         "container_name": "main",

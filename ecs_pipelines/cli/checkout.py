@@ -2,7 +2,8 @@
 
 A checkout (the nearest directory, from the working directory up, that holds a
 ``pyproject.toml``; else the one holding this package) records its server in
-``<checkout>/.ecs-pipelines/local-ecs.json``: endpoint, instance id and pid. ``make run`` and
+``<checkout>/.ecs-pipelines/local-ecs.json``: endpoint, instance id, pid and the server's key
+pair (a 0600 file in a 0700 directory: only this user reads the keys). ``make run`` and
 ``make ui`` reuse that server while it answers with the same instance id, and otherwise start
 a new one on a free port; they never adopt a server another checkout started, and
 ``ecs-pipelines local stop`` stops this checkout's server only. ``ECS_PIPELINES_ENDPOINT_URL``
@@ -24,6 +25,8 @@ from typing import Any
 
 from ecs_pipelines.ecs.deadline import Deadline
 from ecs_pipelines.ecs.polling import Pace, poll_until
+from ecs_pipelines.local.access_keys import KeyPair
+from ecs_pipelines.local.private_files import private_directory, write_private_json
 
 STATE_DIRNAME = ".ecs-pipelines"
 RECORD_NAME = "local-ecs.json"
@@ -32,11 +35,12 @@ START_TIMEOUT_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class CheckoutServer:
-    """The embedded ECS a checkout started."""
+    """The embedded ECS a checkout started, and the keys it accepts."""
 
     endpoint_url: str
     instance: str
     pid: int
+    credentials: KeyPair
 
 
 def checkout_root(start: Path | None = None) -> Path:
@@ -68,8 +72,11 @@ def recorded_server(root: Path) -> CheckoutServer | None:
     """The checkout's server, when its record is readable and that very server answers."""
     try:
         record = json.loads(record_path(root).read_text())
+        credentials = KeyPair.from_record(record["credentials"])
+        if credentials is None:
+            return None  # written before servers had keys: that server is no use now
         server = CheckoutServer(
-            str(record["endpoint_url"]), str(record["instance"]), int(record["pid"])
+            str(record["endpoint_url"]), str(record["instance"]), int(record["pid"]), credentials
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -80,13 +87,18 @@ def recorded_server(root: Path) -> CheckoutServer | None:
 
 
 def write_record(root: Path, server: CheckoutServer) -> Path:
-    """Records ``server`` as the checkout's (written whole, then renamed into place)."""
+    """Records ``server`` as the checkout's: a 0600 file in a 0700 directory, written whole,
+    then renamed into place."""
     path = record_path(root)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_directory(path.parent)
     (path.parent / ".gitignore").write_text("*\n")
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(server.__dict__))
-    partial.replace(path)
+    record = {
+        "endpoint_url": server.endpoint_url,
+        "instance": server.instance,
+        "pid": server.pid,
+        "credentials": server.credentials.to_record(),
+    }
+    write_private_json(path, record)
     return path
 
 
@@ -101,7 +113,7 @@ def start_server(root: Path, timeout: float = START_TIMEOUT_SECONDS) -> Checkout
     """Starts ``ecs-pipelines local serve --port 0`` for the checkout in its own session (it
     outlives this process; ``local stop`` ends it) and returns once it answers."""
     state = root / STATE_DIRNAME
-    state.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_directory(state)
     log_path = state / "local-ecs.log"
     command = [sys.executable, "-m", "ecs_pipelines.cli", "local", "serve", "--port", "0"]
     command += ["--checkout", str(root)]

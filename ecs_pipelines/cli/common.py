@@ -23,6 +23,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_pipelines.cli.checkout import checkout_root
+from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_reachable, resource_for, target_from_env
 from ecs_pipelines.cli.terminal import terminal_text
 from ecs_pipelines.ecs.arns import task_id
@@ -118,8 +119,7 @@ def build_env(
         "region_name": region,
         "profile_name": profile,
     }
-    resource = resource_for(target, **{k: v for k, v in given.items() if v})
-    endpoint = resource.endpoint_url
+    endpoint = endpoint_url or target.endpoint_url
     # Fail fast when the embedded ECS is down, rather than after retrying connections.
     if target.name == "local" and not endpoint:
         raise click.ClickException(
@@ -131,6 +131,10 @@ def build_env(
             f"nothing answers at {endpoint}; start the embedded ECS with `make run` or "
             "`ecs-pipelines local serve`, or point ECS_PIPELINES_ENDPOINT_URL at it"
         )
+    try:
+        resource = resource_for(target, **{k: v for k, v in given.items() if v})
+    except LocalCredentialsNotFound as error:
+        raise click.ClickException(str(error)) from None
     client = EcsTaskClient(resource.ecs_client(), retrier=Retrier(max_attempts=CLI_ATTEMPTS))
     return Env(target=target, resource=resource, client=client)
 

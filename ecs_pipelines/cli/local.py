@@ -22,6 +22,12 @@ from ecs_pipelines.cli.checkout import (
     write_record,
 )
 from ecs_pipelines.cli.common import echo
+from ecs_pipelines.cli.local_access import (
+    endpoint_option,
+    env_command,
+    reset_command,
+    server_access,
+)
 from ecs_pipelines.ecs.arns import cluster_name
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local.log_retention import (
@@ -30,12 +36,16 @@ from ecs_pipelines.local.log_retention import (
     MIB,
     LogLimits,
 )
-from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
+from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
 
-ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
+INSECURE_WARNING = (
+    "WARNING: authentication is OFF (--insecure-no-auth). Any local user, any task and any web "
+    "page that finds {endpoint} can run commands on this host as you. Use this only in a "
+    "throwaway sandbox, never on a shared machine."
+)
 
 
 @click.group(name="local")
@@ -101,22 +111,36 @@ class _StopSignals:
     show_default=True,
     help="Task output held in memory in all, in MiB (at least --log-stream-mib).",
 )
+@click.option(
+    "--insecure-no-auth",
+    is_flag=True,
+    envvar="ECS_PIPELINES_INSECURE_NO_AUTH",
+    help="Serve every request unsigned, from anyone (a throwaway sandbox only; warns loudly).",
+)
 def serve(
-    port: int, host: str, checkout: Path | None, log_stream_mib: int, log_total_mib: int
+    port: int,
+    host: str,
+    checkout: Path | None,
+    log_stream_mib: int,
+    log_total_mib: int,
+    insecure_no_auth: bool,
 ) -> None:
     """Serve the embedded ECS until SIGINT or SIGTERM, then stop every task process.
 
-    Point boto3 (or EcsResource) at it with endpoint_url and any credentials; the demo
-    cluster and task definitions are registered on start. Task output is held in memory
-    within --log-stream-mib per stream and --log-total-mib in all; past them the oldest
-    lines are dropped (GetLogEvents and the log pages start at the oldest line still held).
+    Every AWS API request must be SigV4-signed with the key pair the server makes at start:
+    it records it for this user (0600) with the checkout's record, and `ecs-pipelines local
+    env` prints it for the AWS CLI and SDKs. The demo cluster and task definitions are
+    registered on start. Task output is held in memory within --log-stream-mib per stream and
+    --log-total-mib in all; past them the oldest lines are dropped (GetLogEvents and the log
+    pages start at the oldest line still held).
 
     \b
     Example:
       ecs-pipelines local serve --port 4590
-      aws --endpoint-url http://127.0.0.1:4590 ecs list-tasks --cluster ecs-pipelines-demo
+      eval "$(ecs-pipelines local env --endpoint-url http://127.0.0.1:4590)"
+      aws ecs list-tasks --cluster ecs-pipelines-demo
     """
-    from ecs_pipelines.local.instance import forget_server, record_server
+    from ecs_pipelines.local.instance import state_dir
 
     try:
         from ecs_pipelines.local.server import LocalEcs
@@ -135,33 +159,43 @@ def serve(
     # Before any thread starts: a signal that comes while the server starts still stops it.
     stop_signals = _StopSignals()
     try:
-        server = LocalEcs(port=port, host=host, log_limits=log_limits).start()
+        # Its state record (keys, and this pid: what lets `local stop` prove the server is
+        # this user's own on this host) is written before it answers ready.
+        server = LocalEcs(
+            port=port,
+            host=host,
+            log_limits=log_limits,
+            authenticate=not insecure_no_auth,
+            owner_pid=os.getpid(),
+        ).start()
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
     try:
-        # What lets `local stop` prove this server is this user's own on this host.
-        record_server(server.instance_id, os.getpid(), server.endpoint_url)
         if checkout is not None:
             write_record(
-                checkout, CheckoutServer(server.endpoint_url, server.instance_id, os.getpid())
+                checkout,
+                CheckoutServer(
+                    server.endpoint_url, server.instance_id, os.getpid(), server.credentials
+                ),
+            )
+        if insecure_no_auth:
+            click.echo(INSECURE_WARNING.format(endpoint=server.endpoint_url), err=True)
+        if server.state_record is None:
+            click.echo(
+                f"WARNING: no record of this server could be kept in {state_dir()} (not a "
+                "directory of this user's alone): clients naming its endpoint will not find "
+                "its keys, and `local stop` will not stop it.",
+                err=True,
             )
         click.echo(f"Embedded ECS serving on {server.endpoint_url} (cluster {DEMO_CLUSTER})")
         sys.stdout.flush()
         stop_signals.wait()
     finally:
-        forget_server(server.instance_id)
         if checkout is not None:
             forget_record(checkout, server.instance_id)
         running = server.running_task_count
         server.stop()
     click.echo(f"Embedded ECS stopped ({running} running task(s) stopped)")
-
-
-endpoint_option = click.option(
-    "--endpoint-url",
-    envvar=ENDPOINT_ENV,
-    help=f"Embedded ECS endpoint (env {ENDPOINT_ENV}; default: this checkout's own server).",
-)
 
 
 def checkout_endpoint(endpoint_url: str | None) -> str:
@@ -194,14 +228,17 @@ def status(endpoint_url: str | None) -> None:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    endpoint_url = checkout_endpoint(endpoint_url)
+    if endpoint_url and not _answers(endpoint_url):
+        click.echo(f"Embedded ECS at {endpoint_url}: unreachable (nothing answers its health)")
+        sys.exit(1)
+    endpoint_url, credentials = server_access(endpoint_url)
     ecs: ECSClient = boto3.client(
         "ecs",
         endpoint_url=endpoint_url,
         region_name=DEMO_REGION,
         config=Config(connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 1}),
-        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
     )
     try:
         cluster_arns = ecs.list_clusters()["clusterArns"]
@@ -215,6 +252,14 @@ def status(endpoint_url: str | None) -> None:
     click.echo(f"Embedded ECS at {endpoint_url}: reachable, {len(cluster_arns)} cluster(s)")
     for arn, (running, stopped) in counts.items():
         echo(f"  {cluster_name(arn)}: {running} RUNNING, {stopped} STOPPED")  # names from the API
+
+
+def _answers(endpoint_url: str) -> bool:
+    try:
+        urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=2).close()
+    except (urllib.error.URLError, OSError):
+        return False
+    return True
 
 
 def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:
@@ -267,3 +312,7 @@ def stop(endpoint_url: str | None) -> None:
         time.sleep(0.1)
     click.echo(f"Embedded ECS (pid {pid}) did not stop within 30 s")
     sys.exit(1)
+
+
+local.add_command(env_command)
+local.add_command(reset_command)

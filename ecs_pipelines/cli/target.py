@@ -2,7 +2,8 @@
 
 ``ECS_PIPELINES_TARGET=local`` (default): the embedded ECS at ``ECS_PIPELINES_ENDPOINT_URL``,
 else this checkout's own server (``checkout.py``), with the demo cluster and task definitions
-and dummy credentials.
+and that server's own key pair (``local_credentials.py``: how it is found; inside a task of
+the embedded ECS, the task role's credentials instead).
 ``ECS_PIPELINES_TARGET=aws``: the AWS account of the usual credential chain; cluster, task
 definitions and networking come from the ``ECS_PIPELINES_*`` variables listed in the README.
 """
@@ -24,9 +25,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ecs_pipelines.cli.checkout import checkout_root, recorded_server, start_server
+from ecs_pipelines.cli.local_credentials import (
+    LocalCredentialsNotFound,
+    credentials_of_endpoint,
+    inside_a_task,
+)
 from ecs_pipelines.ecs.deadline import Deadline
 from ecs_pipelines.ecs.polling import Pace, poll_until
 from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.local.access_keys import KeyPair
 from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 
 TARGET_ENV = "ECS_PIPELINES_TARGET"
@@ -50,6 +57,10 @@ class Target:
     security_groups: tuple[str, ...]
     assign_public_ip: bool | None
     launch_type: str | None
+    # The embedded ECS's key pair (local only); None when none was found, or in a task.
+    credentials: KeyPair | None = None
+    # Inside a task of the embedded ECS: its task role's credentials, by the default chain.
+    task_role: bool = False
 
     @property
     def description(self) -> str:
@@ -68,11 +79,18 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
     if name not in ("local", "aws"):
         raise ValueError(f"{TARGET_ENV}: must be 'local' or 'aws', got {name!r}")
     if name == "local":
-        server = None if env.get(ENDPOINT_ENV) else recorded_server(checkout_root())
+        explicit = env.get(ENDPOINT_ENV) or None
+        server = None if explicit else recorded_server(checkout_root())
+        in_task = inside_a_task(env)
+        credentials = None
+        if server is not None and not in_task:
+            credentials = server.credentials
+        elif explicit is not None and not in_task:
+            credentials = credentials_of_endpoint(explicit)
         return Target(
             name="local",
             # None: this checkout has no server running yet (make run and make ui start one).
-            endpoint_url=env.get(ENDPOINT_ENV) or (server.endpoint_url if server else None),
+            endpoint_url=explicit or (server.endpoint_url if server else None),
             region=LOCAL_REGION,
             cluster=LOCAL_CLUSTER,
             task_definition=LOCAL_TASK_DEFINITION,
@@ -82,6 +100,8 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
             security_groups=(DEMO_SECURITY_GROUP,),
             assign_public_ip=None,
             launch_type="FARGATE",
+            credentials=credentials,
+            task_role=in_task,
         )
     public_ip = env.get("ECS_PIPELINES_ASSIGN_PUBLIC_IP")
     return Target(
@@ -98,8 +118,19 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
     )
 
 
+def at_endpoint(target: Target, endpoint_url: str) -> Target:
+    """The local target pointed at ``endpoint_url``, with that server's keys."""
+    credentials = None if target.task_role else credentials_of_endpoint(endpoint_url)
+    return dataclasses.replace(target, endpoint_url=endpoint_url, credentials=credentials)
+
+
 def resource_for(target: Target, **fields: object) -> EcsResource:
-    """The EcsResource for a target; ``fields`` override its settings."""
+    """The EcsResource for a target; ``fields`` override its settings (an ``endpoint_url`` of
+    another embedded ECS brings that server's keys, a ``profile_name`` its own keys). On the
+    embedded ECS, raises LocalCredentialsNotFound, before any call, when no keys are found."""
+    endpoint = fields.get("endpoint_url")
+    if target.name == "local" and isinstance(endpoint, str) and endpoint != target.endpoint_url:
+        target = at_endpoint(target, endpoint)
     config: dict[str, object] = {
         "region_name": target.region,
         "endpoint_url": target.endpoint_url,
@@ -111,9 +142,12 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
         "assign_public_ip": target.assign_public_ip,
         "launch_type": target.launch_type,
     }
-    if target.name == "local":
-        # The embedded ECS accepts any credentials; these are placeholders, not secrets.
-        config.update(aws_access_key_id="testing", aws_secret_access_key="testing")
+    # A profile named explicitly (the CLI's --profile) brings its own keys.
+    local_keys = target.name == "local" and not fields.get("profile_name")
+    if local_keys and target.credentials is not None:
+        config.update(target.credentials.boto3_kwargs())
+    elif local_keys and target.endpoint_url and not target.task_role:
+        raise LocalCredentialsNotFound(target.endpoint_url)
     config.update(fields)
     return EcsResource(**config)  # type: ignore[arg-type]
 
@@ -166,7 +200,8 @@ def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator
     checkout's own (started on a free port if it has none). Says which on stdout.
 
     A server started here is stopped on exit unless ``keep_running`` (then `ecs-pipelines
-    local stop` ends it). AWS targets pass through untouched.
+    local stop` ends it). Raises LocalCredentialsNotFound when the server's keys cannot be
+    found (outside a task). AWS targets pass through untouched.
     """
     if target.name != "local":
         yield target
@@ -176,16 +211,22 @@ def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator
         where = target.endpoint_url
         if local_ecs_reachable(where):
             print(f"Embedded ECS: {where} (ECS_PIPELINES_ENDPOINT_URL)")
+            known = target.credentials is not None or target.task_role
+            running = target if known else at_endpoint(target, where)
         else:
             pid = start_local_ecs(where).pid
             print(f"Embedded ECS: started at {where} (ECS_PIPELINES_ENDPOINT_URL)")
+            running = at_endpoint(target, where)
     else:
         root = checkout_root()
         server = start_server(root)
         where, pid = server.endpoint_url, server.pid
         print(f"Embedded ECS of this checkout ({root}): started at {where}")
+        running = dataclasses.replace(target, endpoint_url=where, credentials=server.credentials)
     try:
-        yield dataclasses.replace(target, endpoint_url=where)
+        if running.credentials is None and not running.task_role:
+            raise LocalCredentialsNotFound(where)
+        yield running
     finally:
         if pid is not None and not keep_running:
             stop_process(pid)

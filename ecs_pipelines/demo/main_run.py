@@ -19,6 +19,7 @@ from typing import Any
 from dagster import DagsterInstance, materialize
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
+from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.table import render_table
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores, weekly_rollup
@@ -91,6 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore", category=PreviewWarning)
         warnings.filterwarnings("ignore", category=BetaWarning)
     show_progress()
+    try:
+        return _run(args.verbose)
+    except LocalCredentialsNotFound as error:
+        print(f"make run: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(verbose: bool) -> int:
     with local_ecs_running(target_from_env(), keep_running=True) as target:
         # The code location reads the target when it loads: it must see this endpoint.
         if target.endpoint_url:
@@ -100,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         ecs = demo_resource(target)
         instance = DagsterInstance.ephemeral()
-        config = quiet_run_config(args.verbose)
+        config = quiet_run_config(verbose)
         runs = []
         job_result = defs.get_job_def("ecs_report_job").execute_in_process(
             instance=instance, raise_on_error=False, run_config=config

@@ -8,9 +8,12 @@ on ECS, nothing is copied from the launcher's environment, and the launcher's ``
 are ignored when it names a registered task definition), so the run-worker task definition
 carries everything the worker needs: the instance (``DAGSTER_HOME``), the ECS to talk to
 (``AWS_ENDPOINT_URL`` for dagster-aws's own boto3 clients, ``ECS_PIPELINES_ENDPOINT_URL`` for
-the code location's resource), placeholder credentials, the checkout on ``PYTHONPATH``, and
+the code location's resource), the checkout on ``PYTHONPATH``, and
 ``DAGSTER_RUN_WORKER_TASK_DEFINITION``: with run monitoring on, the worker builds the run
-launcher too, and the launcher refuses to start without it.
+launcher too, and the launcher refuses to start without it. It carries no credentials: the
+worker has the demo task role, and every SDK in it signs with that role's credentials from
+the credentials endpoint, as on ECS. Only the processes that launch run workers (dagster
+dev's webserver and daemon) get the server's own keys (``launcher_environment``).
 
 The definition is registered like a code-defined one (``EcsResource.resolve_task_definition``):
 once per content, reused while nothing changes, a new revision when the endpoint or
@@ -24,6 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, resource_for
 from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
 from ecs_pipelines.local.seed import (
@@ -31,7 +35,6 @@ from ecs_pipelines.local.seed import (
     DEMO_LOG_GROUP,
     DEMO_REGION,
     DEMO_TASK_ROLE_ARN,
-    DUMMY_CREDENTIALS,
 )
 
 RUN_WORKER_FAMILY = "ecs-pipelines-run-worker"
@@ -49,13 +52,12 @@ RUN_WORKER_IMAGE = os.environ.get("ECS_PIPELINES_IMAGE", "python:3.12-slim")
 
 def aws_environment(endpoint_url: str) -> dict[str, str]:
     """What a process needs for boto3 clients built without arguments (dagster-aws's) to reach
-    the embedded ECS: its endpoint, the demo region and placeholder credentials."""
+    the embedded ECS: its endpoint and the demo region (credentials come apart: a task's
+    role, or ``launcher_environment``'s keys)."""
     return {
         "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_REGION": DEMO_REGION,
         "AWS_DEFAULT_REGION": DEMO_REGION,
-        "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
     }
 
 
@@ -135,9 +137,12 @@ def register_run_worker(
 def launcher_environment(target: Target, task_definition_arn: str) -> dict[str, str]:
     """What `dagster dev`'s webserver and daemon need to build EcsRunLauncher against the
     embedded ECS: the webserver stops run workers when a run is terminated, the daemon
-    launches and monitors them."""
+    launches and monitors them; both sign with the server's own keys."""
     if target.endpoint_url is None:
         raise ValueError("the embedded ECS has no endpoint yet")
+    if target.credentials is None:
+        raise LocalCredentialsNotFound(target.endpoint_url)
     environment = aws_environment(target.endpoint_url)
+    environment.update(target.credentials.environment())
     environment[TASK_DEFINITION_ENV] = task_definition_arn
     return environment

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
 from ecs_pipelines.demo.ui_instance import ECS_LAUNCHER, ensure_instance_file, launcher_choice
@@ -53,7 +54,11 @@ def set_up_task_events(start: StartUp) -> None:
     if start.env.get(TASK_EVENTS_ENV, "on").lower() in ("off", "0", "false", "no"):
         start.notes.append("Task completion: polled (ECS_PIPELINES_TASK_EVENTS=off)")
         return
-    start.env.update(demo_task_events_environment(start.target.endpoint_url))
+    if start.target.credentials is None:
+        raise LocalCredentialsNotFound(start.target.endpoint_url)
+    start.env.update(
+        demo_task_events_environment(start.target.endpoint_url, start.target.credentials)
+    )
     start.notes.append("Task completion: ECS Task State Change events through SQS, one queue each")
 
 
@@ -95,6 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"make ui: {error}", file=sys.stderr)
         return 2
+    try:
+        return _serve(target, env, argv)
+    except LocalCredentialsNotFound as error:
+        print(f"make ui: {error}", file=sys.stderr)
+        return 2
+
+
+def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> int:
+    """dagster dev on the target, with the embedded ECS it needs running."""
     with local_ecs_running(target) as target:
         if target.endpoint_url:
             # dagster dev's code server resolves the target again: same endpoint.

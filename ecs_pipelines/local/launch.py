@@ -24,6 +24,8 @@ METADATA_VARIABLE = "ECS_CONTAINER_METADATA_URI_V4"
 # Where the SDKs fetch a task role's credentials (``task_credentials`` says why not the
 # RELATIVE_URI ECS sets), and the endpoint every SDK call of a task goes to.
 CREDENTIALS_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+# The secret the SDKs send with it, as the Authorization header (``task_credentials``).
+AUTHORIZATION_TOKEN_VARIABLE = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 
 
@@ -143,7 +145,7 @@ def build_task_launch(
     A ``command`` override replaces the command; the entryPoint stays. With ``metadata_url``
     each container gets its task metadata endpoint, ``<metadata_url>/<runtime id>``; with
     ``credentials_url`` and a task role, its credentials endpoint, ``<credentials_url>/<runtime
-    id>``.
+    id>``, and the token that endpoint asks for.
     """
     task_arn, task_definition, overrides = task.task_arn, task.task_definition, task.overrides
     task_role_arn = (overrides or {}).get("taskRoleArn") or task_definition.get("taskRoleArn")
@@ -168,6 +170,7 @@ def build_task_launch(
             environment[METADATA_VARIABLE] = f"{metadata_url}/{runtime_id}"
         if credentials_url and task_role_arn:
             environment[CREDENTIALS_VARIABLE] = f"{credentials_url}/{runtime_id}"
+            environment[AUTHORIZATION_TOKEN_VARIABLE] = secrets.token_urlsafe(32)
         stop_timeout = container_def.get("stopTimeout")
         containers.append(
             ContainerSpec(

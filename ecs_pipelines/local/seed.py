@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
 
+    from ecs_pipelines.local.access_keys import KeyPair
+
 # Not 4566: that is LocalStack's port, and a user may run both.
 DEFAULT_PORT = 4590
 DEMO_CLUSTER = "ecs-pipelines-demo"
@@ -25,8 +27,6 @@ DEMO_SUBNET = "subnet-0ec5pipelines0local"
 DEMO_SECURITY_GROUP = "sg-0ec5pipelines0local"
 # The embedded EC2 accepts any image id; looking a real one up costs a second at start.
 _ECS_AMI = "ami-0ec5pipelines0local"
-# Credentials the embedded ECS accepts (it accepts any); boto3 needs some to sign requests.
-DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 def _log_configuration() -> dict[str, Any]:
@@ -102,13 +102,14 @@ def register_demo(ecs_client: ECSClient) -> list[str]:
     return registered
 
 
-def bootstrap_demo(endpoint_url: str, region: str = DEMO_REGION) -> None:
+def bootstrap_demo(endpoint_url: str, credentials: KeyPair, region: str = DEMO_REGION) -> None:
     """Create the demo cluster (Fargate by default), its task definitions, its log group and
-    one EC2 container instance, so that every launch type runs out of the box."""
+    one EC2 container instance, so that every launch type runs out of the box (signed with
+    the server's own ``credentials``)."""
     import boto3
 
     kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "region_name": region}
-    kwargs.update(DUMMY_CREDENTIALS)
+    kwargs.update(credentials.boto3_kwargs())
     ecs = boto3.client("ecs", **kwargs)
     ecs.create_cluster(
         clusterName=DEMO_CLUSTER,

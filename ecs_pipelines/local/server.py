@@ -2,6 +2,9 @@
 
 One endpoint answers ECS, CloudWatch Logs (and the rest of moto's services) for boto3 with
 ``endpoint_url``; ``/_local/...`` paths are the embedded ECS's own routes (``routes.py``).
+Every other request must be SigV4-signed with the server's own key pair (made at each start,
+``credentials``, recorded for this user in its state file) or a task's role credentials
+(``request_auth.py``).
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ from types import TracebackType
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ecs_pipelines.local import moto_bridge
+from ecs_pipelines.local.access_keys import AccessKeyStore, KeyPair, new_server_keys
 from ecs_pipelines.local.controller import BridgeSink, EmbeddedController, resolve_secrets
 from ecs_pipelines.local.exec_sessions import ExecSessions
 from ecs_pipelines.local.http_boundary import HttpBoundary
-from ecs_pipelines.local.instance import new_instance_id
+from ecs_pipelines.local.instance import forget_server, new_instance_id, record_server
 from ecs_pipelines.local.log_retention import LogLimits
 from ecs_pipelines.local.metadata_routes import MetadataRoutes
-from ecs_pipelines.local.reset_route import ResetRoute
-from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes
+from ecs_pipelines.local.request_auth import RequestAuth, require_server_signature
+from ecs_pipelines.local.reset_route import Authorize, ResetRoute
+from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes, WsgiApp
 from ecs_pipelines.local.runner import TaskRunner
 from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION, bootstrap_demo
 from ecs_pipelines.local.task_credentials import CredentialsRoutes
@@ -38,6 +43,10 @@ class LocalEcs:
     ``port=0`` picks a free port. Only one can run per process: moto's state is global.
     ``log_limits`` bounds the task output it holds in memory, per log stream and in total
     (the oldest lines are dropped first).
+    ``authenticate=False`` serves every request unsigned (``local serve --insecure-no-auth``,
+    a throwaway sandbox only). ``owner_pid``: the process `ecs-pipelines local stop` may
+    signal to end this server (``local serve`` gives its own); None for a server in a process
+    that does more (a test session).
     """
 
     def __init__(
@@ -47,11 +56,19 @@ class LocalEcs:
         region: str = DEMO_REGION,
         *,
         log_limits: LogLimits | None = None,
+        authenticate: bool = True,
+        owner_pid: int | None = None,
     ) -> None:
         self._requested_port = port
         self._host = host
         self._region = region
         self._log_limits = log_limits or LogLimits()
+        self._authenticate = authenticate
+        self._owner_pid = owner_pid
+        self.access_keys = AccessKeyStore(new_server_keys())
+        # This user's record of the server (its keys for clients of its endpoint); None until
+        # started, or when the state directory is not this user's alone.
+        self.state_record: Path | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._runner: TaskRunner | None = None
@@ -71,6 +88,23 @@ class LocalEcs:
     @property
     def region(self) -> str:
         return self._region
+
+    @property
+    def credentials(self) -> KeyPair:
+        """The server's own key pair: what its clients sign with."""
+        return self.access_keys.server
+
+    @property
+    def authenticates(self) -> bool:
+        return self._authenticate
+
+    def _reset_authorization(self) -> Authorize | None:
+        """What a reset must show: a signature by the server's own keys (none when the server
+        authenticates nobody)."""
+        if not self._authenticate:
+            return None
+        keys = self.access_keys
+        return lambda environ, respond: require_server_signature(environ, respond, keys)
 
     @property
     def running_task_count(self) -> int:
@@ -95,11 +129,13 @@ class LocalEcs:
             routes = [
                 *service.routes(),
                 *MetadataRoutes(runner).routes(),
-                *CredentialsRoutes(runner).routes(),
-                *TaskPages().routes(),
-                *ResetRoute(moto_bridge.reset_backends).routes(),
+                *CredentialsRoutes(runner, self.access_keys).routes(),
+                *TaskPages(self.credentials).routes(),
+                *ResetRoute(moto_bridge.reset_backends, self._reset_authorization()).routes(),
             ]
-            app = LocalRoutes(moto_bridge.make_moto_app(), routes)
+            app: WsgiApp = LocalRoutes(moto_bridge.make_moto_app(), routes)
+            if self._authenticate:
+                app = RequestAuth(app, self.access_keys)
             self._server = make_server(
                 self._host,
                 self._requested_port,
@@ -120,9 +156,13 @@ class LocalEcs:
         )
         self._thread.start()
         try:
-            bootstrap_demo(self.endpoint_url, self._region)
+            bootstrap_demo(self.endpoint_url, self.credentials, self._region)
             moto_bridge.make_container_instances_roomy(
                 self._region, DEMO_CLUSTER, cpu=_INSTANCE_CPU, memory=_INSTANCE_MEMORY
+            )
+            # Before the health route says ready: a client that sees it ready finds the keys.
+            self.state_record = record_server(
+                self.instance_id, self._owner_pid, self.endpoint_url, self.credentials
             )
         except BaseException:
             self.stop()
@@ -134,6 +174,7 @@ class LocalEcs:
         """Stop serving and kill every task process still running (SIGTERM, then SIGKILL)."""
         if self._server is None:
             return
+        forget_server(self.instance_id)
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

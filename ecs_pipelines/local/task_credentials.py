@@ -5,9 +5,17 @@ container, and the SDKs fetch the role's temporary credentials from
 ``http://169.254.170.2${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`` (ECS developer guide, "Amazon
 ECS task IAM role": the answer holds AccessKeyId, Expiration, RoleArn, SecretAccessKey and
 Token). A host process cannot be reached at 169.254.170.2, so the embedded ECS sets the SDKs'
-other variable, ``AWS_CONTAINER_CREDENTIALS_FULL_URI``, to ``<endpoint>/_local/credentials/<runtime
-id>`` (botocore accepts a full URI on a loopback address); a task without a task role gets
-neither, as on ECS. The credentials are made up: the embedded server does not check them.
+other variables: ``AWS_CONTAINER_CREDENTIALS_FULL_URI``, ``<endpoint>/_local/credentials/<runtime
+id>`` (botocore accepts a full URI on a loopback address), and
+``AWS_CONTAINER_AUTHORIZATION_TOKEN``, a secret of that container that the SDKs send as the
+request's ``Authorization`` header (AWS SDKs and Tools reference guide, "Container credential
+provider"; botocore ``ContainerProvider._build_headers``). Without it the endpoint answers 401:
+another local user, or a web page, that learns the URI gets nothing. A task without a task
+role gets neither variable, as on ECS.
+
+The credentials are random, issued per task by the server's key store (``access_keys.py``)
+with their expiration and session token: the server accepts requests signed with them, and
+only with that token.
 
 Every container also gets ``AWS_ENDPOINT_URL`` (unless its definition or overrides set one),
 so that the SDK calls a task makes reach the embedded server's services (S3, SQS, Secrets
@@ -16,36 +24,36 @@ Manager, ECS...) instead of AWS.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime, timedelta
+import hmac
 from typing import Any
 
+from ecs_pipelines.local.access_keys import AccessKeyStore, IssuedKey
+from ecs_pipelines.local.launch import AUTHORIZATION_TOKEN_VARIABLE
 from ecs_pipelines.local.routes import Route, StartResponse, json_response
 from ecs_pipelines.local.runner import TaskRunner
 
 PREFIX = "/_local/credentials/"
-# ECS hands out credentials valid for hours and renews them before they expire; the SDKs fetch
-# again when the expiration is near.
-VALIDITY = timedelta(hours=6)
 
 
-def role_credentials(task_role_arn: str, task_id: str, now: datetime) -> dict[str, Any]:
+def role_credentials(key: IssuedKey) -> dict[str, Any]:
     """The credentials document of a task's role, as ECS's endpoint answers it."""
-    seed = hashlib.sha256(f"{task_role_arn}:{task_id}".encode()).hexdigest()
+    assert key.expires_at is not None and key.session_token is not None
     return {
-        "AccessKeyId": "ASIA" + seed[:16].upper(),
-        "SecretAccessKey": seed[16:56],
-        "Token": seed,
-        "Expiration": (now + VALIDITY).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "RoleArn": task_role_arn,
+        "AccessKeyId": key.access_key_id,
+        "SecretAccessKey": key.secret_access_key,
+        "Token": key.session_token,
+        "Expiration": key.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "RoleArn": key.role_arn,
     }
 
 
 class CredentialsRoutes:
-    """``GET /_local/credentials/<runtime id>``: the task role's credentials."""
+    """``GET /_local/credentials/<runtime id>``: the task role's credentials, for the holder of
+    the container's authorization token."""
 
-    def __init__(self, runner: TaskRunner) -> None:
+    def __init__(self, runner: TaskRunner, keys: AccessKeyStore) -> None:
         self._runner = runner
+        self._keys = keys
 
     def routes(self) -> list[Route]:
         return [Route(PREFIX, self.credentials)]
@@ -58,5 +66,17 @@ class CredentialsRoutes:
             return json_response(
                 start_response, "404 Not Found", {"message": "No task role for this container."}
             )
-        body = role_credentials(role, found[0].launch.task_id, datetime.now(UTC))
-        return json_response(start_response, "200 OK", body)
+        expected = found[1].spec.environment.get(AUTHORIZATION_TOKEN_VARIABLE, "")
+        given = str(environ.get("HTTP_AUTHORIZATION", ""))
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            return json_response(
+                start_response,
+                "401 Unauthorized",
+                {
+                    "code": "AccessDeniedException",
+                    "message": "The Authorization header must hold the container's "
+                    f"{AUTHORIZATION_TOKEN_VARIABLE}.",
+                },
+            )
+        key = self._keys.credentials_for_task(found[0].launch.task_arn, role)
+        return json_response(start_response, "200 OK", role_credentials(key))

@@ -21,7 +21,8 @@ from typing import Any
 
 import boto3
 
-from ecs_pipelines.local.seed import DEMO_CLUSTER, DEMO_REGION, DUMMY_CREDENTIALS
+from ecs_pipelines.local.access_keys import KeyPair
+from ecs_pipelines.local.seed import DEMO_CLUSTER, DEMO_REGION
 
 DETAIL_TYPE = "ECS Task State Change"
 RULE_TARGET_ID = "task-events-queue"
@@ -75,24 +76,33 @@ DEMO_CONSUMERS = {
 
 
 def demo_task_events_environment(
-    endpoint_url: str, region: str = DEMO_REGION, cluster: str = DEMO_CLUSTER
+    endpoint_url: str,
+    credentials: KeyPair,
+    region: str = DEMO_REGION,
+    cluster: str = DEMO_CLUSTER,
 ) -> dict[str, str]:
     """One queue (and rule) per demo consumer on the embedded ECS at ``endpoint_url``, named
     as ``deploy/task-events.yaml`` names them; returns environment variable -> queue URL, for
     the process that loads the code location (``make ui``). Idempotent."""
-    _, _, ecs = _clients(endpoint_url, region, with_ecs=True)
+    _, _, ecs = _clients(endpoint_url, region, credentials, with_ecs=True)
     [found] = ecs.describe_clusters(clusters=[cluster])["clusters"]
     return {
         variable: create_task_events_queue(
-            endpoint_url, region, found["clusterArn"], queue_name=QUEUE_NAME_PREFIX + consumer
+            endpoint_url,
+            region,
+            found["clusterArn"],
+            queue_name=QUEUE_NAME_PREFIX + consumer,
+            credentials=credentials,
         )
         for variable, consumer in DEMO_CONSUMERS.items()
     }
 
 
-def _clients(endpoint_url: str, region: str, *, with_ecs: bool = False) -> tuple[Any, ...]:
+def _clients(
+    endpoint_url: str, region: str, credentials: KeyPair, *, with_ecs: bool = False
+) -> tuple[Any, ...]:
     options: dict[str, Any] = {"endpoint_url": endpoint_url, "region_name": region}
-    options.update(DUMMY_CREDENTIALS)
+    options.update(credentials.boto3_kwargs())
     clients = [boto3.client("sqs", **options), boto3.client("events", **options)]
     if with_ecs:
         clients.append(boto3.client("ecs", **options))
@@ -100,11 +110,11 @@ def _clients(endpoint_url: str, region: str, *, with_ecs: bool = False) -> tuple
 
 
 def create_task_events_queue(
-    endpoint_url: str, region: str, cluster_arn: str, *, queue_name: str
+    endpoint_url: str, region: str, cluster_arn: str, *, queue_name: str, credentials: KeyPair
 ) -> str:
     """Creates (or finds) the queue, the rule (named like the queue) and the queue policy;
     returns the queue URL, for ``EcsResource(task_events_queue_url=...)``."""
-    sqs, events = _clients(endpoint_url, region)
+    sqs, events = _clients(endpoint_url, region, credentials)
     queue_url = sqs.create_queue(
         QueueName=queue_name,
         Attributes={
@@ -129,9 +139,11 @@ def create_task_events_queue(
     return str(queue_url)
 
 
-def delete_task_events_queue(endpoint_url: str, region: str, queue_url: str) -> None:
+def delete_task_events_queue(
+    endpoint_url: str, region: str, queue_url: str, *, credentials: KeyPair
+) -> None:
     """Removes the rule named like the queue, then the queue; what is gone already is fine."""
-    sqs, events = _clients(endpoint_url, region)
+    sqs, events = _clients(endpoint_url, region, credentials)
     name = queue_url.rstrip("/").rsplit("/", 1)[-1]
     gone = (events.exceptions.ResourceNotFoundException, sqs.exceptions.QueueDoesNotExist)
     with contextlib.suppress(*gone):

@@ -37,6 +37,7 @@ from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.redaction import Redactor, mask_task, task_secret_values
 from ecs_pipelines.ecs.states import TaskStatus
 from ecs_pipelines.local import moto_bridge
+from ecs_pipelines.local.access_keys import KeyPair
 from ecs_pipelines.local.client_cache import ClientCache
 from ecs_pipelines.local.log_tokens import events_skipped
 from ecs_pipelines.local.page_address import PageKind, page_address
@@ -48,7 +49,6 @@ from ecs_pipelines.local.routes import (
     query,
     text_response,
 )
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 
 LINES_PER_PAGE = 1000
 # Clients the pages keep (the least recently used is dropped): one per service and region
@@ -70,7 +70,9 @@ class LogPage:
 class TaskPages:
     """Routes of the task and log pages of the embedded ECS that serves them."""
 
-    def __init__(self, regions: Collection[str] | None = None) -> None:
+    def __init__(self, credentials: KeyPair, regions: Collection[str] | None = None) -> None:
+        # The pages read the server's API as its user would: signed with its own keys.
+        self._credentials = credentials
         self._clients = ClientCache(CLIENT_CACHE_SIZE, "task pages")
         self._endpoint = ""
         # The regions a page may name: those the server serves.
@@ -86,7 +88,7 @@ class TaskPages:
                 service,  # type: ignore[call-overload]
                 endpoint_url=self._endpoint,
                 region_name=region,
-                **DUMMY_CREDENTIALS,
+                **self._credentials.boto3_kwargs(),
             ),
         )
 

@@ -108,3 +108,35 @@ def test_make_ui_hands_dagster_dev_this_checkouts_server(
     assert seen["env"]["ECS_PIPELINES_ENDPOINT_URL"] == seen["server"].endpoint_url
     assert (home / "dagster.yaml").read_text() == "# mine\n"
     assert recorded_server(root) is None  # make ui stops the server it started
+
+
+def test_the_checkouts_record_holds_the_servers_credentials_for_its_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server a checkout starts writes its credentials in the checkout's record, a 0600
+    file in a 0700 directory (and in its 0600 state record); they open its API."""
+    import boto3
+
+    from ecs_pipelines.cli.checkout import record_path, start_server
+    from ecs_pipelines.cli.target import stop_process
+
+    monkeypatch.setenv("ECS_PIPELINES_STATE_DIR", str(tmp_path / "state"))
+    root = checkout(tmp_path / "private")
+    server = start_server(root)
+    try:
+        record = record_path(root)
+        assert record.stat().st_mode & 0o777 == 0o600
+        assert record.parent.stat().st_mode & 0o777 == 0o700
+        state_records = list((tmp_path / "state").glob("*.json"))
+        assert [p.stat().st_mode & 0o777 for p in state_records] == [0o600]
+        assert server.credentials.access_key_id.startswith("AKIA")
+        assert server.credentials.secret_access_key in record.read_text()
+        ecs = boto3.client(
+            "ecs",
+            endpoint_url=server.endpoint_url,
+            region_name="us-east-1",
+            **server.credentials.boto3_kwargs(),
+        )
+        assert ecs.list_clusters()["clusterArns"]
+    finally:
+        stop_process(server.pid)

@@ -1,7 +1,9 @@
-"""``ecs-pipelines local serve``, ``local status`` and ``local stop``."""
+"""``ecs-pipelines local serve``, ``local status``, ``local stop``, ``local env`` and
+``local reset``."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -17,12 +19,14 @@ from typing import IO, Any
 
 import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 from ecs_pipelines.cli.main import main
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.local.access_keys import KeyPair
 from ecs_pipelines.local.instance import STATE_DIR_ENV
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 from ecs_pipelines_tests.local.local_ecs_tools import (
     daemonizing_command,
     pids_from_log,
@@ -54,13 +58,23 @@ def _lines(stream: IO[str]) -> queue.Queue[str]:
     return lines
 
 
+def recorded_keys(state_dir: Path, endpoint: str) -> KeyPair:
+    """The keys a server serving ``endpoint`` recorded in ``state_dir`` (its 0600 record)."""
+    for path in state_dir.glob("*.json"):
+        record = json.loads(path.read_text())
+        keys = KeyPair.from_record(record.get("credentials"))
+        if record.get("endpoint_url") == endpoint and keys is not None:
+            return keys
+    raise AssertionError(f"no record of {endpoint} in {state_dir}")
+
+
 class Served:
     """`ecs-pipelines local serve` in a subprocess, its output lines and boto3 clients."""
 
     def __init__(self, port: int, state_dir: Path, *options: str) -> None:
-        command = ["local", "serve", "--port", str(port), *options]
+        command = [sys.executable, "-m", "ecs_pipelines.cli.main", "local", "serve"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ecs_pipelines.cli.main", *command],
+            [*command, "--port", str(port), *options],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -68,11 +82,16 @@ class Served:
         )
         assert self.process.stdout is not None
         self.output = _lines(self.process.stdout)
+        self.before_banner: list[str] = []
         self.banner = self.output.get(timeout=60)
+        while not self.banner.startswith("Embedded ECS serving") and self.process.poll() is None:
+            self.before_banner.append(self.banner)
+            self.banner = self.output.get(timeout=60)
         self.endpoint = self.banner.split()[4] if self.banner.startswith("Embedded") else ""
+        self.keys = recorded_keys(state_dir, self.endpoint)
         kwargs: dict[str, Any] = {"endpoint_url": self.endpoint, "region_name": "us-east-1"}
-        self.ecs = boto3.client("ecs", **kwargs, **DUMMY_CREDENTIALS)
-        self.logs = boto3.client("logs", **kwargs, **DUMMY_CREDENTIALS)
+        self.ecs = boto3.client("ecs", **kwargs, **self.keys.boto3_kwargs())
+        self.logs = boto3.client("logs", **kwargs, **self.keys.boto3_kwargs())
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -185,6 +204,36 @@ def test_serve_holds_task_output_within_the_bound_given(tmp_path: Path) -> None:
         served.close()
 
 
+def test_serve_refuses_unknown_keys_unless_told_loudly(tmp_path: Path) -> None:
+    """By default a request signed by keys the server did not make is refused;
+    `--insecure-no-auth` serves it, and says on every start, before the banner, that anyone who
+    finds the port runs commands as the user."""
+    anyone = {"aws_access_key_id": "anything", "aws_secret_access_key": "anything"}
+    once = Config(retries={"total_max_attempts": 1})
+    guarded = Served(0, tmp_path / "guarded")
+    try:
+        client = boto3.client(
+            "ecs", endpoint_url=guarded.endpoint, region_name="us-east-1", config=once, **anyone
+        )
+        with pytest.raises(ClientError) as refused:
+            client.list_clusters()
+        assert refused.value.response["Error"]["Code"] == "UnrecognizedClientException"
+        assert not any("WARNING" in line for line in guarded.before_banner)
+    finally:
+        guarded.close()
+    sandbox = Served(0, tmp_path / "sandbox", "--insecure-no-auth")
+    try:
+        [warning] = sandbox.before_banner
+        assert warning.startswith("WARNING: authentication is OFF")
+        assert sandbox.endpoint in warning
+        client = boto3.client(
+            "ecs", endpoint_url=sandbox.endpoint, region_name="us-east-1", config=once, **anyone
+        )
+        assert client.list_clusters()["clusterArns"]
+    finally:
+        sandbox.close()
+
+
 def test_serve_on_port_0_names_the_port_it_picked(tmp_path: Path) -> None:
     """`--port 0` picks a free port and the banner names it, not 0."""
     served = Served(0, tmp_path / "state")
@@ -271,7 +320,16 @@ def test_status_exits_1_when_unreachable() -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [[], ["local"], ["local", "serve"], ["local", "status"], ["local", "stop"]]
+    "args",
+    [
+        [],
+        ["local"],
+        ["local", "serve"],
+        ["local", "status"],
+        ["local", "stop"],
+        ["local", "env"],
+        ["local", "reset"],
+    ],
 )
 def test_every_command_has_help_with_an_example(args: list[str]) -> None:
     """Each command's --help explains it and shows an example."""

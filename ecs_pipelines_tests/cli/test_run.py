@@ -12,6 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from ecs_pipelines.cli.local_credentials import require_credentials_of
 from ecs_pipelines.cli.main import main as cli
 from ecs_pipelines.cli.target import local_ecs_reachable, start_local_ecs
 from ecs_pipelines.integration.resource import EcsResource
@@ -65,8 +66,7 @@ def test_background_server_is_ready_when_healthy_and_stops_with_local_stop() -> 
             "ecs",
             endpoint_url=endpoint,
             region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            **require_credentials_of(endpoint).boto3_kwargs(),
         )
         definition = ecs.describe_task_definition(taskDefinition="ecs-pipelines-python")
         assert definition["taskDefinition"]["family"] == "ecs-pipelines-python"

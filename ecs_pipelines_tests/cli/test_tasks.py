@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,8 +35,7 @@ def resource(local_ecs: LocalEcs) -> EcsResource:
     return EcsResource(
         region_name="us-east-1",
         endpoint_url=local_ecs.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        **local_ecs.credentials.boto3_kwargs(),
         cluster=CLUSTER,
         task_definition="ecs-pipelines-python",
         container_name="main",
@@ -455,13 +455,26 @@ def test_describe_show_env_reveals_only_values_not_known_to_be_secret(
 
 
 def test_logs_that_cannot_be_read_to_the_end_exit_1_saying_where(
-    local_ecs: LocalEcs, resource: EcsResource, finished: str
+    local_ecs: LocalEcs,
+    resource: EcsResource,
+    finished: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A log read that keeps failing ends with exit 1 and how many lines were printed."""
     from ecs_pipelines_tests.support.fault_proxy import FaultProxy, always, aws_error
 
+    # A proxy is no server with a record of its own: its keys come from a named profile.
+    keys = local_ecs.credentials
+    profiles = tmp_path / "credentials"
+    profiles.write_text(
+        f"[embedded]\naws_access_key_id = {keys.access_key_id}\n"
+        f"aws_secret_access_key = {keys.secret_access_key}\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(profiles))
     throttled = always("GetLogEvents", lambda: aws_error("ThrottlingException"))
     with FaultProxy(upstream=local_ecs.endpoint_url, faults=[throttled]) as proxy:
-        result = CliRunner().invoke(cli, ["logs", finished, "--endpoint-url", proxy.url])
+        command = ["logs", finished, "--endpoint-url", proxy.url, "--profile", "embedded"]
+        result = CliRunner().invoke(cli, command)
     assert result.exit_code == 1
     assert "stopped after 0 line(s)" in result.output and "ThrottlingException" in result.output

@@ -44,7 +44,7 @@ from ecs_pipelines.demo.run_workers import (
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DEMO_LOG_GROUP, DUMMY_CREDENTIALS
+from ecs_pipelines.local.seed import DEMO_LOG_GROUP
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 from ecs_pipelines_tests.support.deployment import (
@@ -168,9 +168,12 @@ def deployment(
         wait_until(lambda: serving(code_port), timeout=120, what="the code location to serve")
         services.append(start_service(ecs_client, ecs.cluster, definitions.daemon))
         with pytest.MonkeyPatch.context() as env:
-            # This process opens the instance and the workspace as the webserver would.
+            # This process opens the instance and the workspace as the webserver would (the
+            # Dagster tasks sign with their task role's credentials; this process with the
+            # server's own keys, as a webserver outside the cluster would with its own).
             for name, value in {
                 **aws_environment(local_ecs.endpoint_url),
+                **local_ecs.credentials.environment(),
                 **environment,
                 PASSWORD_VARIABLE: DB_PASSWORD,
                 TASK_DEFINITION_ENV: definitions.run_worker,
@@ -195,7 +198,7 @@ def _client(local_ecs: LocalEcs, service: str) -> Any:
         service,
         endpoint_url=local_ecs.endpoint_url,
         region_name=local_ecs.region,
-        **DUMMY_CREDENTIALS,
+        **local_ecs.credentials.boto3_kwargs(),
     )
 
 

@@ -28,6 +28,7 @@ from ecs_pipelines.demo.ui_instance import (
 )
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.local.seed import DEMO_TASK_ROLE_ARN
 
 
 @pytest.fixture
@@ -47,12 +48,16 @@ def test_make_ui_runs_every_run_in_a_run_worker_task_by_default(
     target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ecs: EcsResource
 ) -> None:
     """On the embedded ECS, make ui writes an EcsRunLauncher instance with run monitoring and
-    registers the run-worker task definition with all a worker needs in its environment."""
+    registers the run-worker task definition with all a worker needs in its environment: no
+    credentials (it has the task role), while dagster dev gets the server's own keys."""
     env = {"DAGSTER_HOME": str(tmp_path)}
     start = ui.prepare(target, env)
     assert start.launcher == ECS_LAUNCHER
     arn = start.env[TASK_DEFINITION_ENV]
     assert start.env["AWS_ENDPOINT_URL"] == target.endpoint_url
+    assert target.credentials is not None
+    assert start.env["AWS_ACCESS_KEY_ID"] == target.credentials.access_key_id
+    assert start.env["AWS_SECRET_ACCESS_KEY"] == target.credentials.secret_access_key
     with open_with(start.env, tmp_path, monkeypatch) as instance:
         launcher = instance.run_launcher
         assert isinstance(launcher, EcsRunLauncher)
@@ -68,6 +73,10 @@ def test_make_ui_runs_every_run_in_a_run_worker_task_by_default(
     assert environment["AWS_ENDPOINT_URL"] == target.endpoint_url
     assert environment["ECS_PIPELINES_ENDPOINT_URL"] == target.endpoint_url
     assert environment[TASK_DEFINITION_ENV] == RUN_WORKER_FAMILY
+    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} & set(
+        environment
+    )
+    assert definition["taskRoleArn"] == DEMO_TASK_ROLE_ARN
     # Registered once per content: a second start reuses the revision.
     assert ui.prepare(target, {"DAGSTER_HOME": str(tmp_path)}).env[TASK_DEFINITION_ENV] == arn
 

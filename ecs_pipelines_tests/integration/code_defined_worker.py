@@ -19,6 +19,7 @@ from typing import Any
 
 from dagster import DagsterInstance, materialize
 
+from ecs_pipelines.cli.local_credentials import require_credentials_of
 from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
 from ecs_pipelines.ecs.task_definitions import ResolvedTaskDefinition, TaskDefinitionRegistry
 from ecs_pipelines.integration.assets import ecs_task_asset
@@ -55,8 +56,8 @@ def main(endpoint_url: str, asset_name: str, barrier: Path, worker_id: str) -> N
     ecs = EcsResource(
         region_name="us-east-1",
         endpoint_url=endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        # Found as any client on this host finds them: this user's record of the server.
+        **require_credentials_of(endpoint_url).boto3_kwargs(),
         cluster=DEMO_CLUSTER,
         launch_type="FARGATE",
         subnets=[DEMO_SUBNET],

@@ -75,7 +75,9 @@ def test_a_job_whose_queue_is_deleted_mid_run_completes_by_polling(
             )
 
         wait_until(running_task, what="the step's task to run")
-        delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, queue)
+        delete_task_events_queue(
+            local_ecs.endpoint_url, local_ecs.region, queue, credentials=local_ecs.credentials
+        )
     finally:
         runner.join(timeout=60)
     result = outcome["result"]
@@ -140,7 +142,9 @@ def test_a_task_whose_events_never_arrive_is_described_after_the_silence_bound(
         assert result.succeeded
         assert calls.counts["DescribeTasks"] >= 2  # the sweep, then the silence bound
     finally:
-        delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, elsewhere)
+        delete_task_events_queue(
+            local_ecs.endpoint_url, local_ecs.region, elsewhere, credentials=local_ecs.credentials
+        )
 
 
 class RecordingQueue(TaskEventQueue):

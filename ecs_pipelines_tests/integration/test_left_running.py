@@ -17,7 +17,6 @@ from ecs_pipelines.ecs.errors import EcsTimeoutError
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.fault_proxy import FaultProxy, always, aws_error
 from ecs_pipelines_tests.support.polling import wait_until
@@ -52,7 +51,7 @@ def other_cluster(local_ecs: LocalEcs) -> str:
         "ecs",
         endpoint_url=local_ecs.endpoint_url,
         region_name=local_ecs.region,
-        **DUMMY_CREDENTIALS,
+        **local_ecs.credentials.boto3_kwargs(),
     )
     ecs.create_cluster(clusterName=OTHER_CLUSTER)
     return OTHER_CLUSTER

@@ -38,10 +38,10 @@ from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.postgres import PostgresServer, running_postgres
 from ecs_pipelines_tests.support.sensor_daemon import (
-    ENDPOINT_ENV,
     ModuleLocation,
     SensorDaemon,
     daemon_resource,
+    point_daemon_at,
     sensor_daemon,
 )
 
@@ -100,7 +100,7 @@ def postgres_server_fixture() -> Iterator[PostgresServer]:
 @pytest.fixture(name="code_location_env")
 def code_location_env_fixture(local_ecs: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> None:
     """The code location's resource reads the embedded ECS's address from the environment."""
-    monkeypatch.setenv(ENDPOINT_ENV, local_ecs.endpoint_url)
+    point_daemon_at(monkeypatch, local_ecs)
 
 
 @pytest.fixture(name="home", params=["sqlite", "postgres"])

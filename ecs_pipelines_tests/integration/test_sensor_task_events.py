@@ -43,10 +43,10 @@ from ecs_pipelines_tests.conftest import ApiCalls
 from ecs_pipelines_tests.support.dagster_helpers import py
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.sensor_daemon import (
-    ENDPOINT_ENV,
     ModuleLocation,
     SensorDaemon,
     daemon_resource,
+    point_daemon_at,
     sensor_daemon,
 )
 from ecs_pipelines_tests.support.task_events import (
@@ -92,12 +92,14 @@ THIS_MODULE = ModuleLocation(__name__, LOCATION)
 @pytest.fixture
 def home(local_ecs: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A DAGSTER_HOME, and the sensor's own queue named in the code location's environment."""
-    monkeypatch.setenv(ENDPOINT_ENV, local_ecs.endpoint_url)
+    point_daemon_at(monkeypatch, local_ecs)
     queue = new_queue(local_ecs)
     monkeypatch.setenv(QUEUE_ENV, queue)
     with instance_for_test() as instance:
         yield instance.root_directory
-    delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, queue)
+    delete_task_events_queue(
+        local_ecs.endpoint_url, local_ecs.region, queue, credentials=local_ecs.credentials
+    )
 
 
 @contextmanager
@@ -269,7 +271,9 @@ def test_a_sensor_whose_queue_is_gone_polls_and_says_so(
 ) -> None:
     """With its queue deleted, the completion sensor describes its tasks and still reports."""
     queue = new_queue(local_ecs)
-    delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, queue)
+    delete_task_events_queue(
+        local_ecs.endpoint_url, local_ecs.region, queue, credentials=local_ecs.credentials
+    )
     started_by = f"events-{uuid.uuid4().hex[:8]}"
     sensor_def = ecs_task_completion_sensor(
         "gone", started_by=started_by, job=report_job, task_events_queue_url=queue

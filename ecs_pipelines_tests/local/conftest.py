@@ -6,15 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from ecs_pipelines_tests.local.dedicated import StartServer, serve_dedicated
+from ecs_pipelines_tests.local.dedicated import DedicatedServer, StartServer, serve_dedicated
 
 
 @pytest.fixture
-def dedicated_server() -> Iterator[str]:
+def dedicated_server() -> Iterator[DedicatedServer]:
     """An embedded ECS in its own process (for what would disturb the shared one, such as a
-    reset of every backend); its endpoint URL."""
+    reset of every backend); its keys found as any client of this user finds them (its state
+    record)."""
     with serve_dedicated() as server:
-        yield server.endpoint_url
+        yield server
 
 
 @pytest.fixture

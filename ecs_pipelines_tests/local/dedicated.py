@@ -15,16 +15,20 @@ from typing import Any
 
 import boto3
 
-from ecs_pipelines.local.seed import DEMO_REGION, DUMMY_CREDENTIALS
+from ecs_pipelines.cli.local_credentials import require_credentials_of
+from ecs_pipelines.local.access_keys import KeyPair
+from ecs_pipelines.local.seed import DEMO_REGION
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
 class DedicatedServer:
-    """An embedded ECS running in a process of its own."""
+    """An embedded ECS running in a process of its own: where it answers, its keys, its pid
+    and its log."""
 
     endpoint_url: str
+    credentials: KeyPair
     pid: int
     log_path: Path
 
@@ -34,7 +38,7 @@ class DedicatedServer:
             service,  # type: ignore[call-overload]
             endpoint_url=self.endpoint_url,
             region_name=DEMO_REGION,
-            **DUMMY_CREDENTIALS,
+            **self.credentials.boto3_kwargs(),
         )
 
     def server_log(self) -> str:
@@ -67,7 +71,7 @@ def serve_dedicated(*options: str) -> Iterator[DedicatedServer]:
             assert server.stdout is not None
             url = server.stdout.readline().strip()
             assert url.startswith("http://"), "the embedded ECS did not start"
-            yield DedicatedServer(url, server.pid, log_path)
+            yield DedicatedServer(url, require_credentials_of(url), server.pid, log_path)
         finally:
             _end(server)
 

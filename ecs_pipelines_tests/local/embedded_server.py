@@ -4,6 +4,7 @@
 
 For a test that needs a server nothing else in its process shares (moto's state is global, and
 moto's own test suite resets it before and after every test), or one configured otherwise.
+Its keys are in its state record, where every client of this user finds them.
 """
 
 from __future__ import annotations

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ecs_pipelines.cli.local_access import post_signed
 from ecs_pipelines.local import DEMO_CLUSTER
+from ecs_pipelines.local.access_keys import KeyPair
 from ecs_pipelines.local.reset_route import ACTION, ACTION_HEADER, RESET_PATH
 from ecs_pipelines.local.seed import (
     DEMO_EXECUTION_ROLE_ARN,
@@ -41,13 +42,13 @@ def wait_until(
         pause.wait(interval)
 
 
-def reset_embedded_ecs(endpoint_url: str) -> None:
-    """Reset the embedded ECS at ``endpoint_url`` (every task stopped, everything forgotten)."""
-    request = urllib.request.Request(
-        endpoint_url.rstrip("/") + RESET_PATH, method="POST", headers={ACTION_HEADER: ACTION}
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        assert answer.status == 200, answer.status
+def reset_embedded_ecs(endpoint_url: str, credentials: KeyPair) -> None:
+    """Reset the embedded ECS at ``endpoint_url`` (every task stopped, everything forgotten),
+    as its own user: the action header, signed with its keys."""
+    url = endpoint_url.rstrip("/") + RESET_PATH
+    status, body = post_signed(url, credentials, headers={ACTION_HEADER: ACTION})
+    if status != 200:
+        raise RuntimeError(f"the embedded ECS refused the reset: {status} {body[:200]!r}")
 
 
 def unique(prefix: str) -> str:

@@ -13,7 +13,10 @@ definition that ECS refuses, and so does the embedded ECS.
 
 moto's ``mock_aws`` in server mode resets the server before and after each test by posting
 ``<endpoint>/moto-api/reset``; the embedded ECS serves nothing of moto's admin API, so the
-plugin sends that reset to the embedded ECS's own ``POST /_local/reset`` instead.
+plugin sends that reset to the embedded ECS's own ``POST /_local/reset`` instead. The embedded
+ECS authenticates every request: the plugin makes moto's suite sign with the server's own keys,
+which ``test_moto_suite.py`` puts in the environment (moto's ``mock_aws`` would otherwise
+replace them with its fake ones for each test: ``mock_credentials``), and signs the reset too.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import os
 import pytest
 from moto.core.models import ServerModeMockAWS
 
+from ecs_pipelines.local.access_keys import KeyPair
 from ecs_pipelines_tests.local.local_ecs_tools import reset_embedded_ecs
 
 _NO_COMMAND = (
@@ -78,12 +82,19 @@ EXPECTED_FAILURES: dict[str, str] = {
 
 def _reset_embedded_ecs(mock: ServerModeMockAWS) -> None:
     # What moto's ServerModeMockAWS.reset does (moto/core/models.py), at the embedded ECS's
-    # route; like moto, only when MOTO_CALL_RESET_API is not "false".
+    # route, signed with the environment's keys (the server's); like moto, only when
+    # MOTO_CALL_RESET_API is not "false". A refused reset fails loudly instead of leaving the
+    # last test's resources behind.
     if os.environ.get("MOTO_CALL_RESET_API", "").lower() != "false":
-        reset_embedded_ecs(mock._test_server_mode_endpoint)
+        keys = KeyPair(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+        reset_embedded_ecs(mock._test_server_mode_endpoint, keys)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from moto.core.config import default_user_config
+
+    # Keep the environment's keys (the server's) in every test: no FOOBARKEY in their place.
+    default_user_config.setdefault("core", {})["mock_credentials"] = False
     ServerModeMockAWS.reset = _reset_embedded_ecs  # type: ignore[method-assign,assignment]
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.local import DEMO_CLUSTER
-from ecs_pipelines_tests.conftest import endpoint_client
+from ecs_pipelines_tests.local.dedicated import DedicatedServer
 from ecs_pipelines_tests.local.hostile_site import (
     CONTROL,
     REPORTED,
@@ -55,6 +55,7 @@ class Target:
 
     url: str
     ecs: Any
+    server: DedicatedServer
 
     @property
     def port(self) -> int:
@@ -72,8 +73,8 @@ class Target:
 
 
 @pytest.fixture
-def target(dedicated_server: str) -> Target:
-    return Target(dedicated_server, endpoint_client(dedicated_server, "ecs"))
+def target(dedicated_server: DedicatedServer) -> Target:
+    return Target(dedicated_server.endpoint_url, dedicated_server.client("ecs"), dedicated_server)
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_a_hostile_page_cannot_read_the_servers_data(target: Target, hostile: Ho
     secret values included), not a task page, in cors mode or not."""
     secret = f"secret-{uuid.uuid4().hex}"
     shown = f"shown-{uuid.uuid4().hex}"
-    secrets = endpoint_client(target.url, "secretsmanager")
+    secrets = target.server.client("secretsmanager")
     secrets.create_secret(Name="hostile-page-secret", SecretString=secret)
     task = run_task(target.ecs, command=["python", "-c", "pass"], environment={"SHOWN": shown})
     task_page = (

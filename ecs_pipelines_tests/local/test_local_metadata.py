@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 from ecs_pipelines_tests.local.local_ecs_tools import (
     describe,
     log_messages,
@@ -142,8 +141,8 @@ def test_dagster_aws_reads_the_current_task(
 ) -> None:
     """dagster-aws's current-task helpers find the task, its definition and its network."""
     family = register(ecs_client, [{"name": "main", "command": ["python", "-c", CURRENT_TASK]}])
+    # No credentials: the task signs with its role's, from the credentials endpoint.
     environment = {"AWS_ENDPOINT_URL": local_ecs.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1"}
-    environment.update({k.upper(): v for k, v in DUMMY_CREDENTIALS.items()})
     task = run_task(ecs_client, family=family, environment=environment)
     stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED", timeout=90)
     lines = log_messages(logs_client, task["taskArn"])

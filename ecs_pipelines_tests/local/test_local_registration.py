@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from ecs_pipelines.ecs.task_definition_checks import FARGATE_SIZES
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DUMMY_CREDENTIALS
+from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN
 from ecs_pipelines_tests.local.local_ecs_tools import (
     run_task,
     unique,
@@ -304,7 +304,7 @@ def test_cloudformation_task_definition_is_held_to_the_rules(
         "cloudformation",
         endpoint_url=local_ecs.endpoint_url,
         region_name=local_ecs.region,
-        **DUMMY_CREDENTIALS,
+        **local_ecs.credentials.boto3_kwargs(),
     )
     family = unique("reg-cfn")
     properties = {

@@ -9,7 +9,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_status
 from ecs_pipelines_tests.local.wire_requests import call, service_model, wrongly_typed
 
@@ -26,7 +25,7 @@ def test_fargate_on_a_known_subnet_without_security_groups_runs(
         "ec2",
         endpoint_url=local_ecs.endpoint_url,
         region_name=local_ecs.region,
-        **DUMMY_CREDENTIALS,
+        **local_ecs.credentials.boto3_kwargs(),
     )
     subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
     task = run_task(
@@ -46,7 +45,7 @@ def test_wrongly_typed_task_api_fields_are_serialization_exceptions(
     shape = service_model("ecs").operation_model(operation).input_shape
     wrong = []
     for path, body in wrongly_typed(shape, depth=8):
-        answer = call(local_ecs.endpoint_url, "ecs", operation, body, region=FUZZ_REGION)
+        answer = call(local_ecs, "ecs", operation, body, region=FUZZ_REGION)
         if (answer.status, answer.code) != (400, "SerializationException"):
             wrong.append((path, body, answer.status, answer.code))
     assert wrong == []
@@ -66,7 +65,7 @@ def test_wrongly_typed_fields_of_every_operation_are_serialization_exceptions(
             if path in seen:  # one wrong value per member keeps this quick
                 continue
             seen.add(path)
-            answer = call(local_ecs.endpoint_url, service, operation, body, region=FUZZ_REGION)
+            answer = call(local_ecs, service, operation, body, region=FUZZ_REGION)
             if (answer.status, answer.code) != (400, "SerializationException"):
                 wrong.append((operation, path, answer.status, answer.code))
     assert wrong == []
@@ -75,13 +74,13 @@ def test_wrongly_typed_fields_of_every_operation_are_serialization_exceptions(
 @pytest.mark.parametrize("body", [b"not json", b"{", b"[]", b'"text"', b"\xff\xfe"], ids=repr)
 def test_malformed_bodies_are_serialization_exceptions(local_ecs: LocalEcs, body: bytes) -> None:
     """A body that is not a JSON object is a 400 SerializationException, not moto's default."""
-    answer = call(local_ecs.endpoint_url, "ecs", "ListTasks", body)
+    answer = call(local_ecs, "ecs", "ListTasks", body)
     assert (answer.status, answer.code) == (400, "SerializationException")
 
 
 def test_missing_required_member_is_an_invalid_parameter(local_ecs: LocalEcs) -> None:
     """RunTask without taskDefinition is a 400 InvalidParameterException naming the member."""
-    answer = call(local_ecs.endpoint_url, "ecs", "RunTask", {"cluster": DEMO_CLUSTER})
+    answer = call(local_ecs, "ecs", "RunTask", {"cluster": DEMO_CLUSTER})
     assert (answer.status, answer.code) == (400, "InvalidParameterException")
     assert "taskDefinition" in (answer.message or "")
 
@@ -90,14 +89,17 @@ def test_missing_required_member_is_an_invalid_parameter(local_ecs: LocalEcs) ->
 def test_unknown_region_is_refused_with_a_400(local_ecs: LocalEcs, service: str) -> None:
     """A request signed for a region AWS does not have gets InvalidSignatureException (400)."""
     operation = "ListClusters" if service == "ecs" else "DescribeLogGroups"
-    answer = call(local_ecs.endpoint_url, service, operation, {}, region="xx-nowhere-9")
+    answer = call(local_ecs, service, operation, {}, region="xx-nowhere-9")
     assert (answer.status, answer.code) == (400, "InvalidSignatureException")
 
 
 def test_unknown_region_through_boto3_is_a_client_error(local_ecs: LocalEcs) -> None:
     """boto3 in an unknown region gets a non-retryable ClientError, not five 500 retries."""
     ecs = boto3.client(
-        "ecs", endpoint_url=local_ecs.endpoint_url, region_name="xx-nowhere-9", **DUMMY_CREDENTIALS
+        "ecs",
+        endpoint_url=local_ecs.endpoint_url,
+        region_name="xx-nowhere-9",
+        **local_ecs.credentials.boto3_kwargs(),
     )
     with pytest.raises(ClientError) as raised:
         ecs.list_clusters()
@@ -111,7 +113,7 @@ def test_unknown_region_through_boto3_is_a_client_error(local_ecs: LocalEcs) -> 
 )
 def test_unknown_operation_is_a_400(local_ecs: LocalEcs, target: str) -> None:
     """An X-Amz-Target the ECS model does not have is UnknownOperationException (400)."""
-    answer = call(local_ecs.endpoint_url, "ecs", "ListTasks", {}, target=target)
+    answer = call(local_ecs, "ecs", "ListTasks", {}, target=target)
     assert (answer.status, answer.code) == (400, "UnknownOperationException")
 
 
@@ -165,7 +167,7 @@ def test_well_typed_but_odd_values_never_get_a_500(
     local_ecs: LocalEcs, operation: str, body: dict[str, Any]
 ) -> None:
     """Empty, negative, unknown or out-of-range values are answered, never with HTTP 500."""
-    answer = call(local_ecs.endpoint_url, "ecs", operation, body)
+    answer = call(local_ecs, "ecs", operation, body)
     assert answer.status < 500, answer.body
 
 

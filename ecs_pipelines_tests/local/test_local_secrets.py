@@ -11,7 +11,6 @@ import boto3
 import pytest
 
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 from ecs_pipelines_tests.local.local_ecs_tools import (
     log_messages,
     register,
@@ -25,7 +24,10 @@ PRINT_ENV = "import json, os; print(json.dumps({k: os.environ.get(k) for k in %r
 
 def _client(local: LocalEcs, service: str) -> Any:
     return boto3.client(
-        service, endpoint_url=local.endpoint_url, region_name="us-east-1", **DUMMY_CREDENTIALS
+        service,
+        endpoint_url=local.endpoint_url,
+        region_name="us-east-1",
+        **local.credentials.boto3_kwargs(),
     )
 
 

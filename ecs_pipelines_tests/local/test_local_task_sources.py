@@ -10,7 +10,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 from ecs_pipelines_tests.local.local_ecs_tools import (
     NETWORK,
     describe,
@@ -103,7 +102,10 @@ def test_task_set_tasks_run_as_the_service_s_tasks(ecs_client: Any, logs_client:
 
 def _client(local: LocalEcs, region: str) -> Any:
     return boto3.client(
-        "ecs", endpoint_url=local.endpoint_url, region_name=region, **DUMMY_CREDENTIALS
+        "ecs",
+        endpoint_url=local.endpoint_url,
+        region_name=region,
+        **local.credentials.boto3_kwargs(),
     )
 
 

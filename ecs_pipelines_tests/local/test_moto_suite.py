@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from ecs_pipelines_tests.local.dedicated import DedicatedServer
 from ecs_pipelines_tests.local.moto_suite_plugin import EXPECTED_FAILURES
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -94,17 +95,17 @@ def _outcomes(report: Path) -> dict[str, str]:
 
 @pytest.mark.timeout(600)
 def test_moto_ecs_suite_passes_against_the_embedded_ecs(
-    dedicated_server: str, tmp_path: Path
+    dedicated_server: DedicatedServer, tmp_path: Path
 ) -> None:
-    """moto's ECS tests pass in server mode against the embedded ECS, but for the listed ones."""
+    """moto's ECS tests pass in server mode against the embedded ECS, but for the listed ones,
+    signing every request (and moto's resets) with the server's own keys."""
     root = _moto_tests()
     report = tmp_path / "moto-ecs.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_"))}
     env.update(
         TEST_SERVER_MODE="true",
-        TEST_SERVER_MODE_ENDPOINT=dedicated_server,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
+        TEST_SERVER_MODE_ENDPOINT=dedicated_server.endpoint_url,
+        **dedicated_server.credentials.environment(),
         PYTHONPATH=os.pathsep.join([str(root), str(PROJECT)]),
     )
     run = subprocess.run(

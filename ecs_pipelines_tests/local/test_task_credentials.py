@@ -12,12 +12,12 @@ from typing import Any
 import boto3
 import pytest
 
-from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
+from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import (
     log_messages,
     register,
     run_task,
+    wait_for_log,
     wait_for_status,
 )
 
@@ -27,7 +27,9 @@ import json, os, sys, boto3
 session = boto3.session.Session()
 credentials = session.get_credentials()
 session.client("s3").put_object(Bucket=sys.argv[1], Key="made-by-the-task", Body=b"hello")
+clusters = boto3.client("ecs").list_clusters()["clusterArns"]
 print(json.dumps({
+    "clusters": clusters,
     "method": credentials.method,
     "access_key": credentials.access_key,
     "uri": os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
@@ -35,10 +37,21 @@ print(json.dumps({
 }))
 """
 
-# Prints the credentials endpoint's answer.
+# Prints the credentials endpoint's answer, asked as the SDKs ask it (with the token).
 READ_ROLE = r"""
 import os, urllib.request
-print(urllib.request.urlopen(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]).read().decode())
+request = urllib.request.Request(
+    os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+    headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]},
+)
+print(urllib.request.urlopen(request).read().decode())
+"""
+
+# Prints its credentials URI, then waits to be stopped.
+SHOW_URI_AND_WAIT = r"""
+import os, time
+print("uri", os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"], flush=True)
+time.sleep(60)
 """
 
 # Prints what a role-less task is given.
@@ -52,7 +65,10 @@ print(json.dumps({k: os.environ.get(k) for k in (
 
 def _bucket(local_ecs: LocalEcs) -> tuple[Any, str]:
     s3 = boto3.client(
-        "s3", endpoint_url=local_ecs.endpoint_url, region_name="us-east-1", **DUMMY_CREDENTIALS
+        "s3",
+        endpoint_url=local_ecs.endpoint_url,
+        region_name="us-east-1",
+        **local_ecs.credentials.boto3_kwargs(),
     )
     name = f"task-credentials-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=name)
@@ -76,6 +92,7 @@ def test_boto3_in_a_task_with_a_role_reaches_the_embedded_services(
     found = _last_json(logs_client, ecs_client, task["taskArn"])
     assert found["method"] == "container-role"
     assert found["access_key"].startswith("ASIA")
+    assert any(DEMO_CLUSTER in arn for arn in found["clusters"])
     assert found["uri"].startswith(f"{local_ecs.endpoint_url}/_local/credentials/")
     assert found["endpoint"] == local_ecs.endpoint_url
     assert s3.get_object(Bucket=bucket, Key="made-by-the-task")["Body"].read() == b"hello"
@@ -119,3 +136,28 @@ def test_a_task_without_a_role_gets_no_credentials_and_keeps_its_own_endpoint(
     assert shown["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] is None
     assert shown["AWS_ACCESS_KEY_ID"] is None
     assert shown["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
+
+
+def _fetch(url: str, token: str | None) -> int:
+    headers = {} if token is None else {"Authorization": token}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10):
+            return 200
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_credentials_endpoint_refuses_a_request_without_the_tasks_token(
+    local_ecs: LocalEcs, ecs_client: Any, logs_client: Any
+) -> None:
+    """Only the task holding AWS_CONTAINER_AUTHORIZATION_TOKEN gets its role's credentials:
+    another process that learns the URI (another local user, a web page) gets 401."""
+    task = run_task(ecs_client, command=["python", "-c", SHOW_URI_AND_WAIT])
+    try:
+        [line] = wait_for_log(logs_client, task["taskArn"], "uri ")
+        uri = line.split()[1]
+        assert _fetch(uri, None) == 401
+        assert _fetch(uri, "not-the-token") == 401
+        assert _fetch(uri, "") == 401
+    finally:
+        ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"])

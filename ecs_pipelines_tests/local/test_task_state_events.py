@@ -80,7 +80,9 @@ def test_a_rule_for_another_cluster_receives_nothing(local_ecs: LocalEcs, ecs_cl
         assert left.get("Messages", []) == []
     finally:
         for url in (other, mine):
-            delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, url)
+            delete_task_events_queue(
+                local_ecs.endpoint_url, local_ecs.region, url, credentials=local_ecs.credentials
+            )
 
 
 def test_a_deleted_queue_disturbs_no_task(local_ecs: LocalEcs, ecs_client: Any) -> None:
@@ -92,7 +94,9 @@ def test_a_deleted_queue_disturbs_no_task(local_ecs: LocalEcs, ecs_client: Any) 
         stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
         assert [c["exitCode"] for c in stopped["containers"]] == [0]
     finally:
-        delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, url)
+        delete_task_events_queue(
+            local_ecs.endpoint_url, local_ecs.region, url, credentials=local_ecs.credentials
+        )
 
 
 def test_a_disabled_rule_sends_nothing(
@@ -144,13 +148,22 @@ def test_the_demo_gets_one_queue_per_consumer_idempotently(
 ) -> None:
     """What `make ui` sets up: a queue and rule per consumer (steps, each sensor), the same
     ones when asked again, each receiving every task's events."""
-    environment = demo_task_events_environment(local_ecs.endpoint_url, local_ecs.region)
+    environment = demo_task_events_environment(
+        local_ecs.endpoint_url, local_ecs.credentials, local_ecs.region
+    )
     try:
         assert set(environment) == set(DEMO_CONSUMERS)
-        assert demo_task_events_environment(local_ecs.endpoint_url, local_ecs.region) == environment
+        assert (
+            demo_task_events_environment(
+                local_ecs.endpoint_url, local_ecs.credentials, local_ecs.region
+            )
+            == environment
+        )
         task = run_task(ecs_client, command=["python", "-c", "pass"])
         for url in environment.values():
             received_events(local_ecs, url, stopped_event_of(task["taskArn"]))
     finally:
         for url in environment.values():
-            delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, url)
+            delete_task_events_queue(
+                local_ecs.endpoint_url, local_ecs.region, url, credentials=local_ecs.credentials
+            )

@@ -19,11 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
-
-_CREDENTIALS = Credentials(
-    DUMMY_CREDENTIALS["aws_access_key_id"], DUMMY_CREDENTIALS["aws_secret_access_key"]
-)
+from ecs_pipelines.local import LocalEcs
 
 
 @cache
@@ -40,7 +36,7 @@ class Answer:
 
 
 def call(
-    endpoint_url: str,
+    local: LocalEcs,
     service: str,
     operation: str,
     body: Any,
@@ -48,7 +44,9 @@ def call(
     region: str = "us-east-1",
     target: str | None = None,
 ) -> Answer:
-    """POST ``body`` (dict -> JSON; str/bytes as is) to ``operation``, signed with SigV4."""
+    """POST ``body`` (dict -> JSON; str/bytes as is) to ``operation`` of the embedded ECS
+    ``local``, signed with SigV4 by its own keys."""
+    endpoint_url = local.endpoint_url
     model = service_model(service)
     data = (
         body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body))
@@ -58,7 +56,8 @@ def call(
         target = f"{model.metadata['targetPrefix']}.{operation}"
     headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
     request = AWSRequest(method="POST", url=endpoint_url + "/", data=payload, headers=headers)
-    SigV4Auth(_CREDENTIALS, model.signing_name, region).add_auth(request)
+    keys = Credentials(local.credentials.access_key_id, local.credentials.secret_access_key)
+    SigV4Auth(keys, model.signing_name, region).add_auth(request)
     raw = urllib.request.Request(
         endpoint_url + "/", data=payload, headers=dict(request.headers.items()), method="POST"
     )

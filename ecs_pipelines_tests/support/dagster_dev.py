@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance
 
+from ecs_pipelines.cli.local_credentials import require_credentials_of
 from ecs_pipelines.demo.run_workers import RUN_WORKER_FAMILY, TASK_DEFINITION_ENV, aws_environment
 from ecs_pipelines_tests.support.polling import wait_until
 
@@ -103,7 +104,8 @@ class DagsterDev:
         opening it builds the run launcher, which needs what its processes are given."""
         with pytest.MonkeyPatch.context() as patch:
             endpoint = self.env["ECS_PIPELINES_ENDPOINT_URL"]
-            for name, value in aws_environment(endpoint).items():
+            keys = require_credentials_of(endpoint).environment()
+            for name, value in {**aws_environment(endpoint), **keys}.items():
                 patch.setenv(name, value)
             patch.setenv(TASK_DEFINITION_ENV, RUN_WORKER_FAMILY)
             with DagsterInstance.from_config(str(self.dagster_home)) as instance:

@@ -118,7 +118,8 @@ class FaultProxy:
     def forward(self, request: BaseHTTPRequestHandler, call: Call) -> tuple[int, bytes, str]:
         parsed = urlparse(self.upstream)
         connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        # As sent, Host included: it is part of what the client signed (SigV4).
+        headers = dict(request.headers.items())
         connection.request(request.command, request.path, body=call.body, headers=headers)
         response = connection.getresponse()
         payload = response.read()

@@ -1,9 +1,9 @@
 """Dagster's sensor daemon, one simulated process at a time, over a test module's ``defs``.
 
 A test module that defines ``defs`` (its code location, whose resource reads the embedded ECS's
-address from ``ENDPOINT_ENV``: ``daemon_resource()``) runs ticks through the daemon's own code
-path (``execute_sensor_iteration``): a tick evaluates the sensor, stores what it produced and
-saves the cursor, or, when it fails, keeps the old one.
+address and keys from the environment: ``daemon_resource()``, ``point_daemon_at``) runs ticks
+through the daemon's own code path (``execute_sensor_iteration``): a tick evaluates the sensor,
+stores what it produced and saves the cursor, or, when it fails, keeps the old one.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dagster import DagsterInstance, EnvVar
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
 from dagster._core.remote_representation.external import RemoteSensor
@@ -26,12 +27,21 @@ from dagster._core.workspace.load_target import WorkspaceLoadTarget
 from dagster._daemon.sensor import execute_sensor_iteration
 
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local import DEMO_CLUSTER
+from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
 from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 from ecs_pipelines_tests.support.polling import wait_until
 
-# Where a daemon-run code location's resource reads the embedded ECS's address.
+# Where a daemon-run code location's resource reads the embedded ECS's address and keys.
 ENDPOINT_ENV = "ECS_PIPELINES_SENSOR_TEST_ENDPOINT_URL"
+KEY_ID_ENV = "ECS_PIPELINES_SENSOR_TEST_ACCESS_KEY_ID"
+SECRET_ENV = "ECS_PIPELINES_SENSOR_TEST_SECRET_ACCESS_KEY"
+
+
+def point_daemon_at(monkeypatch: pytest.MonkeyPatch, local: LocalEcs) -> None:
+    """Sets what ``daemon_resource`` reads: the embedded ECS's endpoint and its keys."""
+    monkeypatch.setenv(ENDPOINT_ENV, local.endpoint_url)
+    monkeypatch.setenv(KEY_ID_ENV, local.credentials.access_key_id)
+    monkeypatch.setenv(SECRET_ENV, local.credentials.secret_access_key)
 
 
 def daemon_resource() -> EcsResource:
@@ -39,8 +49,8 @@ def daemon_resource() -> EcsResource:
     return EcsResource(
         region_name="us-east-1",
         endpoint_url=EnvVar(ENDPOINT_ENV),
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=EnvVar(KEY_ID_ENV),
+        aws_secret_access_key=EnvVar(SECRET_ENV),
         cluster=DEMO_CLUSTER,
         task_definition="ecs-pipelines-python",
         container_name="main",

@@ -11,16 +11,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DUMMY_CREDENTIALS
 from ecs_pipelines.local.task_events_queue import (
     create_task_events_queue,
     delete_task_events_queue,
 )
-from ecs_pipelines_tests.conftest import ApiCalls
+from ecs_pipelines_tests.conftest import ApiCalls, local_client
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.resource_clients import hook_resource_clients
 
@@ -35,9 +33,7 @@ def ecs_calls_fixture(monkeypatch: pytest.MonkeyPatch, local_ecs: LocalEcs) -> A
 
 
 def client(local: LocalEcs, service: str) -> Any:
-    return boto3.client(
-        service, endpoint_url=local.endpoint_url, region_name=local.region, **DUMMY_CREDENTIALS
-    )
+    return local_client(local, service)
 
 
 def demo_cluster_arn(local: LocalEcs) -> str:
@@ -49,7 +45,9 @@ def new_queue(local: LocalEcs, cluster_arn: str | None = None) -> str:
     """A queue (and its rule) of the demo cluster's (or ``cluster_arn``'s) task events."""
     name = f"test-task-events-{uuid.uuid4().hex[:12]}"
     cluster = cluster_arn or demo_cluster_arn(local)
-    return create_task_events_queue(local.endpoint_url, local.region, cluster, queue_name=name)
+    return create_task_events_queue(
+        local.endpoint_url, local.region, cluster, queue_name=name, credentials=local.credentials
+    )
 
 
 @pytest.fixture(name="events_queue")
@@ -57,7 +55,9 @@ def events_queue_fixture(local_ecs: LocalEcs) -> Iterator[str]:
     """The URL of a fresh queue of the demo cluster's task events; removed afterwards."""
     url = new_queue(local_ecs)
     yield url
-    delete_task_events_queue(local_ecs.endpoint_url, local_ecs.region, url)
+    delete_task_events_queue(
+        local_ecs.endpoint_url, local_ecs.region, url, credentials=local_ecs.credentials
+    )
 
 
 def received_events(
