@@ -11,6 +11,9 @@ import http.client
 from dataclasses import dataclass
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from ecs_pipelines.local import LocalEcs
 
@@ -43,6 +46,26 @@ class Answer:
     status: int
     headers: dict[str, str]  # names lower-cased
     body: bytes
+
+
+def signed_list_clusters(local: LocalEcs, host: str) -> dict[str, str]:
+    """ListClusters' headers, SigV4-signed with the server's keys for ``host`` (the Host header
+    is part of what a client signs)."""
+    request = AWSRequest(
+        method="POST",
+        url=f"http://{host}/",
+        data=b"{}",
+        # Signed as sent: a client signs the Host it sends (botocore would lower its case).
+        headers={
+            **{k: v for k, v in LIST_CLUSTERS.items() if k != "Authorization"},
+            "Host": host,
+        },
+    )
+    keys = local.credentials
+    SigV4Auth(Credentials(keys.access_key_id, keys.secret_access_key), "ecs", "us-east-1").add_auth(
+        request
+    )
+    return {k: v for k, v in request.headers.items() if k.lower() != "host"}
 
 
 def send(
@@ -156,12 +179,13 @@ def test_a_foreign_host_is_refused_before_anything_runs(
 
 @pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LocalHost:{port}"])
 def test_the_servers_own_names_are_served(local_ecs: LocalEcs, host: str) -> None:
-    """The server's loopback address and ``localhost``, on its port, reach the API and the
-    server's routes."""
+    """The server's loopback address and ``localhost``, on its port, reach the API (signed for
+    that name, as a client of it signs) and the server's routes."""
     named = host.format(port=local_ecs.port)
+    headers = signed_list_clusters(local_ecs, named)
     assert (
         b"clusterArns"
-        in send(local_ecs, "/", method="POST", headers=LIST_CLUSTERS, host=named).body
+        in send(local_ecs, "/", method="POST", headers=headers, host=named, body=b"{}").body
     )
     assert send(local_ecs, "/_local/health", host=named).status == 200
 

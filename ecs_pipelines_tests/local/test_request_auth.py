@@ -21,6 +21,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ecs_pipelines.cli.local_access import post_signed
 from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import NETWORK
 
@@ -298,8 +299,12 @@ def test_s3_put_object_and_presigned_urls(
     assert b"Signature Version 4" in refused.value.read()
 
 
-def test_moto_admin_api_needs_a_signature(local_ecs: LocalEcs) -> None:
-    """moto's own API (/moto-api/...) is no route of ours: unsigned, it is refused too."""
+def test_moto_admin_api_is_not_served_even_signed(local_ecs: LocalEcs) -> None:
+    """moto's own API (/moto-api/...) is no route of ours: unsigned or signed with the server's
+    own keys, it is not found."""
+    url = f"{local_ecs.endpoint_url}/moto-api/reset"
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(f"{local_ecs.endpoint_url}/moto-api/data.json", timeout=10)
-    assert refused.value.code == 403
+        urllib.request.urlopen(url, timeout=10)
+    assert refused.value.code == 404
+    status, _ = post_signed(url, local_ecs.credentials)
+    assert status == 404

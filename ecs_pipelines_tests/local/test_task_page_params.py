@@ -39,7 +39,7 @@ def ask(pages: TaskPages, local: LocalEcs, path: str, **params: str) -> tuple[st
 def test_made_up_regions_do_not_grow_the_servers_clients(local_ecs: LocalEcs) -> None:
     """Task pages asked for many made-up regions answer 404 and create no client for them:
     plain GETs from any page cannot grow the server's memory."""
-    pages = TaskPages()
+    pages = TaskPages(local_ecs.credentials)
     statuses = {
         ask(pages, local_ecs, f"/_local/tasks/{TASK_ID}", region=f"xx-made-up-{n}")[0]
         for n in range(40)
@@ -53,7 +53,7 @@ def test_the_clients_of_every_served_region_stay_bounded(
 ) -> None:
     """Pages read in every region the server serves keep at most ``CLIENT_CACHE_SIZE`` clients
     (the least recently used one is dropped, and the drop logged)."""
-    pages = TaskPages()
+    pages = TaskPages(local_ecs.credentials)
     regions = sorted(served_regions())
     assert len(regions) > CLIENT_CACHE_SIZE
     for region in regions:
@@ -79,7 +79,7 @@ def test_a_malformed_page_address_is_a_404_page(
 ) -> None:
     """A region the server does not serve, or a cluster name, task id or container name that
     ECS's own patterns refuse, is a 404 page naming what is wrong."""
-    status, body = ask(TaskPages(), local_ecs, path, **params)
+    status, body = ask(TaskPages(local_ecs.credentials), local_ecs, path, **params)
     assert status == "404 Not Found", body
     assert "<!doctype html>" in body
 
@@ -89,6 +89,10 @@ def test_a_well_formed_address_still_shows_the_task(ecs_client: Any, local_ecs: 
     task = run_task(ecs_client, command=["python", "-c", "pass"])
     ident = task["taskArn"].rsplit("/", 1)[-1]
     status, body = ask(
-        TaskPages(), local_ecs, f"/_local/tasks/{ident}", cluster=DEMO_CLUSTER, region="us-east-1"
+        TaskPages(local_ecs.credentials),
+        local_ecs,
+        f"/_local/tasks/{ident}",
+        cluster=DEMO_CLUSTER,
+        region="us-east-1",
     )
     assert status == "200 OK" and task["taskArn"] in body

@@ -2,6 +2,11 @@
 
 Faults are deterministic (every n-th call, the first k calls, the first s seconds of a task)
 so that a failing test fails the same way every time.
+
+The embedded ECS answers only its own Host (against DNS rebinding) and checks every SigV4
+signature, whose scope includes the Host: so the proxy forwards each request to the upstream's
+own address and, as a signing proxy would, signs it again with the upstream's keys (found as
+any client of this user finds them, in the server's record).
 """
 
 from __future__ import annotations
@@ -17,6 +22,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlparse
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from ecs_pipelines.cli.local_credentials import require_credentials_of
 
 Fault = Callable[["Call"], "Reply | None"]
 
@@ -118,14 +129,38 @@ class FaultProxy:
     def forward(self, request: BaseHTTPRequestHandler, call: Call) -> tuple[int, bytes, str]:
         parsed = urlparse(self.upstream)
         connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
-        # As sent, Host included: it is part of what the client signed (SigV4).
-        headers = dict(request.headers.items())
+        headers = self.resigned(request, call.body, parsed.netloc)
         connection.request(request.command, request.path, body=call.body, headers=headers)
         response = connection.getresponse()
         payload = response.read()
         content_type = response.getheader("Content-Type", "application/x-amz-json-1.1")
         connection.close()
         return response.status, payload, content_type
+
+    def resigned(
+        self, request: BaseHTTPRequestHandler, body: bytes, upstream_host: str
+    ) -> dict[str, str]:
+        """The request's headers for the upstream: its Host, and a signature for it."""
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        authorization = headers.pop("Authorization", "")
+        if not authorization.startswith("AWS4-HMAC-SHA256 "):
+            return {**headers, "Host": upstream_host}
+        # Credential=<key>/<date>/<region>/<service>/aws4_request: sign for the same scope.
+        scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+        region, service = scope[2], scope[3]
+        for name in ("X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256"):
+            headers.pop(name, None)
+        keys = require_credentials_of(self.upstream)
+        signed = AWSRequest(
+            method=request.command,
+            url=f"http://{upstream_host}{request.path}",
+            data=body,
+            headers=headers,
+        )
+        SigV4Auth(
+            Credentials(keys.access_key_id, keys.secret_access_key), service, region
+        ).add_auth(signed)
+        return {**dict(signed.headers.items()), "Host": upstream_host}
 
     @staticmethod
     def respond(request: BaseHTTPRequestHandler, status: int, body: bytes, kind: str) -> None:
