@@ -10,12 +10,18 @@ long poll is the wait):
    do not arrive at all (a rule that does not match its cluster) is then polled at this pace;
    a task heard from once has working events, and the sweep covers a lost later one.
 3. Events: ReceiveMessage (long polling: it returns as soon as a message is there, or when
-   the next sweep, silence check or log read is due). Each task state change of a pending
-   task is applied if its version is newer (``task_events``), and its message deleted; a
-   message of a task this wait has already finished is deleted too (a duplicate); any other
-   message is handed back for whichever consumer it belongs to (ChangeMessageVisibility
-   after ``hold_seconds``), unless it has been received ``drop_after_receives`` times: nobody
-   takes it, so it is deleted ("dropped"; its consumer, if any, describes the task itself).
+   the next sweep, silence check or log read is due). An event is a pending task's when it
+   names the task by its whole identity (``task_identity``): a state short of STOPPED is
+   applied if its version is newer (``task_events``); a stop is a hint, confirmed at the end
+   of the round by one DescribeTasks per 100 of the tasks events said stopped, and the
+   description decides (one that does not show the stop drops the event, counted, and the
+   task is described again after the silence bound unless an event names it first). Either
+   way its message is deleted; so is a message of a task this wait has already finished (a
+   duplicate), and one naming a pending task's id under another account, region or cluster
+   (counted, never applied). Any other message is handed back for whichever consumer it
+   belongs to (ChangeMessageVisibility after ``hold_seconds``), unless it has been received
+   ``drop_after_receives`` times: nobody takes it, so it is deleted ("dropped"; its
+   consumer, if any, describes the task itself).
 
 Any error of the queue (it was deleted, access is denied, it cannot be reached after the
 retry layer's attempts) raises ``QueueFailed``: the watcher then waits by polling for the
@@ -24,15 +30,16 @@ rest of the wait and says so once.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_pipelines.ecs.arns import task_id
 from ecs_pipelines.ecs.deadline import current_deadline
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
-from ecs_pipelines.ecs.task_events import parse_task_event
+from ecs_pipelines.ecs.task_events import Ignored, parse_task_event, stop_hint
+from ecs_pipelines.ecs.task_identity import TaskMatcher
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,8 @@ class QueueFailed(Exception):
         super().__init__(f"{type(error).__name__}{f' ({code})' if code else ''}")
 
 
-Describe = Callable[[Sequence[str]], None]  # DescribeTasks these pending refs, and observe them
+# DescribeTasks these pending refs and observe them; the tasks described, by ref.
+Describe = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
 Observe = Callable[[str, Mapping[str, Any]], None]  # a pending ref's new state
 
 
@@ -80,6 +88,7 @@ class EventRounds:
         settings: EventSettings,
         *,
         refs: Sequence[str],
+        matcher: TaskMatcher,
         describe: Describe,
         observe: Observe,
         clock: Callable[[], float],
@@ -93,11 +102,13 @@ class EventRounds:
         self._max_wait = settings.wait_seconds
         if max_wait_seconds is not None:
             self._max_wait = min(self._max_wait, max_wait_seconds)
-        self._by_id = {task_id(ref): ref for ref in refs}
+        self._matcher = matcher
         started = clock()
         self._next_sweep: float | None = None
         self._quiet_since = dict.fromkeys(refs, started)  # refs no event has named yet
         self.sweep_sizes: list[int] = []  # tasks described by each sweep
+        self.confirm_sizes: list[int] = []  # tasks described to confirm a stop, per round
+        self.ignored: Counter[Ignored] = Counter()  # events ignored, by why
 
     def round(self, pending: Collection[str]) -> None:
         """Sweep or describe what is due, then apply the events that arrive. ``pending``
@@ -132,6 +143,7 @@ class EventRounds:
         mine: list[str] = []
         others: list[str] = []
         dropped: list[str] = []
+        stopped: dict[str, None] = {}  # pending refs an event says stopped
         try:
             for attempt in range(self.settings.receives_per_round):
                 messages = self.queue.receive(
@@ -140,16 +152,24 @@ class EventRounds:
                 )
                 for message in messages:
                     event = parse_task_event(message.body)
-                    ref = self._by_id.get(event.task_id) if event is not None else None
-                    if event is None or ref is None:
-                        if message.receive_count >= self.settings.drop_after_receives:
+                    match = self._matcher.match(event.identity, event.task_id) if event else None
+                    if event is None or match is None or match.ref is None:
+                        if match is not None and match.foreign:
+                            self.ignored[Ignored.FOREIGN] += 1
+                            dropped.append(message.receipt)  # no consumer's: a task is unique
+                        elif message.receive_count >= self.settings.drop_after_receives:
                             dropped.append(message.receipt)
                         else:
                             others.append(message.receipt)
                         continue
+                    ref = match.ref
                     mine.append(message.receipt)
                     self._quiet_since.pop(ref, None)
-                    if ref in pending:
+                    if ref not in pending:
+                        continue
+                    if stop_hint(event.task):
+                        stopped[ref] = None
+                    else:
                         self._observe(ref, event.task)
                 if len(messages) < 10:
                     break
@@ -161,3 +181,17 @@ class EventRounds:
             if current_deadline().expired():
                 raise  # the caller's timeout, not the queue's failure
             raise QueueFailed(error) from error
+        if stopped:
+            self._confirm(list(stopped))
+
+    def _confirm(self, refs: Sequence[str]) -> None:
+        """DescribeTasks (100 a call) for the tasks events said stopped; the descriptions
+        decide. A stop the description does not show is dropped and counted."""
+        self.confirm_sizes.append(len(refs))
+        described = self._describe(refs)
+        now = self._clock()
+        for ref in refs:
+            task = described.get(ref)
+            if task is None or not stop_hint(task):
+                self.ignored[Ignored.UNCONFIRMED] += 1
+                self._quiet_since[ref] = now  # described again after the silence bound
