@@ -12,16 +12,19 @@ long poll is the wait):
 3. Events: ReceiveMessage (long polling: it returns as soon as a message is there, or when
    the next sweep, silence check or log read is due). An event is a pending task's when it
    names the task by its whole identity (``task_identity``): a state short of STOPPED is
-   applied if its version is newer (``task_events``); a stop is a hint, confirmed at the end
-   of the round by one DescribeTasks per 100 of the tasks events said stopped, and the
-   description decides (one that does not show the stop drops the event, counted, and the
-   task is described again after the silence bound unless an event names it first). Either
-   way its message is deleted; so is a message of a task this wait has already finished (a
+   applied if its version is newer (``task_events``); a stop is a hint. Either way its
+   message is deleted; so is a message of a task this wait has already finished (a
    duplicate), and one naming a pending task's id under another account, region or cluster
    (counted, never applied). Any other message is handed back for whichever consumer it
    belongs to (ChangeMessageVisibility after ``hold_seconds``), unless it has been received
    ``drop_after_receives`` times: nobody takes it, so it is deleted ("dropped"; its
    consumer, if any, describes the task itself).
+4. Confirm: the tasks events said stopped are described, one DescribeTasks per 100, once
+   100 are waiting or ``confirm_every_seconds`` after the first of them (the long poll ends
+   by then): a stop arriving at a steady pace costs about one call per round of stops, not
+   one per stop, for at most that much more latency. The description decides; one that does
+   not show the stop drops the event (counted), and the task is described again after the
+   silence bound unless an event names it first.
 
 Any error of the queue (it was deleted, access is denied, it cannot be reached after the
 retry layer's attempts) raises ``QueueFailed``: the watcher then waits by polling for the
@@ -35,6 +38,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ecs_pipelines.ecs.client import DESCRIBE_BATCH
 from ecs_pipelines.ecs.deadline import current_deadline
 from ecs_pipelines.ecs.errors import EcsSpecError
 from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
@@ -57,8 +61,18 @@ class EventSettings:
     hold_seconds: int = 1
     drop_after_receives: int = 5
     receives_per_round: int = 10
+    # Stops told by events are confirmed together: once 100 wait, or this long after the
+    # first of them (the latency a confirmation may add).
+    confirm_every_seconds: float = 0.1
 
     def __post_init__(self) -> None:
+        if isinstance(self.confirm_every_seconds, bool) or not (
+            isinstance(self.confirm_every_seconds, int | float) and self.confirm_every_seconds >= 0
+        ):
+            raise EcsSpecError(
+                "confirm_every_seconds",
+                f"must be a number of seconds >= 0, got {self.confirm_every_seconds!r}",
+            )
         for name in ("sweep_seconds", "silence_seconds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
@@ -92,6 +106,7 @@ class EventRounds:
         describe: Describe,
         observe: Observe,
         clock: Callable[[], float],
+        sleep: Callable[[float], object],
         max_wait_seconds: float | None = None,
     ) -> None:
         self.queue = queue
@@ -99,6 +114,7 @@ class EventRounds:
         self._describe = describe
         self._observe = observe
         self._clock = clock
+        self._sleep = sleep
         self._max_wait = settings.wait_seconds
         if max_wait_seconds is not None:
             self._max_wait = min(self._max_wait, max_wait_seconds)
@@ -107,8 +123,10 @@ class EventRounds:
         self._next_sweep: float | None = None
         self._quiet_since = dict.fromkeys(refs, started)  # refs no event has named yet
         self.sweep_sizes: list[int] = []  # tasks described by each sweep
-        self.confirm_sizes: list[int] = []  # tasks described to confirm a stop, per round
+        self.confirm_sizes: list[int] = []  # tasks described to confirm stops, each time
         self.ignored: Counter[Ignored] = Counter()  # events ignored, by why
+        self._stopped: dict[str, None] = {}  # pending refs events said stopped, to confirm
+        self._first_stop = 0.0  # when the first of them was told
 
     def round(self, pending: Collection[str]) -> None:
         """Sweep or describe what is due, then apply the events that arrive. ``pending``
@@ -130,26 +148,35 @@ class EventRounds:
             for ref in silent:
                 self._quiet_since[ref] = now
         self._receive(pending)
+        self._confirm_when_due(pending)
 
     def _due_in(self) -> float:
-        """Seconds until a sweep or a silence check is due (the long poll ends by then)."""
+        """Seconds until a sweep, a silence check or a confirmation is due (the long poll ends
+        by then)."""
         now = self._clock()
         due = [self._next_sweep or now]
         due += [since + self.settings.silence_seconds for since in self._quiet_since.values()]
+        if self._stopped:
+            due.append(self._first_stop + self.settings.confirm_every_seconds)
         return max(0.0, min(due) - now)
 
     def _receive(self, pending: Collection[str]) -> None:
         wait = min(self._max_wait, self._due_in())
+        if self._stopped and wait < 1:
+            # A long poll waits whole seconds: a confirmation due sooner is waited for here,
+            # unless messages are already there.
+            wait = 0
         mine: list[str] = []
         others: list[str] = []
         dropped: list[str] = []
-        stopped: dict[str, None] = {}  # pending refs an event says stopped
+        received = 0
         try:
             for attempt in range(self.settings.receives_per_round):
                 messages = self.queue.receive(
                     wait_seconds=wait if attempt == 0 else 0,
                     visibility_seconds=self.settings.visibility_seconds,
                 )
+                received += len(messages)
                 for message in messages:
                     event = parse_task_event(message.body)
                     match = self._matcher.match(event.identity, event.task_id) if event else None
@@ -168,7 +195,9 @@ class EventRounds:
                     if ref not in pending:
                         continue
                     if stop_hint(event.task):
-                        stopped[ref] = None
+                        if not self._stopped:
+                            self._first_stop = self._clock()
+                        self._stopped[ref] = None
                     else:
                         self._observe(ref, event.task)
                 if len(messages) < 10:
@@ -181,12 +210,19 @@ class EventRounds:
             if current_deadline().expired():
                 raise  # the caller's timeout, not the queue's failure
             raise QueueFailed(error) from error
-        if stopped:
-            self._confirm(list(stopped))
+        if not received and self._stopped:
+            self._sleep(min(self._due_in(), self.settings.confirm_every_seconds))
 
-    def _confirm(self, refs: Sequence[str]) -> None:
-        """DescribeTasks (100 a call) for the tasks events said stopped; the descriptions
-        decide. A stop the description does not show is dropped and counted."""
+    def _confirm_when_due(self, pending: Collection[str]) -> None:
+        """Confirms the stops events told (see the module docstring, 4) once it is time."""
+        for ref in [r for r in self._stopped if r not in pending]:
+            del self._stopped[ref]  # described meanwhile (a sweep, a silence check)
+        if not self._stopped:
+            return
+        waited = self._clock() - self._first_stop
+        if len(self._stopped) < DESCRIBE_BATCH and waited < self.settings.confirm_every_seconds:
+            return
+        refs, self._stopped = list(self._stopped), {}
         self.confirm_sizes.append(len(refs))
         described = self._describe(refs)
         now = self._clock()

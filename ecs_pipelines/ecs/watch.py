@@ -218,6 +218,7 @@ class TaskWatcher:
             describe=lambda refs: self._describe(state, refs),
             observe=lambda ref, task: self._observe(state, ref, task),
             clock=self.clock,
+            sleep=self.sleep,
             # Lines keep flowing while waiting: the long poll ends at each poll interval.
             max_wait_seconds=self.settings.pace.maximum_seconds if tailing else None,
         )
