@@ -71,7 +71,7 @@ def wait_for(endpoint: ScriptedEcsProcess, n: int, *, events: bool, scale: float
     describes = stats["calls"].get("DescribeTasks", 0)
     rounds = watcher.event_rounds
     sweep_calls = sum(math.ceil(s / 100) for s in rounds.sweep_sizes) if rounds else 0
-    confirm_calls = sum(math.ceil(s / 100) for s in rounds.confirm_sizes) if rounds else 0
+    confirm_calls = rounds.confirm_calls if rounds else 0
     after_queue = [done[a] - queued[a] for a in done if a in queued]
     after_stop = [done[a] - stopped[a] for a in done if a in stopped]
     return {
@@ -79,7 +79,7 @@ def wait_for(endpoint: ScriptedEcsProcess, n: int, *, events: bool, scale: float
         "sweep_calls": sweep_calls,
         "sweeps": len(rounds.sweep_sizes) if rounds else 0,
         "confirm_calls": confirm_calls,
-        "confirmed": sum(rounds.confirm_sizes) if rounds else 0,
+        "confirmed": rounds.confirmed if rounds else 0,
         "ignored": sum(watcher.ignored_events.values()),
         "after_queue_median": median(after_queue),
         "after_queue_p95": percentile(after_queue, 0.95),

@@ -33,6 +33,7 @@ rest of the wait and says so once.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -123,7 +124,8 @@ class EventRounds:
         self._next_sweep: float | None = None
         self._quiet_since = dict.fromkeys(refs, started)  # refs no event has named yet
         self.sweep_sizes: list[int] = []  # tasks described by each sweep
-        self.confirm_sizes: list[int] = []  # tasks described to confirm stops, each time
+        self.confirm_calls = 0  # DescribeTasks calls that confirmed stops
+        self.confirmed = 0  # stops they confirmed or refuted
         self.ignored: Counter[Ignored] = Counter()  # events ignored, by why
         self._stopped: dict[str, None] = {}  # pending refs events said stopped, to confirm
         self._first_stop = 0.0  # when the first of them was told
@@ -223,7 +225,8 @@ class EventRounds:
         if len(self._stopped) < DESCRIBE_BATCH and waited < self.settings.confirm_every_seconds:
             return
         refs, self._stopped = list(self._stopped), {}
-        self.confirm_sizes.append(len(refs))
+        self.confirm_calls += math.ceil(len(refs) / DESCRIBE_BATCH)
+        self.confirmed += len(refs)
         described = self._describe(refs)
         now = self._clock()
         for ref in refs:

@@ -133,10 +133,6 @@ class TaskMatcher:
             scope = described.scope.knowing(found[1].scope)
             self._by_id[task_id] = (ref, TaskIdentity(task_id, scope))
 
-    def identity(self, ref: str) -> TaskIdentity | None:
-        found = self._by_id.get(task_identity(ref).task_id)
-        return found[1] if found is not None and found[0] == ref else None
-
     def match(self, event: TaskIdentity | None, task_id: str) -> EventMatch:
         """Whose event names ``task_id`` with ``event``'s identity (None: the event contradicts
         itself, so it is no task's)."""
