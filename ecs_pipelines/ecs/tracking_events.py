@@ -62,7 +62,6 @@ class EventIntake:
     messages: int = 0
     failed: str | None = None  # why the queue could not be read (the tick polls instead)
     foreign: int = 0  # events naming a tracked task's id under another account/region/cluster
-    adopted: list[str] = field(default_factory=list)  # tasks ``adopt`` took (by their events)
 
 
 EventFilter = Callable[[TaskEvent], bool]
@@ -94,7 +93,7 @@ def take_events(
     """Receives until the queue is empty, ``max_messages`` are read or ``time_left()`` runs
     out; keeps the newest state of each ``tracked`` task (matched by identity), and of each
     other task whose event ``adopt`` accepts (a sensor that finds its tasks by their events:
-    the task is then tracked by the ARN the event gives, and listed in ``adopted``)."""
+    the task is then known by the ARN the event gives)."""
     intake = EventIntake()
     events: dict[str, list[TaskEvent]] = {}
     try:
@@ -136,7 +135,6 @@ def _take(
         return None
     if match.ref is None and identity is not None and adopt is not None and adopt(event):
         tracked.add(event.task_arn)
-        intake.adopted.append(event.task_arn)
         return event.task_arn
     return match.ref
 
