@@ -115,6 +115,7 @@ class _Wait:
         self.lost: dict[str, str] = {}
         self.results: dict[str, EcsTaskResult] = {}
         self.versions = TaskVersions()
+        self.definition_arns: dict[str, str] = {}  # each task's, as DescribeTasks gave it
 
 
 class TaskWatcher:
@@ -272,7 +273,9 @@ class TaskWatcher:
         if self.on_status and self._last_status.get(ref) != status:
             self._last_status[ref] = status
             self.on_status(ref, task)
-        definition = self._definition(task)
+        if described and task.get("taskDefinitionArn"):
+            state.definition_arns[ref] = str(task["taskDefinitionArn"])
+        definition = self._definition(state, ref)
         if definition is not None:
             self.logs.observe(ref, task, definition)
 
@@ -282,7 +285,7 @@ class TaskWatcher:
         task = state.states.get(ref)
         if task is None:
             return None
-        verdict = decide(task, essential_containers(self._definition(task)))
+        verdict = decide(task, essential_containers(self._definition(state, ref)))
         if verdict.outcome is Outcome.RUNNING:
             return None
         complete = self.logs.complete(ref, started=task.get("startedAt") is not None)
@@ -293,6 +296,8 @@ class TaskWatcher:
         stopped (the awslogs driver ships them late) are not lost; False if some were."""
         return self.logs.drain(max_polls)
 
-    def _definition(self, task: Mapping[str, Any]) -> dict[str, Any] | None:
-        arn = task.get("taskDefinitionArn")
+    def _definition(self, state: _Wait, ref: str) -> dict[str, Any] | None:
+        """The task's definition, as its description names it: a task's definition never
+        changes, and an event's own names whatever its sender wrote."""
+        arn = state.definition_arns.get(ref)
         return self.client.task_definition(arn) if arn else None

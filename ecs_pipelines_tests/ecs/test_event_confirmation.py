@@ -126,3 +126,21 @@ def test_a_stop_the_description_does_not_show_is_counted_and_looked_at_again(
         "1 task state event(s) ignored: 1 that DescribeTasks did not confirm (a stop it does "
         "not show, or a task it does not know in the cluster)"
     ]
+
+
+def test_an_events_own_task_definition_is_never_looked_up(
+    stubbed: tuple[EcsTaskClient, Stubber], queue: TaskEventQueue
+) -> None:
+    """A running state naming the task's ARN but another task definition is applied without
+    DescribeTaskDefinition of what it names (the stub would refuse the call): the wait goes
+    on and reports the task's real end."""
+    _, stubber = stubbed
+    mine = arn()
+    forged = json.loads(event_body(mine, "RUNNING", 10**9))
+    forged["detail"]["taskDefinitionArn"] = "arn:aws:ecs:us-east-1:999999999999:task-definition/x:1"
+    send(queue, json.dumps(forged), event_body(mine, "STOPPED", 3, 3))
+    answer(stubber, [task(mine, "RUNNING", 2)])
+    answer(stubber, [task(mine, "STOPPED", 3, 3)])
+    waiting, _ = watcher(stubbed, queue)
+    [result] = waiting.wait([mine])
+    assert result.exit_codes == {"main": 3}

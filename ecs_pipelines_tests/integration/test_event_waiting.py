@@ -45,7 +45,8 @@ def test_a_job_on_events_describes_its_tasks_in_the_sweep_and_to_confirm_their_e
     call for all of them), then each once more, batched per round, to confirm the end its
     event told."""
     ecs, calls = evented(local_ecs, events_queue), ecs_calls
-    step = ecs_task_op("on_events", command=py("print('done')"), count=3)
+    # Running for a second: the sweep finds them running, their ends come from events.
+    step = ecs_task_op("on_events", command=py("import time; time.sleep(1)"), count=3)
     result = run_op(step, ecs)
     assert result.success
     assert calls.counts["RunTask"] == 1
