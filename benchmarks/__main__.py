@@ -70,20 +70,26 @@ NOTES = [
     "Scenario 6: 10,000 tasks launched 10 per RunTask with staggered stop times (lead and "
     "spread scaled by 0.4), waited for by one TaskWatcher with the resource's defaults "
     "(sweep every 300 s, silence bound 60 s). 'After the event is queued': the result in hand "
-    "minus the time the endpoint put the task's STOPPED event on the queue.",
+    "minus the time the endpoint put the task's STOPPED event on the queue. A STOPPED event "
+    "is a hint: the stops events tell are confirmed by DescribeTasks before they are reported, "
+    "gathered until 100 wait or 0.1 s after the first (those calls are in 'DescribeTasks / "
+    "task, sweeps excluded').",
     "Scenario 7: 10,000 tasks in groups of 10 tracked by the core of the detached sensor "
     "(`tracking_events.tick_with_events`, cursor encoded and decoded each tick); warm-up ticks "
-    "keep up with the PENDING and RUNNING events, then 100 tasks end and one tick is timed; "
-    "then 5,000 end at once and the ticks needed to report them are counted (a tick reads at "
-    "most 1,000 messages).",
+    "keep up with the PENDING and RUNNING events, then 100 tasks end (on cue: the endpoint "
+    "ends them once the warm-up is done) and one tick is timed, its DescribeTasks being the "
+    "confirmation of the stops; then 5,000 end at once and the ticks needed to report them "
+    "are counted (a tick reads at most 1,000 messages).",
     "Scenario 8: 100 tasks of a task definition logging with awslogs, each writing 15 lines "
     "over 3 s, followed by one TaskWatcher with a log callback, then drained; every line is "
     "counted per task.",
     "Scenario 9 (`benchmarks/completion_scenario.py`): `ecs_task_completion_sensor` watching a "
     "cluster of 10,000 running tasks, evaluated as Dagster does (`evaluate_tick`, cursor in "
-    "and out); warm-up ticks find the tasks by their PENDING and RUNNING events, then 100 "
-    "tasks end and one tick is timed, against one tick of the same sensor without a queue "
-    "(ListTasks of RUNNING and STOPPED tasks, DescribeTasks of those no longer RUNNING).",
+    "and out); warm-up ticks find the tasks by their PENDING and RUNNING events (each task "
+    "found so is described once before it is tracked), then 100 tasks end (on cue, once the "
+    "warm-up is done) and one tick is timed, its DescribeTasks being the confirmation of the "
+    "stops, against one tick of the same sensor without a queue (ListTasks of RUNNING and "
+    "STOPPED tasks, DescribeTasks of those no longer RUNNING).",
 ]
 
 

@@ -15,7 +15,8 @@ override environment:
 Each API can have a token bucket (capacity, refill per second); an empty bucket answers
 HTTP 400 ``ThrottlingException`` "Rate exceeded", as ECS does. Every call is counted per API,
 and every task counts the DescribeTasks calls that named it. ``/_bench/...`` paths configure,
-reset and read those counters.
+reset and read those counters, and end tasks now (``/_bench/finish``: their command exits as
+scripted), for scenarios that must not guess how long their set-up takes.
 
 Run it in its own process (``python -m benchmarks.scripted_ecs``, or ``ScriptedEcsProcess`` from
 ``scripted_process``) so that its CPU time does not count as the client's.
@@ -237,6 +238,20 @@ class ScriptedState:
                 "queue_ready": self.events.backlog(),
             }
 
+    def finish(self, arns: list[str]) -> int:
+        """Ends these tasks now, as if their command exited (with ``BENCH_EXIT``); how many
+        were still running."""
+        now = time.time()
+        ended = 0
+        with self.lock:
+            for arn in arns:
+                task = self.tasks.get(arn)
+                if task is not None and task.stop_at > now:
+                    task.stop_at = now
+                    self._announce(task, stopped_only=True)
+                    ended += 1
+        return ended
+
     def task_table(self) -> list[dict[str, Any]]:
         with self.lock:
             return [
@@ -293,6 +308,9 @@ def make_handler(state: ScriptedState) -> type[BaseHTTPRequestHandler]:
             if self.path == "/_bench/reset":
                 state.reset(body)
                 self._send(200, {"ok": True})
+                return
+            if self.path == "/_bench/finish":
+                self._send(200, {"ended": state.finish(list(body.get("arns", [])))})
                 return
             target = self.headers.get("X-Amz-Target", "")
             prefix = next((p for p in PREFIXES if target.startswith(p)), None)

@@ -17,13 +17,15 @@ def endpoint() -> Iterator[ScriptedEcsProcess]:
         yield process
 
 
-def test_a_wait_on_the_scripted_queue_describes_only_in_its_sweep(
+def test_a_wait_on_the_scripted_queue_describes_in_its_sweep_and_to_confirm_stops(
     endpoint: ScriptedEcsProcess,
 ) -> None:
-    """20 tasks waited for on events: every one reported, no DescribeTasks but one sweep."""
+    """20 tasks waited for on events: every one reported; besides one sweep, DescribeTasks
+    only confirms the stops events told, each task's once, in batches."""
     ours = wait_for(endpoint, 20, events=True, scale=0.1)
-    assert ours["errors"] == 0 and ours["fell_back"] is None
-    assert ours["describe_per_task"] == 0 and ours["sweeps"] == 1
+    assert ours["errors"] == 0 and ours["fell_back"] is None and ours["ignored"] == 0
+    assert ours["sweeps"] == 1 and ours["confirmed"] == 20
+    assert round(ours["describe_per_task"] * 20) == ours["confirm_calls"] < 20
     assert ours["after_queue_median"] is not None and ours["sqs_per_task"] > 0
 
 

@@ -16,6 +16,17 @@ only when its version is newer than the one already known, and a duplicate or a 
 changes nothing. DescribeTasks reports the same ``version``, so a description and an event
 compare directly.
 
+An event is a hint, not a fact (anyone the queue's policy lets in can send one):
+
+- it is matched to a task by the task's whole identity (``task_identity``), and its version
+  is compared only with that task's own states, so an event naming the task's id under
+  another account, region or cluster neither decides the task nor moves its version;
+- a stop (STOPPED) from an event is never applied: it says which tasks to describe, and the
+  description decides (``TaskVersions``, ``stop_hint``). A stop of any version is such a hint
+  (a stopped task never runs again, so a late stop is still its end); other states may be
+  applied, since they decide nothing;
+- what was ignored is counted (``Ignored``) and said once, never shown.
+
 Nothing here reads a queue (``task_event_queue`` does) or logs an event: its detail carries
 the task's overrides, and overrides may carry secrets.
 """
@@ -26,9 +37,12 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from ecs_pipelines.ecs.arns import task_id
+from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.ecs.task_identity import TaskIdentity, cluster_scope, task_identity
 
 DETAIL_TYPE = "ECS Task State Change"
 SOURCE = "aws.ecs"
@@ -58,6 +72,22 @@ class TaskEvent:
     @property
     def task_id(self) -> str:
         return task_id(self.task_arn)
+
+    @property
+    def identity(self) -> TaskIdentity | None:
+        """The task the event names: its ARN's parts, and its cluster ARN's where the task ARN
+        (older format) does not say; None when the two contradict each other, as no event of
+        ECS does."""
+        own = task_identity(self.task_arn)
+        cluster = cluster_scope(str(self.task.get("clusterArn") or "") or None)
+        if not own.scope.agrees(cluster):
+            return None
+        return TaskIdentity(own.task_id, own.scope.knowing(cluster))
+
+
+def stop_hint(task: Mapping[str, Any]) -> bool:
+    """Whether a task state (an event's) says the task stopped: a hint to describe it."""
+    return task.get("lastStatus") == TaskStatus.STOPPED
 
 
 def _when(value: Any) -> Any:
@@ -136,43 +166,70 @@ def is_newer(version: int | None, known: int | None, *, described: bool = False)
 
 
 class TaskVersions:
-    """The newest version applied per task: states are applied only forward."""
+    """The newest version applied per task (by the caller's reference, to which only the
+    task's own events are matched): states are applied only forward.
+
+    An event's stop is never applied (``stop_hint``: the caller describes the task), so no
+    event's version, however large, can hide the task's end; a described stop is always
+    applied: DescribeTasks is the truth, whatever versions events claimed."""
 
     def __init__(self) -> None:
         self._versions: dict[str, int] = {}
 
-    def apply(self, task_arn: str, task: Mapping[str, Any], *, described: bool = False) -> bool:
+    def apply(self, ref: str, task: Mapping[str, Any], *, described: bool = False) -> bool:
         """True when ``task`` (an event's, or DescribeTasks' when ``described``) is news for
-        its task; it is then the task's known version."""
-        key = task_id(task_arn)
+        the task ``ref``; its version is then the task's known version."""
         version = _version(task.get("version"))
-        if not is_newer(version, self._versions.get(key), described=described):
+        if stop_hint(task):
+            if not described:
+                return False
+        elif not is_newer(version, self._versions.get(ref), described=described):
             return False
         if version is not None:
-            self._versions[key] = version
+            self._versions[ref] = version
         return True
 
 
 def newest_states(events: Iterable[TaskEvent]) -> dict[str, TaskEvent]:
-    """The newest event of each task among ``events`` (task ARN -> event)."""
+    """The newest event of each task among ``events`` (task ARN -> event), a stop before any
+    other state: a stopped task never runs again, so a stop of a lower version (a late one,
+    or one whose newer rival is forged) is still the hint to describe it."""
     newest: dict[str, TaskEvent] = {}
     for event in events:
         known = newest.get(event.task_arn)
-        if known is None or is_newer(event.version, known.version):
+        if known is None:
+            newest[event.task_arn] = event
+            continue
+        stopped, was_stopped = stop_hint(event.task), stop_hint(known.task)
+        if stopped != was_stopped:
+            if stopped:
+                newest[event.task_arn] = event
+        elif is_newer(event.version, known.version):
             newest[event.task_arn] = event
     return newest
 
 
-def fresher(
-    described: Mapping[str, Any] | None, event: Mapping[str, Any] | None
-) -> Mapping[str, Any] | None:
-    """Of a described task and an event's task, the one with the newer version (the
-    description when they tie: it also carries the task's tags)."""
-    if described is None:
-        return event
-    if event is None:
-        return described
-    mine, theirs = _version(described.get("version")), _version(event.get("version"))
-    if mine is not None and theirs is not None and theirs > mine:
-        return event
-    return described
+class Ignored(StrEnum):
+    """Why a task state event was ignored."""
+
+    FOREIGN = "foreign"  # the task's id under another account, region or cluster
+    UNCONFIRMED = "unconfirmed"  # a stop (or a task) DescribeTasks did not bear out
+
+
+_WHY = {
+    Ignored.FOREIGN: "naming the task under another account, region or cluster",
+    Ignored.UNCONFIRMED: (
+        "that DescribeTasks did not confirm (a stop it does not show, or a task it does not "
+        "know in the cluster)"
+    ),
+}
+
+
+def ignored_summary(counts: Mapping[Ignored, int]) -> str | None:
+    """The one line that says how many events were ignored and why (never what they held:
+    an event's detail carries the task's overrides); None when none was."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    reasons = "; ".join(f"{counts[why]} {_WHY[why]}" for why in Ignored if counts.get(why))
+    return f"{total} task state event(s) ignored: {reasons}"

@@ -14,7 +14,7 @@ EcsTaskClient, and time is an injected clock (a benchmark drives both).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,7 +24,8 @@ from ecs_pipelines.ecs.client import DESCRIBE_BATCH, EcsTaskClient
 from ecs_pipelines.ecs.redaction import task_secret_values
 from ecs_pipelines.ecs.results import EcsTaskResult, lost_result, result_from_task
 from ecs_pipelines.ecs.status import Outcome, decide, essential_containers
-from ecs_pipelines.ecs.task_events import fresher
+from ecs_pipelines.ecs.task_events import stop_hint
+from ecs_pipelines.ecs.task_identity import task_identity
 from ecs_pipelines.ecs.tracking_cursor import CursorError, TaskGroup, TrackingState, task_digest
 
 __all__ = [
@@ -82,6 +83,11 @@ class TickResult:
     # Digests of ended tasks whose group is still open (task state events: their state is
     # not in the cursor, so the group is described again when it can complete).
     done: frozenset[bytes] = frozenset()
+    # Task state events DescribeTasks did not bear out (task ARNs): a stop it does not show,
+    # or a task known only by events that it does not know in the cluster.
+    unconfirmed: tuple[str, ...] = ()
+    # Groups of such unknown tasks: neither tracked nor reported.
+    dropped: tuple[TaskGroup, ...] = ()
 
 
 def _safe_lookup(lookup: TaskDefinitionLookup) -> TaskDefinitionLookup:
@@ -96,23 +102,40 @@ def _safe_lookup(lookup: TaskDefinitionLookup) -> TaskDefinitionLookup:
     return read
 
 
-def _batches(groups: Sequence[TaskGroup]) -> list[tuple[str, list[str]]]:
-    """Consecutive tasks of one cluster, 100 at a time: ceil(n/100) calls for n tasks.
-
-    Groups may straddle two batches; a group counts as visited once all its tasks are described.
-    """
+def _batches(tasks: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """Consecutive (cluster, task) pairs of one cluster, 100 at a time: ceil(n/100) calls for
+    n tasks. A task named twice (shared by two groups) is described once."""
     batches: list[tuple[str, list[str]]] = []
     queued: set[tuple[str, str]] = set()
-    for group in groups:
-        for arn in group.task_arns:
-            if (group.cluster, arn) in queued:  # a task shared by two groups is described once
-                continue
-            queued.add((group.cluster, arn))
-            last = batches[-1] if batches else None
-            if last is None or last[0] != group.cluster or len(last[1]) >= DESCRIBE_BATCH:
-                batches.append((group.cluster, []))
-            batches[-1][1].append(arn)
+    for cluster, arn in tasks:
+        if (cluster, arn) in queued:
+            continue
+        queued.add((cluster, arn))
+        last = batches[-1] if batches else None
+        if last is None or last[0] != cluster or len(last[1]) >= DESCRIBE_BATCH:
+            batches.append((cluster, []))
+        batches[-1][1].append(arn)
     return batches
+
+
+def _needed(
+    groups: Sequence[TaskGroup],
+    wanted: Collection[TaskGroup] | None,
+    hinted: Collection[str],
+    done: Collection[bytes],
+) -> dict[TaskGroup, tuple[str, ...]]:
+    """The tasks each group needs described: all of them for a group to describe; for any
+    other, the tasks events hinted at (``hinted``: a stop, or a task known only by events)
+    and, with them, those an earlier tick found ended (their state is needed to complete it)."""
+    needed: dict[TaskGroup, tuple[str, ...]] = {}
+    for group in groups:
+        if wanted is None or group in wanted:
+            needed[group] = group.task_arns
+        elif any(arn in hinted for arn in group.task_arns):
+            needed[group] = tuple(
+                a for a in group.task_arns if a in hinted or task_digest(a) in done
+            )
+    return needed
 
 
 def tick(
@@ -127,6 +150,7 @@ def tick(
     known: Mapping[str, Mapping[str, Any]] | None = None,
     describe: Collection[TaskGroup] | None = None,
     done: Collection[bytes] = frozenset(),
+    adopted: Collection[str] = frozenset(),
 ) -> TickResult:
     """Describes ``groups`` (DescribeTasks in batches of 100) and decides what finished.
 
@@ -138,27 +162,36 @@ def tick(
     - ``accept``: a described task it returns False for is dropped (``ignored``), not reported.
     - ``grace``: task ARNs just added; ECS may not know them yet (eventual consistency right
       after RunTask), so MISSING keeps them pending this once instead of reporting them lost.
-    - ``known``: task ARN -> newest state from task state events; a state is taken over a
-      description when its version is newer (``task_events.fresher``).
-    - ``describe``: the groups to describe (default: all); the others are decided from
-      ``known`` alone, a task without a state counting as still running.
-    - ``done``: digests of tasks an earlier event showed ended; a group holding one is only
-      completed once that task's state is at hand again (the caller describes it).
+    - ``known``: task ARN -> newest state from task state events (matched by the task's whole
+      ARN). An event decides nothing: a task it says stopped is described, batched with the
+      rest, and decided from its description; a stop the description does not show is
+      counted (``unconfirmed``) and the task goes on as running. Other states count as running.
+    - ``describe``: the groups to describe (default: all); the others are decided from the
+      descriptions ``known``'s stops call for, a task without one counting as still running.
+    - ``done``: digests of tasks an earlier tick found ended; a group holding one is only
+      completed once that task's state is at hand again (it is described with a stop of the
+      group's).
+    - ``adopted``: task ARNs known only from their events (a sensor that finds tasks by their
+      events): each is described, and one DescribeTasks does not know in the group's cluster
+      under that ARN is no task of the cluster's: its group is ``dropped`` (neither tracked
+      nor reported) and counted as ``unconfirmed``.
     """
     lookup = _safe_lookup(task_definition or client.task_definition)
     known = known or {}
     wanted = None if describe is None else set(describe)
+    stops = {arn for arn, state in known.items() if stop_hint(state)}
+    needed = _needed(groups, wanted, stops | set(adopted), done)
     start = clock()
     described: dict[str, Mapping[str, Any]] = {}
     missing: dict[str, str] = {}
     calls, slowest, stopped_early = 0, 0.0, False
-    to_describe = [g for g in groups if wanted is None or g in wanted]
-    for cluster, arns in _batches(to_describe):
+    tasks = ((g.cluster, arn) for g, arns in needed.items() for arn in arns)
+    for cluster, batch in _batches(tasks):
         now = clock()
         if calls and (now - start) + slowest > budget_seconds:
             stopped_early = True
             break
-        answer = client.describe(cluster, arns)
+        answer = client.describe(cluster, batch)
         calls += 1
         slowest = max(slowest, clock() - now)
         described.update(answer.tasks)
@@ -168,11 +201,11 @@ def tick(
     unvisited: list[TaskGroup] = []
     still_running: list[TaskGroup] = []
     ignored: list[TaskGroup] = []
+    dropped: list[TaskGroup] = []
     ended: set[bytes] = set()
-    facts = _Facts(described, missing, known, frozenset(done), lookup, accept, grace)
+    facts = _Facts(described, missing, frozenset(done), lookup, accept, grace, frozenset(adopted))
     for group in groups:
-        asked = wanted is None or group in wanted
-        if asked and not all(arn in described or arn in missing for arn in group.task_arns):
+        if not all(arn in described or arn in missing for arn in needed.get(group, ())):
             unvisited.append(group)
             continue
         outcome = _decide_group(group, facts, ended)
@@ -180,8 +213,16 @@ def tick(
             still_running.append(group)
         elif outcome == "ignored":
             ignored.append(group)
+        elif outcome == "dropped":
+            dropped.append(group)
         else:
             completions.append(outcome)
+    unconfirmed = [
+        arn
+        for arn in stops
+        if arn in missing or (arn in described and not stop_hint(described[arn]))
+    ]
+    unconfirmed += [a for g in dropped for a in g.task_arns if a in facts.adopted]
     open_tasks = {task_digest(arn) for g in unvisited + still_running for arn in g.task_arns}
     return TickResult(
         completions=tuple(completions),
@@ -194,33 +235,47 @@ def tick(
         elapsed_seconds=clock() - start,
         unvisited=tuple(unvisited),
         done=frozenset((ended | set(done)) & open_tasks),
+        unconfirmed=tuple(dict.fromkeys(unconfirmed)),
+        dropped=tuple(dropped),
     )
 
 
 @dataclass(frozen=True)
 class _Facts:
-    """What a tick knows about its tasks: descriptions, MISSING answers, event states."""
+    """What a tick knows about its tasks: descriptions and MISSING answers (events decide
+    nothing), and how to judge them."""
 
     described: Mapping[str, Mapping[str, Any]]
     missing: Mapping[str, str]
-    known: Mapping[str, Mapping[str, Any]]
     done: frozenset[bytes]
     lookup: TaskDefinitionLookup
     accept: TaskFilter | None
     grace: Collection[str]
+    adopted: frozenset[str]
+
+
+def _not_the_clusters(arn: str, facts: _Facts) -> bool:
+    """A task known only by its events that DescribeTasks does not show under its ARN."""
+    if arn not in facts.adopted:
+        return False
+    seen = facts.described.get(arn)
+    if seen is None:
+        return True
+    return not task_identity(arn).agrees(task_identity(str(seen.get("taskArn") or "")))
 
 
 def _decide_group(
     group: TaskGroup, facts: _Facts, ended: set[bytes]
-) -> GroupCompletion | Literal["ignored"] | None:
-    """A completion, "ignored", or None while the group is still going. Adds the digests of
-    the group's ended tasks to ``ended``."""
+) -> GroupCompletion | Literal["ignored", "dropped"] | None:
+    """A completion, "ignored", "dropped", or None while the group is still going. Adds the
+    digests of the group's ended tasks to ``ended``."""
     results: list[EcsTaskResult] = []
     running: list[str] = []
     secrets: list[str] = []
     for arn in group.task_arns:
-        seen = facts.described.get(arn)
-        task = fresher(seen, facts.known.get(arn))
+        if _not_the_clusters(arn, facts):
+            return "dropped"
+        task = facts.described.get(arn)
         if task is None:
             if arn in facts.missing and arn not in facts.grace:
                 results.append(lost_result(arn, facts.missing[arn]))
@@ -229,8 +284,7 @@ def _decide_group(
             else:
                 running.append(arn)
             continue
-        # Events carry no tags: a filter on tags judges described tasks only.
-        if seen is not None and facts.accept is not None and not facts.accept(seen):
+        if facts.accept is not None and not facts.accept(task):
             return "ignored"
         secrets.extend(task_secret_values(task))
         definition_arn = task.get("taskDefinitionArn")

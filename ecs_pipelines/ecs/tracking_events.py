@@ -6,17 +6,22 @@ A sensor has a queue of its own (one EventBridge rule target per consumer). Each
 1. Deletes the messages the previous tick applied (their receipt handles are in the cursor
    the tick was given: Dagster stored it, so what they did is kept for good).
 2. Receives what the queue holds (up to ``max_messages``, within a share of the budget).
-   Messages of tracked tasks give their newest state (by version); any other message has
-   nothing to apply and is deleted at once (a task the sensor starts tracking later is
+   Messages of tracked tasks, matched by the task's whole ARN (``task_identity``), give their
+   newest state (by version, a stop first); a message naming a tracked task's id under
+   another account, region or cluster is ignored, counted and deleted; any other message
+   has nothing to apply and is deleted at once (a task the sensor starts tracking later is
    described when it starts, so no event of it is needed).
-3. Describes only what events cannot tell: groups just added, the sweep (at the first tick
-   and every ``sweep_seconds``: every tracked group, 100 tasks a call, over as many ticks as
-   the budget needs), and a group that an event completes but one of whose tasks ended in an
-   earlier tick (the cursor keeps only that it ended, ``done``). Everything else is decided
-   from the events (``tracking.tick``).
+3. Describes groups just added and the sweep (at the first tick and every
+   ``sweep_seconds``: every tracked group, 100 tasks a call, over as many ticks as the
+   budget needs); and, to confirm them, the tasks an event says stopped (with the tasks of
+   their groups that ended in an earlier tick, ``done``), batched in the same calls. An
+   event decides nothing: ``tracking.tick`` decides from the descriptions, and a stop the
+   description does not show is dropped and counted.
 4. The next cursor carries the receipt handles of the messages whose states it holds (ended
-   tasks: completions and ``done``); the other messages of tracked tasks (a task still
-   running) changed nothing it holds and are deleted at once.
+   tasks: completions and ``done``); the messages of tasks whose confirmation the budget did
+   not reach are handed back, to be read again next tick; the other messages of tracked
+   tasks (a task still running, an unconfirmed stop) changed nothing it holds and are
+   deleted at once.
 
 A tick that dies before its cursor is stored deleted nothing it applied: the messages come
 back after their visibility timeout and are applied again to the old cursor, and what a
@@ -27,14 +32,15 @@ redelivered message of a task already reported finds it untracked and is deleted
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_pipelines.ecs.arns import cluster_name, family_revision, task_id
+from ecs_pipelines.ecs.arns import family_revision
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.task_event_queue import BATCH, TaskEventQueue
 from ecs_pipelines.ecs.task_events import TaskEvent, newest_states, parse_task_event
+from ecs_pipelines.ecs.task_identity import Scope, TaskMatcher, cluster_scope
 from ecs_pipelines.ecs.tracking import TaskDefinitionLookup, TickResult, tick
 from ecs_pipelines.ecs.tracking_cursor import TaskGroup, TrackingState, task_digest
 
@@ -55,14 +61,29 @@ class EventIntake:
     dropped: list[str] = field(default_factory=list)  # messages with nothing to apply
     messages: int = 0
     failed: str | None = None  # why the queue could not be read (the tick polls instead)
+    foreign: int = 0  # events naming a tracked task's id under another account/region/cluster
 
 
 EventFilter = Callable[[TaskEvent], bool]
 
 
+def client_region(client: EcsTaskClient) -> str | None:
+    """The region the client's calls go to (what a task id alone does not say)."""
+    return getattr(getattr(client.ecs, "meta", None), "region_name", None)
+
+
+def group_matcher(groups: Sequence[TaskGroup], region: str | None) -> TaskMatcher:
+    """The tracked tasks, each known by its ARN, its group's cluster and ``region``."""
+    matcher = TaskMatcher()
+    for group in groups:
+        for arn in group.task_arns:
+            matcher.add(arn, cluster=group.cluster, region=region)
+    return matcher
+
+
 def take_events(
     queue: TaskEventQueue,
-    tracked: Collection[str],
+    tracked: TaskMatcher,
     *,
     visibility_seconds: int,
     max_messages: int = MAX_MESSAGES_PER_TICK,
@@ -70,11 +91,11 @@ def take_events(
     adopt: EventFilter | None = None,
 ) -> EventIntake:
     """Receives until the queue is empty, ``max_messages`` are read or ``time_left()`` runs
-    out; keeps the newest state of each task in ``tracked`` (ARNs), and of each other task
-    whose event ``adopt`` accepts (a sensor that finds its tasks by their events)."""
-    by_id = {task_id(arn): arn for arn in tracked}
+    out; keeps the newest state of each ``tracked`` task (matched by identity), and of each
+    other task whose event ``adopt`` accepts (a sensor that finds its tasks by their events:
+    the task is then known by the ARN the event gives)."""
     intake = EventIntake()
-    events = []
+    events: dict[str, list[TaskEvent]] = {}
     try:
         while intake.messages < max_messages and time_left() > 0:
             messages = queue.receive(
@@ -85,33 +106,57 @@ def take_events(
             intake.messages += len(messages)
             for message in messages:
                 event = parse_task_event(message.body)
-                arn = by_id.get(event.task_id) if event is not None else None
-                if event is not None and arn is None and adopt is not None and adopt(event):
-                    arn = by_id[event.task_id] = event.task_arn
-                if event is None or arn is None:
+                ref = _take(event, tracked, adopt, intake)
+                if event is None or ref is None:
                     intake.dropped.append(message.receipt)
                     continue
-                intake.receipts.setdefault(arn, []).append(message.receipt)
-                events.append(event)
+                intake.receipts.setdefault(ref, []).append(message.receipt)
+                events.setdefault(ref, []).append(event)
             if not messages:
                 break
     except Exception as error:
         intake.failed = f"{type(error).__name__}: {_code(error)}"
-    by_arn = {by_id[e.task_id]: e for e in newest_states(events).values()}
-    intake.states = {arn: event.task for arn, event in by_arn.items()}
+    for ref, theirs in events.items():
+        [newest] = newest_states(theirs).values()
+        intake.states[ref] = newest.task
     return intake
 
 
-def listed_by(cluster: str, family: str | None, started_by: str | None) -> EventFilter:
-    """Whether an event is of a task that ListTasks with these filters would list: the same
-    cluster (name or ARN), task definition family and startedBy (ListTasks matches both
-    exactly; ECS API reference, ListTasks)."""
-    wanted = cluster_name(cluster)
+def _take(
+    event: TaskEvent | None, tracked: TaskMatcher, adopt: EventFilter | None, intake: EventIntake
+) -> str | None:
+    """The tracked task ``event`` is of (adopting it if ``adopt`` says so), or None."""
+    if event is None:
+        return None
+    identity = event.identity
+    match = tracked.match(identity, event.task_id)
+    if match.foreign:
+        intake.foreign += 1
+        return None
+    if match.ref is None and identity is not None and adopt is not None and adopt(event):
+        tracked.add(event.task_arn)
+        return event.task_arn
+    return match.ref
+
+
+def listed_by(
+    cluster: str, family: str | None, started_by: str | None, *, region: str | None = None
+) -> EventFilter:
+    """Whether an event is of a task that ListTasks with these filters would list: a task of
+    the cluster (its name or ARN; ``region``, the client's, when a name does not say it),
+    whose task definition family and startedBy match exactly (ListTasks matches both
+    exactly; ECS API reference, ListTasks). What the sensor does not know of the cluster (its
+    account, when it is given by name) the description of the task confirms (``tick``'s
+    ``adopted``)."""
+    wanted = cluster_scope(cluster, region)
 
     def matches(event: TaskEvent) -> bool:
-        task = event.task
-        if cluster_name(str(task.get("clusterArn") or "")) != wanted:
+        identity = event.identity
+        if identity is None or identity.scope.cluster is None:
             return False
+        if not _within(identity.scope, wanted):
+            return False
+        task = event.task
         if family is not None:
             revision = family_revision(str(task.get("taskDefinitionArn") or ""))
             if revision.rsplit(":", 1)[0] != family:
@@ -119,6 +164,10 @@ def listed_by(cluster: str, family: str | None, started_by: str | None) -> Event
         return started_by is None or task.get("startedBy") == started_by
 
     return matches
+
+
+def _within(scope: Scope, cluster: Scope) -> bool:
+    return scope.agrees(cluster) and scope.cluster == cluster.cluster
 
 
 def sweep_due(swept_at: int | None, now: int, sweep_seconds: float) -> bool:
@@ -154,10 +203,13 @@ class EventTick:
         kept = {a for c in result.completions for a in c.group.task_arns} - unrecorded_arns
         kept |= {a for g in result.ignored for a in g.task_arns}
         kept |= {a for g in result.pending for a in g.task_arns if task_digest(a) in result.done}
+        # Stops whose confirmation the budget did not reach: read again next tick.
+        unconfirmed_yet = {a for g in result.unvisited for a in g.task_arns} - kept
         deferred = [r for a in kept for r in intake.receipts.get(a, [])]
-        release = [r for a in unrecorded_arns for r in intake.receipts.get(a, [])]
+        handed_back = unrecorded_arns | unconfirmed_yet
+        release = [r for a in handed_back for r in intake.receipts.get(a, [])]
         delete = list(intake.dropped) + [
-            r for a, rs in intake.receipts.items() if a not in kept | unrecorded_arns for r in rs
+            r for a, rs in intake.receipts.items() if a not in kept | handed_back for r in rs
         ]
         sweeping = set(self.swept)
         left = [g for g in result.unvisited if g in sweeping]
@@ -197,10 +249,9 @@ def tick_with_events(
         except Exception:  # they come back after their timeout: applying them is harmless
             stale = ()
     groups = [*state.groups, *new]
-    tracked = {arn for g in groups for arn in g.task_arns}
     intake = take_events(
         queue,
-        tracked,
+        group_matcher(groups, client_region(client)),
         visibility_seconds=visibility_seconds,
         max_messages=max_messages,
         time_left=lambda: budget_seconds * RECEIVE_SHARE - (clock() - started),
@@ -213,10 +264,7 @@ def tick_with_events(
     elif not sweep_left and sweep_due(swept_at, now, sweep_seconds):
         sweep_left, swept_at = len(state.groups), now
     swept = tuple(state.groups[:sweep_left])
-    if intake.failed:
-        describe: set[TaskGroup] | None = None
-    else:
-        describe = {*swept, *new, *_needing_states(groups, intake.states, state.done)}
+    describe = None if intake.failed else {*swept, *new}
     result = tick(
         client,
         groups,
@@ -229,16 +277,3 @@ def tick_with_events(
         done=state.done,
     )
     return EventTick(result, intake, swept, sweep_left, swept_at, tuple(stale))
-
-
-def _needing_states(
-    groups: Sequence[TaskGroup], known: Mapping[str, Mapping[str, Any]], done: Collection[bytes]
-) -> list[TaskGroup]:
-    """Groups an event may complete, one of whose tasks ended earlier (its state is needed)."""
-    wanted = []
-    for group in groups:
-        if not any(arn in known for arn in group.task_arns):
-            continue
-        if any(arn not in known and task_digest(arn) in done for arn in group.task_arns):
-            wanted.append(group)
-    return wanted

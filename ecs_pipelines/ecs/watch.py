@@ -7,8 +7,11 @@ the tasks at once, in one of two ways:
 - polling: each round describes every pending task (100 per call);
 - events (given a ``TaskEventQueue``): task state changes arrive through SQS and are applied
   by version, with a DescribeTasks sweep at the start and every few minutes and a direct
-  describe of a task no event has named for a while (``event_rounds``). If the queue fails,
-  the wait goes on by polling and says so once (``on_notice``).
+  describe of a task no event has named for a while (``event_rounds``). An event is a hint:
+  it is matched to a task by the task's whole ARN, and a stop it tells is confirmed by
+  DescribeTasks (batched) before it decides; events ignored are counted
+  (``ignored_events``) and said once at the end of the wait (``on_notice``). If the queue
+  fails, the wait goes on by polling and says so once.
 
 Either way each task is decided with ``status.decide`` (essential containers from the task
 definition), new CloudWatch lines go to a callback (``log_pump``: one tail per stream, or one
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,7 +39,8 @@ from ecs_pipelines.ecs.polling import Pace, poll_until
 from ecs_pipelines.ecs.results import EcsTaskResult, lost_result, result_from_task
 from ecs_pipelines.ecs.status import Outcome, decide, essential_containers
 from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
-from ecs_pipelines.ecs.task_events import TaskVersions
+from ecs_pipelines.ecs.task_events import Ignored, TaskVersions, ignored_summary
+from ecs_pipelines.ecs.task_identity import TaskMatcher
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -98,8 +103,9 @@ def check_timeout(timeout_seconds: object, field_name: str = "timeout_seconds") 
 class _Wait:
     """The state of one ``wait``: what is pending, what is known, what is done."""
 
-    def __init__(self, refs: list[str]) -> None:
+    def __init__(self, refs: list[str], matcher: TaskMatcher) -> None:
         self.refs = refs
+        self.matcher = matcher  # which events are of these tasks
         # Insertion-ordered, for O(1) removal: a wait may hold 10,000 tasks.
         self.pending: dict[str, None] = dict.fromkeys(refs)
         # Pending tasks whose state changed since the last round decided them.
@@ -109,6 +115,7 @@ class _Wait:
         self.lost: dict[str, str] = {}
         self.results: dict[str, EcsTaskResult] = {}
         self.versions = TaskVersions()
+        self.definition_arns: dict[str, str] = {}  # each task's, as DescribeTasks gave it
 
 
 class TaskWatcher:
@@ -148,7 +155,9 @@ class TaskWatcher:
 
     def wait(self, tasks: Sequence[str]) -> list[EcsTaskResult]:
         """Results in the order of ``tasks`` (ids or ARNs); EcsTimeoutError past the timeout."""
-        state = _Wait(list(dict.fromkeys(task_refs(tasks, "task_arns"))))
+        refs = list(dict.fromkeys(task_refs(tasks, "task_arns")))
+        region = getattr(getattr(self.client.ecs, "meta", None), "region_name", None)
+        state = _Wait(refs, TaskMatcher(refs, cluster=self.cluster, region=region))
         self.logs = pump_for(
             len(state.refs),
             self.logs_client,
@@ -184,7 +193,20 @@ class TaskWatcher:
                     f"Task state events unavailable ({failed}): waiting for "
                     f"{len(state.pending)} ECS task(s) by polling DescribeTasks instead"
                 )
-        return loop(lambda: self._describe(state, list(state.pending)), self.settings.pace)
+            finally:
+                summary = ignored_summary(rounds.ignored)
+                if summary:
+                    self.on_notice(summary)
+
+        def poll() -> None:
+            self._describe(state, list(state.pending))
+
+        return loop(poll, self.settings.pace)
+
+    @property
+    def ignored_events(self) -> Counter[Ignored]:
+        """Task state events the last wait ignored, by why (none when it polled)."""
+        return self.event_rounds.ignored if self.event_rounds else Counter()
 
     def _event_rounds(self, state: _Wait) -> EventRounds:
         assert self.events is not None
@@ -193,9 +215,11 @@ class TaskWatcher:
             self.events,
             self.settings.events,
             refs=state.refs,
+            matcher=state.matcher,
             describe=lambda refs: self._describe(state, refs),
             observe=lambda ref, task: self._observe(state, ref, task),
             clock=self.clock,
+            sleep=self.sleep,
             # Lines keep flowing while waiting: the long poll ends at each poll interval.
             max_wait_seconds=self.settings.pace.maximum_seconds if tailing else None,
         )
@@ -218,20 +242,23 @@ class TaskWatcher:
                 self.on_result(result)
         return None if state.pending else [state.results[ref] for ref in state.refs]
 
-    def _describe(self, state: _Wait, refs: Sequence[str]) -> None:
-        """DescribeTasks (batches of 100) for ``refs``; MISSING past the grace is lost."""
+    def _describe(self, state: _Wait, refs: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
+        """DescribeTasks (batches of 100) for ``refs``; MISSING past the grace is lost. The
+        tasks described, by ref."""
         if not refs:
-            return
+            return {}
         described = self.client.describe(self.cluster, list(refs))
         now = self.clock()
         for ref, task in described.tasks.items():
             state.first_missing.pop(ref, None)
+            state.matcher.learn(ref, str(task.get("taskArn") or ""))
             self._observe(state, ref, task, described=True)
         for ref, reason in described.missing.items():
             since = state.first_missing.setdefault(ref, now)
             if now - since >= self.settings.missing_grace_seconds:
                 state.lost[ref] = reason
                 state.changed.add(ref)
+        return described.tasks
 
     def _observe(
         self, state: _Wait, ref: str, task: Mapping[str, Any], *, described: bool = False
@@ -246,7 +273,9 @@ class TaskWatcher:
         if self.on_status and self._last_status.get(ref) != status:
             self._last_status[ref] = status
             self.on_status(ref, task)
-        definition = self._definition(task)
+        if described and task.get("taskDefinitionArn"):
+            state.definition_arns[ref] = str(task["taskDefinitionArn"])
+        definition = self._definition(state, ref)
         if definition is not None:
             self.logs.observe(ref, task, definition)
 
@@ -256,7 +285,7 @@ class TaskWatcher:
         task = state.states.get(ref)
         if task is None:
             return None
-        verdict = decide(task, essential_containers(self._definition(task)))
+        verdict = decide(task, essential_containers(self._definition(state, ref)))
         if verdict.outcome is Outcome.RUNNING:
             return None
         complete = self.logs.complete(ref, started=task.get("startedAt") is not None)
@@ -267,6 +296,8 @@ class TaskWatcher:
         stopped (the awslogs driver ships them late) are not lost; False if some were."""
         return self.logs.drain(max_polls)
 
-    def _definition(self, task: Mapping[str, Any]) -> dict[str, Any] | None:
-        arn = task.get("taskDefinitionArn")
+    def _definition(self, state: _Wait, ref: str) -> dict[str, Any] | None:
+        """The task's definition, as its description names it: a task's definition never
+        changes, and an event's own names whatever its sender wrote."""
+        arn = state.definition_arns.get(ref)
         return self.client.task_definition(arn) if arn else None

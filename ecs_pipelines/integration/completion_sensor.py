@@ -11,10 +11,15 @@ How it finds tasks:
   those it must decide (``ecs.tracking.tick``); a tracked task still listed RUNNING is not
   described;
 - on task state events (``task_events_queue_url``, a queue for this sensor alone): a tick
-  finds new tasks by their events, and learns their ends from them, with no ListTasks and no
-  DescribeTasks. A sweep (the first tick, then every ``task_events_sweep_seconds``) lists the
-  cluster as a polling tick does: it finds a task whose events were lost, and describes a
-  tracked task it no longer lists RUNNING. A tick whose queue cannot be read polls.
+  finds new tasks by their events (of the sensor's cluster, in the client's region), and
+  learns of their ends from them, with no ListTasks. Events are hints: a task found by its
+  events is described once before it is tracked (one ECS does not know there is dropped), and
+  an end an event tells is confirmed by DescribeTasks, batched (100 tasks a call), before a
+  run is requested; events ignored (another account, region or cluster; not confirmed) are
+  counted in the tick's log. A sweep (the first tick, then every
+  ``task_events_sweep_seconds``) lists the cluster as a polling tick does: it finds a task
+  whose events were lost, and describes a tracked task it no longer lists RUNNING. A tick
+  whose queue cannot be read polls.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from ecs_pipelines.ecs.arns import tags_of
 from ecs_pipelines.ecs.client import EcsTaskClient
 from ecs_pipelines.ecs.results import EcsTaskResult
 from ecs_pipelines.ecs.states import TaskStatus
+from ecs_pipelines.ecs.task_events import stop_hint
 from ecs_pipelines.ecs.tracking import (
     DEFAULT_BUDGET_SECONDS,
     TaskGroup,
@@ -47,6 +53,8 @@ from ecs_pipelines.ecs.tracking import (
 from ecs_pipelines.ecs.tracking_events import (
     DEFAULT_SWEEP_SECONDS,
     EventIntake,
+    client_region,
+    group_matcher,
     listed_by,
     sweep_due,
     take_events,
@@ -55,6 +63,7 @@ from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.sensor_task_events import (
+    say_ignored,
     say_polled,
     sensor_queue,
     settle,
@@ -173,11 +182,12 @@ def ecs_task_completion_sensor(
         seen = set(state.seen)
         tracked = {arn for g in state.groups for arn in g.task_arns}
         intake = EventIntake()
+        region = client_region(client)
         if queue is not None:
-            matches = listed_by(where, family, started_by)
+            matches = listed_by(where, family, started_by, region=region)
             intake = take_events(
                 queue,
-                tracked,
+                group_matcher(state.groups, region),
                 visibility_seconds=visibility_seconds(minimum_interval_seconds),
                 time_left=lambda: remaining(started, budget_seconds / 4),
                 adopt=lambda e: task_digest(e.task_arn) not in seen and matches(e),
@@ -194,7 +204,7 @@ def ecs_task_completion_sensor(
             if context.cursor is None and not include_stopped_before_start:
                 seen |= {task_digest(arn) for arn in stopped}
             running, found = set(listed_running), stopped + listed_running
-        ended = {a for a, t in intake.states.items() if t.get("lastStatus") == TaskStatus.STOPPED}
+        ended = {a for a, t in intake.states.items() if stop_hint(t)}
         if not sweep:
             running |= intake.states.keys()
         running -= ended
@@ -203,12 +213,13 @@ def ecs_task_completion_sensor(
             for arn in dict.fromkeys([*found, *intake.states])
             if arn not in tracked and task_digest(arn) not in seen
         ]
-        # A task known to run needs no DescribeTasks; a new one needs one only for its tags,
-        # and so does a new one whose end an event told.
-        may_be_quiet = state.groups if accept is not None else [*state.groups, *new]
+        # A task ECS lists and knows to run needs no DescribeTasks (but for its tags); one
+        # known only by its events is described before it is tracked (``tick``'s adopted),
+        # and an end an event tells is confirmed by DescribeTasks (``tick``'s known).
+        adopted = {g.task_arns[0] for g in new} - set(found)
+        listed_new = [g for g in new if g.task_arns[0] not in adopted]
+        may_be_quiet = state.groups if accept is not None else [*state.groups, *listed_new]
         quiet = [g for g in may_be_quiet if g.task_arns[0] in running]
-        told = {g for g in [*state.groups, *new] if g.task_arns[0] in ended}
-        told -= {g for g in new if accept is not None}
         quiet_set = set(quiet)
         candidates = [g for g in [*state.groups, *new] if g not in quiet_set]
         result = tick(
@@ -217,9 +228,9 @@ def ecs_task_completion_sensor(
             budget_seconds=remaining(started, budget_seconds),
             task_definition=definition_lookup(client),
             accept=accept,
-            grace={g.task_arns[0] for g in new},
+            grace={g.task_arns[0] for g in listed_new},
             known=intake.states,
-            describe=[g for g in candidates if g not in told],
+            adopted=adopted,
         )
         requests: list[RunRequest] = []
         secrets = list(ecs.secret_environment.values())
@@ -238,16 +249,23 @@ def ecs_task_completion_sensor(
             seen &= {task_digest(arn) for arn in found}
         handled = {g.task_arns[0] for g in done}
         receipts = [r for arn in handled for r in intake.receipts.get(arn, [])]
+        # What the budget did not reach is read again next tick (a task found by its events
+        # is tracked only once described).
+        again = {g.task_arns[0] for g in result.unvisited}
+        pending = [g for g in result.pending if g.task_arns[0] not in again & adopted]
         if queue is not None:
-            unkept = [r for a, rs in intake.receipts.items() if a not in handled for r in rs]
-            settle(context, queue, delete=[*intake.dropped, *unkept])
+            kept = handled | again
+            unkept = [r for a, rs in intake.receipts.items() if a not in kept for r in rs]
+            release = [r for a in again for r in intake.receipts.get(a, [])]
+            settle(context, queue, delete=[*intake.dropped, *unkept], release=release)
+            say_ignored(context, intake, result)
         cursor = TrackingState(
-            groups=(*result.pending, *quiet),
+            groups=(*pending, *quiet),
             seen=frozenset(seen),
             receipts=tuple(receipts),
             swept_at=now if sweep and queue is not None else state.swept_at,
         ).to_cursor()
-        context.log.info(tick_summary(result, len(candidates) - len(told)))
+        context.log.info(tick_summary(result, len(candidates)))
         if not requests:
             return SensorResult(cursor=cursor, skip_reason="No ECS task to report")
         return SensorResult(run_requests=requests, cursor=cursor)

@@ -43,6 +43,7 @@ from ecs_pipelines.integration.completion_store import CompletionRecorder
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.sensor_events import completion_asset_events, read_launches
 from ecs_pipelines.integration.sensor_task_events import (
+    say_ignored,
     say_polled,
     sensor_queue,
     settle,
@@ -137,6 +138,7 @@ def ecs_detached_asset_sensor(
                 task_definition=lookup,
             )
             say_polled(context, evented.intake)
+            say_ignored(context, evented.intake, evented.result)
             result = evented.result
         recorder = CompletionRecorder(context.instance, result.completions)
         unrecorded: list[TaskGroup] = []

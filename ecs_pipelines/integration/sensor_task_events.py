@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dagster import EnvVar, SensorEvaluationContext
 
 from ecs_pipelines.ecs.task_event_queue import MAX_VISIBILITY_SECONDS, TaskEventQueue
+from ecs_pipelines.ecs.task_events import Ignored, ignored_summary
+from ecs_pipelines.ecs.tracking import TickResult
 from ecs_pipelines.ecs.tracking_events import EventIntake
 from ecs_pipelines.integration.resource import EcsResource
 
@@ -45,6 +47,15 @@ def say_polled(context: SensorEvaluationContext, intake: EventIntake) -> None:
             f"Task state events unavailable ({intake.failed}): this tick described the "
             "tracked tasks instead"
         )
+
+
+def say_ignored(context: SensorEvaluationContext, intake: EventIntake, result: TickResult) -> None:
+    """A tick that ignored task state events says once how many and why (never what they
+    held: an event's detail carries the task's overrides)."""
+    counts = {Ignored.FOREIGN: intake.foreign, Ignored.UNCONFIRMED: len(result.unconfirmed)}
+    summary = ignored_summary(counts)
+    if summary:
+        context.log.warning(summary)
 
 
 def settle(

@@ -1,5 +1,7 @@
-"""Task state change events as an SQS body: parsed into DescribeTasks' shape, applied only
-forward by version, decided by the same status table as a described task."""
+"""Task state change events as an SQS body: parsed into DescribeTasks' shape, matched to a task
+by its whole identity, applied only forward by version within that task's own states, a stop
+never applied (only a hint to describe), decided by the same status table as a described
+task."""
 
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ from ecs_pipelines.ecs.deadline import Deadline, bounded_by
 from ecs_pipelines.ecs.status import Outcome, decide
 from ecs_pipelines.ecs.task_event_queue import long_poll_seconds
 from ecs_pipelines.ecs.task_events import (
+    Ignored,
     TaskVersions,
-    fresher,
+    ignored_summary,
     newest_states,
     parse_task_event,
 )
+from ecs_pipelines.ecs.task_identity import EventMatch, TaskMatcher, cluster_scope, task_identity
 
 ARN = "arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/c13b4cb40f1f4fe4a2971f76ae5a47ad"
 
@@ -98,8 +102,27 @@ def test_states_apply_only_forward_and_duplicates_change_nothing() -> None:
     assert not versions.apply(ARN, {"version": 2})
     assert versions.apply(ARN, {"version": 3}, described=True)
     assert versions.apply(ARN, {"version": 5})
-    assert not versions.apply(ARN.rsplit("/", 1)[-1], {"version": 4})  # the same task by id
     assert versions.apply(ARN, {})  # no version: taken as it comes
+
+
+def test_an_events_stop_never_applies_and_a_described_stop_always_does() -> None:
+    """A stop from an event (any version) is not applied and leaves the version as it was; a
+    described stop applies even below a version an event claimed."""
+    versions = TaskVersions()
+    assert versions.apply(ARN, {"version": 3, "lastStatus": "RUNNING"})
+    assert not versions.apply(ARN, {"version": 10**9, "lastStatus": "STOPPED"})
+    assert versions.apply(ARN, {"version": 4, "lastStatus": "DEACTIVATING"})  # not moved
+    assert versions.apply(ARN, {"version": 10**9, "lastStatus": "RUNNING"})
+    assert versions.apply(ARN, {"version": 5, "lastStatus": "STOPPED"}, described=True)
+
+
+def test_versions_are_kept_per_task_reference() -> None:
+    """Each task's versions are its own: another task's (or another reference's) states do
+    not move them."""
+    versions = TaskVersions()
+    elsewhere = ARN.replace("111122223333", "999999999999")
+    assert versions.apply(elsewhere, {"version": 10**9})
+    assert versions.apply(ARN, {"version": 2})
 
 
 def test_the_newest_event_of_each_task_wins_whatever_the_order() -> None:
@@ -109,12 +132,79 @@ def test_the_newest_event_of_each_task_wins_whatever_the_order() -> None:
     assert newest.version == 4 and newest.task["lastStatus"] == "STOPPED"
 
 
-def test_a_description_gives_way_only_to_a_newer_event() -> None:
-    """Between a description and an event the higher version wins, the description on a tie."""
-    described = {"version": 3, "lastStatus": "RUNNING", "tags": []}
-    assert fresher(described, {"version": 4, "lastStatus": "STOPPED"})["lastStatus"] == "STOPPED"
-    assert fresher(described, {"version": 3, "lastStatus": "STOPPED"}) is described
-    assert fresher(None, described) is described and fresher(described, None) is described
+def test_a_stop_outranks_any_newer_other_state_of_the_task() -> None:
+    """A stop is kept over a later-versioned other state (a stopped task never runs again),
+    so a huge version cannot hide a stop from the describe that confirms it."""
+    events = [parse_task_event(body(10**9, "RUNNING")), parse_task_event(body(5, "STOPPED"))]
+    [newest] = newest_states(e for e in events if e is not None).values()
+    assert newest.task["lastStatus"] == "STOPPED"
+
+
+CLUSTER_ARN = "arn:aws:ecs:us-west-2:111122223333:cluster/FargateCluster"
+TASK_ID = ARN.rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize(
+    ("event_arn", "cluster_arn", "mine"),
+    [
+        (ARN, CLUSTER_ARN, True),
+        (ARN.replace("111122223333", "999999999999"), None, False),  # another account
+        (ARN.replace("us-west-2", "eu-west-3"), None, False),  # another region
+        (ARN.replace("FargateCluster", "Other"), None, False),  # another cluster
+        (ARN.replace("arn:aws:", "arn:aws-cn:"), None, False),  # another partition
+        # The older ARN format names no cluster: its clusterArn does.
+        (f"arn:aws:ecs:us-west-2:111122223333:task/{TASK_ID}", CLUSTER_ARN, True),
+        (f"arn:aws:ecs:us-west-2:111122223333:task/{TASK_ID}", CLUSTER_ARN + "2", False),
+        (ARN, CLUSTER_ARN.replace("111122223333", "999999999999"), False),  # contradicts itself
+    ],
+)
+def test_an_event_is_a_tasks_only_under_the_tasks_whole_arn(
+    event_arn: str, cluster_arn: str | None, mine: bool
+) -> None:
+    """Same id is not enough: partition, region, account and cluster must not differ; an
+    event naming the id otherwise is foreign."""
+    event = parse_task_event(body(taskArn=event_arn, clusterArn=cluster_arn))
+    assert event is not None
+    match = TaskMatcher([ARN]).match(event.identity, event.task_id)
+    assert (match.ref == ARN, match.foreign) == (mine, not mine)
+
+
+def test_a_task_known_by_id_is_matched_by_what_the_caller_knows_then_by_its_arn() -> None:
+    """An id takes the caller's cluster and region; the account is checked once DescribeTasks
+    has given the ARN. Another task's event is nobody's here."""
+    matcher = TaskMatcher([TASK_ID], cluster="FargateCluster", region="us-west-2")
+    elsewhere = task_identity(ARN.replace("111122223333", "999999999999"))
+    assert matcher.match(elsewhere, TASK_ID).ref == TASK_ID  # the account is not known yet
+    assert matcher.match(task_identity(ARN.replace("us-west-2", "eu-west-3")), TASK_ID).foreign
+    matcher.learn(TASK_ID, ARN)
+    assert matcher.match(elsewhere, TASK_ID).foreign
+    assert matcher.match(task_identity(ARN), TASK_ID).ref == TASK_ID
+    other = ARN.replace(TASK_ID, "0" * 32)
+    assert matcher.match(task_identity(other), "0" * 32) == EventMatch()
+
+
+def test_identities_read_both_arn_formats_and_cluster_names() -> None:
+    """Long and older task ARNs, bare ids, cluster names and ARNs give what they say."""
+    long = task_identity(ARN)
+    assert (long.task_id, long.scope.account, long.scope.cluster) == (
+        TASK_ID,
+        "111122223333",
+        "FargateCluster",
+    )
+    old = task_identity(f"arn:aws:ecs:us-west-2:111122223333:task/{TASK_ID}", cluster="c")
+    assert (old.scope.region, old.scope.cluster) == ("us-west-2", "c")
+    assert task_identity(TASK_ID, region="eu-west-1").scope.region == "eu-west-1"
+    assert cluster_scope(CLUSTER_ARN).cluster == "FargateCluster"
+    assert cluster_scope("demo", "us-east-1").region == "us-east-1"
+
+
+def test_ignored_events_are_summed_up_by_why_and_never_shown() -> None:
+    """One line: how many, and why; nothing when none was ignored."""
+    assert ignored_summary({Ignored.FOREIGN: 0, Ignored.UNCONFIRMED: 0}) is None
+    line = ignored_summary({Ignored.FOREIGN: 2, Ignored.UNCONFIRMED: 1})
+    assert line is not None and line.startswith("3 task state event(s) ignored")
+    assert "2 naming the task under another account, region or cluster" in line
+    assert "1 that DescribeTasks did not confirm" in line
 
 
 def test_a_long_poll_ends_before_the_callers_deadline() -> None:

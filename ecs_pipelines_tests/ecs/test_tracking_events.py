@@ -92,26 +92,76 @@ def test_the_cursor_keeps_done_tasks_receipts_and_the_sweep() -> None:
     )
 
 
-def test_a_tick_decides_from_event_states_without_describing(
+def test_a_stop_from_an_event_is_decided_by_one_describe_of_the_stopped_tasks(
     ecs: tuple[EcsTaskClient, Stubber],
 ) -> None:
-    """Groups not to describe are decided from their tasks' event states: no call is made."""
-    client, _ = ecs
-    ended, running = group_of(1), group_of(1)
-    known = {ended.task_arns[0]: task(ended.task_arns[0], "STOPPED", 0)}
-    result = tick(client, [ended, running], known=known, describe=[], task_definition=no_definition)
+    """Groups not to describe are described only for the tasks an event says stopped, in one
+    call; the description decides, and a group an event says nothing of is not described."""
+    client, stubber = ecs
+    ended, running, quiet = group_of(1), group_of(1), group_of(1)
+    known = {
+        ended.task_arns[0]: task(ended.task_arns[0], "STOPPED", 0),
+        running.task_arns[0]: task(running.task_arns[0], "RUNNING"),
+    }
+    stubber.add_response(
+        "describe_tasks",
+        {"tasks": [task(ended.task_arns[0], "STOPPED", 0)], "failures": []},
+        {"cluster": "demo", "tasks": [ended.task_arns[0]], "include": ["TAGS"]},
+    )
+    result = tick(
+        client, [ended, running, quiet], known=known, describe=[], task_definition=no_definition
+    )
     assert [c.group for c in result.completions] == [ended]
-    assert result.pending == (running,) and result.describe_calls == 0
+    assert result.pending == (running, quiet) and result.describe_calls == 1
+    assert result.unconfirmed == ()
+
+
+def test_a_stop_the_description_does_not_show_decides_nothing_and_is_counted(
+    ecs: tuple[EcsTaskClient, Stubber],
+) -> None:
+    """An event's success (whatever its version) is dropped when DescribeTasks shows the task
+    running (it stays tracked) or does not know it (lost, as when polling); both are counted."""
+    client, stubber = ecs
+    forged, gone = group_of(1), group_of(1)
+    [arn], [unknown] = forged.task_arns, gone.task_arns
+    known = {
+        arn: {**task(arn, "STOPPED", 0), "version": 10**9},
+        unknown: task(unknown, "STOPPED", 0),
+    }
+    answer(stubber, [task(arn, "RUNNING")], missing=[unknown])
+    result = tick(client, [forged, gone], known=known, describe=[], task_definition=no_definition)
+    [lost] = result.completions
+    assert lost.group == gone and lost.results[0].lost and not lost.succeeded
+    assert result.pending == (forged,) and set(result.unconfirmed) == {arn, unknown}
+
+
+def test_a_task_known_only_by_its_events_is_dropped_unless_described_under_its_arn(
+    ecs: tuple[EcsTaskClient, Stubber],
+) -> None:
+    """A task adopted from its events is described: MISSING, or answered under another ARN,
+    its group is dropped (neither tracked nor reported) and counted."""
+    client, stubber = ecs
+    real, unknown, elsewhere = group_of(1), group_of(1), group_of(1)
+    [elsewhere_arn] = elsewhere.task_arns
+    same_id = elsewhere_arn.replace("123456789012", "999999999999")
+    copy = TaskGroup("demo", (same_id,))
+    answer(stubber, [task(real.task_arns[0]), task(elsewhere_arn)], missing=[unknown.task_arns[0]])
+    adopted = {real.task_arns[0], unknown.task_arns[0], same_id}
+    result = tick(client, [real, unknown, copy], adopted=adopted, task_definition=no_definition)
+    assert result.pending == (real,) and result.dropped == (unknown, copy)
+    assert not result.completions
+    assert set(result.unconfirmed) == {unknown.task_arns[0], same_id}
 
 
 def test_a_group_whose_task_ended_earlier_waits_for_its_state(
     ecs: tuple[EcsTaskClient, Stubber],
 ) -> None:
-    """A task an earlier event showed ended is remembered as done; its group completes only
-    when that task's state is at hand again (described)."""
+    """A task found ended is remembered as done; its group completes only when that task's
+    state is at hand again (described with the stop of the group's last task)."""
     client, stubber = ecs
     first, second = arn(), arn()
     group = TaskGroup("demo", (first, second))
+    answer(stubber, [task(first, "STOPPED")])
     earlier = tick(
         client,
         [group],
@@ -120,6 +170,11 @@ def test_a_group_whose_task_ended_earlier_waits_for_its_state(
         task_definition=no_definition,
     )
     assert earlier.pending == (group,) and earlier.done == {task_digest(first)}
+    stubber.add_response(
+        "describe_tasks",
+        {"tasks": [task(first, "STOPPED"), task(second, "STOPPED")], "failures": []},
+        {"cluster": "demo", "tasks": [first, second], "include": ["TAGS"]},
+    )
     later = tick(
         client,
         [group],
@@ -128,11 +183,8 @@ def test_a_group_whose_task_ended_earlier_waits_for_its_state(
         done=earlier.done,
         task_definition=no_definition,
     )
-    assert later.pending == (group,)
-    answer(stubber, [task(first, "STOPPED"), task(second, "STOPPED")])
-    described = tick(client, [group], done=earlier.done, task_definition=no_definition)
-    [completion] = described.completions
-    assert completion.succeeded and described.done == frozenset()
+    [completion] = later.completions
+    assert completion.succeeded and later.done == frozenset() and later.describe_calls == 1
 
 
 def group_of(size: int) -> TaskGroup:
@@ -142,8 +194,9 @@ def group_of(size: int) -> TaskGroup:
 def test_ticks_on_events_apply_then_delete_their_messages_a_tick_later(
     ecs: tuple[EcsTaskClient, Stubber], queue: tuple[TaskEventQueue, Any]
 ) -> None:
-    """New groups are described once; later ends come from events alone; the messages of what
-    the cursor keeps are deleted by the next tick, the rest at once."""
+    """New groups are described once; later ends come from events, confirmed by one
+    DescribeTasks; the messages of what the cursor keeps are deleted by the next tick, the
+    rest at once."""
     client, stubber = ecs
     events, sqs = queue
     tracked, other = group_of(1), arn()
@@ -163,12 +216,13 @@ def test_ticks_on_events_apply_then_delete_their_messages_a_tick_later(
         "not an event",
     ):
         sqs.send_message(QueueUrl=events.queue_url, MessageBody=body)
+    answer(stubber, [task(mine, "STOPPED")])
     second = tick_with_events(
         client, events, state, [], budget_seconds=10, visibility_seconds=60,
         task_definition=no_definition,
     )  # fmt: skip
     [completion] = second.result.completions
-    assert completion.succeeded and second.result.describe_calls == 0
+    assert completion.succeeded and second.result.describe_calls == 1
     state, delete, release = second.next_state()
     events.delete(delete)
     assert len(state.receipts) == 3 and len(delete) == 2 and not release
@@ -186,11 +240,12 @@ def test_a_completion_the_caller_could_not_store_is_handed_back(
 ) -> None:
     """An unrecorded completion stays tracked and its messages become visible again at once,
     so that the next tick decides it again."""
-    client, _ = ecs
+    client, stubber = ecs
     events, sqs = queue
     tracked = group_of(1)
     [mine] = tracked.task_arns
     sqs.send_message(QueueUrl=events.queue_url, MessageBody=event_body(mine, "STOPPED", 5))
+    answer(stubber, [task(mine, "STOPPED")])
     state = TrackingState(groups=(tracked,), swept_at=2_000_000_000)
     done = tick_with_events(
         client, events, state, [], budget_seconds=10, visibility_seconds=60,

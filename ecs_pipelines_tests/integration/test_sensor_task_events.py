@@ -184,12 +184,13 @@ def evaluate(sensor_def: Any, ecs: EcsResource, cursor: str | None) -> Any:
         return sensor_def.evaluate_tick(context)
 
 
-def test_completion_sensor_on_events_lists_and_describes_nothing_between_sweeps(
+def test_completion_sensor_on_events_lists_nothing_between_sweeps_and_describes_to_confirm(
     ecs: EcsResource, events_queue: str, ecs_calls: ApiCalls, local_ecs: LocalEcs, tmp_path: Path
 ) -> None:
-    """Between sweeps a task is found and ended by its events alone (no ListTasks, no
-    DescribeTasks); a tick replayed from the older cursor, once the messages are back, asks
-    for the same run key (Dagster runs it once), and the tick after deletes them."""
+    """Between sweeps a task is found and ended by its events with no ListTasks: one
+    DescribeTasks confirms it when found, one confirms its end; a tick replayed from the older
+    cursor, once the messages are back, asks for the same run key (Dagster runs it once), and
+    the tick after deletes them."""
     started_by = f"events-{uuid.uuid4().hex[:8]}"
     sensor_def = ecs_task_completion_sensor(
         "evented", started_by=started_by, job=report_job, task_events_queue_url=events_queue
@@ -200,16 +201,16 @@ def test_completion_sensor_on_events_lists_and_describes_nothing_between_sweeps(
     [arn] = ecs.run_task(command=until, started_by=started_by)
     wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "RUNNING", what="run")
     ecs_calls.counts.clear()
-    tracking = evaluate(sensor_def, ecs, first.cursor)  # its events: tracked, quiet
+    tracking = evaluate(sensor_def, ecs, first.cursor)  # its events: described once, tracked
     assert not tracking.run_requests
     assert [g.task_arns for g in TrackingState.from_cursor(tracking.cursor).groups] == [(arn,)]
-    assert ecs_calls.counts["DescribeTasks"] == ecs_calls.counts["ListTasks"] == 0
+    assert (ecs_calls.counts["DescribeTasks"], ecs_calls.counts["ListTasks"]) == (1, 0)
     marker.touch()
     wait_until(lambda: ecs.describe_tasks([arn])[0]["lastStatus"] == "STOPPED", what="stop")
     ecs_calls.counts.clear()
     ended = evaluate(sensor_def, ecs, tracking.cursor)
     assert [r.run_key for r in ended.run_requests] == [arn]
-    assert ecs_calls.counts["DescribeTasks"] == ecs_calls.counts["ListTasks"] == 0
+    assert (ecs_calls.counts["DescribeTasks"], ecs_calls.counts["ListTasks"]) == (1, 0)
     held = TrackingState.from_cursor(ended.cursor).receipts
     assert held
     # Its cursor was never stored: the messages it applied come back after their visibility

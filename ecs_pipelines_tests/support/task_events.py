@@ -88,3 +88,51 @@ def stopped_event_of(task_arn: str) -> Callable[[list[dict[str, Any]]], bool]:
         )
 
     return seen
+
+
+# An account, region and cluster other than the embedded ECS's.
+ELSEWHERE_ACCOUNT, ELSEWHERE_REGION, ELSEWHERE_CLUSTER = "999999999999", "eu-west-3", "elsewhere"
+
+
+def forged_stop(
+    known: dict[str, Any], *, version: int, elsewhere: bool = False, exit_code: int = 0
+) -> dict[str, Any]:
+    """An "ECS Task State Change" envelope saying the task ``known`` (as DescribeTasks gave it)
+    stopped with ``exit_code``, at ``version``: with its own ARN, or (``elsewhere``) with the
+    same task id under another account, region and cluster."""
+    arn, cluster_arn = str(known["taskArn"]), str(known["clusterArn"])
+    account, region = arn.split(":")[4], arn.split(":")[3]
+    if elsewhere:
+        account, region = ELSEWHERE_ACCOUNT, ELSEWHERE_REGION
+        prefix = f"arn:aws:ecs:{region}:{account}"
+        arn = f"{prefix}:task/{ELSEWHERE_CLUSTER}/{arn.rsplit('/', 1)[-1]}"
+        cluster_arn = f"{prefix}:cluster/{ELSEWHERE_CLUSTER}"
+    container = {"name": "main", "lastStatus": "STOPPED", "exitCode": exit_code}
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "ECS Task State Change",
+        "source": "aws.ecs",
+        "account": account,
+        "region": region,
+        "resources": [arn],
+        "detail": {
+            "taskArn": arn,
+            "clusterArn": cluster_arn,
+            "taskDefinitionArn": known["taskDefinitionArn"],
+            "startedBy": known.get("startedBy", ""),
+            "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED",
+            "stopCode": "EssentialContainerExited",
+            "stoppedReason": "Essential container in task exited",
+            "containers": [container],
+            "version": version,
+        },
+    }
+
+
+def send_events(local: LocalEcs, queue_url: str, *envelopes: dict[str, Any]) -> None:
+    """Puts ``envelopes`` on the queue as an EventBridge rule would (the body is the envelope)."""
+    sqs = client(local, "sqs")
+    for envelope in envelopes:
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(envelope))
