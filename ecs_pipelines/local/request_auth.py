@@ -2,8 +2,9 @@
 
 Everything the embedded ECS answers that is not one of its own ``/_local/`` routes is an AWS
 API (moto's services; moto's own ``/moto-api/`` is not served at all): it reaches the app
-behind only with a valid signature (``sigv4.verify``) by the server's own key pair or a task's role credentials
-(``access_keys.AccessKeyStore``); anything else gets AWS's refusal in the service's protocol
+behind only with a valid signature (``sigv4.verify``) by the server's own key pair or a
+task's role credentials (``access_keys.AccessKeyStore``); anything else gets AWS's refusal in
+the service's protocol
 (``auth_errors.py``). A ``/_local/`` route that acts for the server's user calls
 ``require_server_signature`` itself.
 
