@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ecs_pipelines.ecs.event_rounds import EventRounds, EventSettings
+from ecs_pipelines.ecs.task_identity import TaskMatcher
 
 
 class _SilentQueue:
@@ -32,9 +33,11 @@ def test_a_long_wait_counts_its_sweeps() -> None:
         _SilentQueue(),  # type: ignore[arg-type]
         settings,
         refs=refs,
-        describe=lambda pending: described.append(len(pending)),
+        matcher=TaskMatcher(refs, cluster="default", region="us-east-1"),
+        describe=lambda pending: described.append(len(pending)) or {},
         observe=lambda ref, task: None,
         clock=lambda: now[0],
+        sleep=lambda seconds: None,
     )
     pending = dict.fromkeys(refs)
     for _ in range(1000):
