@@ -33,7 +33,7 @@ NOTES = [
     "(moto + one host process per task) cannot carry 1000 concurrent tasks and has no token "
     "buckets, so no scenario here uses it; its correctness is covered by the test suite.",
     "Ours: `EcsResource` defaults (poll interval 1 s, first poll after 0.2 s), `TaskWatcher` "
-    "(what `EcsResource.wait_for_tasks` runs) and `ecs_pipelines.ecs.fanout`. Theirs: "
+    "(what `EcsResource.wait_for_tasks` runs) and `ecs_pipelines.ecs.launching.fanout`. Theirs: "
     "`PipesECSClient.run()` with its defaults (tasks_stopped waiter, Delay 6 s), one call per "
     "task in N threads of one op, sharing a default boto3 client; its message reader reads "
     "nothing (no CloudWatch Logs on the endpoint).",

@@ -14,8 +14,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ecs_pipelines.ecs.results import EcsTaskFailure, EcsTaskResult
-    from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
+    from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
+    from ecs_pipelines.ecs.tasks.results import EcsTaskFailure, EcsTaskResult
     from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
     from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
     from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "EcsResource": "ecs_pipelines.integration.resource",
-    "EcsTaskFailure": "ecs_pipelines.ecs.results",
-    "EcsTaskResult": "ecs_pipelines.ecs.results",
-    "TaskDefinitionSpec": "ecs_pipelines.ecs.task_definition_spec",
+    "EcsTaskFailure": "ecs_pipelines.ecs.tasks.results",
+    "EcsTaskResult": "ecs_pipelines.ecs.tasks.results",
+    "TaskDefinitionSpec": "ecs_pipelines.ecs.task_definitions.spec",
     "ecs_completion_report_op": "ecs_pipelines.integration.ops",
     "ecs_detached_asset_sensor": "ecs_pipelines.integration.detached_sensor",
     "ecs_orphaned_task_sensors": "ecs_pipelines.integration.cleanup",

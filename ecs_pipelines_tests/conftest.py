@@ -9,14 +9,14 @@ from typing import Any
 import boto3
 import pytest
 
+from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_SECURITY_GROUP, DEMO_SUBNET, seed_demo
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.local import LocalEcs
 
 
 @pytest.fixture(scope="session")
 def local_ecs() -> Iterator[LocalEcs]:
-    with LocalEcs(port=0) as local:
+    with LocalEcs(port=0, seed=seed_demo) as local:
         yield local
 
 

@@ -111,7 +111,7 @@ def test_the_ecs_core_and_the_workloads_load_without_dagster() -> None:
     """Importing the ECS core (or a demo workload) loads no Dagster: the core stands alone and
     a task's Python starts fast."""
     code = (
-        "import sys, ecs_pipelines.ecs.watch, ecs_pipelines.ecs.stopping, "
+        "import sys, ecs_pipelines.ecs.waiting.watcher, ecs_pipelines.ecs.tasks.stopping, "
         "ecs_pipelines.demo.workloads.stage\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'dagster', 'dagster_aws'}))"
     )

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local import task_events_queue as local_setup
+from ecs_pipelines.demo import task_events_queue as local_setup
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import run_task
 from ecs_pipelines_tests.support.task_events import (
     client,

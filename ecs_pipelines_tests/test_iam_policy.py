@@ -23,9 +23,10 @@ from dagster_aws.pipes import message_readers as pipes_message_readers
 
 import ecs_pipelines
 from ecs_pipelines.cli.main import main as cli_main
+from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_TASK_ROLE_ARN
 from ecs_pipelines.demo.workloads import python_command
-from ecs_pipelines.ecs.exec_readiness import EXEC_PERMISSIONS
-from ecs_pipelines.ecs.task_definition_spec import (
+from ecs_pipelines.ecs.exec.readiness import EXEC_PERMISSIONS
+from ecs_pipelines.ecs.task_definitions.spec import (
     TaskDefinitionSpec,
     content_digest,
     register_request,
@@ -33,7 +34,6 @@ from ecs_pipelines.ecs.task_definition_spec import (
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_TASK_ROLE_ARN
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import run_op
 from ecs_pipelines_tests.support.resource_clients import hook_resource_clients

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ecs_pipelines.ecs.deadline import Deadline
-from ecs_pipelines.ecs.polling import Pace, poll_until
-from ecs_pipelines.local.access_keys import KeyPair
-from ecs_pipelines.local.private_files import private_directory, write_private_json
+from ecs_pipelines.ecs.common.deadline import Deadline
+from ecs_pipelines.ecs.common.polling import Pace, poll_until
+from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.serving.private_files import private_directory, write_private_json
 
 STATE_DIRNAME = ".ecs-pipelines"
 RECORD_NAME = "local-ecs.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -28,19 +29,22 @@ from ecs_pipelines.cli.local_access import (
     reset_command,
     server_access,
 )
-from ecs_pipelines.ecs.arns import cluster_name
-from ecs_pipelines.ecs.states import TaskStatus
-from ecs_pipelines.local.log_retention import (
+from ecs_pipelines.ecs.common.arns import cluster_name
+from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.local.rules.log_retention import (
     DEFAULT_STREAM_BYTES,
     DEFAULT_TOTAL_BYTES,
     MIB,
     LogLimits,
 )
-from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION
+from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
 
+    from ecs_pipelines.local.serving.server import LocalEcs
+
+DEMO_SEED = "ecs_pipelines.demo.seed:seed_demo"
 INSECURE_WARNING = (
     "WARNING: authentication is OFF (--insecure-no-auth). Any local user, any task and any web "
     "page that finds {endpoint} can run commands on this host as you. Use this only in a "
@@ -112,6 +116,14 @@ class _StopSignals:
     help="Task output held in memory in all, in MiB (at least --log-stream-mib).",
 )
 @click.option(
+    "--seed",
+    default=DEMO_SEED,
+    show_default=True,
+    help="What the server starts with: MODULE:FUNCTION called with its endpoint, keys and "
+    "region once it answers (the demo's cluster and task definitions by default), or 'none' "
+    "for an empty account.",
+)
+@click.option(
     "--insecure-no-auth",
     is_flag=True,
     envvar="ECS_PIPELINES_INSECURE_NO_AUTH",
@@ -123,6 +135,7 @@ def serve(
     checkout: Path | None,
     log_stream_mib: int,
     log_total_mib: int,
+    seed: str,
     insecure_no_auth: bool,
 ) -> None:
     """Serve the embedded ECS until SIGINT or SIGTERM, then stop every task process.
@@ -130,9 +143,9 @@ def serve(
     Every AWS API request must be SigV4-signed with the key pair the server makes at start:
     it records it for this user (0600) with the checkout's record, and `ecs-pipelines local
     env` prints it for the AWS CLI and SDKs. The demo cluster and task definitions are
-    registered on start. Task output is held in memory within --log-stream-mib per stream and
-    --log-total-mib in all; past them the oldest lines are dropped (GetLogEvents and the log
-    pages start at the oldest line still held).
+    registered on start (--seed). Task output is held in memory within --log-stream-mib per
+    stream and --log-total-mib in all; past them the oldest lines are dropped (GetLogEvents and
+    the log pages start at the oldest line still held).
 
     \b
     Example:
@@ -140,10 +153,10 @@ def serve(
       eval "$(ecs-pipelines local env --endpoint-url http://127.0.0.1:4590)"
       aws ecs list-tasks --cluster ecs-pipelines-demo
     """
-    from ecs_pipelines.local.instance import state_dir
+    from ecs_pipelines.local.serving.instance import state_dir
 
     try:
-        from ecs_pipelines.local.server import LocalEcs
+        from ecs_pipelines.local.serving.server import LocalEcs
     except ModuleNotFoundError as missing:  # a library install, without the `local` extra
         raise click.ClickException(
             f"the embedded ECS needs the `local` extra ({missing.name} is not installed): "
@@ -156,6 +169,7 @@ def serve(
             param_hint="--log-total-mib",
         )
     log_limits = LogLimits(stream_bytes=log_stream_mib * MIB, total_bytes=log_total_mib * MIB)
+    seeding = _seed_function(seed)
     # Before any thread starts: a signal that comes while the server starts still stops it.
     stop_signals = _StopSignals()
     try:
@@ -165,6 +179,7 @@ def serve(
             port=port,
             host=host,
             log_limits=log_limits,
+            seed=seeding,
             authenticate=not insecure_no_auth,
             owner_pid=os.getpid(),
         ).start()
@@ -187,7 +202,7 @@ def serve(
                 "its keys, and `local stop` will not stop it.",
                 err=True,
             )
-        click.echo(f"Embedded ECS serving on {server.endpoint_url} (cluster {DEMO_CLUSTER})")
+        echo(f"Embedded ECS serving on {server.endpoint_url} ({_account(server)})")  # API names
         sys.stdout.flush()
         stop_signals.wait()
     finally:
@@ -235,7 +250,7 @@ def status(endpoint_url: str | None) -> None:
     ecs: ECSClient = boto3.client(
         "ecs",
         endpoint_url=endpoint_url,
-        region_name=DEMO_REGION,
+        region_name=DEFAULT_REGION,
         config=Config(connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 1}),
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
@@ -262,6 +277,42 @@ def _answers(endpoint_url: str) -> bool:
     return True
 
 
+def _account(server: LocalEcs) -> str:
+    """What the account it serves holds, in a few words: its clusters (names from the API)."""
+    import boto3
+
+    keys = server.credentials
+    ecs: ECSClient = boto3.client(
+        "ecs",
+        endpoint_url=server.endpoint_url,
+        region_name=server.region,
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+    )
+    names = [cluster_name(arn) for arn in ecs.list_clusters()["clusterArns"]]
+    if not names:
+        return "an empty account"
+    return f"cluster{'s' if len(names) > 1 else ''} {', '.join(sorted(names))}"
+
+
+def _seed_function(seed: str) -> Seed | None:
+    """The ``--seed`` function (MODULE:FUNCTION), imported by name: the embedded ECS knows
+    nothing of what it is seeded with (the demo sits above it); None for 'none'."""
+    if seed.strip().lower() == "none":
+        return None
+    module_name, _, function_name = seed.partition(":")
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise click.BadParameter(
+            f"must be MODULE:FUNCTION or none, got {seed!r} ({error})", param_hint="--seed"
+        ) from None
+    if not callable(function):
+        raise click.BadParameter(f"{seed!r} is not callable", param_hint="--seed")
+    seeding: Seed = function
+    return seeding
+
+
 def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:
     paginator = ecs.get_paginator("list_tasks")
     pages = paginator.paginate(cluster=cluster, desiredStatus=desired_status)  # type: ignore[arg-type]
@@ -280,7 +331,7 @@ def stop(endpoint_url: str | None) -> None:
     Example:
       ecs-pipelines local stop
     """
-    from ecs_pipelines.local.instance import why_not_own_server
+    from ecs_pipelines.local.serving.instance import why_not_own_server
 
     endpoint_url = checkout_endpoint(endpoint_url)
     health_url = endpoint_url.rstrip("/") + "/_local/health"

@@ -23,10 +23,10 @@ from botocore.credentials import Credentials
 
 from ecs_pipelines.cli.checkout import checkout_root, recorded_server
 from ecs_pipelines.cli.local_credentials import credentials_of_endpoint
-from ecs_pipelines.local.access_keys import KeyPair
-from ecs_pipelines.local.instance import state_dir
-from ecs_pipelines.local.reset_route import ACTION, ACTION_HEADER, RESET_PATH
-from ecs_pipelines.local.seed import DEMO_REGION
+from ecs_pipelines.demo.seed import DEMO_REGION
+from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.serving.instance import state_dir
+from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
 
 ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
 # The variables a shell may hold that would take precedence over, or mix with, the keys.

@@ -10,11 +10,11 @@ import click
 
 from ecs_pipelines.cli import format as fmt
 from ecs_pipelines.cli.common import RAW_OPTION, Env, echo, ecs_command, find_task
-from ecs_pipelines.ecs.arns import task_id
-from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
-from ecs_pipelines.ecs.logs import LogTail, last_lines
-from ecs_pipelines.ecs.redaction import Redactor
-from ecs_pipelines.ecs.watch import TaskWatcher
+from ecs_pipelines.ecs.common.arns import task_id
+from ecs_pipelines.ecs.common.redaction import Redactor
+from ecs_pipelines.ecs.logs.reads import LogTail, last_lines
+from ecs_pipelines.ecs.logs.streams import LogStreamRef, log_stream_refs
+from ecs_pipelines.ecs.waiting.watcher import TaskWatcher
 
 
 class LogsClients:

@@ -30,11 +30,11 @@ from ecs_pipelines.cli.local_credentials import (
     credentials_of_endpoint,
     inside_a_task,
 )
-from ecs_pipelines.ecs.deadline import Deadline
-from ecs_pipelines.ecs.polling import Pace, poll_until
+from ecs_pipelines.demo.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.ecs.common.deadline import Deadline
+from ecs_pipelines.ecs.common.polling import Pace, poll_until
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local.access_keys import KeyPair
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.local.auth.access_keys import KeyPair
 
 TARGET_ENV = "ECS_PIPELINES_TARGET"
 ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"

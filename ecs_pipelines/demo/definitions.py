@@ -20,11 +20,11 @@ from ecs_pipelines.demo.jobs import (
     daily_assets_job,
 )
 from ecs_pipelines.demo.schedules import daily_report_schedule
+from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_LOG_GROUP, DEMO_TASK_ROLE_ARN
 from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
 from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
 from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_LOG_GROUP, DEMO_TASK_ROLE_ARN
 
 
 def code_task_definitions(target: Target) -> dict[str, str | None]:

@@ -29,13 +29,13 @@ from typing import Any
 
 from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, resource_for
-from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
-from ecs_pipelines.local.seed import (
+from ecs_pipelines.demo.seed import (
     DEMO_EXECUTION_ROLE_ARN,
     DEMO_LOG_GROUP,
     DEMO_REGION,
     DEMO_TASK_ROLE_ARN,
 )
+from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
 
 RUN_WORKER_FAMILY = "ecs-pipelines-run-worker"
 # The container EcsRunLauncher overrides with `dagster api execute_run ...` (container_name).

@@ -24,8 +24,8 @@ from pathlib import Path
 from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
+from ecs_pipelines.demo.task_events_queue import demo_task_events_environment
 from ecs_pipelines.demo.ui_instance import ECS_LAUNCHER, ensure_instance_file, launcher_choice
-from ecs_pipelines.local.task_events_queue import demo_task_events_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ecs_pipelines.cli.target import Target
 from ecs_pipelines.demo.run_workers import RUN_WORKER_CONTAINER, TASK_DEFINITION_ENV
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.demo.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 
 RUN_LAUNCHER_ENV = "ECS_PIPELINES_RUN_LAUNCHER"
 ECS_LAUNCHER = "ecs"

@@ -15,9 +15,9 @@ from dagster import (
     run_status_sensor,
 )
 
-from ecs_pipelines.ecs.arns import tags_of
-from ecs_pipelines.ecs.states import TaskStatus
-from ecs_pipelines.ecs.stopping import StopReport, stop_tasks
+from ecs_pipelines.ecs.common.arns import tags_of
+from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.tasks.stopping import StopReport, stop_tasks
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.task_naming import DETACHED_TAG, started_by_for_run
 

@@ -19,8 +19,8 @@ import botocore.session
 from botocore.loaders import Loader
 from dagster_aws.utils import ResourceWithBoto3Configuration
 
-from ecs_pipelines.ecs.deadline import install_deadline_timeouts
-from ecs_pipelines.ecs.retry import client_config
+from ecs_pipelines.ecs.common.deadline import install_deadline_timeouts
+from ecs_pipelines.ecs.common.retry import client_config
 
 _shared_loader: Loader | None = None
 _loader_lock = threading.Lock()

@@ -38,19 +38,12 @@ from dagster import (
     sensor,
 )
 
-from ecs_pipelines.ecs.arns import tags_of
-from ecs_pipelines.ecs.client import EcsTaskClient
-from ecs_pipelines.ecs.results import EcsTaskResult
-from ecs_pipelines.ecs.states import TaskStatus
-from ecs_pipelines.ecs.task_events import stop_hint
-from ecs_pipelines.ecs.tracking import (
-    DEFAULT_BUDGET_SECONDS,
-    TaskGroup,
-    TrackingState,
-    task_digest,
-    tick,
-)
-from ecs_pipelines.ecs.tracking_events import (
+from ecs_pipelines.ecs.common.arns import tags_of
+from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.events.state_changes import stop_hint
+from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.tasks.results import EcsTaskResult
+from ecs_pipelines.ecs.tracking.event_intake import (
     DEFAULT_SWEEP_SECONDS,
     EventIntake,
     client_region,
@@ -58,6 +51,13 @@ from ecs_pipelines.ecs.tracking_events import (
     listed_by,
     sweep_due,
     take_events,
+)
+from ecs_pipelines.ecs.tracking.tick import (
+    DEFAULT_BUDGET_SECONDS,
+    TaskGroup,
+    TrackingState,
+    task_digest,
+    tick,
 )
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction

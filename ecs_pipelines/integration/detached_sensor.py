@@ -30,14 +30,14 @@ from dagster import (
     sensor,
 )
 
-from ecs_pipelines.ecs.tracking import (
+from ecs_pipelines.ecs.tracking.event_intake import DEFAULT_SWEEP_SECONDS, tick_with_events
+from ecs_pipelines.ecs.tracking.tick import (
     DEFAULT_BUDGET_SECONDS,
     GroupCompletion,
     TaskGroup,
     TrackingState,
     tick,
 )
-from ecs_pipelines.ecs.tracking_events import DEFAULT_SWEEP_SECONDS, tick_with_events
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.completion_store import CompletionRecorder
 from ecs_pipelines.integration.resource import EcsResource

@@ -8,11 +8,11 @@ from typing import Any
 
 from dagster import MetadataValue
 
-from ecs_pipelines.ecs.arns import cluster_name, task_id
-from ecs_pipelines.ecs.endpoints import is_loopback
-from ecs_pipelines.ecs.links import TaskLinks
-from ecs_pipelines.ecs.log_streams import LogStreamRef
-from ecs_pipelines.ecs.results import EcsTaskResult
+from ecs_pipelines.ecs.common.arns import cluster_name, task_id
+from ecs_pipelines.ecs.common.endpoints import is_loopback
+from ecs_pipelines.ecs.logs.links import TaskLinks
+from ecs_pipelines.ecs.logs.streams import LogStreamRef
+from ecs_pipelines.ecs.tasks.results import EcsTaskResult
 
 LOG_TAIL_LINES = 20
 

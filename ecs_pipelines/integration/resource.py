@@ -15,25 +15,25 @@ from typing import Any
 from dagster import get_dagster_logger
 from pydantic import PrivateAttr
 
-from ecs_pipelines.ecs.arns import task_refs
-from ecs_pipelines.ecs.client import EcsTaskClient
-from ecs_pipelines.ecs.errors import EcsSpecError, EcsTimeoutError
-from ecs_pipelines.ecs.exec import ExecResult, execute_command
-from ecs_pipelines.ecs.fanout import launch_many
-from ecs_pipelines.ecs.launch_request import LaunchRequest, build_launch_spec
-from ecs_pipelines.ecs.links import TaskLinks, links_for
-from ecs_pipelines.ecs.results import EcsTaskFailure, EcsTaskResult
-from ecs_pipelines.ecs.retry import Retrier
-from ecs_pipelines.ecs.spec import TaskLaunchSpec, to_run_task_kwargs
-from ecs_pipelines.ecs.stopping import StopReport, stop_tasks
-from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec, derive_family
-from ecs_pipelines.ecs.task_definitions import (
+from ecs_pipelines.ecs.common.arns import task_refs
+from ecs_pipelines.ecs.common.errors import EcsSpecError, EcsTimeoutError
+from ecs_pipelines.ecs.common.retry import Retrier
+from ecs_pipelines.ecs.events.queue import TaskEventQueue
+from ecs_pipelines.ecs.exec.session import ExecResult, execute_command
+from ecs_pipelines.ecs.launching.fanout import launch_many
+from ecs_pipelines.ecs.launching.request import LaunchRequest, build_launch_spec
+from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec, to_run_task_kwargs
+from ecs_pipelines.ecs.logs.links import TaskLinks, links_for
+from ecs_pipelines.ecs.task_definitions.registry import (
     ResolvedTaskDefinition,
     TaskDefinitionRegistry,
     process_cache,
 )
-from ecs_pipelines.ecs.task_event_queue import TaskEventQueue
-from ecs_pipelines.ecs.watch import (
+from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec, derive_family
+from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.tasks.results import EcsTaskFailure, EcsTaskResult
+from ecs_pipelines.ecs.tasks.stopping import StopReport, stop_tasks
+from ecs_pipelines.ecs.waiting.watcher import (
     LogLinesCallback,
     ResultCallback,
     StatusCallback,

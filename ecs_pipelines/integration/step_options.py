@@ -18,13 +18,13 @@ from typing import Any
 
 from dagster import Field, Map, Noneable
 
-from ecs_pipelines.ecs.arns import STARTED_BY_PATTERN
-from ecs_pipelines.ecs.errors import EcsSpecError
-from ecs_pipelines.ecs.launch_args import command_argv, environment_map
-from ecs_pipelines.ecs.limits import MAX_COUNT
-from ecs_pipelines.ecs.task_definition_checks import check_image
-from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec, check_spec
-from ecs_pipelines.ecs.watch import check_timeout
+from ecs_pipelines.ecs.common.arns import STARTED_BY_PATTERN
+from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.launching.arguments import command_argv, environment_map
+from ecs_pipelines.ecs.launching.limits import MAX_COUNT
+from ecs_pipelines.ecs.task_definitions.checks import check_image
+from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec, check_spec
+from ecs_pipelines.ecs.waiting.watcher import check_timeout
 
 Check = Callable[[str, Any], None]
 # Dagster's Map is not typed; one config type serves both string maps.

@@ -22,13 +22,13 @@ from typing import Any
 from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._core.events import EngineEventData
 
-from ecs_pipelines.ecs.arns import short_task_id, task_id
-from ecs_pipelines.ecs.errors import EcsSpecError, EcsTimeoutError
-from ecs_pipelines.ecs.log_streams import LogStreamRef, log_stream_refs
-from ecs_pipelines.ecs.logs import last_lines
-from ecs_pipelines.ecs.results import EcsTaskResult
-from ecs_pipelines.ecs.stopping import stop_tasks
-from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec, with_family
+from ecs_pipelines.ecs.common.arns import short_task_id, task_id
+from ecs_pipelines.ecs.common.errors import EcsSpecError, EcsTimeoutError
+from ecs_pipelines.ecs.logs.reads import last_lines
+from ecs_pipelines.ecs.logs.streams import LogStreamRef, log_stream_refs
+from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec, with_family
+from ecs_pipelines.ecs.tasks.results import EcsTaskResult
+from ecs_pipelines.ecs.tasks.stopping import stop_tasks
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource

@@ -1,23 +1,27 @@
-"""The embedded local ECS: moto's ECS and CloudWatch Logs APIs, tasks run as host processes.
+"""The embedded local ECS: moto's AWS endpoint with ECS semantics, tasks run as host processes.
 
-``LocalEcs`` is imported lazily so that reading the demo constants does not load moto.
+Packages, one concern each: ``runtime`` (tasks as processes: their lifecycle, containers,
+health, ECS Exec), ``rules`` (what ECS accepts and answers, pure), ``auth`` (SigV4 and the keys
+the server issues), ``serving`` (the HTTP surface: the server, its boundary, its own routes and
+pages), and ``moto_bridge`` (the only code that touches moto). ``contract`` is the seam between
+the moto bridge and the runtime.
+
+``LocalEcs`` is imported lazily so that reading this package does not load moto.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecs_pipelines.local.seed import DEFAULT_PORT, DEMO_CLUSTER, DEMO_REGION
-
 if TYPE_CHECKING:
-    from ecs_pipelines.local.server import LocalEcs
+    from ecs_pipelines.local.serving.server import LocalEcs
 
-__all__ = ["DEFAULT_PORT", "DEMO_CLUSTER", "DEMO_REGION", "LocalEcs"]
+__all__ = ["LocalEcs"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "LocalEcs":
-        from ecs_pipelines.local.server import LocalEcs
+        from ecs_pipelines.local.serving.server import LocalEcs
 
         return LocalEcs
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

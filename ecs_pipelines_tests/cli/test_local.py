@@ -24,9 +24,10 @@ from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 from ecs_pipelines.cli.main import main
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.access_keys import KeyPair
-from ecs_pipelines.local.instance import STATE_DIR_ENV
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.serving.instance import STATE_DIR_ENV
 from ecs_pipelines_tests.local.local_ecs_tools import (
     daemonizing_command,
     pids_from_log,
@@ -348,7 +349,7 @@ def test_serve_without_the_local_extra_says_which_extra_to_install(
     real_import = builtins.__import__
 
     def without_werkzeug(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name.startswith(("werkzeug", "ecs_pipelines.local.server")):
+        if name.startswith(("werkzeug", "ecs_pipelines.local.serving.server")):
             raise ModuleNotFoundError(f"No module named {name!r}", name="werkzeug")
         return real_import(name, *args, **kwargs)
 

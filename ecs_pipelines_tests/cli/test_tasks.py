@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ecs_pipelines.cli.main import TASK_COMMANDS, main
-from ecs_pipelines.ecs.errors import EcsExecError
+from ecs_pipelines.demo.seed import DEMO_SUBNET
+from ecs_pipelines.ecs.common.errors import EcsExecError
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DEMO_SUBNET
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.secret_shapes import SHAPED_SECRET, leaks
 

@@ -41,10 +41,10 @@ from ecs_pipelines.demo.run_workers import (
     TASK_DEFINITION_ENV,
     aws_environment,
 )
+from ecs_pipelines.demo.seed import DEMO_LOG_GROUP
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DEMO_LOG_GROUP
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 from ecs_pipelines_tests.support.deployment import (

@@ -18,6 +18,7 @@ from ecs_pipelines.demo.run_workers import (
     RUN_WORKER_FAMILY,
     TASK_DEFINITION_ENV,
 )
+from ecs_pipelines.demo.seed import DEMO_TASK_ROLE_ARN
 from ecs_pipelines.demo.ui_instance import (
     DEFAULT_LAUNCHER,
     ECS_LAUNCHER,
@@ -28,7 +29,6 @@ from ecs_pipelines.demo.ui_instance import (
 )
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DEMO_TASK_ROLE_ARN
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from ecs_pipelines.ecs.bounded_map import BoundedMap
+from ecs_pipelines.ecs.common.bounded_map import BoundedMap
 
 
 def test_past_its_bound_the_least_recently_used_entry_is_dropped() -> None:
@@ -26,7 +26,7 @@ def test_the_first_drop_is_a_warning_and_later_ones_are_counted(
 ) -> None:
     """The log names the map, its bound and the dropped key once as a warning, then at debug."""
     cache: BoundedMap[str, int] = BoundedMap("test map", 1)
-    with caplog.at_level(logging.DEBUG, logger="ecs_pipelines.ecs.bounded_map"):
+    with caplog.at_level(logging.DEBUG, logger="ecs_pipelines.ecs.common.bounded_map"):
         for index, key in enumerate("abcd"):
             cache.put(key, index)
     levels = [record.levelno for record in caplog.records]
@@ -39,7 +39,7 @@ def test_the_first_drop_is_a_warning_and_later_ones_are_counted(
 def test_keys_that_are_nobodys_business_are_not_named(caplog: pytest.LogCaptureFixture) -> None:
     """A map of credentials-bearing keys drops them without printing them."""
     cache: BoundedMap[tuple[str, str], int] = BoundedMap("targets", 1, name_keys=False)
-    with caplog.at_level(logging.DEBUG, logger="ecs_pipelines.ecs.bounded_map"):
+    with caplog.at_level(logging.DEBUG, logger="ecs_pipelines.ecs.common.bounded_map"):
         cache.put(("endpoint", "AKIAEXAMPLEKEY"), 1)
         cache.put(("endpoint", "AKIAOTHERKEY"), 2)
     assert caplog.records and "AKIA" not in caplog.text

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from ecs_pipelines.ecs.client import EcsTaskClient
-from ecs_pipelines.ecs.errors import EcsLaunchError
-from ecs_pipelines.ecs.spec import TaskLaunchSpec
+from ecs_pipelines.ecs.common.errors import EcsLaunchError
+from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec
+from ecs_pipelines.ecs.tasks.client import EcsTaskClient
 
 CLUSTER = "demo"
 PREFIX = "arn:aws:ecs:us-east-1:123456789012:task/demo/"

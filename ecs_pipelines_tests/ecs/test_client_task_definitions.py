@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.arns import family_and_revision
-from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.common.arns import family_and_revision
+from ecs_pipelines.ecs.tasks.client import EcsTaskClient
 
 CONTAINER = {
     "name": "main",
@@ -55,7 +55,7 @@ def test_the_task_definition_cache_keeps_its_bound_and_says_when_it_drops(
     the first drop; a kept revision costs no call, a dropped one is described again."""
     family = _family(ecs_client, 5)
     client = EcsTaskClient(ecs_client, max_task_definitions=3)
-    with caplog.at_level(logging.DEBUG, logger="ecs_pipelines.ecs.bounded_map"):
+    with caplog.at_level(logging.DEBUG, logger="ecs_pipelines.ecs.common.bounded_map"):
         for revision in range(1, 6):
             client.task_definition(f"{family}:{revision}")
     assert len(client.task_definition_cache) == 3

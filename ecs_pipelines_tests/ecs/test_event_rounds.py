@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ecs_pipelines.ecs.event_rounds import EventRounds, EventSettings
-from ecs_pipelines.ecs.task_identity import TaskMatcher
+from ecs_pipelines.ecs.events.identity import TaskMatcher
+from ecs_pipelines.ecs.waiting.event_rounds import EventRounds, EventSettings
 
 
 class _SilentQueue:

@@ -15,21 +15,21 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.errors import EcsExecError
-from ecs_pipelines.ecs.exec import (
+from ecs_pipelines.ecs.common.errors import EcsExecError
+from ecs_pipelines.ecs.exec.readiness import (
+    EXEC_AGENT,
+    exec_blocker,
+    exec_readiness,
+    required_task_role_problem,
+    runtime_id,
+)
+from ecs_pipelines.ecs.exec.session import (
     ExecResult,
     execute_command,
     find_session_manager_plugin,
     session_manager_plugin_argv,
     ssm_target,
     wait_until_exec_ready,
-)
-from ecs_pipelines.ecs.exec_readiness import (
-    EXEC_AGENT,
-    exec_blocker,
-    exec_readiness,
-    required_task_role_problem,
-    runtime_id,
 )
 from ecs_pipelines_tests.support.json_http import JsonHandler
 

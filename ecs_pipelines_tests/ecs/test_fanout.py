@@ -8,10 +8,16 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from ecs_pipelines import EcsResource
-from ecs_pipelines.ecs.client import EcsTaskClient
-from ecs_pipelines.ecs.errors import EcsLaunchError, EcsSpecError
-from ecs_pipelines.ecs.fanout import Pacer, chunk_counts, chunk_token, launch_each, launch_many
-from ecs_pipelines.ecs.spec import ContainerOverride, TaskLaunchSpec
+from ecs_pipelines.ecs.common.errors import EcsLaunchError, EcsSpecError
+from ecs_pipelines.ecs.launching.fanout import (
+    Pacer,
+    chunk_counts,
+    chunk_token,
+    launch_each,
+    launch_many,
+)
+from ecs_pipelines.ecs.launching.spec import ContainerOverride, TaskLaunchSpec
+from ecs_pipelines.ecs.tasks.client import EcsTaskClient
 from ecs_pipelines_tests.conftest import ApiCalls
 
 CLUSTER = "demo"

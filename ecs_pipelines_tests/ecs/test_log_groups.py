@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from botocore.stub import ANY, Stubber
 
-from ecs_pipelines.ecs.log_groups import GroupTail
+from ecs_pipelines.ecs.logs.groups import GroupTail
 
 
 class Counted:

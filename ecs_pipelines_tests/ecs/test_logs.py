@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.log_streams import (
+from ecs_pipelines.ecs.logs.reads import LogTail, last_lines
+from ecs_pipelines.ecs.logs.streams import (
     LogStreamRef,
     console_url_for_log_stream,
     console_url_for_task,
     log_stream_refs,
 )
-from ecs_pipelines.ecs.logs import LogTail, last_lines
 
 TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/demo/0123456789abcdef0123456789abcdef"
 TASK_ID = "0123456789abcdef0123456789abcdef"

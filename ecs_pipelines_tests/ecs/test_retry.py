@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from ecs_pipelines.ecs.retry import Retrier, backoff_delay, is_retryable
+from ecs_pipelines.ecs.common.retry import Retrier, backoff_delay, is_retryable
 
 
 def client_error(code: str, status: int = 400) -> ClientError:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.errors import EcsSpecError
-from ecs_pipelines.ecs.spec import (
+from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.launching.spec import (
     ContainerOverride,
     TaskLaunchSpec,
     derive_client_token,

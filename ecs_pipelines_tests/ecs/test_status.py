@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.status import (
+from ecs_pipelines.ecs.tasks.status import (
     Outcome,
     TaskVerdict,
     decide,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.stopping import interrupts_held, stop_tasks
+from ecs_pipelines.ecs.tasks.stopping import interrupts_held, stop_tasks
 
 ARNS = [f"arn:aws:ecs:us-east-1:123456789012:task/demo/{n:032x}" for n in range(3)]
 

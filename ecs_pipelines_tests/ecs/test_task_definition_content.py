@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.task_definition_content import (
+from ecs_pipelines.ecs.task_definitions.content import (
     content_differences,
     registered_content,
     same_content,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.errors import EcsSpecError
-from ecs_pipelines.ecs.task_definition_checks import FARGATE_SIZES
-from ecs_pipelines.ecs.task_definition_spec import (
+from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.task_definitions.checks import FARGATE_SIZES
+from ecs_pipelines.ecs.task_definitions.spec import (
     TaskDefinitionDefaults,
     TaskDefinitionSpec,
     content_digest,

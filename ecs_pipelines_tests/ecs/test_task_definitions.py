@@ -12,19 +12,19 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.arns import family_and_revision
-from ecs_pipelines.ecs.client import EcsTaskClient
-from ecs_pipelines.ecs.errors import EcsSpecError
-from ecs_pipelines.ecs.task_definition_checks import parse_cpu, parse_memory
-from ecs_pipelines.ecs.task_definition_spec import (
+from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_LOG_GROUP
+from ecs_pipelines.ecs.common.arns import family_and_revision
+from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.task_definitions.checks import parse_cpu, parse_memory
+from ecs_pipelines.ecs.task_definitions.registry import ResolutionCache, TaskDefinitionRegistry
+from ecs_pipelines.ecs.task_definitions.spec import (
     DIGEST_TAG,
     TaskDefinitionDefaults,
     TaskDefinitionSpec,
     content_digest,
     register_request,
 )
-from ecs_pipelines.ecs.task_definitions import ResolutionCache, TaskDefinitionRegistry
-from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_LOG_GROUP
+from ecs_pipelines.ecs.tasks.client import EcsTaskClient
 
 DEFAULTS = TaskDefinitionDefaults(
     log_group=DEMO_LOG_GROUP, log_region="us-east-1", execution_role_arn=DEMO_EXECUTION_ROLE_ARN
@@ -186,7 +186,7 @@ def test_a_copy_with_the_digest_tag_and_other_content_is_never_reused(
         ecs_client, genuine.arn, image="python:3.13-slim", command=["sh", "-c", "echo other"]
     )
     fresh = registry(ecs_client)
-    with caplog.at_level(logging.WARNING, logger="ecs_pipelines.ecs.task_definitions"):
+    with caplog.at_level(logging.WARNING, logger="ecs_pipelines.ecs.task_definitions.registry"):
         resolved = [fresh.resolve(code, DEFAULTS) for _ in range(3)]
     assert {r.arn for r in resolved} == {genuine.arn}
     assert fresh.client.calls["register_task_definition"] == 0

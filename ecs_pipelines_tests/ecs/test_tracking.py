@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from ecs_pipelines.ecs.client import EcsTaskClient
-from ecs_pipelines.ecs.tracking import (
+from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.tracking.tick import (
     CursorError,
     TaskGroup,
     TrackingState,

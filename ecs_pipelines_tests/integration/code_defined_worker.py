@@ -20,16 +20,19 @@ from typing import Any
 from dagster import DagsterInstance, materialize
 
 from ecs_pipelines.cli.local_credentials import require_credentials_of
-from ecs_pipelines.ecs.task_definition_spec import TaskDefinitionSpec
-from ecs_pipelines.ecs.task_definitions import ResolvedTaskDefinition, TaskDefinitionRegistry
-from ecs_pipelines.integration.assets import ecs_task_asset
-from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local.seed import (
+from ecs_pipelines.demo.seed import (
     DEMO_CLUSTER,
     DEMO_EXECUTION_ROLE_ARN,
     DEMO_SECURITY_GROUP,
     DEMO_SUBNET,
 )
+from ecs_pipelines.ecs.task_definitions.registry import (
+    ResolvedTaskDefinition,
+    TaskDefinitionRegistry,
+)
+from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
+from ecs_pipelines.integration.assets import ecs_task_asset
+from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 from ecs_pipelines_tests.support.polling import wait_until
 

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance, materialize
 
-from ecs_pipelines.ecs.errors import EcsSpecError
-from ecs_pipelines.ecs.task_definition_spec import (
+from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN
+from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.task_definitions.spec import (
     DIGEST_TAG,
     TaskDefinitionSpec,
     content_digest,
@@ -23,7 +24,6 @@ from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN
 from ecs_pipelines_tests.conftest import ApiCalls, make_resource
 from ecs_pipelines_tests.support.dagster_helpers import py, run_op, tasks_of_run
 from ecs_pipelines_tests.support.polling import wait_until

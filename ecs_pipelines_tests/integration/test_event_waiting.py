@@ -11,13 +11,13 @@ from typing import Any
 
 from dagster import DagsterInstance
 
-from ecs_pipelines.ecs.event_rounds import EventSettings
-from ecs_pipelines.ecs.task_event_queue import QueueMessage, TaskEventQueue
-from ecs_pipelines.ecs.watch import TaskWatcher, WatchSettings
+from ecs_pipelines.demo.task_events_queue import delete_task_events_queue
+from ecs_pipelines.ecs.events.queue import QueueMessage, TaskEventQueue
+from ecs_pipelines.ecs.waiting.event_rounds import EventSettings
+from ecs_pipelines.ecs.waiting.watcher import TaskWatcher, WatchSettings
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.task_events_queue import delete_task_events_queue
 from ecs_pipelines_tests.conftest import ApiCalls, make_resource
 from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op, tasks_of_run
 from ecs_pipelines_tests.support.polling import wait_until

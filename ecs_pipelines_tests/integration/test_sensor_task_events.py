@@ -30,7 +30,8 @@ from dagster import (
     materialize,
 )
 
-from ecs_pipelines.ecs.tracking import TrackingState
+from ecs_pipelines.demo.task_events_queue import delete_task_events_queue
+from ecs_pipelines.ecs.tracking.tick import TrackingState
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
@@ -38,7 +39,6 @@ from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
 from ecs_pipelines.integration.ops import ecs_completion_report_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.task_events_queue import delete_task_events_queue
 from ecs_pipelines_tests.conftest import ApiCalls
 from ecs_pipelines_tests.support.dagster_helpers import py
 from ecs_pipelines_tests.support.polling import wait_until

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.bounded_map import BoundedMap
-from ecs_pipelines.ecs.client import EcsTaskClient
+from ecs_pipelines.ecs.common.bounded_map import BoundedMap
+from ecs_pipelines.ecs.tasks.client import EcsTaskClient
 from ecs_pipelines.integration.sensor_ticks import definition_lookup
 
 CONTAINER = {"name": "main", "image": "python:3.12-slim", "memory": 128}
@@ -39,7 +39,7 @@ def test_the_sensors_task_definition_cache_keeps_its_bound_and_says_so(
             assert found is not None and found["taskDefinitionArn"] == arn
         return client.calls["describe_task_definition"]
 
-    with caplog.at_level(logging.DEBUG, logger="ecs_pipelines.ecs.bounded_map"):
+    with caplog.at_level(logging.DEBUG, logger="ecs_pipelines.ecs.common.bounded_map"):
         assert tick(*arns) == 3
     assert len(cache) == 2
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]

@@ -27,7 +27,7 @@ from dagster import (
 )
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 
-from ecs_pipelines.ecs.links import AwsConsoleLinks
+from ecs_pipelines.ecs.logs.links import AwsConsoleLinks
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
 from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor

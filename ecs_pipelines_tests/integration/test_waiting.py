@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ecs_pipelines.ecs.arns import task_id
-from ecs_pipelines.ecs.errors import EcsSpecError, EcsTimeoutError
+from ecs_pipelines.ecs.common.arns import task_id
+from ecs_pipelines.ecs.common.errors import EcsSpecError, EcsTimeoutError
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import ApiCalls, make_resource

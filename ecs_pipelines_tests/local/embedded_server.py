@@ -13,7 +13,8 @@ import argparse
 import sys
 from typing import Any
 
-from ecs_pipelines.local.server import LocalEcs
+from ecs_pipelines.demo.seed import seed_demo
+from ecs_pipelines.local.serving.server import LocalEcs
 
 
 def main() -> None:
@@ -23,11 +24,11 @@ def main() -> None:
     given = parser.parse_args()
     options: dict[str, Any] = {}
     if given.log_stream_bytes or given.log_total_bytes:
-        from ecs_pipelines.local.log_retention import LogLimits
+        from ecs_pipelines.local.rules.log_retention import LogLimits
 
         limits = {"stream_bytes": given.log_stream_bytes, "total_bytes": given.log_total_bytes}
         options["log_limits"] = LogLimits(**{k: v for k, v in limits.items() if v})
-    with LocalEcs(port=0, **options) as local:
+    with LocalEcs(port=0, seed=seed_demo, **options) as local:
         print(local.endpoint_url, flush=True)
         sys.stdin.read()
 

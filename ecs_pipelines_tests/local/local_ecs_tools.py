@@ -10,15 +10,15 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ecs_pipelines.cli.local_access import post_signed
-from ecs_pipelines.local import DEMO_CLUSTER
-from ecs_pipelines.local.access_keys import KeyPair
-from ecs_pipelines.local.reset_route import ACTION, ACTION_HEADER, RESET_PATH
-from ecs_pipelines.local.seed import (
+from ecs_pipelines.demo.seed import (
+    DEMO_CLUSTER,
     DEMO_EXECUTION_ROLE_ARN,
     DEMO_SECURITY_GROUP,
     DEMO_SUBNET,
     DEMO_TASK_ROLE_ARN,
 )
+from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
 
 T = TypeVar("T")
 

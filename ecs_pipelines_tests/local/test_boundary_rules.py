@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from ecs_pipelines.local.client_cache import ClientCache
-from ecs_pipelines.local.http_boundary import answer_headers, own_hosts, refusal
-from ecs_pipelines.local.page_address import PageAddress, PageKind, page_address
+from ecs_pipelines.local.serving.client_cache import ClientCache
+from ecs_pipelines.local.serving.http_boundary import answer_headers, own_hosts, refusal
+from ecs_pipelines.local.serving.page_address import PageAddress, PageKind, page_address
 
 TASK = "0123456789abcdef0123456789abcdef"
 
@@ -108,7 +108,7 @@ def test_a_page_address_is_what_ecs_accepts(
 ) -> None:
     """Task ids, cluster and container names follow ECS's patterns, regions are the served
     ones; anything else says which part is wrong."""
-    found = page_address(parts, query, REGIONS)
+    found = page_address(parts, query, REGIONS, "us-east-1")
     if isinstance(expected, PageKind):
         assert isinstance(found, PageAddress) and found.kind is expected
     elif isinstance(expected, str):
@@ -134,7 +134,7 @@ def test_the_client_cache_drops_the_least_recently_used_and_says_so(
     cache.get("a", lambda: made["a"])
     cache.get("b", lambda: made["b"])
     assert cache.get("a", lambda: pytest.fail("kept, not made again")) is made["a"]
-    with caplog.at_level(logging.INFO, logger="ecs_pipelines.local.client_cache"):
+    with caplog.at_level(logging.INFO, logger="ecs_pipelines.local.serving.client_cache"):
         cache.get("c", lambda: made["c"])
     assert len(cache) == 2
     assert made["b"].closed and not made["a"].closed

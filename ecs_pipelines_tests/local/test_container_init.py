@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ecs_pipelines.local.container_start import host_environment
-from ecs_pipelines.local.init_process import InitProcess
+from ecs_pipelines.local.runtime.container_start import host_environment
+from ecs_pipelines.local.runtime.init_process import InitProcess
 from ecs_pipelines_tests.local.local_ecs_tools import (
     daemonizing_command,
     process_gone,

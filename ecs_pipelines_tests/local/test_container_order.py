@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_pipelines.local.container_order import (
+from ecs_pipelines.local.runtime.container_order import (
     GO,
     WAIT,
     Dependency,
@@ -13,7 +13,7 @@ from ecs_pipelines.local.container_order import (
     decide,
     verdict,
 )
-from ecs_pipelines.local.health_checks import (
+from ecs_pipelines.local.runtime.health_checks import (
     HealthCheck,
     HealthTracker,
     parse_health_check,

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.local import DEMO_CLUSTER
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
 from ecs_pipelines_tests.local.dedicated import DedicatedServer
 from ecs_pipelines_tests.local.hostile_site import (
     CONTROL,

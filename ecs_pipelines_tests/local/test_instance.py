@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ecs_pipelines.local.access_keys import new_server_keys
-from ecs_pipelines.local.instance import (
+from ecs_pipelines.local.auth.access_keys import new_server_keys
+from ecs_pipelines.local.serving.instance import (
     STATE_DIR_ENV,
     new_instance_id,
     record_server,

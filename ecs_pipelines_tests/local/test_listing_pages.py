@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ecs_pipelines.local.contract import RequestRejected
-from ecs_pipelines.local.listing_pages import Page, page_of
+from ecs_pipelines.local.rules.listing_pages import Page, page_of
 
 REVISIONS = [("b", 2), ("a", 1), ("b", 1), ("a", 2)]
 

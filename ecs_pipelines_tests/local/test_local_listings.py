@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.local import DEMO_CLUSTER
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
 from ecs_pipelines_tests.local.local_ecs_tools import register, unique
 
 QUICK = ["python", "-c", "print('listed')"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import (
     describe,
     log_messages,

@@ -17,9 +17,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.task_definition_checks import FARGATE_SIZES
+from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN
+from ecs_pipelines.ecs.task_definitions.checks import FARGATE_SIZES
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN
 from ecs_pipelines_tests.local.local_ecs_tools import (
     run_task,
     unique,

@@ -8,7 +8,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_status
 from ecs_pipelines_tests.local.wire_requests import call, service_model, wrongly_typed
 

@@ -9,7 +9,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import (
     NETWORK,
     describe,

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.local import DEMO_CLUSTER
-from ecs_pipelines.local.seed import DEMO_EXECUTION_ROLE_ARN
+from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_EXECUTION_ROLE_ARN
 from ecs_pipelines_tests.local.local_ecs_tools import (
     daemonizing_command,
     describe,

@@ -12,8 +12,9 @@ from typing import Any
 import moto
 import pytest
 
-from ecs_pipelines.ecs.arns import task_id
-from ecs_pipelines.local import DEMO_CLUSTER, DEMO_REGION, LocalEcs
+from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_REGION
+from ecs_pipelines.ecs.common.arns import task_id
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines.local.moto_bridge import shipped_attribute
 from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_log, wait_for_status
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ecs_pipelines.local.exec_sessions import ExecSessions
-from ecs_pipelines.local.routes import LocalRoutes, ServiceRoutes
+from ecs_pipelines.local.runtime.exec_sessions import ExecSessions
+from ecs_pipelines.local.serving.routes import LocalRoutes, ServiceRoutes
 
 
 def health(routes: LocalRoutes) -> tuple[str, dict[str, Any]]:

@@ -22,7 +22,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.cli.local_access import post_signed
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import NETWORK
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})

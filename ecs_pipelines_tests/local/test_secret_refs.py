@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecs_pipelines.local.secret_refs import (
+from ecs_pipelines.local.rules.secret_refs import (
     PARAMETER_STORE,
     SECRETS_MANAGER,
     SecretRef,

@@ -13,8 +13,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from ecs_pipelines.local.access_keys import AccessKeyStore, KeyPair, new_server_keys
-from ecs_pipelines.local.sigv4 import Problem, Refusal, SignedRequest, Verified, verify
+from ecs_pipelines.local.auth.access_keys import AccessKeyStore, KeyPair, new_server_keys
+from ecs_pipelines.local.auth.sigv4 import Problem, Refusal, SignedRequest, Verified, verify
 
 ENDPOINT = "http://127.0.0.1:4590"
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/demo/0123"

@@ -12,7 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import (
     log_messages,
     register,

@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines.local.moto_bridge import served_regions
-from ecs_pipelines.local.task_pages import CLIENT_CACHE_SIZE, TaskPages
+from ecs_pipelines.local.serving.task_pages import CLIENT_CACHE_SIZE, TaskPages
 from ecs_pipelines_tests.local.local_ecs_tools import run_task
 
 TASK_ID = "0" * 32

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.task_events_queue import (
+from ecs_pipelines.demo.task_events_queue import (
     DEMO_CONSUMERS,
     delete_task_events_queue,
     demo_task_events_environment,
 )
-from ecs_pipelines.local.task_state_events import event_detail, iso_time
+from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.local.runtime.task_state_events import event_detail, iso_time
 from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_status
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.task_events import (

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ecs_pipelines.demo.run_workers import awslogs, run_worker_spec
+from ecs_pipelines.demo.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 from ecs_pipelines_tests.support.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

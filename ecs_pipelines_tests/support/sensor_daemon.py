@@ -26,9 +26,9 @@ from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import WorkspaceLoadTarget
 from dagster._daemon.sensor import execute_sensor_iteration
 
+from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_SECURITY_GROUP, DEMO_SUBNET
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.polling import wait_until
 
 # Where a daemon-run code location's resource reads the embedded ECS's address and keys.

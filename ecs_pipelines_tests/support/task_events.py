@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.local import DEMO_CLUSTER, LocalEcs
-from ecs_pipelines.local.task_events_queue import (
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.demo.task_events_queue import (
     create_task_events_queue,
     delete_task_events_queue,
 )
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import ApiCalls, local_client
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.resource_clients import hook_resource_clients

@@ -21,7 +21,6 @@ from moto.ecs.exceptions import ECSException, InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from ecs_pipelines.local import run_task_rules as rules
 from ecs_pipelines.local.moto_bridge.adoption import Placement, hand_over
 from ecs_pipelines.local.moto_bridge.state import (
     controller,
@@ -30,6 +29,7 @@ from ecs_pipelines.local.moto_bridge.state import (
     rejections_as_ecs_errors,
 )
 from ecs_pipelines.local.moto_bridge.task_definitions import usable
+from ecs_pipelines.local.rules import run_task_rules as rules
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 _RUN_TASK_PARAMS = (

@@ -24,9 +24,9 @@ from moto.core.responses import ActionResult
 from moto.ecs.models import TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from ecs_pipelines.local import listing_pages
 from ecs_pipelines.local.contract import RequestRejected
 from ecs_pipelines.local.moto_bridge.state import rejections_as_ecs_errors
+from ecs_pipelines.local.rules import listing_pages
 
 ACTIVE = "ACTIVE"
 REVISION_STATUSES = (ACTIVE, "INACTIVE", "DELETE_IN_PROGRESS")

@@ -20,8 +20,15 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.logs.models import LogEvent, LogStream, logs_backends
 
-from ecs_pipelines.ecs.states import TaskStatus
-from ecs_pipelines.local.log_retention import (
+from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.local.moto_bridge.state import (
+    BACKEND_LOCK,
+    Adopted,
+    originals,
+    registry,
+    set_fields,
+)
+from ecs_pipelines.local.rules.log_retention import (
     MIB,
     Age,
     Drop,
@@ -31,13 +38,6 @@ from ecs_pipelines.local.log_retention import (
     events_bytes,
     head_to_drop,
     oldest_to_drop,
-)
-from ecs_pipelines.local.moto_bridge.state import (
-    BACKEND_LOCK,
-    Adopted,
-    originals,
-    registry,
-    set_fields,
 )
 
 
@@ -206,12 +206,14 @@ def _mib(size: int) -> str:
 
 
 def make_container_instances_roomy(
-    region: str, cluster_name: str, *, cpu: int, memory: int, account_id: str = DEFAULT_ACCOUNT_ID
+    region: str, *, cpu: int, memory: int, account_id: str = DEFAULT_ACCOUNT_ID
 ) -> None:
-    """Give the cluster's (fake) container instances room for many concurrent EC2 tasks."""
+    """Give every (fake) container instance of the region room for many concurrent EC2 tasks:
+    its tasks are host processes, the host's room is theirs."""
     with BACKEND_LOCK:
         backend = ecs_backends[account_id][region]
-        for instance in backend.container_instances.get(cluster_name, {}).values():
+        instances = backend.container_instances.values()
+        for instance in (i for cluster in instances for i in cluster.values()):
             for resources in (instance.registered_resources, instance.remaining_resources):
                 for resource in resources:
                     if resource.get("name") == "CPU":

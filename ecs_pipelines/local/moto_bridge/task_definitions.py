@@ -30,9 +30,9 @@ from moto.ecs.exceptions import ECSException, TaskDefinitionNotFoundException
 from moto.ecs.models import EC2ContainerServiceBackend, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from ecs_pipelines.local import registration_rules
-from ecs_pipelines.local import run_task_rules as rules
 from ecs_pipelines.local.moto_bridge.state import rejections_as_ecs_errors
+from ecs_pipelines.local.rules import registration_rules
+from ecs_pipelines.local.rules import run_task_rules as rules
 
 ACTIVE = "ACTIVE"
 _REVISION = re.compile(r"[0-9]+")

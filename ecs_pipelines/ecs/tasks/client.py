@@ -1,0 +1,246 @@
+"""Thin I/O over the ECS API: launch, describe in batches, stop, list. Every call is retried.
+
+The boto3 client is injected, so the same code drives AWS, the embedded local ECS and a
+botocore Stubber. Decisions (what a task's state means, how long to wait) live elsewhere. Each
+call takes an optional deadline; without one it is bounded by the caller's enclosing deadline
+(``deadline.bounded_by``), if any.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from ecs_pipelines.ecs.common.arns import (
+    family_and_revision,
+    family_revision,
+    is_revision,
+    match_refs,
+    tag_list,
+    tags_of,
+)
+from ecs_pipelines.ecs.common.bounded_map import BoundedMap
+from ecs_pipelines.ecs.common.deadline import Deadline, install_deadline_timeouts
+from ecs_pipelines.ecs.common.errors import EcsLaunchError
+from ecs_pipelines.ecs.common.retry import Retrier
+from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec, to_run_task_kwargs
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs import ECSClient
+
+DESCRIBE_BATCH = 100  # DescribeTasks accepts at most 100 tasks per call
+STOP_REASON_LIMIT = 255  # StopTask truncates longer reasons; cut them ourselves, visibly
+PARTIAL_LAUNCH_REASON = "Launch incomplete: RunTask reported failures"
+# Described revisions a client keeps, each under every name it was asked by (ARN,
+# family:revision). A client lives as long as its resource, a code server's or a daemon's life.
+MAX_TASK_DEFINITIONS = 256
+
+
+def batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def new_client_token() -> str:
+    """A fresh token, so that a RunTask retried after a dropped connection cannot launch twice."""
+    return uuid.uuid4().hex
+
+
+@dataclass
+class DescribeResult:
+    """DescribeTasks over any number of tasks, keyed by the caller's references (id or ARN)."""
+
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)  # reference -> failure reason
+
+
+def _revision_number(task_definition: str) -> int:
+    return family_and_revision(task_definition)[1] or 0
+
+
+def format_failures(failures: Sequence[dict[str, Any]]) -> str:
+    parts = []
+    for failure in failures:
+        text = failure.get("reason", "unknown reason")
+        if failure.get("detail"):
+            text += f" ({failure['detail']})"
+        if failure.get("arn"):
+            text += f" for {failure['arn']}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+class EcsTaskClient:
+    """ECS calls the project makes, each retried on throttling, 5xx and dropped connections."""
+
+    def __init__(
+        self,
+        ecs_client: ECSClient,
+        *,
+        retrier: Retrier | None = None,
+        token_factory: Callable[[], str] = new_client_token,
+        max_task_definitions: int = MAX_TASK_DEFINITIONS,
+    ) -> None:
+        self.ecs = install_deadline_timeouts(ecs_client)
+        self.retrier = retrier or Retrier()
+        self.token_factory = token_factory
+        self.calls: Counter[str] = Counter()
+        # A revision never changes: a dropped one costs a DescribeTaskDefinition, never a
+        # wrong answer.
+        self.task_definition_cache: BoundedMap[str, dict[str, Any]] = BoundedMap(
+            "The client's cache of described task definitions", max_task_definitions
+        )
+
+    def _call(self, operation: str, deadline: Deadline | None = None, **kwargs: Any) -> Any:
+        method = getattr(self.ecs, operation)
+
+        def attempt() -> Any:
+            self.calls[operation] += 1
+            return method(**kwargs)
+
+        return self.retrier.call(attempt, deadline=deadline)
+
+    def launch(self, spec: TaskLaunchSpec) -> list[str]:
+        """RunTask with a clientToken; all or nothing: a partial launch is stopped, then raised."""
+        from ecs_pipelines.ecs.tasks.stopping import stop_tasks
+
+        kwargs = to_run_task_kwargs(spec)
+        kwargs.setdefault("clientToken", self.token_factory())
+        response = self._call("run_task", **kwargs)
+        arns = [task["taskArn"] for task in response.get("tasks", [])]
+        failures = response.get("failures", [])
+        if failures or len(arns) != spec.count:
+            # A half-launched request leaves tasks nobody watches: stop them before raising.
+            stop_tasks(self, spec.cluster, arns, reason=PARTIAL_LAUNCH_REASON)
+            detail = format_failures(failures) or f"{len(arns)} of {spec.count} tasks started"
+            raise EcsLaunchError(
+                f"RunTask on cluster {spec.cluster} for {spec.task_definition} failed: {detail}",
+                failures=list(failures),
+                task_arns=arns,
+            )
+        return arns
+
+    def describe(
+        self, cluster: str, tasks: Sequence[str], *, deadline: Deadline | None = None
+    ) -> DescribeResult:
+        """DescribeTasks in batches of 100, with the tasks' tags; ``tasks`` are ids or ARNs."""
+        result = DescribeResult()
+        unique = list(dict.fromkeys(tasks))
+        for batch in batches(unique, DESCRIBE_BATCH):
+            response = self._call(
+                "describe_tasks", deadline, cluster=cluster, tasks=batch, include=["TAGS"]
+            )
+            found = {task["taskArn"]: task for task in response.get("tasks", [])}
+            for arn, ref in match_refs(batch, found).items():
+                result.tasks[ref] = found[arn]
+            for failure in response.get("failures", []):
+                # ECS may echo a short id or a long ARN for a missing task; map it to ours.
+                refs = match_refs(batch, [failure.get("arn", "")])
+                for ref in refs.values() or [failure.get("arn", "")]:
+                    result.missing[ref] = failure.get("reason", "MISSING")
+        return result
+
+    def stop(
+        self, cluster: str, task: str, *, reason: str, deadline: Deadline | None = None
+    ) -> dict[str, Any]:
+        """One StopTask. To give up on tasks, use ``stopping.stop_tasks``."""
+        response = self._call(
+            "stop_task", deadline, cluster=cluster, task=task, reason=reason[:STOP_REASON_LIMIT]
+        )
+        stopped: dict[str, Any] = response.get("task", {})
+        return stopped
+
+    def list_task_arns(
+        self,
+        cluster: str,
+        *,
+        family: str | None = None,
+        started_by: str | None = None,
+        desired_status: str | None = None,
+        page_size: int = 100,
+        deadline: Deadline | None = None,
+    ) -> Iterator[str]:
+        """ListTasks across every page (ECS pages by 100)."""
+        filters = {"family": family, "startedBy": started_by, "desiredStatus": desired_status}
+        kwargs: dict[str, Any] = {"cluster": cluster, "maxResults": page_size}
+        kwargs.update({name: value for name, value in filters.items() if value})
+        while True:
+            response = self._call("list_tasks", deadline, **kwargs)
+            yield from response.get("taskArns", [])
+            token = response.get("nextToken")
+            if not token:
+                return
+            kwargs["nextToken"] = token
+
+    def task_definition(self, task_definition: str) -> dict[str, Any]:
+        """DescribeTaskDefinition, cached per revision (bounded: the least recently used is
+        dropped): a revision never changes."""
+        cached = self.task_definition_cache.get(task_definition)
+        if cached is None:
+            response = self._call("describe_task_definition", taskDefinition=task_definition)
+            cached = response["taskDefinition"]
+            if is_revision(task_definition):
+                self.task_definition_cache.put(task_definition, cached)
+        return cached
+
+    # --- task definitions (register-or-reuse lives in ``task_definitions``) ---------------
+
+    def remember_task_definition(self, definition: dict[str, Any]) -> None:
+        """Caches a revision already known (registered or described with its tags), under its
+        ARN and ``family:revision``, so that no DescribeTaskDefinition repeats it."""
+        arn = str(definition["taskDefinitionArn"])
+        self.task_definition_cache.put(arn, definition)
+        self.task_definition_cache.put(family_revision(arn), definition)
+
+    def describe_task_definition_tags(
+        self, task_definition: str
+    ) -> tuple[dict[str, Any], dict[str, str]] | None:
+        """DescribeTaskDefinition with the revision's tags; None when ECS knows no such
+        family or revision (its ClientException). A family names its latest ACTIVE revision."""
+        try:
+            response = self._call(
+                "describe_task_definition", taskDefinition=task_definition, include=["TAGS"]
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ClientException":
+                return None
+            raise
+        return response["taskDefinition"], tags_of(response)
+
+    def active_revisions(self, family: str, *, page_size: int = 100) -> Iterator[str]:
+        """ARNs of the family's ACTIVE revisions, newest first, page after page (ListTaskDefinitions
+        takes at most 100 a page): the caller stops reading when it has found what it needs."""
+        kwargs: dict[str, Any] = {
+            "familyPrefix": family,
+            "status": "ACTIVE",
+            "sort": "DESC",
+            "maxResults": page_size,
+        }
+        while True:
+            response = self._call("list_task_definitions", **kwargs)
+            # Sorted again on our side: an endpoint that ignores ``sort`` is still read newest
+            # first within each page.
+            yield from sorted(
+                response.get("taskDefinitionArns", []), key=_revision_number, reverse=True
+            )
+            token = response.get("nextToken")
+            if not token:
+                return
+            kwargs["nextToken"] = token
+
+    def register_task_definition(
+        self, request: dict[str, Any], *, tags: dict[str, str]
+    ) -> dict[str, Any]:
+        """RegisterTaskDefinition with ``tags`` on the new revision; returns the revision."""
+        response = self._call("register_task_definition", **request, tags=tag_list(tags))
+        definition: dict[str, Any] = response["taskDefinition"]
+        return definition
+
+    def deregister_task_definition(self, task_definition: str) -> None:
+        """DeregisterTaskDefinition: the revision becomes INACTIVE (running tasks go on)."""
+        self._call("deregister_task_definition", taskDefinition=task_definition)
