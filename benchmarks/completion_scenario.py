@@ -19,7 +19,7 @@ from benchmarks.event_scenarios import endpoint_backlog, until_stop_queued
 from benchmarks.measures import Row
 from benchmarks.scenarios import our_resource
 from benchmarks.scripted_process import ScriptedEcsProcess
-from ecs_pipelines.ecs.launching.fanout import launch_many
+from ecs_pipelines.ecs.launching import launch_many
 from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
 from ecs_pipelines.integration.ops import ecs_completion_report_op
 from ecs_pipelines.integration.resource import EcsResource

@@ -25,12 +25,11 @@ from benchmarks.measures import Row, median, percentile
 from benchmarks.scenarios import CLUSTER, RoundRecordingClient, our_resource, stop_schedule
 from benchmarks.scripted_logs import GROUP, LINE_EVERY, PREFIX
 from benchmarks.scripted_process import ScriptedEcsProcess
-from ecs_pipelines.ecs.events.queue import TaskEventQueue
+from ecs_pipelines.ecs.events import TaskEventQueue
 from ecs_pipelines.ecs.launching.fanout import launch_each, launch_many
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
-from ecs_pipelines.ecs.tracking.event_intake import tick_with_events
-from ecs_pipelines.ecs.tracking.tick import TaskGroup, TrackingState, tick
-from ecs_pipelines.ecs.waiting.watcher import TaskWatcher
+from ecs_pipelines.ecs.tasks import EcsTaskResult
+from ecs_pipelines.ecs.tracking import TaskGroup, TrackingState, tick, tick_with_events
+from ecs_pipelines.ecs.waiting import TaskWatcher
 
 SQS_CALLS = ("ReceiveMessage", "DeleteMessageBatch", "ChangeMessageVisibilityBatch")
 

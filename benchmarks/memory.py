@@ -57,8 +57,8 @@ class Meter:
 
 def track_ours(n: int, endpoint_url: str, meter: Meter) -> None:
     from benchmarks.scenarios import CLUSTER, our_resource
-    from ecs_pipelines.ecs.launching.fanout import launch_many
-    from ecs_pipelines.ecs.waiting.watcher import TaskWatcher
+    from ecs_pipelines.ecs.launching import launch_many
+    from ecs_pipelines.ecs.waiting import TaskWatcher
 
     resource = our_resource(endpoint_url)
     client = resource.task_client()

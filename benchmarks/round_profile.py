@@ -14,7 +14,7 @@ import time
 
 from benchmarks.scenarios import CLUSTER, bench_spec, our_resource
 from benchmarks.scripted_process import ScriptedEcsProcess
-from ecs_pipelines.ecs.launching.fanout import launch_many
+from ecs_pipelines.ecs.launching import launch_many
 
 ROUNDS = 5
 

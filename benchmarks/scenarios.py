@@ -16,11 +16,11 @@ from typing import Any
 from benchmarks.measures import Row, median, percentile
 from benchmarks.pipes_side import run_pipes_tasks, run_task_params
 from benchmarks.scripted_process import ScriptedEcsProcess
+from ecs_pipelines.ecs.launching import TaskLaunchSpec
 from ecs_pipelines.ecs.launching.fanout import launch_each, launch_many
-from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec
+from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.ecs.tasks.client import DescribeResult, EcsTaskClient
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
-from ecs_pipelines.ecs.waiting.watcher import TaskWatcher
+from ecs_pipelines.ecs.waiting import TaskWatcher
 from ecs_pipelines.integration.resource import EcsResource
 
 CLUSTER = "bench"

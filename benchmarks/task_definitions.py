@@ -21,7 +21,7 @@ from benchmarks.measures import Row
 from benchmarks.pipes_side import default_ecs_client
 from benchmarks.scenarios import CLUSTER, our_resource
 from benchmarks.scripted_process import ScriptedEcsProcess
-from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
+from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
 from ecs_pipelines.integration.resource import EcsResource
 
 LOOKUPS = ("DescribeTaskDefinition", "ListTaskDefinitions")

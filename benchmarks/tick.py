@@ -12,8 +12,8 @@ from benchmarks.measures import Row
 from benchmarks.pipes_side import default_ecs_client
 from benchmarks.scenarios import CLUSTER, bench_spec, calls_total, our_resource
 from benchmarks.scripted_process import ScriptedEcsProcess
-from ecs_pipelines.ecs.launching.fanout import launch_many
-from ecs_pipelines.ecs.tasks.status import decide, essential_containers
+from ecs_pipelines.ecs.launching import launch_many
+from ecs_pipelines.ecs.tasks import decide, essential_containers
 
 
 def launch_tracked(endpoint: ScriptedEcsProcess, total: int) -> list[str]:

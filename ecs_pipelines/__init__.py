@@ -14,8 +14,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
-    from ecs_pipelines.ecs.tasks.results import EcsTaskFailure, EcsTaskResult
+    from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
+    from ecs_pipelines.ecs.tasks import EcsTaskFailure, EcsTaskResult
     from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
     from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
     from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor

@@ -1,5 +1,7 @@
-"""The layout holds: each layer imports only the layers below it, no module holds two ideas'
-worth of lines, and the library loads none of the embedded ECS's or the UI's packages."""
+"""The layout holds: each layer imports only the layers below it, no module imports itself
+back (through any path, TYPE_CHECKING and function-level imports included), every package of
+the core and of the embedded ECS is reached through its public face, no module holds two
+ideas' worth of lines, and the library loads none of the embedded ECS's or the UI's packages."""
 
 from __future__ import annotations
 
@@ -44,6 +46,123 @@ def imported_modules(path: Path) -> set[str]:
 
 def modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports, wherever the import stands (module level,
+    under TYPE_CHECKING, inside a function). ``from package import name`` counts as an import
+    of the submodule ``package.name`` when there is one, else of the package."""
+    paths = {module_name(p): p for p in modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name in paths)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    submodule = f"{node.module}.{alias.name}"
+                    if submodule in paths:
+                        found.add(submodule)
+                    elif node.module in paths:
+                        found.add(node.module)
+        graph[name] = found
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (or a module importing
+    itself): each is an import cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in graph[node]:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def faced_packages() -> list[str]:
+    """The packages of the core and of the embedded ECS: each has a public face."""
+    return sorted(
+        module_name(p)
+        for layer in ("ecs", "local")
+        for p in (PACKAGE / layer).glob("*/__init__.py")
+    )
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No import cycle, however hidden: TYPE_CHECKING and function-level imports count."""
+    assert cycles(import_graph()) == []
+
+
+def test_cycles_are_found_through_any_kind_of_import() -> None:
+    """The cycle check sees a cycle closed by a function-level or TYPE_CHECKING import."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"d"}, "e": set()}
+    assert cycles(graph) == [["a", "b", "c"], ["d"]]
+
+
+def test_other_packages_reach_a_core_package_only_through_its_face() -> None:
+    """Outside a package of the core (or of the embedded ECS), only its ``__init__`` is
+    imported, never one of its modules: the face is all another part depends on."""
+    graph = import_graph()
+    wrong = [
+        f"{importer} imports {imported}"
+        for importer, imported_modules_ in graph.items()
+        for imported in imported_modules_
+        for package in faced_packages()
+        if imported.startswith(package + ".")
+        and importer != package
+        and not importer.startswith(package + ".")
+    ]
+    assert wrong == []
+
+
+def test_every_face_exports_only_what_its_package_defines() -> None:
+    """A package's face names its modules' own definitions, each listed in ``__all__``."""
+    import importlib
+    import inspect
+
+    wrong = []
+    for package in faced_packages():
+        face = importlib.import_module(package)
+        for name in getattr(face, "__all__", []):
+            value = getattr(face, name)
+            if not (inspect.isfunction(value) or inspect.isclass(value)):
+                continue  # a constant or an alias says nothing of where it was made
+            home = value.__module__
+            if not home.startswith(package):
+                wrong.append(f"{package}.{name} comes from {home}")
+    assert wrong == []
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
@@ -111,7 +230,7 @@ def test_the_ecs_core_and_the_workloads_load_without_dagster() -> None:
     """Importing the ECS core (or a demo workload) loads no Dagster: the core stands alone and
     a task's Python starts fast."""
     code = (
-        "import sys, ecs_pipelines.ecs.waiting.watcher, ecs_pipelines.ecs.tasks.stopping, "
+        "import sys, ecs_pipelines.ecs.waiting, ecs_pipelines.ecs.tracking, "
         "ecs_pipelines.demo.workloads.stage\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'dagster', 'dagster_aws'}))"
     )

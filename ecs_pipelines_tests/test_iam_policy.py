@@ -26,11 +26,8 @@ from ecs_pipelines.cli.main import main as cli_main
 from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_TASK_ROLE_ARN
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.ecs.exec.readiness import EXEC_PERMISSIONS
-from ecs_pipelines.ecs.task_definitions.spec import (
-    TaskDefinitionSpec,
-    content_digest,
-    register_request,
-)
+from ecs_pipelines.ecs.task_definitions.request import register_request
+from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec, content_digest
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.local import LocalEcs

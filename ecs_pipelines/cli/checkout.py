@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ecs_pipelines.ecs.common.deadline import Deadline
-from ecs_pipelines.ecs.common.polling import Pace, poll_until
-from ecs_pipelines.local.auth.access_keys import KeyPair
-from ecs_pipelines.local.serving.private_files import private_directory, write_private_json
+from ecs_pipelines.ecs.common import Deadline, Pace, poll_until
+from ecs_pipelines.local.auth import KeyPair
+from ecs_pipelines.local.serving import private_directory, write_private_json
 
 STATE_DIRNAME = ".ecs-pipelines"
 RECORD_NAME = "local-ecs.json"

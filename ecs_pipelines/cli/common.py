@@ -26,12 +26,16 @@ from ecs_pipelines.cli.checkout import checkout_root
 from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_reachable, resource_for, target_from_env
 from ecs_pipelines.cli.terminal import terminal_text
-from ecs_pipelines.ecs.common.arns import task_id
-from ecs_pipelines.ecs.common.errors import EcsError
-from ecs_pipelines.ecs.common.redaction import Redactor, mask_task, task_secret_values
-from ecs_pipelines.ecs.common.retry import Retrier
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.common import (
+    EcsError,
+    Redactor,
+    Retrier,
+    TaskStatus,
+    mask_task,
+    task_id,
+    task_secret_values,
+)
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines.integration.resource import EcsResource
 
 F = TypeVar("F", bound=Callable[..., Any])

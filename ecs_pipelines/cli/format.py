@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ecs_pipelines.cli.table import render_table
-from ecs_pipelines.ecs.common.arns import family_revision, tags_of, task_id
-from ecs_pipelines.ecs.common.redaction import MASK
+from ecs_pipelines.ecs.common import MASK, family_revision, tags_of, task_id
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, RUN_ID_TAG
 
 TASK_HEADERS = ("TASK ID", "STATUS", "TASK DEFINITION", "STARTED BY", "AGE", "DAGSTER RUN")

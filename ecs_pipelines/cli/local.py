@@ -29,20 +29,14 @@ from ecs_pipelines.cli.local_access import (
     reset_command,
     server_access,
 )
-from ecs_pipelines.ecs.common.arns import cluster_name
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.local.rules.log_retention import (
-    DEFAULT_STREAM_BYTES,
-    DEFAULT_TOTAL_BYTES,
-    MIB,
-    LogLimits,
-)
-from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
+from ecs_pipelines.ecs.common import TaskStatus, cluster_name
+from ecs_pipelines.local.rules import DEFAULT_STREAM_BYTES, DEFAULT_TOTAL_BYTES, MIB, LogLimits
+from ecs_pipelines.local.serving import DEFAULT_PORT, DEFAULT_REGION, Seed
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
 
-    from ecs_pipelines.local.serving.server import LocalEcs
+    from ecs_pipelines.local.serving import LocalEcs
 
 DEMO_SEED = "ecs_pipelines.demo.seed:seed_demo"
 INSECURE_WARNING = (
@@ -153,10 +147,10 @@ def serve(
       eval "$(ecs-pipelines local env --endpoint-url http://127.0.0.1:4590)"
       aws ecs list-tasks --cluster ecs-pipelines-demo
     """
-    from ecs_pipelines.local.serving.instance import state_dir
+    from ecs_pipelines.local.serving import state_dir
 
     try:
-        from ecs_pipelines.local.serving.server import LocalEcs
+        from ecs_pipelines.local.serving import LocalEcs
     except ModuleNotFoundError as missing:  # a library install, without the `local` extra
         raise click.ClickException(
             f"the embedded ECS needs the `local` extra ({missing.name} is not installed): "
@@ -331,7 +325,7 @@ def stop(endpoint_url: str | None) -> None:
     Example:
       ecs-pipelines local stop
     """
-    from ecs_pipelines.local.serving.instance import why_not_own_server
+    from ecs_pipelines.local.serving import why_not_own_server
 
     endpoint_url = checkout_endpoint(endpoint_url)
     health_url = endpoint_url.rstrip("/") + "/_local/health"

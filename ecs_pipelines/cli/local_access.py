@@ -23,10 +23,9 @@ from botocore.credentials import Credentials
 
 from ecs_pipelines.cli.checkout import checkout_root, recorded_server
 from ecs_pipelines.cli.local_credentials import credentials_of_endpoint
-from ecs_pipelines.demo.seed import DEMO_REGION
-from ecs_pipelines.local.auth.access_keys import KeyPair
-from ecs_pipelines.local.serving.instance import state_dir
-from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
+from ecs_pipelines.cli.local_names import LOCAL_REGION
+from ecs_pipelines.local.auth import KeyPair
+from ecs_pipelines.local.serving import ACTION, ACTION_HEADER, RESET_PATH, state_dir
 
 ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
 # The variables a shell may hold that would take precedence over, or mix with, the keys.
@@ -79,8 +78,8 @@ def env_command(endpoint_url: str | None) -> None:
     variables = {
         "AWS_ENDPOINT_URL": endpoint,
         **credentials.environment(),
-        "AWS_REGION": DEMO_REGION,
-        "AWS_DEFAULT_REGION": DEMO_REGION,
+        "AWS_REGION": LOCAL_REGION,
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
         ENDPOINT_ENV: endpoint,
     }
     for name, value in variables.items():
@@ -123,7 +122,7 @@ def post_signed(
     status and body."""
     request = AWSRequest(method="POST", url=url, data=b"", headers=dict(headers or {}))
     keys = Credentials(credentials.access_key_id, credentials.secret_access_key)
-    SigV4Auth(keys, "ecs", DEMO_REGION).add_auth(request)
+    SigV4Auth(keys, "ecs", LOCAL_REGION).add_auth(request)
     prepared = request.prepare()
     sent = urllib.request.Request(
         url, data=b"", headers=dict(prepared.headers.items()), method="POST"

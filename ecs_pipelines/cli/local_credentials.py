@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ecs_pipelines.cli.checkout import health
-from ecs_pipelines.local.auth.access_keys import KeyPair
-from ecs_pipelines.local.serving.instance import recorded_credentials, state_dir
+from ecs_pipelines.local.auth import KeyPair
+from ecs_pipelines.local.serving import recorded_credentials, state_dir
 
 # What ECS (and the embedded ECS) sets in a container with a task role.
 TASK_CREDENTIALS_VARIABLES = (

@@ -10,11 +10,9 @@ import click
 
 from ecs_pipelines.cli import format as fmt
 from ecs_pipelines.cli.common import RAW_OPTION, Env, echo, ecs_command, find_task
-from ecs_pipelines.ecs.common.arns import task_id
-from ecs_pipelines.ecs.common.redaction import Redactor
-from ecs_pipelines.ecs.logs.reads import LogTail, last_lines
-from ecs_pipelines.ecs.logs.streams import LogStreamRef, log_stream_refs
-from ecs_pipelines.ecs.waiting.watcher import TaskWatcher
+from ecs_pipelines.ecs.common import Redactor, task_id
+from ecs_pipelines.ecs.logs import LogStreamRef, LogTail, last_lines, log_stream_refs
+from ecs_pipelines.ecs.waiting import TaskWatcher
 
 
 class LogsClients:

@@ -8,8 +8,8 @@ import click
 
 from ecs_pipelines.cli.common import Env, echo, ecs_command
 from ecs_pipelines.cli.logs import LinePrinter, print_tail, streams
-from ecs_pipelines.ecs.common.arns import task_id
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
+from ecs_pipelines.ecs.common import task_id
+from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.integration.metadata import LOG_TAIL_LINES
 
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by Ctrl-C (128 + SIGINT)

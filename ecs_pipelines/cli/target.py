@@ -30,17 +30,20 @@ from ecs_pipelines.cli.local_credentials import (
     credentials_of_endpoint,
     inside_a_task,
 )
-from ecs_pipelines.demo.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
-from ecs_pipelines.ecs.common.deadline import Deadline
-from ecs_pipelines.ecs.common.polling import Pace, poll_until
+from ecs_pipelines.cli.local_names import (
+    LOCAL_CLUSTER,
+    LOCAL_CONTAINER,
+    LOCAL_REGION,
+    LOCAL_SECURITY_GROUP,
+    LOCAL_SUBNET,
+    LOCAL_TASK_DEFINITION,
+)
+from ecs_pipelines.ecs.common import Deadline, Pace, poll_until
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.auth import KeyPair
 
 TARGET_ENV = "ECS_PIPELINES_TARGET"
 ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
-LOCAL_REGION = "us-east-1"
-LOCAL_CLUSTER = "ecs-pipelines-demo"
-LOCAL_TASK_DEFINITION = "ecs-pipelines-python"
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,10 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
             region=LOCAL_REGION,
             cluster=LOCAL_CLUSTER,
             task_definition=LOCAL_TASK_DEFINITION,
-            container_name="main",
+            container_name=LOCAL_CONTAINER,
             # awsvpc tasks need a network configuration, on the embedded ECS as on AWS.
-            subnets=(DEMO_SUBNET,),
-            security_groups=(DEMO_SECURITY_GROUP,),
+            subnets=(LOCAL_SUBNET,),
+            security_groups=(LOCAL_SECURITY_GROUP,),
             assign_public_ip=None,
             launch_type="FARGATE",
             credentials=credentials,
@@ -110,7 +113,7 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         cluster=env.get("ECS_PIPELINES_CLUSTER", "default"),
         task_definition=env.get("ECS_PIPELINES_TASK_DEFINITION", LOCAL_TASK_DEFINITION),
-        container_name=env.get("ECS_PIPELINES_CONTAINER", "main"),
+        container_name=env.get("ECS_PIPELINES_CONTAINER", LOCAL_CONTAINER),
         subnets=_split(env.get("ECS_PIPELINES_SUBNETS")),
         security_groups=_split(env.get("ECS_PIPELINES_SECURITY_GROUPS")),
         assign_public_ip=None if public_ip is None else public_ip.lower() in ("1", "true", "yes"),

@@ -10,9 +10,8 @@ import click
 
 from ecs_pipelines.cli import format as fmt
 from ecs_pipelines.cli.common import RAW_OPTION, Env, echo, ecs_command, find_task
-from ecs_pipelines.ecs.common.arns import STARTED_BY_PATTERN, task_id
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.ecs.logs.links import links_for
+from ecs_pipelines.ecs.common import STARTED_BY_PATTERN, TaskStatus, task_id
+from ecs_pipelines.ecs.logs import links_for
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, tag_value
 
 STATUS_CHOICES = (TaskStatus.RUNNING.value, TaskStatus.STOPPED.value, "all")

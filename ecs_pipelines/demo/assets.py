@@ -10,7 +10,7 @@ from dagster import AssetCheckSpec, AssetKey
 
 from ecs_pipelines.demo.jobs import DAILY
 from ecs_pipelines.demo.workloads import python_command
-from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
+from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
 from ecs_pipelines.integration.assets import ecs_task_asset
 
 # The embedded ECS records the image and runs the command with the project's Python; on AWS

@@ -24,10 +24,9 @@ from ecs_pipelines.cli.table import render_table
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores, weekly_rollup
 from ecs_pipelines.demo.jobs import DAILY
-from ecs_pipelines.ecs.common.arns import tags_of, task_id
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.ecs.logs.streams import log_stream_refs
-from ecs_pipelines.ecs.tasks.status import decide, essential_containers
+from ecs_pipelines.ecs.common import TaskStatus, tags_of, task_id
+from ecs_pipelines.ecs.logs import log_stream_refs
+from ecs_pipelines.ecs.tasks import decide, essential_containers
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.step_runner import progress
 from ecs_pipelines.integration.task_naming import STEP_KEY_TAG, started_by_for_run

@@ -35,7 +35,7 @@ from ecs_pipelines.demo.seed import (
     DEMO_REGION,
     DEMO_TASK_ROLE_ARN,
 )
-from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
+from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
 
 RUN_WORKER_FAMILY = "ecs-pipelines-run-worker"
 # The container EcsRunLauncher overrides with `dagster api execute_run ...` (container_name).

@@ -12,20 +12,28 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ecs_pipelines.cli.local_names import (
+    LOCAL_CLUSTER,
+    LOCAL_CONTAINER,
+    LOCAL_REGION,
+    LOCAL_SECURITY_GROUP,
+    LOCAL_SUBNET,
+    LOCAL_TASK_DEFINITION,
+)
+
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
 
-    from ecs_pipelines.local.auth.access_keys import KeyPair
+    from ecs_pipelines.local.auth import KeyPair
 
-DEMO_CLUSTER = "ecs-pipelines-demo"
-DEMO_REGION = "us-east-1"
+# The account the local target names (cli/local_names.py): what `ecs-pipelines` expects.
+DEMO_CLUSTER = LOCAL_CLUSTER
+DEMO_REGION = LOCAL_REGION
 DEMO_LOG_GROUP = "/ecs/ecs-pipelines"
 DEMO_TASK_ROLE_ARN = "arn:aws:iam::123456789012:role/ecs-pipelines-task"
 DEMO_EXECUTION_ROLE_ARN = "arn:aws:iam::123456789012:role/ecs-pipelines-execution"
-# Any subnet and security group id is accepted by the embedded ECS (no networking is
-# simulated); these are the ones the demo configuration uses.
-DEMO_SUBNET = "subnet-0ec5pipelines0local"
-DEMO_SECURITY_GROUP = "sg-0ec5pipelines0local"
+DEMO_SUBNET = LOCAL_SUBNET
+DEMO_SECURITY_GROUP = LOCAL_SECURITY_GROUP
 # The embedded EC2 accepts any image id; looking a real one up costs a second at start.
 _ECS_AMI = "ami-0ec5pipelines0local"
 
@@ -78,7 +86,7 @@ _MAIN_THEN_EXIT = [
 _SIDECAR_FAILS = ["python", "-c", "import sys; print('sidecar: giving up'); sys.exit(1)"]
 
 DEMO_TASK_DEFINITIONS: list[dict[str, Any]] = [
-    _task_definition("ecs-pipelines-python", [_container("main", _HELLO)]),
+    _task_definition(LOCAL_TASK_DEFINITION, [_container(LOCAL_CONTAINER, _HELLO)]),
     _task_definition(
         "ecs-pipelines-sidecar",
         [

@@ -22,7 +22,7 @@ from typing import Any
 import boto3
 
 from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_REGION
-from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.auth import KeyPair
 
 DETAIL_TYPE = "ECS Task State Change"
 RULE_TARGET_ID = "task-events-queue"

@@ -25,7 +25,7 @@ from dagster import (
 )
 from dagster_aws.pipes import PipesCloudWatchMessageReader
 
-from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.common import EcsSpecError
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.detached_step import detached_launch_message, sensor_verdicts
 from ecs_pipelines.integration.step_options import StepOptions, launchpad_schema

@@ -15,9 +15,8 @@ from dagster import (
     run_status_sensor,
 )
 
-from ecs_pipelines.ecs.common.arns import tags_of
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.ecs.tasks.stopping import StopReport, stop_tasks
+from ecs_pipelines.ecs.common import TaskStatus, tags_of
+from ecs_pipelines.ecs.tasks import StopReport, stop_tasks
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.task_naming import DETACHED_TAG, started_by_for_run
 

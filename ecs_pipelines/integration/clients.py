@@ -19,8 +19,7 @@ import botocore.session
 from botocore.loaders import Loader
 from dagster_aws.utils import ResourceWithBoto3Configuration
 
-from ecs_pipelines.ecs.common.deadline import install_deadline_timeouts
-from ecs_pipelines.ecs.common.retry import client_config
+from ecs_pipelines.ecs.common import client_config, install_deadline_timeouts
 
 _shared_loader: Loader | None = None
 _loader_lock = threading.Lock()

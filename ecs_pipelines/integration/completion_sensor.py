@@ -38,24 +38,20 @@ from dagster import (
     sensor,
 )
 
-from ecs_pipelines.ecs.common.arns import tags_of
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.ecs.events.state_changes import stop_hint
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
-from ecs_pipelines.ecs.tracking.event_intake import (
+from ecs_pipelines.ecs.common import TaskStatus, tags_of
+from ecs_pipelines.ecs.events import stop_hint
+from ecs_pipelines.ecs.tasks import EcsTaskClient, EcsTaskResult
+from ecs_pipelines.ecs.tracking import (
+    DEFAULT_BUDGET_SECONDS,
     DEFAULT_SWEEP_SECONDS,
     EventIntake,
+    TaskGroup,
+    TrackingState,
     client_region,
     group_matcher,
     listed_by,
     sweep_due,
     take_events,
-)
-from ecs_pipelines.ecs.tracking.tick import (
-    DEFAULT_BUDGET_SECONDS,
-    TaskGroup,
-    TrackingState,
     task_digest,
     tick,
 )

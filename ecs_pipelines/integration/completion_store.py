@@ -34,7 +34,7 @@ from dagster._core.events import AssetObservationData, StepMaterializationData
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
 from dagster._record import copy
 
-from ecs_pipelines.ecs.tracking.tick import GroupCompletion
+from ecs_pipelines.ecs.tracking import GroupCompletion
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.sensor_events import AssetEvent, launching_run_id
 

@@ -30,13 +30,14 @@ from dagster import (
     sensor,
 )
 
-from ecs_pipelines.ecs.tracking.event_intake import DEFAULT_SWEEP_SECONDS, tick_with_events
-from ecs_pipelines.ecs.tracking.tick import (
+from ecs_pipelines.ecs.tracking import (
     DEFAULT_BUDGET_SECONDS,
+    DEFAULT_SWEEP_SECONDS,
     GroupCompletion,
     TaskGroup,
     TrackingState,
     tick,
+    tick_with_events,
 )
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.completion_store import CompletionRecorder

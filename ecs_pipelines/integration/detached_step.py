@@ -16,7 +16,7 @@ from dagster import (
 )
 from dagster._core.event_api import PartitionKeyFilter
 
-from ecs_pipelines.ecs.common.arns import task_id
+from ecs_pipelines.ecs.common import task_id
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.step_runner import StepTaskRunner
 from ecs_pipelines.integration.task_naming import WATCHED_ASSETS_TAG

@@ -8,11 +8,9 @@ from typing import Any
 
 from dagster import MetadataValue
 
-from ecs_pipelines.ecs.common.arns import cluster_name, task_id
-from ecs_pipelines.ecs.common.endpoints import is_loopback
-from ecs_pipelines.ecs.logs.links import TaskLinks
-from ecs_pipelines.ecs.logs.streams import LogStreamRef
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
+from ecs_pipelines.ecs.common import cluster_name, is_loopback, task_id
+from ecs_pipelines.ecs.logs import LogStreamRef, TaskLinks
+from ecs_pipelines.ecs.tasks import EcsTaskResult
 
 LOG_TAIL_LINES = 20
 

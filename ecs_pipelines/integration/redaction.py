@@ -25,8 +25,8 @@ from dagster._serdes import deserialize_value, serialize_value
 from dagster._utils.warnings import PreviewWarning
 from dagster_pipes import PipesParams
 
-from ecs_pipelines.ecs.common.redaction import Redactor
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
+from ecs_pipelines.ecs.common import Redactor
+from ecs_pipelines.ecs.tasks import EcsTaskResult
 
 T = TypeVar("T")
 

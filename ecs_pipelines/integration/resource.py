@@ -15,26 +15,33 @@ from typing import Any
 from dagster import get_dagster_logger
 from pydantic import PrivateAttr
 
-from ecs_pipelines.ecs.common.arns import task_refs
-from ecs_pipelines.ecs.common.errors import EcsSpecError, EcsTimeoutError
-from ecs_pipelines.ecs.common.retry import Retrier
-from ecs_pipelines.ecs.events.queue import TaskEventQueue
-from ecs_pipelines.ecs.exec.session import ExecResult, execute_command
-from ecs_pipelines.ecs.launching.fanout import launch_many
-from ecs_pipelines.ecs.launching.request import LaunchRequest, build_launch_spec
-from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec, to_run_task_kwargs
-from ecs_pipelines.ecs.logs.links import TaskLinks, links_for
-from ecs_pipelines.ecs.task_definitions.registry import (
+from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, Retrier, task_refs
+from ecs_pipelines.ecs.events import TaskEventQueue
+from ecs_pipelines.ecs.exec import ExecResult, execute_command
+from ecs_pipelines.ecs.launching import (
+    LaunchRequest,
+    TaskLaunchSpec,
+    build_launch_spec,
+    launch,
+    launch_many,
+    to_run_task_kwargs,
+)
+from ecs_pipelines.ecs.logs import LogLinesCallback, TaskLinks, links_for
+from ecs_pipelines.ecs.task_definitions import (
     ResolvedTaskDefinition,
     TaskDefinitionRegistry,
+    TaskDefinitionSpec,
+    derive_family,
     process_cache,
 )
-from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec, derive_family
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.tasks.results import EcsTaskFailure, EcsTaskResult
-from ecs_pipelines.ecs.tasks.stopping import StopReport, stop_tasks
-from ecs_pipelines.ecs.waiting.watcher import (
-    LogLinesCallback,
+from ecs_pipelines.ecs.tasks import (
+    EcsTaskClient,
+    EcsTaskFailure,
+    EcsTaskResult,
+    StopReport,
+    stop_tasks,
+)
+from ecs_pipelines.ecs.waiting import (
     ResultCallback,
     StatusCallback,
     TaskWatcher,
@@ -202,7 +209,7 @@ class EcsResource(EcsSettings):
             task_definition_spec=task_definition_spec,
             **run_task_kwargs,
         )
-        return self.task_client().launch(spec)
+        return launch(self.task_client(), spec)
 
     def run_tasks(
         self,
@@ -291,7 +298,7 @@ class EcsResource(EcsSettings):
         tasks this call launched, in the cluster they were launched in."""
         settings = self.watch_settings(timeout_seconds)  # a bad timeout fails before RunTask
         spec = self.build_launch_spec(**arguments)
-        arns = self.task_client().launch(spec)
+        arns = launch(self.task_client(), spec)
         try:
             if on_launch:
                 on_launch(arns)

@@ -13,17 +13,15 @@ from dagster import Config
 from dagster_aws.utils import ResourceWithBoto3Configuration
 from pydantic import ConfigDict, Field, model_validator
 
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.common.polling import Pace
-from ecs_pipelines.ecs.common.retry import DEFAULT_MAX_ATTEMPTS
-from ecs_pipelines.ecs.launching.request import LaunchRequest, build_launch_spec
-from ecs_pipelines.ecs.launching.spec import to_run_task_kwargs
-from ecs_pipelines.ecs.task_definitions.checks import check_log_group, check_role_arn
-from ecs_pipelines.ecs.task_definitions.spec import (
+from ecs_pipelines.ecs.common import DEFAULT_MAX_ATTEMPTS, EcsSpecError, Pace
+from ecs_pipelines.ecs.launching import LaunchRequest, build_launch_spec, to_run_task_kwargs
+from ecs_pipelines.ecs.task_definitions import (
     DEFAULT_FAMILY_PREFIX,
     TaskDefinitionDefaults,
+    check_log_group,
+    check_role_arn,
 )
-from ecs_pipelines.ecs.waiting.watcher import EventSettings, WatchSettings
+from ecs_pipelines.ecs.waiting import EventSettings, WatchSettings
 
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 FAMILY_PREFIX = re.compile(r"[A-Za-z0-9_-]{0,200}")

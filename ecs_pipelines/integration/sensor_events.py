@@ -28,11 +28,10 @@ from dagster import (
 
 # Private names: Dagster has no public API to add an asset event to an existing run's event
 # log, or to read a check's executions for one partition.
-from ecs_pipelines.ecs.common.arns import tags_of
-from ecs_pipelines.ecs.logs.reads import last_lines
-from ecs_pipelines.ecs.logs.streams import log_stream_refs
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
-from ecs_pipelines.ecs.tracking.tick import GroupCompletion, TaskGroup
+from ecs_pipelines.ecs.common import tags_of
+from ecs_pipelines.ecs.logs import last_lines, log_stream_refs
+from ecs_pipelines.ecs.tasks import EcsTaskResult
+from ecs_pipelines.ecs.tracking import GroupCompletion, TaskGroup
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource

@@ -17,10 +17,13 @@ from collections.abc import Sequence
 
 from dagster import EnvVar, SensorEvaluationContext
 
-from ecs_pipelines.ecs.events.queue import MAX_VISIBILITY_SECONDS, TaskEventQueue
-from ecs_pipelines.ecs.events.state_changes import Ignored, ignored_summary
-from ecs_pipelines.ecs.tracking.event_intake import EventIntake
-from ecs_pipelines.ecs.tracking.tick import TickResult
+from ecs_pipelines.ecs.events import (
+    MAX_VISIBILITY_SECONDS,
+    Ignored,
+    TaskEventQueue,
+    ignored_summary,
+)
+from ecs_pipelines.ecs.tracking import EventIntake, TickResult
 from ecs_pipelines.integration.resource import EcsResource
 
 # A message a tick applied stays hidden until the next tick has deleted it: several sensor

@@ -6,10 +6,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ecs_pipelines.ecs.common.arns import is_revision
-from ecs_pipelines.ecs.common.bounded_map import BoundedMap
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.tracking.tick import TickResult
+from ecs_pipelines.ecs.common import BoundedMap, is_revision
+from ecs_pipelines.ecs.tasks import EcsTaskClient
+from ecs_pipelines.ecs.tracking import TickResult
 from ecs_pipelines.integration.sensor_events import DefinitionLookup
 
 MAX_DEFINITIONS = 1000  # revisions the sensors of a process keep described

@@ -18,13 +18,10 @@ from typing import Any
 
 from dagster import Field, Map, Noneable
 
-from ecs_pipelines.ecs.common.arns import STARTED_BY_PATTERN
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.launching.arguments import command_argv, environment_map
-from ecs_pipelines.ecs.launching.limits import MAX_COUNT
-from ecs_pipelines.ecs.task_definitions.checks import check_image
-from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec, check_spec
-from ecs_pipelines.ecs.waiting.watcher import check_timeout
+from ecs_pipelines.ecs.common import STARTED_BY_PATTERN, EcsSpecError, command_argv, environment_map
+from ecs_pipelines.ecs.launching import MAX_COUNT
+from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, check_image, check_spec
+from ecs_pipelines.ecs.waiting import check_timeout
 
 Check = Callable[[str, Any], None]
 # Dagster's Map is not typed; one config type serves both string maps.

@@ -22,13 +22,11 @@ from typing import Any
 from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._core.events import EngineEventData
 
-from ecs_pipelines.ecs.common.arns import short_task_id, task_id
-from ecs_pipelines.ecs.common.errors import EcsSpecError, EcsTimeoutError
-from ecs_pipelines.ecs.logs.reads import last_lines
-from ecs_pipelines.ecs.logs.streams import LogStreamRef, log_stream_refs
-from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec, with_family
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
-from ecs_pipelines.ecs.tasks.stopping import stop_tasks
+from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, short_task_id, task_id
+from ecs_pipelines.ecs.launching import launch
+from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
+from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
+from ecs_pipelines.ecs.tasks import EcsTaskResult, stop_tasks
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
@@ -216,7 +214,7 @@ class StepTaskRunner:
             container_name=self.container_name,
         )
         client = self.ecs.task_client()
-        arns = client.launch(spec)
+        arns = launch(client, spec)
         self.cluster = spec.cluster
         definition = client.task_definition(spec.task_definition)
         for arn in arns:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ecs_pipelines.ecs.common.arns import started_by_value
-from ecs_pipelines.ecs.launching.limits import MAX_TAG_VALUE
-from ecs_pipelines.ecs.launching.spec import derive_client_token
+from ecs_pipelines.ecs.common import started_by_value
+from ecs_pipelines.ecs.launching import MAX_TAG_VALUE, derive_client_token
 
 # Tag on tasks a detached step launched, so that tasks nobody waits on can be found by tag.
 DETACHED_TAG = "ecs-pipelines/detached"

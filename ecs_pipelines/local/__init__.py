@@ -14,14 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ecs_pipelines.local.serving.server import LocalEcs
+    from ecs_pipelines.local.serving import LocalEcs
 
 __all__ = ["LocalEcs"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "LocalEcs":
-        from ecs_pipelines.local.serving.server import LocalEcs
+        from ecs_pipelines.local.serving import LocalEcs
 
         return LocalEcs
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

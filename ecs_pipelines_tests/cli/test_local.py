@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from ecs_pipelines.cli.main import main
 from ecs_pipelines.demo.seed import DEMO_CLUSTER
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.auth import KeyPair
 from ecs_pipelines.local.serving.instance import STATE_DIR_ENV
 from ecs_pipelines_tests.local.local_ecs_tools import (
     daemonizing_command,

@@ -25,8 +25,12 @@ from ecs_pipelines.cli.checkout import CheckoutServer, write_record
 from ecs_pipelines.cli.local_access import post_signed
 from ecs_pipelines.cli.main import main
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines.local.auth.access_keys import AccessKeyStore, IssuedKey, new_server_keys
-from ecs_pipelines.local.auth.request_auth import require_server_signature
+from ecs_pipelines.local.auth import (
+    AccessKeyStore,
+    IssuedKey,
+    new_server_keys,
+    require_server_signature,
+)
 from ecs_pipelines.local.serving.instance import new_instance_id
 
 LIST_CLUSTERS = "import boto3; print(boto3.client('ecs').list_clusters()['clusterArns'])"

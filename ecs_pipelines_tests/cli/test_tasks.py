@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from ecs_pipelines.cli.main import TASK_COMMANDS, main
 from ecs_pipelines.demo.seed import DEMO_SUBNET
-from ecs_pipelines.ecs.common.errors import EcsExecError
+from ecs_pipelines.ecs.common import EcsExecError
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.polling import wait_until

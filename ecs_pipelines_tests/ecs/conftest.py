@@ -10,8 +10,8 @@ import pytest
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
-from ecs_pipelines.ecs.common.retry import Retrier
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.common import Retrier
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 
 REGION = "us-east-1"
 

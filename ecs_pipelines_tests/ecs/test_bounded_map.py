@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from ecs_pipelines.ecs.common.bounded_map import BoundedMap
+from ecs_pipelines.ecs.common import BoundedMap
 
 
 def test_past_its_bound_the_least_recently_used_entry_is_dropped() -> None:

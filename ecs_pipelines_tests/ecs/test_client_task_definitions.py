@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.common.arns import family_and_revision
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.common import family_and_revision
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 
 CONTAINER = {
     "name": "main",

@@ -13,12 +13,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.common.retry import Retrier
-from ecs_pipelines.ecs.events.queue import TaskEventQueue
-from ecs_pipelines.ecs.events.state_changes import Ignored
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.waiting.event_rounds import EventSettings
-from ecs_pipelines.ecs.waiting.watcher import TaskWatcher, WatchSettings
+from ecs_pipelines.ecs.common import Retrier
+from ecs_pipelines.ecs.events import Ignored, TaskEventQueue
+from ecs_pipelines.ecs.tasks import EcsTaskClient
+from ecs_pipelines.ecs.waiting import EventSettings, TaskWatcher, WatchSettings
 from ecs_pipelines_tests.ecs.test_tracking import arn
 from ecs_pipelines_tests.ecs.test_tracking import task as tracked_task
 from ecs_pipelines_tests.ecs.test_tracking_events import CLUSTER_ARN

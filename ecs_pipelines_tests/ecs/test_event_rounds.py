@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ecs_pipelines.ecs.events.identity import TaskMatcher
+from ecs_pipelines.ecs.events import TaskMatcher
 from ecs_pipelines.ecs.waiting.event_rounds import EventRounds, EventSettings
 
 

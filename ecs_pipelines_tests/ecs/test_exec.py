@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.common.errors import EcsExecError
+from ecs_pipelines.ecs.common import EcsExecError
 from ecs_pipelines.ecs.exec.readiness import (
     EXEC_AGENT,
     exec_blocker,

@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from ecs_pipelines import EcsResource
-from ecs_pipelines.ecs.common.errors import EcsLaunchError, EcsSpecError
+from ecs_pipelines.ecs.common import EcsLaunchError, EcsSpecError
 from ecs_pipelines.ecs.launching.fanout import (
     Pacer,
     chunk_counts,
@@ -17,7 +17,7 @@ from ecs_pipelines.ecs.launching.fanout import (
     launch_many,
 )
 from ecs_pipelines.ecs.launching.spec import ContainerOverride, TaskLaunchSpec
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines_tests.conftest import ApiCalls
 
 CLUSTER = "demo"

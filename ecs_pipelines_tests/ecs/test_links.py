@@ -3,8 +3,8 @@ pages on a loopback endpoint."""
 
 from __future__ import annotations
 
+from ecs_pipelines.ecs.logs import LogStreamRef
 from ecs_pipelines.ecs.logs.links import AwsConsoleLinks, EmbeddedEcsLinks, links_for
-from ecs_pipelines.ecs.logs.streams import LogStreamRef
 
 ARN = "arn:aws:ecs:eu-west-1:123456789012:task/prod/" + "a" * 32
 REF = LogStreamRef("main", "/ecs/app", f"ecs/main/{'a' * 32}", "eu-west-1")

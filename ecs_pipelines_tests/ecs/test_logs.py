@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.logs.reads import LogTail, last_lines
+from ecs_pipelines.ecs.logs import LogTail, last_lines
 from ecs_pipelines.ecs.logs.streams import (
     LogStreamRef,
     console_url_for_log_stream,

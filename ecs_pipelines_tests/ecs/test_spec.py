@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.common import EcsSpecError
 from ecs_pipelines.ecs.launching.spec import (
     ContainerOverride,
     TaskLaunchSpec,

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.task_definitions.checks import FARGATE_SIZES
+from ecs_pipelines.ecs.common import EcsSpecError
+from ecs_pipelines.ecs.task_definitions import FARGATE_SIZES
+from ecs_pipelines.ecs.task_definitions.request import register_request
 from ecs_pipelines.ecs.task_definitions.spec import (
     TaskDefinitionDefaults,
     TaskDefinitionSpec,
     content_digest,
     derive_family,
-    register_request,
 )
 
 ROLE = "arn:aws:iam::123456789012:role/etl-execution"

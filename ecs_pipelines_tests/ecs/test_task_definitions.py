@@ -13,18 +13,17 @@ import pytest
 from botocore.stub import Stubber
 
 from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN, DEMO_LOG_GROUP
-from ecs_pipelines.ecs.common.arns import family_and_revision
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.task_definitions.checks import parse_cpu, parse_memory
+from ecs_pipelines.ecs.common import EcsSpecError, family_and_revision
+from ecs_pipelines.ecs.task_definitions import parse_cpu, parse_memory
 from ecs_pipelines.ecs.task_definitions.registry import ResolutionCache, TaskDefinitionRegistry
+from ecs_pipelines.ecs.task_definitions.request import register_request
 from ecs_pipelines.ecs.task_definitions.spec import (
     DIGEST_TAG,
     TaskDefinitionDefaults,
     TaskDefinitionSpec,
     content_digest,
-    register_request,
 )
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 
 DEFAULTS = TaskDefinitionDefaults(
     log_group=DEMO_LOG_GROUP, log_region="us-east-1", execution_role_arn=DEMO_EXECUTION_ROLE_ARN

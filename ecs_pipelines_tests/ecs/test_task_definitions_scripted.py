@@ -14,8 +14,9 @@ from benchmarks.pipes_side import default_ecs_client
 from benchmarks.scripted_process import ScriptedEcsProcess
 from benchmarks.task_definitions import code_resource, specs, task_definition_rows
 from ecs_pipelines.ecs.task_definitions.registry import ResolutionCache, TaskDefinitionRegistry
-from ecs_pipelines.ecs.task_definitions.spec import content_digest, register_request
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.task_definitions.request import register_request
+from ecs_pipelines.ecs.task_definitions.spec import content_digest
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 
 
 @pytest.fixture(scope="module")

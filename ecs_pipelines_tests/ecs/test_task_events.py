@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.ecs.common.deadline import Deadline, bounded_by
-from ecs_pipelines.ecs.events.identity import EventMatch, TaskMatcher, cluster_scope, task_identity
-from ecs_pipelines.ecs.events.queue import long_poll_seconds
-from ecs_pipelines.ecs.events.state_changes import (
+from ecs_pipelines.ecs.events import (
     Ignored,
     TaskVersions,
     ignored_summary,
     newest_states,
     parse_task_event,
 )
-from ecs_pipelines.ecs.tasks.status import Outcome, decide
+from ecs_pipelines.ecs.events.identity import EventMatch, TaskMatcher, cluster_scope, task_identity
+from ecs_pipelines.ecs.events.queue import long_poll_seconds
+from ecs_pipelines.ecs.tasks import Outcome, decide
 
 ARN = "arn:aws:ecs:us-west-2:111122223333:task/FargateCluster/c13b4cb40f1f4fe4a2971f76ae5a47ad"
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.tracking.tick import (
+from ecs_pipelines.ecs.tasks import EcsTaskClient
+from ecs_pipelines.ecs.tracking.ticks import (
     CursorError,
     TaskGroup,
     TrackingState,

@@ -13,12 +13,18 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.common.retry import Retrier
-from ecs_pipelines.ecs.events.queue import TaskEventQueue
-from ecs_pipelines.ecs.events.state_changes import TaskEvent
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.tracking.event_intake import listed_by, sweep_due, tick_with_events
-from ecs_pipelines.ecs.tracking.tick import TaskGroup, TrackingState, task_digest, tick
+from ecs_pipelines.ecs.common import Retrier
+from ecs_pipelines.ecs.events import TaskEvent, TaskEventQueue
+from ecs_pipelines.ecs.tasks import EcsTaskClient
+from ecs_pipelines.ecs.tracking import (
+    TaskGroup,
+    TrackingState,
+    listed_by,
+    sweep_due,
+    task_digest,
+    tick,
+    tick_with_events,
+)
 from ecs_pipelines_tests.ecs.test_tracking import answer, arn, no_definition, task
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/demo"

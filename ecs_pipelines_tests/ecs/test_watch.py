@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from ecs_pipelines.ecs.common.errors import EcsTimeoutError
-from ecs_pipelines.ecs.common.polling import Pace
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.waiting.watcher import TaskWatcher, WatchSettings
+from ecs_pipelines.ecs.common import EcsTimeoutError, Pace
+from ecs_pipelines.ecs.tasks import EcsTaskClient
+from ecs_pipelines.ecs.waiting import TaskWatcher, WatchSettings
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/demo/0123456789abcdef0123456789abcdef"
 

@@ -26,11 +26,11 @@ from ecs_pipelines.demo.seed import (
     DEMO_SECURITY_GROUP,
     DEMO_SUBNET,
 )
-from ecs_pipelines.ecs.task_definitions.registry import (
+from ecs_pipelines.ecs.task_definitions import (
     ResolvedTaskDefinition,
     TaskDefinitionRegistry,
+    TaskDefinitionSpec,
 )
-from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run

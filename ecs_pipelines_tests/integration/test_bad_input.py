@@ -10,7 +10,7 @@ from dagster import DagsterInstance, job
 from pydantic import ValidationError
 
 from ecs_pipelines.cli.main import main as cli
-from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.common import EcsSpecError
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines_tests.conftest import ApiCalls

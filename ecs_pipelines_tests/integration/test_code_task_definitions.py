@@ -13,13 +13,9 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.task_definitions.spec import (
-    DIGEST_TAG,
-    TaskDefinitionSpec,
-    content_digest,
-    register_request,
-)
+from ecs_pipelines.ecs.common import EcsSpecError
+from ecs_pipelines.ecs.task_definitions.request import register_request
+from ecs_pipelines.ecs.task_definitions.spec import DIGEST_TAG, TaskDefinitionSpec, content_digest
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource

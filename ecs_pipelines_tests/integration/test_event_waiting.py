@@ -13,8 +13,7 @@ from dagster import DagsterInstance
 
 from ecs_pipelines.demo.task_events_queue import delete_task_events_queue
 from ecs_pipelines.ecs.events.queue import QueueMessage, TaskEventQueue
-from ecs_pipelines.ecs.waiting.event_rounds import EventSettings
-from ecs_pipelines.ecs.waiting.watcher import TaskWatcher, WatchSettings
+from ecs_pipelines.ecs.waiting import EventSettings, TaskWatcher, WatchSettings
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.common.errors import EcsTimeoutError
+from ecs_pipelines.ecs.common import EcsTimeoutError
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource

@@ -25,7 +25,7 @@ from dagster import (
     materialize,
 )
 
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
+from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.completion_sensor import OUTCOME_RUN_TAG, ecs_task_completion_sensor

@@ -13,7 +13,7 @@ import pytest
 from dagster import DagsterInstance, job
 from dagster._core.errors import DagsterExecutionInterruptedError
 
-from ecs_pipelines.ecs.common.errors import EcsTimeoutError
+from ecs_pipelines.ecs.common import EcsTimeoutError
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecs_pipelines import EcsResource, EcsTaskFailure
-from ecs_pipelines.ecs.common.errors import EcsSpecError, EcsTimeoutError
+from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import ApiCalls, make_resource
 

@@ -23,8 +23,8 @@ from dagster import (
 from dagster._serdes import serialize_value
 
 from ecs_pipelines.cli.main import main as cli
-from ecs_pipelines.ecs.common.redaction import Redactor
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult
+from ecs_pipelines.ecs.common import Redactor
+from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource

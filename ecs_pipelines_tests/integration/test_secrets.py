@@ -11,8 +11,7 @@ from dagster import DagsterInstance, EnvVar, job
 from dagster._serdes import serialize_value
 
 from ecs_pipelines.cli.main import main as cli
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.common.redaction import Redactor
+from ecs_pipelines.ecs.common import EcsSpecError, Redactor
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.local import LocalEcs

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from dagster import AssetKey, AssetObservation, AssetRecordsFilter, DagsterInstance
 
-from ecs_pipelines.ecs.tracking.tick import TaskGroup, TrackingState
+from ecs_pipelines.ecs.tracking import TaskGroup, TrackingState
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines_tests.integration.test_sensor_reruns import (

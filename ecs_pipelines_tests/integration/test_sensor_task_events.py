@@ -31,7 +31,7 @@ from dagster import (
 )
 
 from ecs_pipelines.demo.task_events_queue import delete_task_events_queue
-from ecs_pipelines.ecs.tracking.tick import TrackingState
+from ecs_pipelines.ecs.tracking import TrackingState
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.ecs.common.bounded_map import BoundedMap
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.common import BoundedMap
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines.integration.sensor_ticks import definition_lookup
 
 CONTAINER = {"name": "main", "image": "python:3.12-slim", "memory": 128}

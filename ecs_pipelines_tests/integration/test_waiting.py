@@ -9,8 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ecs_pipelines.ecs.common.arns import task_id
-from ecs_pipelines.ecs.common.errors import EcsSpecError, EcsTimeoutError
+from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, task_id
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import ApiCalls, make_resource

@@ -17,7 +17,7 @@ import boto3
 
 from ecs_pipelines.cli.local_credentials import require_credentials_of
 from ecs_pipelines.demo.seed import DEMO_REGION
-from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.auth import KeyPair
 
 PROJECT = Path(__file__).resolve().parents[2]
 

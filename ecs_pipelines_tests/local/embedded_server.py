@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from ecs_pipelines.demo.seed import seed_demo
-from ecs_pipelines.local.serving.server import LocalEcs
+from ecs_pipelines.local.serving import LocalEcs
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     given = parser.parse_args()
     options: dict[str, Any] = {}
     if given.log_stream_bytes or given.log_total_bytes:
-        from ecs_pipelines.local.rules.log_retention import LogLimits
+        from ecs_pipelines.local.rules import LogLimits
 
         limits = {"stream_bytes": given.log_stream_bytes, "total_bytes": given.log_total_bytes}
         options["log_limits"] = LogLimits(**{k: v for k, v in limits.items() if v})

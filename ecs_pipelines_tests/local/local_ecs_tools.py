@@ -17,8 +17,8 @@ from ecs_pipelines.demo.seed import (
     DEMO_SUBNET,
     DEMO_TASK_ROLE_ARN,
 )
-from ecs_pipelines.local.auth.access_keys import KeyPair
-from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
+from ecs_pipelines.local.auth import KeyPair
+from ecs_pipelines.local.serving import ACTION, ACTION_HEADER, RESET_PATH
 
 T = TypeVar("T")
 

@@ -26,7 +26,7 @@ import os
 import pytest
 from moto.core.models import ServerModeMockAWS
 
-from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.auth import KeyPair
 from ecs_pipelines_tests.local.local_ecs_tools import reset_embedded_ecs
 
 _NO_COMMAND = (

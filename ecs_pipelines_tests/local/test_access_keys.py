@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ecs_pipelines.local.auth.access_keys import AccessKeyStore, IssuedKey, new_server_keys
+from ecs_pipelines.local.auth import AccessKeyStore, IssuedKey, new_server_keys
 
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/demo/0123"
 ROLE = "arn:aws:iam::123456789012:role/demo"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ecs_pipelines.local.auth.access_keys import new_server_keys
+from ecs_pipelines.local.auth import new_server_keys
 from ecs_pipelines.local.serving.instance import (
     STATE_DIR_ENV,
     new_instance_id,

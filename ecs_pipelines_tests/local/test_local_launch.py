@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.local.contract import NewTask
+from ecs_pipelines.local.runtime import TaskState
 from ecs_pipelines.local.runtime.container_plan import (
     DEFAULT_STOP_TIMEOUT_SECONDS,
     build_task_launch,
     docker_style_exit_code,
 )
-from ecs_pipelines.local.runtime.task_state import TaskState
 
 TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/demo/0123abcd"
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/demo"

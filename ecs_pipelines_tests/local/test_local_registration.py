@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.demo.seed import DEMO_EXECUTION_ROLE_ARN
-from ecs_pipelines.ecs.task_definitions.checks import FARGATE_SIZES
+from ecs_pipelines.ecs.task_definitions import FARGATE_SIZES
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.local.local_ecs_tools import (
     run_task,

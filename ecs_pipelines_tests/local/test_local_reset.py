@@ -11,7 +11,7 @@ import pytest
 
 from ecs_pipelines.cli.local_access import post_signed
 from ecs_pipelines.demo.seed import DEMO_CLUSTER
-from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
+from ecs_pipelines.local.serving import ACTION, ACTION_HEADER, RESET_PATH
 from ecs_pipelines_tests.local.dedicated import DedicatedServer
 from ecs_pipelines_tests.local.local_ecs_tools import (
     describe,
@@ -80,7 +80,7 @@ def test_a_reset_without_its_header_or_signature_resets_nothing(
 def test_a_reset_signed_by_a_task_is_refused(dedicated_server: DedicatedServer) -> None:
     """A reset signed with keys the server does not own as its user (a task's, or made-up
     ones) is refused: only the server's own keys act on the server itself."""
-    from ecs_pipelines.local.auth.access_keys import KeyPair
+    from ecs_pipelines.local.auth import KeyPair
 
     made_up = KeyPair("AKIAEXAMPLEEXAMPLE00", "x" * 40)
     status, body = post_signed(

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_LOG_GROUP, DEMO_REGION
+from ecs_pipelines.ecs.logs import LogStreamRef, LogTail, last_lines
 from ecs_pipelines.ecs.logs.links import EmbeddedEcsLinks
-from ecs_pipelines.ecs.logs.reads import LogTail, last_lines
-from ecs_pipelines.ecs.logs.streams import LogStreamRef
-from ecs_pipelines.local.rules.log_retention import MIB, LogLimits
+from ecs_pipelines.local.rules import MIB, LogLimits
 from ecs_pipelines_tests.local.dedicated import StartServer
 from ecs_pipelines_tests.local.local_ecs_tools import describe, run_task, wait_for_status
 from ecs_pipelines_tests.support.browser import browser_page

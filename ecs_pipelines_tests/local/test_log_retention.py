@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ecs_pipelines.local.rules import events_skipped, make_token, parse_token
 from ecs_pipelines.local.rules.log_retention import (
     EVENT_OVERHEAD_BYTES,
     MIB,
@@ -15,7 +16,6 @@ from ecs_pipelines.local.rules.log_retention import (
     head_to_drop,
     oldest_to_drop,
 )
-from ecs_pipelines.local.rules.log_tokens import events_skipped, make_token, parse_token
 
 
 def test_an_event_counts_its_utf8_bytes_and_what_holding_it_costs() -> None:

@@ -13,7 +13,7 @@ import moto
 import pytest
 
 from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_REGION
-from ecs_pipelines.ecs.common.arns import task_id
+from ecs_pipelines.ecs.common import task_id
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines.local.moto_bridge import shipped_attribute
 from ecs_pipelines_tests.local.local_ecs_tools import run_task, wait_for_log, wait_for_status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ecs_pipelines.local.runtime.exec_sessions import ExecSessions
+from ecs_pipelines.local.runtime import ExecSessions
 from ecs_pipelines.local.serving.routes import LocalRoutes, ServiceRoutes
 
 

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from ecs_pipelines.local.auth.access_keys import AccessKeyStore, KeyPair, new_server_keys
+from ecs_pipelines.local.auth import AccessKeyStore, KeyPair, new_server_keys
 from ecs_pipelines.local.auth.sigv4 import Problem, Refusal, SignedRequest, Verified, verify
 
 ENDPOINT = "http://127.0.0.1:4590"

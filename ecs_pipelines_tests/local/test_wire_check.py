@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.local.rules.wire_check import Rejection, check_body, operation_for
+from ecs_pipelines.local.rules import Rejection, check_body, operation_for
 from ecs_pipelines_tests.local.wire_requests import service_model
 
 

@@ -19,8 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_pipelines.ecs.common.deadline import Deadline, current_deadline, install_deadline_timeouts
-from ecs_pipelines.ecs.common.retry import Retrier
+from ecs_pipelines.ecs.common import Deadline, Retrier, current_deadline, install_deadline_timeouts
 
 BATCH = 10  # SQS batch calls and ReceiveMessage take at most 10 messages
 MAX_WAIT_SECONDS = 20  # the longest ReceiveMessage long poll (WaitTimeSeconds 0..20)

@@ -40,8 +40,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ecs_pipelines.ecs.common.arns import task_id
-from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.common import TaskStatus, task_id
 from ecs_pipelines.ecs.events.identity import TaskIdentity, cluster_scope, task_identity
 
 DETAIL_TYPE = "ECS Task State Change"

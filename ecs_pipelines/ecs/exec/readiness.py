@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ecs_pipelines.ecs.common.errors import EcsExecError
-from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.common import EcsExecError, TaskStatus
 
 EXEC_AGENT = "ExecuteCommandAgent"
 EXEC_PERMISSIONS = (

@@ -27,11 +27,9 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.common import arns
-from ecs_pipelines.ecs.common.deadline import Deadline
-from ecs_pipelines.ecs.common.endpoints import is_loopback
-from ecs_pipelines.ecs.common.errors import EcsExecError
-from ecs_pipelines.ecs.common.polling import Pace, poll_until
+from ecs_pipelines.ecs.common import Deadline, EcsExecError, Pace, is_loopback, poll_until
+from ecs_pipelines.ecs.common import cluster_name as arn_cluster_name
+from ecs_pipelines.ecs.common import task_id as arn_task_id
 from ecs_pipelines.ecs.exec.readiness import (
     AGENT_HINT,
     EXEC_AGENT,
@@ -39,7 +37,7 @@ from ecs_pipelines.ecs.exec.readiness import (
     exec_readiness,
     runtime_id,
 )
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -116,7 +114,7 @@ def ssm_target(cluster_name: str, task_id: str, runtime_id: str) -> str:
 
     Takes names, but reduces a cluster or task ARN to its last path part like the CLI does.
     """
-    return f"ecs:{arns.cluster_name(cluster_name)}_{arns.task_id(task_id)}_{runtime_id}"
+    return f"ecs:{arn_cluster_name(cluster_name)}_{arn_task_id(task_id)}_{runtime_id}"
 
 
 def session_manager_plugin_argv(

@@ -15,7 +15,14 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.common import (
+    EcsSpecError,
+    command_argv,
+    environment_map,
+    list_of,
+    mapping,
+    string_list,
+)
 from ecs_pipelines.ecs.launching.spec import ContainerOverride, TaskLaunchSpec
 
 # RunTask's parameter names -> TaskLaunchSpec fields (those that map one to one).
@@ -62,57 +69,10 @@ CONTAINER_OVERRIDE_KEYS = {
 ASSIGN_PUBLIC_IP = {"ENABLED": True, "DISABLED": False}
 
 
-def _mapping(field: str, value: object) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise EcsSpecError(field, f"must be an object (mapping), got {type(value).__name__}")
-    return value
-
-
-def _list(field: str, value: object) -> Sequence[Any]:
-    # A bare string is a Sequence too; "subnet-1" must not become ["s", "u", ...].
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
-        raise EcsSpecError(field, f"must be a list, got {type(value).__name__}")
-    return value
-
-
 def _known_keys(field: str, value: Mapping[str, Any], allowed: Mapping[str, Any]) -> None:
     unknown = sorted(set(value) - set(allowed))
     if unknown:
         raise EcsSpecError(field, f"unknown keys {unknown}; allowed: {sorted(allowed)}")
-
-
-def string_list(field: str, value: object) -> list[str]:
-    """A list of non-empty strings, as given; anything else is refused."""
-    items = _list(field, value)
-    for index, item in enumerate(items):
-        if not isinstance(item, str) or not item:
-            raise EcsSpecError(f"{field}[{index}]", "must be a non-empty string")
-    return list(items)
-
-
-def command_argv(field: str, value: object) -> list[str]:
-    """A container command: a list of strings, never one string (arguments are not echoed)."""
-    if isinstance(value, str):
-        raise EcsSpecError(
-            field, "must be a list of strings, one per argument (e.g. ['echo', 'hi']), not a string"
-        )
-    items = _list(field, value)
-    for index, item in enumerate(items):
-        if not isinstance(item, str):
-            raise EcsSpecError(f"{field}[{index}]", f"must be a string, got {type(item).__name__}")
-    return list(items)
-
-
-def environment_map(field: str, value: object) -> dict[str, str]:
-    """Environment as name -> value, from a mapping; values must already be strings."""
-    env = _mapping(field, value)
-    for name, item in env.items():
-        if not isinstance(name, str) or not name:
-            raise EcsSpecError(field, "variable names must be non-empty strings")
-        if not isinstance(item, str):
-            # The value is not echoed: environments carry credentials.
-            raise EcsSpecError(f"{field}[{name}]", f"must be a string, got {type(item).__name__}")
-    return dict(env)
 
 
 def tags_to_dict(tags: object, field: str = "tags") -> dict[str, str]:
@@ -124,8 +84,8 @@ def tags_to_dict(tags: object, field: str = "tags") -> dict[str, str]:
         pairs = list(tags.items())
     else:
         pairs = []
-        for index, tag in enumerate(_list(field, tags)):
-            item = _mapping(f"{field}[{index}]", tag)
+        for index, tag in enumerate(list_of(field, tags)):
+            item = mapping(f"{field}[{index}]", tag)
             _known_keys(f"{field}[{index}]", item, {"key": 0, "value": 0})
             pairs.append((item.get("key"), item.get("value", "")))
     result: dict[str, str] = {}
@@ -140,10 +100,10 @@ def tags_to_dict(tags: object, field: str = "tags") -> dict[str, str]:
     return result
 
 
-def _environment_list(field: str, value: object) -> dict[str, str]:
+def _environmentlist_of(field: str, value: object) -> dict[str, str]:
     env: dict[str, str] = {}
-    for index, entry in enumerate(_list(field, value)):
-        item = _mapping(f"{field}[{index}]", entry)
+    for index, entry in enumerate(list_of(field, value)):
+        item = mapping(f"{field}[{index}]", entry)
         _known_keys(f"{field}[{index}]", item, {"name": 0, "value": 0})
         name, item_value = item.get("name"), item.get("value", "")
         if not isinstance(name, str) or not name:
@@ -157,7 +117,7 @@ def _environment_list(field: str, value: object) -> dict[str, str]:
 
 
 def _container_override(field: str, raw: object) -> ContainerOverride:
-    item = _mapping(field, raw)
+    item = mapping(field, raw)
     _known_keys(field, item, CONTAINER_OVERRIDE_KEYS)
     name = item.get("name")
     if not isinstance(name, str) or not name:
@@ -167,12 +127,12 @@ def _container_override(field: str, raw: object) -> ContainerOverride:
     if "command" in item:
         fields["command"] = command_argv(f"{where}.command", item["command"])
     if "environment" in item:
-        fields["environment"] = _environment_list(f"{where}.environment", item["environment"])
+        fields["environment"] = _environmentlist_of(f"{where}.environment", item["environment"])
     for key in ("environmentFiles", "resourceRequirements"):
         if key in item:
-            items = _list(f"{where}.{key}", item[key])
+            items = list_of(f"{where}.{key}", item[key])
             for index, entry in enumerate(items):
-                _mapping(f"{where}.{key}[{index}]", entry)
+                mapping(f"{where}.{key}[{index}]", entry)
             fields[CONTAINER_OVERRIDE_KEYS[key]] = tuple(dict(e) for e in items)
     for key in ("cpu", "memory", "memoryReservation"):
         if key in item:
@@ -182,11 +142,11 @@ def _container_override(field: str, raw: object) -> ContainerOverride:
 
 def overrides_to_fields(overrides: object) -> dict[str, Any]:
     """RunTask's ``overrides`` dict -> TaskLaunchSpec fields."""
-    given = _mapping("overrides", overrides)
+    given = mapping("overrides", overrides)
     _known_keys("overrides", given, TASK_OVERRIDE_KEYS)
     fields: dict[str, Any] = {}
     if "containerOverrides" in given:
-        items = _list("overrides.containerOverrides", given["containerOverrides"])
+        items = list_of("overrides.containerOverrides", given["containerOverrides"])
         fields["container_overrides"] = tuple(
             _container_override(f"overrides.containerOverrides[{i}]", item)
             for i, item in enumerate(items)
@@ -195,7 +155,7 @@ def overrides_to_fields(overrides: object) -> dict[str, Any]:
         if name is not None and api in given:
             fields[name] = given[api]
     if "ephemeralStorage" in given:
-        storage = _mapping("overrides.ephemeralStorage", given["ephemeralStorage"])
+        storage = mapping("overrides.ephemeralStorage", given["ephemeralStorage"])
         _known_keys("overrides.ephemeralStorage", storage, {"sizeInGiB": 0})
         fields["ephemeral_storage_gib"] = storage.get("sizeInGiB")
     return fields
@@ -203,10 +163,10 @@ def overrides_to_fields(overrides: object) -> dict[str, Any]:
 
 def network_to_fields(network: object) -> dict[str, Any]:
     """RunTask's ``networkConfiguration`` -> TaskLaunchSpec fields."""
-    given = _mapping("networkConfiguration", network)
+    given = mapping("networkConfiguration", network)
     _known_keys("networkConfiguration", given, {"awsvpcConfiguration": 0})
     where = "networkConfiguration.awsvpcConfiguration"
-    vpc = _mapping(where, given.get("awsvpcConfiguration", {}))
+    vpc = mapping(where, given.get("awsvpcConfiguration", {}))
     _known_keys(where, vpc, {"subnets": 0, "securityGroups": 0, "assignPublicIp": 0})
     fields: dict[str, Any] = {
         "subnets": tuple(string_list(f"{where}.subnets", vpc.get("subnets", ()))),

@@ -22,10 +22,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ecs_pipelines.ecs.common.errors import EcsLaunchError, EcsSpecError
-from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec, derive_client_token, validate
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.tasks.stopping import stop_tasks
+from ecs_pipelines.ecs.common import EcsLaunchError, EcsSpecError
+from ecs_pipelines.ecs.launching.launcher import launch
+from ecs_pipelines.ecs.launching.run_task_request import validate
+from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec, derive_client_token
+from ecs_pipelines.ecs.tasks import EcsTaskClient, stop_tasks
 
 RUN_TASK_MAX_COUNT = 10  # RunTask's ``count`` is 1..10
 FANOUT_STOP_REASON = "Fan-out launch failed: stopping the tasks it had started"
@@ -130,7 +131,7 @@ def _launch_all(
     try:
         for spec in specs:
             pacer.wait()
-            arns = client.launch(spec)
+            arns = launch(client, spec)
             launched.extend((spec.cluster, arn) for arn in arns)
             if on_launch:
                 on_launch(arns)

@@ -16,13 +16,15 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ecs_pipelines.ecs.common.arns import cluster_name
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-
-if TYPE_CHECKING:
-    from ecs_pipelines.ecs.launching.spec import ContainerOverride, TaskLaunchSpec
+from ecs_pipelines.ecs.common import (
+    MAX_EPHEMERAL_GIB,
+    MIN_EPHEMERAL_GIB,
+    EcsSpecError,
+    cluster_name,
+)
+from ecs_pipelines.ecs.launching.spec import ContainerOverride, TaskLaunchSpec
 
 MAX_COUNT = 10
 MAX_NAME = 255  # cluster names and task group names
@@ -40,7 +42,6 @@ MAX_SECURITY_GROUPS = 5
 MAX_PLACEMENT_CONSTRAINTS = 10
 MAX_PLACEMENT_STRATEGY = 5
 MAX_CONSTRAINT_EXPRESSION = 2000
-MIN_EPHEMERAL_GIB, MAX_EPHEMERAL_GIB = 21, 200
 MAX_CLIENT_TOKEN = 64
 MAX_REFERENCE_ID = 1024
 # "A total of 8192 characters are allowed for overrides. This limit includes the JSON

@@ -18,13 +18,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.common.redaction import secret_names_tag
-from ecs_pipelines.ecs.exec.readiness import required_task_role_problem
-from ecs_pipelines.ecs.launching.arguments import build_spec, environment_map, tags_to_dict
+from ecs_pipelines.ecs.common import EcsSpecError, environment_map, secret_names_tag
+from ecs_pipelines.ecs.exec import required_task_role_problem
+from ecs_pipelines.ecs.launching.arguments import build_spec, tags_to_dict
 from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec
-from ecs_pipelines.ecs.task_definitions.spec import TaskDefinitionSpec
-from ecs_pipelines.ecs.tasks.status import first_essential_container
+from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
+from ecs_pipelines.ecs.tasks import first_essential_container
 
 # Stands in for the container until the task definition says which one is first essential:
 # every other argument can be checked before that lookup.

@@ -40,8 +40,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_pipelines.ecs.common.deadline import install_deadline_timeouts
-from ecs_pipelines.ecs.common.retry import THROTTLING_CODES, DeadlinePassed, is_retryable
+from ecs_pipelines.ecs.common import (
+    THROTTLING_CODES,
+    DeadlinePassed,
+    install_deadline_timeouts,
+    is_retryable,
+)
 from ecs_pipelines.ecs.logs.reads import _line
 
 if TYPE_CHECKING:

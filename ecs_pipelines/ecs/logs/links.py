@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote, urlencode
 
-from ecs_pipelines.ecs.common.arns import cluster_name, task_id
-from ecs_pipelines.ecs.common.endpoints import is_loopback
+from ecs_pipelines.ecs.common import cluster_name, is_loopback, task_id
 from ecs_pipelines.ecs.logs.streams import (
     LogStreamRef,
     console_url_for_log_stream,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.common import TaskStatus
 from ecs_pipelines.ecs.logs.groups import GroupTail
 from ecs_pipelines.ecs.logs.reads import LogTail
 from ecs_pipelines.ecs.logs.streams import LogStreamRef, log_stream_refs

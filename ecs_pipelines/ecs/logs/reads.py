@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_pipelines.ecs.common.deadline import install_deadline_timeouts
-from ecs_pipelines.ecs.common.retry import DeadlinePassed, Retrier
+from ecs_pipelines.ecs.common import DeadlinePassed, Retrier, install_deadline_timeouts
 from ecs_pipelines.ecs.logs.streams import LogStreamRef
 
 if TYPE_CHECKING:

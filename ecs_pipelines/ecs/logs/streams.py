@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ecs_pipelines.ecs.common.arns import cluster_name, task_id
+from ecs_pipelines.ecs.common import cluster_name, task_id
 
 
 @dataclass(frozen=True)

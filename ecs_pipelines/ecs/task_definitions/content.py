@@ -34,7 +34,7 @@ from typing import Any
 
 import botocore.session
 
-from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.common import EcsSpecError
 from ecs_pipelines.ecs.task_definitions.checks import parse_cpu, parse_memory
 
 __all__ = ["DOCUMENTED_DEFAULTS", "content_differences", "registered_content", "same_content"]

@@ -35,18 +35,16 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_pipelines.ecs.common.arns import family_and_revision
-from ecs_pipelines.ecs.common.bounded_map import BoundedMap
-from ecs_pipelines.ecs.common.errors import EcsSpecError
+from ecs_pipelines.ecs.common import BoundedMap, EcsSpecError, family_and_revision
 from ecs_pipelines.ecs.task_definitions.content import content_differences
+from ecs_pipelines.ecs.task_definitions.request import register_request
 from ecs_pipelines.ecs.task_definitions.spec import (
     DIGEST_TAG,
     TaskDefinitionDefaults,
     TaskDefinitionSpec,
     content_digest,
-    register_request,
 )
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 
 RACE_WINDOW_SEARCHED = 20  # revisions read after a registration that raced with others
 MAX_RESOLVED = 1000  # contents a process keeps resolved, per target

@@ -10,32 +10,30 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.common.arns import (
+from ecs_pipelines.ecs.common import (
+    BoundedMap,
+    Deadline,
+    Retrier,
     family_and_revision,
     family_revision,
+    install_deadline_timeouts,
     is_revision,
     match_refs,
     tag_list,
     tags_of,
 )
-from ecs_pipelines.ecs.common.bounded_map import BoundedMap
-from ecs_pipelines.ecs.common.deadline import Deadline, install_deadline_timeouts
-from ecs_pipelines.ecs.common.errors import EcsLaunchError
-from ecs_pipelines.ecs.common.retry import Retrier
-from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec, to_run_task_kwargs
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
 
 DESCRIBE_BATCH = 100  # DescribeTasks accepts at most 100 tasks per call
 STOP_REASON_LIMIT = 255  # StopTask truncates longer reasons; cut them ourselves, visibly
-PARTIAL_LAUNCH_REASON = "Launch incomplete: RunTask reported failures"
 # Described revisions a client keeps, each under every name it was asked by (ARN,
 # family:revision). A client lives as long as its resource, a code server's or a daemon's life.
 MAX_TASK_DEFINITIONS = 256
@@ -61,18 +59,6 @@ class DescribeResult:
 
 def _revision_number(task_definition: str) -> int:
     return family_and_revision(task_definition)[1] or 0
-
-
-def format_failures(failures: Sequence[dict[str, Any]]) -> str:
-    parts = []
-    for failure in failures:
-        text = failure.get("reason", "unknown reason")
-        if failure.get("detail"):
-            text += f" ({failure['detail']})"
-        if failure.get("arn"):
-            text += f" for {failure['arn']}"
-        parts.append(text)
-    return "; ".join(parts)
 
 
 class EcsTaskClient:
@@ -105,25 +91,10 @@ class EcsTaskClient:
 
         return self.retrier.call(attempt, deadline=deadline)
 
-    def launch(self, spec: TaskLaunchSpec) -> list[str]:
-        """RunTask with a clientToken; all or nothing: a partial launch is stopped, then raised."""
-        from ecs_pipelines.ecs.tasks.stopping import stop_tasks
-
-        kwargs = to_run_task_kwargs(spec)
-        kwargs.setdefault("clientToken", self.token_factory())
-        response = self._call("run_task", **kwargs)
-        arns = [task["taskArn"] for task in response.get("tasks", [])]
-        failures = response.get("failures", [])
-        if failures or len(arns) != spec.count:
-            # A half-launched request leaves tasks nobody watches: stop them before raising.
-            stop_tasks(self, spec.cluster, arns, reason=PARTIAL_LAUNCH_REASON)
-            detail = format_failures(failures) or f"{len(arns)} of {spec.count} tasks started"
-            raise EcsLaunchError(
-                f"RunTask on cluster {spec.cluster} for {spec.task_definition} failed: {detail}",
-                failures=list(failures),
-                task_arns=arns,
-            )
-        return arns
+    def run_task(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """One RunTask with ``request`` as it is (retried: give it a clientToken)."""
+        response: dict[str, Any] = self._call("run_task", **request)
+        return response
 
     def describe(
         self, cluster: str, tasks: Sequence[str], *, deadline: Deadline | None = None

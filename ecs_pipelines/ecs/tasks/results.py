@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ecs_pipelines.ecs.common.arns import task_id
-from ecs_pipelines.ecs.common.redaction import Redactor, masked_task
-from ecs_pipelines.ecs.common.states import MISSING
+from ecs_pipelines.ecs.common import MISSING, Redactor, masked_task, task_id
 
 if TYPE_CHECKING:
     from ecs_pipelines.ecs.tasks.status import TaskVerdict

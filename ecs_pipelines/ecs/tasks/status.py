@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ecs_pipelines.ecs.common.states import StopCode, TaskStatus
+from ecs_pipelines.ecs.common import StopCode, TaskStatus
 
 __all__ = [
     "Outcome",

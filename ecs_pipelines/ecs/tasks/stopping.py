@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from ecs_pipelines.ecs.common.arns import task_id
-from ecs_pipelines.ecs.common.deadline import Deadline
-from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.common import Deadline, TaskStatus, task_id
 
 if TYPE_CHECKING:
     from ecs_pipelines.ecs.tasks.client import EcsTaskClient

@@ -36,13 +36,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_pipelines.ecs.common.arns import family_revision
-from ecs_pipelines.ecs.events.identity import Scope, TaskMatcher, cluster_scope
-from ecs_pipelines.ecs.events.queue import BATCH, TaskEventQueue
-from ecs_pipelines.ecs.events.state_changes import TaskEvent, newest_states, parse_task_event
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
+from ecs_pipelines.ecs.common import family_revision
+from ecs_pipelines.ecs.events import (
+    BATCH,
+    Scope,
+    TaskEvent,
+    TaskEventQueue,
+    TaskMatcher,
+    cluster_scope,
+    newest_states,
+    parse_task_event,
+)
+from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines.ecs.tracking.cursor import TaskGroup, TrackingState, task_digest
-from ecs_pipelines.ecs.tracking.tick import TaskDefinitionLookup, TickResult, tick
+from ecs_pipelines.ecs.tracking.ticks import TaskDefinitionLookup, TickResult, tick
 
 DEFAULT_SWEEP_SECONDS = 300.0
 # A tick reads at most this many messages; the rest wait for the next tick. It also bounds

@@ -39,12 +39,15 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_pipelines.ecs.common.deadline import current_deadline
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.events.identity import TaskMatcher
-from ecs_pipelines.ecs.events.queue import TaskEventQueue
-from ecs_pipelines.ecs.events.state_changes import Ignored, parse_task_event, stop_hint
-from ecs_pipelines.ecs.tasks.client import DESCRIBE_BATCH
+from ecs_pipelines.ecs.common import EcsSpecError, current_deadline
+from ecs_pipelines.ecs.events import (
+    Ignored,
+    TaskEventQueue,
+    TaskMatcher,
+    parse_task_event,
+    stop_hint,
+)
+from ecs_pipelines.ecs.tasks import DESCRIBE_BATCH
 
 
 @dataclass(frozen=True)

@@ -29,17 +29,31 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ecs_pipelines.ecs.common.arns import task_refs
-from ecs_pipelines.ecs.common.deadline import Deadline
-from ecs_pipelines.ecs.common.errors import EcsSpecError, EcsTimeoutError
-from ecs_pipelines.ecs.common.polling import Pace, poll_until
-from ecs_pipelines.ecs.events.identity import TaskMatcher
-from ecs_pipelines.ecs.events.queue import TaskEventQueue
-from ecs_pipelines.ecs.events.state_changes import Ignored, TaskVersions, ignored_summary
-from ecs_pipelines.ecs.logs.pump import BATCH_FROM_TASKS, LogLinesCallback, LogPump, pump_for
-from ecs_pipelines.ecs.tasks.client import EcsTaskClient
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult, lost_result, result_from_task
-from ecs_pipelines.ecs.tasks.status import Outcome, decide, essential_containers
+from ecs_pipelines.ecs.common import (
+    Deadline,
+    EcsSpecError,
+    EcsTimeoutError,
+    Pace,
+    poll_until,
+    task_refs,
+)
+from ecs_pipelines.ecs.events import (
+    Ignored,
+    TaskEventQueue,
+    TaskMatcher,
+    TaskVersions,
+    ignored_summary,
+)
+from ecs_pipelines.ecs.logs import BATCH_FROM_TASKS, LogLinesCallback, LogPump, pump_for
+from ecs_pipelines.ecs.tasks import (
+    EcsTaskClient,
+    EcsTaskResult,
+    Outcome,
+    decide,
+    essential_containers,
+    lost_result,
+    result_from_task,
+)
 from ecs_pipelines.ecs.waiting.event_rounds import EventRounds, EventSettings, QueueFailed
 
 if TYPE_CHECKING:

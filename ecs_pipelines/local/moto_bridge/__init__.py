@@ -24,6 +24,12 @@ still exists, so a moto upgrade that renames one fails loudly there instead of d
 
 from __future__ import annotations
 
+from ecs_pipelines.local.moto_bridge.event_bus import deliver as deliver_event
+from ecs_pipelines.local.moto_bridge.event_bus import (
+    described_task,
+    guard_sqs_deletes,
+    mark_published,
+)
 from ecs_pipelines.local.moto_bridge.hooks import (
     QuietRequestHandler,
     install,
@@ -45,10 +51,14 @@ from ecs_pipelines.local.moto_bridge.store import (
 __all__ = [
     "BACKEND_LOCK",
     "QuietRequestHandler",
+    "deliver_event",
+    "described_task",
+    "guard_sqs_deletes",
     "install",
     "limit_log_events",
     "make_container_instances_roomy",
     "make_moto_app",
+    "mark_published",
     "read_secret",
     "reset_backends",
     "served_regions",

@@ -10,7 +10,7 @@ from typing import Any
 
 from moto.ecs.models import Cluster, EC2ContainerServiceBackend, Task
 
-from ecs_pipelines.ecs.common.arns import task_id
+from ecs_pipelines.ecs.common import task_id
 from ecs_pipelines.local.contract import NewTask
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,

@@ -23,7 +23,7 @@ from moto.core.responses import BaseResponse
 from moto.ecs.models import ecs_backends
 from moto.logs.models import logs_backends
 
-from ecs_pipelines.local.rules.wire_check import Rejection, check_body, operation_for
+from ecs_pipelines.local.rules import Rejection, check_body, operation_for
 
 _log = logging.getLogger(__name__)
 

@@ -29,7 +29,14 @@ from ecs_pipelines.local.moto_bridge.state import (
     rejections_as_ecs_errors,
 )
 from ecs_pipelines.local.moto_bridge.task_definitions import usable
-from ecs_pipelines.local.rules import run_task_rules as rules
+from ecs_pipelines.local.rules import (
+    check_count,
+    check_launch_type,
+    check_launch_type_or_strategy,
+    check_override_names,
+    check_overrides_size,
+    check_propagate_tags,
+)
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 _RUN_TASK_PARAMS = (
@@ -58,13 +65,11 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
     params = {name: self._get_param(name) for name in _RUN_TASK_PARAMS}
     # The request's own values first, then what must exist (cluster, task definition).
     with rejections_as_ecs_errors():
-        rules.check_launch_type(params["launchType"])
-        rules.check_launch_type_or_strategy(
-            params["launchType"], params["capacityProviderStrategy"]
-        )
-        count = rules.check_count(params["count"])
-        rules.check_propagate_tags(params["propagateTags"])
-        rules.check_overrides_size(params["overrides"])
+        check_launch_type(params["launchType"])
+        check_launch_type_or_strategy(params["launchType"], params["capacityProviderStrategy"])
+        count = check_count(params["count"])
+        check_propagate_tags(params["propagateTags"])
+        check_overrides_size(params["overrides"])
     cluster_ref = self._get_param("cluster") or "default"
     cluster = backend._get_cluster(cluster_ref)
 
@@ -152,8 +157,8 @@ def start_task(self: EC2ContainerServiceResponse) -> ActionResult:
         )
     }
     with rejections_as_ecs_errors():
-        rules.check_propagate_tags(params["propagateTags"])
-        rules.check_overrides_size(params["overrides"])
+        check_propagate_tags(params["propagateTags"])
+        check_overrides_size(params["overrides"])
     cluster = backend._get_cluster(self._get_param("cluster") or "default")
     task_definition = _to_launch(
         backend, "StartTask", params["taskDefinition"], params["overrides"]
@@ -226,7 +231,7 @@ def _to_launch(
     task_definition = usable(backend, reference, action)
     with rejections_as_ecs_errors():
         names = [str(c["name"]) for c in task_definition.container_definitions]
-        rules.check_override_names(overrides, names)
+        check_override_names(overrides, names)
     return task_definition
 
 

@@ -26,7 +26,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 
 from ecs_pipelines.local.contract import RequestRejected
 from ecs_pipelines.local.moto_bridge.state import rejections_as_ecs_errors
-from ecs_pipelines.local.rules import listing_pages
+from ecs_pipelines.local.rules import INVALID_PARAMETER, descending, page_of
 
 ACTIVE = "ACTIVE"
 REVISION_STATUSES = (ACTIVE, "INACTIVE", "DELETE_IN_PROGRESS")
@@ -37,7 +37,7 @@ def list_task_definitions(self: EC2ContainerServiceResponse) -> ActionResult:
     family = self._get_param("familyPrefix")
     with rejections_as_ecs_errors():
         status = _one_of("status", self._get_param("status"), REVISION_STATUSES, ACTIVE)
-        newest_first = listing_pages.descending(self._get_param("sort"))
+        newest_first = descending(self._get_param("sort"))
         revisions = [
             definition
             for name, numbered in _families(self).items()
@@ -45,7 +45,7 @@ def list_task_definitions(self: EC2ContainerServiceResponse) -> ActionResult:
             for definition in numbered.values()
             if definition.status == status
         ]
-        page = listing_pages.page_of(
+        page = page_of(
             revisions,
             listing="ListTaskDefinitions",
             key=lambda definition: (str(definition.family), int(definition.revision)),
@@ -68,7 +68,7 @@ def list_task_definition_families(self: EC2ContainerServiceResponse) -> ActionRe
             for name, numbered in _families(self).items()
             if name.startswith(prefix) and _family_listed(numbered.values(), status)
         ]
-        page = listing_pages.page_of(
+        page = page_of(
             families,
             listing="ListTaskDefinitionFamilies",
             key=str,
@@ -99,7 +99,7 @@ def _one_of(field: str, value: Any, allowed: tuple[str, ...], default: str) -> s
         return default
     if value not in allowed:
         raise RequestRejected(
-            listing_pages.INVALID_PARAMETER,
+            INVALID_PARAMETER,
             f"{field} must be one of {', '.join(allowed)}, got {value!r}.",
         )
     return str(value)

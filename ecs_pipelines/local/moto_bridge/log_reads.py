@@ -19,7 +19,7 @@ from moto.logs.exceptions import InvalidParameterException
 from moto.logs.models import LogEvent, LogStream
 
 from ecs_pipelines.local.moto_bridge.store import dropped_events
-from ecs_pipelines.local.rules.log_tokens import make_token, parse_token
+from ecs_pipelines.local.rules import make_token, parse_token
 
 # GetLogEvents returns at most 10,000 events per call, the default (API reference: limit).
 _DEFAULT_LIMIT = 10_000

@@ -8,7 +8,7 @@ from moto.secretsmanager.models import secretsmanager_backends
 from moto.ssm.models import ssm_backends
 
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK
-from ecs_pipelines.local.rules.secret_refs import (
+from ecs_pipelines.local.rules import (
     SECRETS_MANAGER,
     SecretRef,
     SecretUnavailable,

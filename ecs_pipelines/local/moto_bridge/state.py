@@ -12,7 +12,7 @@ from botocore import xform_name
 from moto.ecs.exceptions import ECSException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 
-from ecs_pipelines.ecs.common.arns import task_id
+from ecs_pipelines.ecs.common import task_id
 from ecs_pipelines.local.contract import LocalController, RequestRejected
 
 # Guards moto's models: held for every ECS and Logs API call (parsing, model update and

@@ -20,7 +20,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.logs.models import LogEvent, LogStream, logs_backends
 
-from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.common import TaskStatus
 from ecs_pipelines.local.moto_bridge.state import (
     BACKEND_LOCK,
     Adopted,
@@ -28,7 +28,7 @@ from ecs_pipelines.local.moto_bridge.state import (
     registry,
     set_fields,
 )
-from ecs_pipelines.local.rules.log_retention import (
+from ecs_pipelines.local.rules import (
     MIB,
     Age,
     Drop,

@@ -31,8 +31,7 @@ from moto.ecs.models import EC2ContainerServiceBackend, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 from ecs_pipelines.local.moto_bridge.state import rejections_as_ecs_errors
-from ecs_pipelines.local.rules import registration_rules
-from ecs_pipelines.local.rules import run_task_rules as rules
+from ecs_pipelines.local.rules import check_task_definition_active, registration_error, task_size
 
 ACTIVE = "ACTIVE"
 _REVISION = re.compile(r"[0-9]+")
@@ -66,7 +65,7 @@ def usable(backend: EC2ContainerServiceBackend, reference: str, action: str) -> 
     action name such as ``"RunTask"``) when it is INACTIVE."""
     task_definition = resolve(backend, reference)
     with rejections_as_ecs_errors():
-        rules.check_task_definition_active(action, task_definition.status)
+        check_task_definition_active(action, task_definition.status)
     return task_definition
 
 
@@ -122,11 +121,11 @@ def refusing_invalid(register: Register) -> Register:
             "memory": options.get("memory"),
             "executionRoleArn": options.get("execution_role_arn"),
         }
-        error = registration_rules.registration_error(request)
+        error = registration_error(request)
         if error is not None:
             raise ECSException(error.code, error.message)
         for field in ("cpu", "memory"):
-            size = registration_rules.task_size(field, options.get(field))
+            size = task_size(field, options.get(field))
             if size is not None:
                 options[field] = str(size)
         return register(self, family, container_definitions, **options)

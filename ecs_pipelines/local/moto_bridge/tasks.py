@@ -12,7 +12,7 @@ from moto.core.responses import ActionResult
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 
-from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.common import TaskStatus
 from ecs_pipelines.local.contract import ExecRequest
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
@@ -21,7 +21,7 @@ from ecs_pipelines.local.moto_bridge.state import (
     find,
     rejections_as_ecs_errors,
 )
-from ecs_pipelines.local.rules import listing_pages
+from ecs_pipelines.local.rules import page_of
 
 
 def describe_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
@@ -74,7 +74,7 @@ def list_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
             continue
         matches.append(adopted)
     with rejections_as_ecs_errors():
-        page = listing_pages.page_of(
+        page = page_of(
             matches,
             listing="ListTasks",
             key=lambda adopted: adopted.sequence,

@@ -24,13 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ecs_pipelines.ecs.common.errors import EcsSpecError
-from ecs_pipelines.ecs.task_definitions.checks import (
-    ECR_IMAGE,
-    FARGATE_SIZES,
-    parse_cpu,
-    parse_memory,
-)
+from ecs_pipelines.ecs.common import EcsSpecError
+from ecs_pipelines.ecs.task_definitions import ECR_IMAGE, FARGATE_SIZES, parse_cpu, parse_memory
 from ecs_pipelines.local.contract import RequestRejected
 
 CLIENT_ERROR = "ClientException"

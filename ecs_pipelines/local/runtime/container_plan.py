@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_pipelines.ecs.common.arns import cluster_name, task_id
+from ecs_pipelines.ecs.common import cluster_name, task_id
 from ecs_pipelines.local.contract import NewTask
 from ecs_pipelines.local.runtime.container_order import Dependency
 from ecs_pipelines.local.runtime.health_checks import HealthCheck, parse_health_check
@@ -26,6 +26,8 @@ METADATA_VARIABLE = "ECS_CONTAINER_METADATA_URI_V4"
 CREDENTIALS_VARIABLE = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 # The secret the SDKs send with it, as the Authorization header (``task_credentials``).
 AUTHORIZATION_TOKEN_VARIABLE = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+# Where the server answers it: <endpoint><CREDENTIALS_PATH><the container's runtime id>.
+CREDENTIALS_PATH = "/_local/credentials/"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.contract import EXEC_NOT_ENABLED, ExecRequest, NewTask, RequestRejected
-from ecs_pipelines.local.rules.secret_refs import parse_value_from
-from ecs_pipelines.local.runtime import task_state_events
+from ecs_pipelines.local.rules import parse_value_from
 from ecs_pipelines.local.runtime.container_plan import (
+    CREDENTIALS_PATH,
     ENDPOINT_VARIABLE,
     LogTarget,
     TaskLaunch,
@@ -23,7 +23,7 @@ from ecs_pipelines.local.runtime.container_plan import (
 from ecs_pipelines.local.runtime.container_start import container_environment, host_environment
 from ecs_pipelines.local.runtime.exec_sessions import ExecCommandError, ExecSessions
 from ecs_pipelines.local.runtime.runner import TaskRunner
-from ecs_pipelines.local.serving.task_credentials import PREFIX as CREDENTIALS_PREFIX
+from ecs_pipelines.local.runtime.task_state_events import publish_task_state
 
 INVALID_PARAMETER = "InvalidParameterException"
 # Where each container's task metadata endpoint (v4) is served: <endpoint>/_local/metadata/v4/<id>.
@@ -37,7 +37,7 @@ class BridgeSink:
         moto_bridge.update_task(task_arn, fields)
         # As ECS does, every state change goes to EventBridge ("ECS Task State Change"), where
         # rules deliver it (to SQS queues, for push-driven completion).
-        task_state_events.publish(task_arn)
+        publish_task_state(task_arn)
 
     def write_logs(self, target: LogTarget, events: list[dict[str, Any]]) -> None:
         moto_bridge.write_log_events(
@@ -87,7 +87,7 @@ class EmbeddedController:
                     task,
                     base_environment=base,
                     metadata_url=f"{endpoint}{METADATA_PATH}",
-                    credentials_url=f"{endpoint}{CREDENTIALS_PREFIX.rstrip('/')}",
+                    credentials_url=f"{endpoint}{CREDENTIALS_PATH.rstrip('/')}",
                 )
             )
 

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.local.rules.secret_refs import SecretUnavailable
+from ecs_pipelines.ecs.common import TaskStatus
+from ecs_pipelines.local.rules import SecretUnavailable
 from ecs_pipelines.local.runtime.container_order import GO, WAIT, cyclic_containers, decide
 from ecs_pipelines.local.runtime.container_plan import ContainerSpec, LogTarget, TaskLaunch
 from ecs_pipelines.local.runtime.container_processes import Container, ContainerProcesses

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ecs_pipelines.ecs.common.states import TaskStatus
+from ecs_pipelines.ecs.common import TaskStatus
 from ecs_pipelines.local.runtime.container_order import Progress
 from ecs_pipelines.local.runtime.container_plan import ContainerSpec, TaskLaunch
 from ecs_pipelines.local.runtime.health_checks import UNKNOWN, task_health

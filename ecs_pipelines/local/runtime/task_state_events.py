@@ -29,8 +29,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ecs_pipelines.ecs.events.state_changes import TASK_TIMESTAMPS
-from ecs_pipelines.local.moto_bridge import event_bus
+from ecs_pipelines.ecs.events import TASK_TIMESTAMPS
+from ecs_pipelines.local.moto_bridge import (
+    deliver_event,
+    described_task,
+    guard_sqs_deletes,
+    mark_published,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -102,12 +107,12 @@ def task_state_change(
     }
 
 
-def publish(task_arn: str, *, clock: Callable[[], float] = time.time) -> bool:
+def publish_task_state(task_arn: str, *, clock: Callable[[], float] = time.time) -> bool:
     """Sends the task's state change event if its state changed since the last one; True when
     an event went out. Never raises."""
     try:
-        event_bus.guard_sqs_deletes()
-        described = event_bus.described_task(task_arn)
+        guard_sqs_deletes()
+        described = described_task(task_arn)
         if described is None:
             return False
         detail = event_detail(described.view)
@@ -118,7 +123,7 @@ def publish(task_arn: str, *, clock: Callable[[], float] = time.time) -> bool:
         known = current if isinstance(current, int) and not isinstance(current, bool) else 0
         # The first event carries the version the task was created with; each change adds one.
         version = max(1, known) if described.last_digest is None else known + 1
-        event_bus.mark_published(task_arn, digest, version)
+        mark_published(task_arn, digest, version)
         envelope = task_state_change(
             detail,
             version=version,
@@ -126,7 +131,7 @@ def publish(task_arn: str, *, clock: Callable[[], float] = time.time) -> bool:
             region=described.region,
             now=clock(),
         )
-        event_bus.deliver(described.account_id, described.region, envelope)
+        deliver_event(described.account_id, described.region, envelope)
         return True
     except Exception as error:  # an event lost is what EventBridge may do too
         _log.warning("task state event not sent: %s", type(error).__name__)

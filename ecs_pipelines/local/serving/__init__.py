@@ -1,0 +1,58 @@
+"""The embedded ECS's HTTP surface: the server, its browser boundary, its own routes (health,
+reset, metadata and credentials endpoints, task pages) and the records that let clients find it
+and its keys.
+
+The names other packages use, loaded on first use: importing the package loads none of its
+modules (the HTTP surface and the runtime bring in moto).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ecs_pipelines.local.serving.instance import (
+        recorded_credentials,
+        state_dir,
+        why_not_own_server,
+    )
+    from ecs_pipelines.local.serving.private_files import private_directory, write_private_json
+    from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
+    from ecs_pipelines.local.serving.server import LocalEcs
+    from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
+
+_MODULES = {
+    "ACTION": "reset_route",
+    "ACTION_HEADER": "reset_route",
+    "DEFAULT_PORT": "startup",
+    "DEFAULT_REGION": "startup",
+    "LocalEcs": "server",
+    "private_directory": "private_files",
+    "recorded_credentials": "instance",
+    "RESET_PATH": "reset_route",
+    "Seed": "startup",
+    "state_dir": "instance",
+    "why_not_own_server": "instance",
+    "write_private_json": "private_files",
+}
+__all__ = [
+    "ACTION",
+    "ACTION_HEADER",
+    "DEFAULT_PORT",
+    "DEFAULT_REGION",
+    "RESET_PATH",
+    "LocalEcs",
+    "Seed",
+    "private_directory",
+    "recorded_credentials",
+    "state_dir",
+    "why_not_own_server",
+    "write_private_json",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,7 +22,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from ecs_pipelines.local.auth.access_keys import KeyPair
+from ecs_pipelines.local.auth import KeyPair
 from ecs_pipelines.local.serving.private_files import owned_privately, private_directory
 
 STATE_DIR_ENV = "ECS_PIPELINES_STATE_DIR"

@@ -12,15 +12,14 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.local.rules.task_metadata import (
+from ecs_pipelines.ecs.common import TaskStatus
+from ecs_pipelines.local.runtime import ContainerState, TaskRunner, TaskState
+from ecs_pipelines.local.serving.routes import Route, StartResponse, json_response
+from ecs_pipelines.local.serving.task_metadata import (
     container_metadata,
     container_stats,
     task_metadata,
 )
-from ecs_pipelines.local.runtime.runner import TaskRunner
-from ecs_pipelines.local.runtime.task_state import ContainerState, TaskState
-from ecs_pipelines.local.serving.routes import Route, StartResponse, json_response
 
 PREFIX = "/_local/metadata/v4/"
 _TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")

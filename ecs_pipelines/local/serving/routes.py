@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from ecs_pipelines.local.runtime.exec_sessions import ExecSessions
+from ecs_pipelines.local.runtime import ExecSessions
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

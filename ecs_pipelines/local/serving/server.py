@@ -17,12 +17,21 @@ from types import TracebackType
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ecs_pipelines.local import moto_bridge
-from ecs_pipelines.local.auth.access_keys import AccessKeyStore, KeyPair, new_server_keys
-from ecs_pipelines.local.auth.request_auth import RequestAuth, require_server_signature
-from ecs_pipelines.local.rules.log_retention import LogLimits
-from ecs_pipelines.local.runtime.controller import BridgeSink, EmbeddedController, resolve_secrets
-from ecs_pipelines.local.runtime.exec_sessions import ExecSessions
-from ecs_pipelines.local.runtime.runner import TaskRunner
+from ecs_pipelines.local.auth import (
+    AccessKeyStore,
+    KeyPair,
+    RequestAuth,
+    new_server_keys,
+    require_server_signature,
+)
+from ecs_pipelines.local.rules import LogLimits
+from ecs_pipelines.local.runtime import (
+    BridgeSink,
+    EmbeddedController,
+    ExecSessions,
+    TaskRunner,
+    resolve_secrets,
+)
 from ecs_pipelines.local.serving.http_boundary import HttpBoundary
 from ecs_pipelines.local.serving.instance import forget_server, new_instance_id, record_server
 from ecs_pipelines.local.serving.metadata_routes import MetadataRoutes

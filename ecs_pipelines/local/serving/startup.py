@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ecs_pipelines.local.auth.access_keys import KeyPair
+    from ecs_pipelines.local.auth import KeyPair
 
 # Not 4566: that is LocalStack's port, and a user may run both.
 DEFAULT_PORT = 4590

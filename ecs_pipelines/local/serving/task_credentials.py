@@ -27,12 +27,11 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from ecs_pipelines.local.auth.access_keys import AccessKeyStore, IssuedKey
-from ecs_pipelines.local.runtime.container_plan import AUTHORIZATION_TOKEN_VARIABLE
-from ecs_pipelines.local.runtime.runner import TaskRunner
+from ecs_pipelines.local.auth import AccessKeyStore, IssuedKey
+from ecs_pipelines.local.runtime import AUTHORIZATION_TOKEN_VARIABLE, CREDENTIALS_PATH, TaskRunner
 from ecs_pipelines.local.serving.routes import Route, StartResponse, json_response
 
-PREFIX = "/_local/credentials/"
+PREFIX = CREDENTIALS_PATH
 
 
 def role_credentials(key: IssuedKey) -> dict[str, Any]:

@@ -31,14 +31,20 @@ from urllib.parse import quote, urlencode
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_pipelines.ecs.common.arns import cluster_name, family_revision, tags_of, task_id
-from ecs_pipelines.ecs.common.redaction import Redactor, mask_task, task_secret_values
-from ecs_pipelines.ecs.common.states import TaskStatus
-from ecs_pipelines.ecs.logs.links import TASK_PAGES
-from ecs_pipelines.ecs.logs.streams import LogStreamRef, log_stream_refs
+from ecs_pipelines.ecs.common import (
+    Redactor,
+    TaskStatus,
+    cluster_name,
+    family_revision,
+    mask_task,
+    tags_of,
+    task_id,
+    task_secret_values,
+)
+from ecs_pipelines.ecs.logs import TASK_PAGES, LogStreamRef, log_stream_refs
 from ecs_pipelines.local import moto_bridge
-from ecs_pipelines.local.auth.access_keys import KeyPair
-from ecs_pipelines.local.rules.log_tokens import events_skipped
+from ecs_pipelines.local.auth import KeyPair
+from ecs_pipelines.local.rules import events_skipped
 from ecs_pipelines.local.serving.client_cache import ClientCache
 from ecs_pipelines.local.serving.page_address import PageKind, page_address
 from ecs_pipelines.local.serving.page_assets import FOLLOW_SCRIPT, STYLESHEET, asset_routes

@@ -20,12 +20,18 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.common.redaction import task_secret_values
-from ecs_pipelines.ecs.events.identity import task_identity
-from ecs_pipelines.ecs.events.state_changes import stop_hint
-from ecs_pipelines.ecs.tasks.client import DESCRIBE_BATCH, EcsTaskClient
-from ecs_pipelines.ecs.tasks.results import EcsTaskResult, lost_result, result_from_task
-from ecs_pipelines.ecs.tasks.status import Outcome, decide, essential_containers
+from ecs_pipelines.ecs.common import task_secret_values
+from ecs_pipelines.ecs.events import stop_hint, task_identity
+from ecs_pipelines.ecs.tasks import (
+    DESCRIBE_BATCH,
+    EcsTaskClient,
+    EcsTaskResult,
+    Outcome,
+    decide,
+    essential_containers,
+    lost_result,
+    result_from_task,
+)
 from ecs_pipelines.ecs.tracking.cursor import CursorError, TaskGroup, TrackingState, task_digest
 
 __all__ = [

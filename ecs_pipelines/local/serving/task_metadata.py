@@ -13,8 +13,8 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from ecs_pipelines.ecs.common.arns import cluster_name, family_revision
-from ecs_pipelines.local.runtime.task_state import ContainerState, TaskState
+from ecs_pipelines.ecs.common import cluster_name, family_revision
+from ecs_pipelines.local.runtime import ContainerState, TaskState
 
 
 def iso(moment: datetime | None) -> str | None:

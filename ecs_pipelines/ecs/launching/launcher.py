@@ -1,0 +1,49 @@
+"""A launch: one RunTask with a clientToken, all or nothing.
+
+RunTask may start some of the tasks asked for and report ``failures`` for the rest; a half
+launch leaves tasks nobody watches, so they are stopped (``tasks.stop_tasks``) before the
+failure is raised as ``EcsLaunchError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ecs_pipelines.ecs.common import EcsLaunchError
+from ecs_pipelines.ecs.launching.run_task_request import to_run_task_kwargs
+from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec
+from ecs_pipelines.ecs.tasks import EcsTaskClient, stop_tasks
+
+PARTIAL_LAUNCH_REASON = "Launch incomplete: RunTask reported failures"
+
+
+def format_failures(failures: Sequence[dict[str, Any]]) -> str:
+    parts = []
+    for failure in failures:
+        text = failure.get("reason", "unknown reason")
+        if failure.get("detail"):
+            text += f" ({failure['detail']})"
+        if failure.get("arn"):
+            text += f" for {failure['arn']}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def launch(client: EcsTaskClient, spec: TaskLaunchSpec) -> list[str]:
+    """RunTask with a clientToken; all or nothing: a partial launch is stopped, then raised."""
+    kwargs = to_run_task_kwargs(spec)
+    kwargs.setdefault("clientToken", client.token_factory())
+    response = client.run_task(kwargs)
+    arns = [task["taskArn"] for task in response.get("tasks", [])]
+    failures = response.get("failures", [])
+    if failures or len(arns) != spec.count:
+        # A half-launched request leaves tasks nobody watches: stop them before raising.
+        stop_tasks(client, spec.cluster, arns, reason=PARTIAL_LAUNCH_REASON)
+        detail = format_failures(failures) or f"{len(arns)} of {spec.count} tasks started"
+        raise EcsLaunchError(
+            f"RunTask on cluster {spec.cluster} for {spec.task_definition} failed: {detail}",
+            failures=list(failures),
+            task_arns=arns,
+        )
+    return arns

@@ -1,0 +1,229 @@
+"""The RegisterTaskDefinition request a TaskDefinitionSpec describes. Pure: no I/O.
+
+``register_request`` turns a spec (plus the resource's defaults, plus the described base when
+there is one) into the complete, normalised request: every default filled in, environment and
+secrets sorted, sizes as ECS spells them; ``check_spec`` checks a spec before any of those is
+known.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import botocore.session
+
+from ecs_pipelines.ecs.common import EcsSpecError
+from ecs_pipelines.ecs.task_definitions.checks import check_request, parse_cpu, parse_memory
+from ecs_pipelines.ecs.task_definitions.spec import (
+    DEFAULT_COMPATIBILITIES,
+    DEFAULT_CPU,
+    DEFAULT_MEMORY,
+    DEFAULT_NETWORK_MODE,
+    SPEC,
+    TaskDefinitionDefaults,
+    TaskDefinitionSpec,
+    check_family,
+    with_family,
+)
+from ecs_pipelines.ecs.task_definitions.spec_checks import check_spec_fields
+from ecs_pipelines.ecs.tasks import first_essential_container
+
+
+@cache
+def _register_members() -> frozenset[str]:
+    """RegisterTaskDefinition's parameters, from botocore's ECS model: what a described base
+    can hand on to a new revision (its ARN, revision, status and dates cannot)."""
+    model = botocore.session.get_session().get_service_model("ecs")
+    shape = model.operation_model("RegisterTaskDefinition").input_shape
+    assert shape is not None  # RegisterTaskDefinition has an input
+    return frozenset(shape.members) - {"family", "tags"}
+
+
+# Stands in for what the resource will supply, to check a spec before any resource is known:
+# rules that hinge on the resource's execution role are checked again at launch.
+_CHECK_DEFAULTS = TaskDefinitionDefaults(
+    execution_role_arn="arn:aws:iam::000000000000:role/checked-at-launch"
+)
+
+
+def check_spec(spec: TaskDefinitionSpec) -> None:
+    """Every rule that can be checked before the resource and the base are known: each field,
+    and, for a spec that derives from nothing, sizes and networking together."""
+    check_spec_fields(spec)
+    if spec.base is None:
+        register_request(with_family(spec, "checked-at-launch"), _CHECK_DEFAULTS)
+
+
+def register_request(
+    spec: TaskDefinitionSpec,
+    defaults: TaskDefinitionDefaults,
+    base: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The RegisterTaskDefinition request ``spec`` describes, without tags; checked field by
+    field before any call. ``base`` is the described task definition ``spec.base`` names."""
+    check_spec_fields(spec)
+    if spec.base is not None and base is None:
+        raise EcsSpecError(f"{SPEC}.base", "the base task definition must be described first")
+    family = check_family(spec.family)
+    if base is None:
+        request = _from_scratch(spec, defaults, family)
+        container_name = request["containerDefinitions"][0]["name"]
+    else:
+        request, container_name = _from_base(spec, base, family)
+    request = _normalised(request)
+    check_request(request, container_name)
+    return request
+
+
+def _from_scratch(
+    spec: TaskDefinitionSpec, defaults: TaskDefinitionDefaults, family: str
+) -> dict[str, Any]:
+    if spec.image is None:
+        raise EcsSpecError(f"{SPEC}.image", "is required (or derive from a registered base)")
+    container: dict[str, Any] = {"name": spec.target_container, "essential": True}
+    _apply_container(container, spec, _LogDefaults(defaults.log_region, family))
+    if "logConfiguration" not in container and defaults.log_group:
+        container["logConfiguration"] = _awslogs(
+            defaults.log_group, defaults.log_region, spec.log_stream_prefix or family
+        )
+    request: dict[str, Any] = {
+        "family": family,
+        "containerDefinitions": [container],
+        "networkMode": DEFAULT_NETWORK_MODE,
+        "requiresCompatibilities": list(DEFAULT_COMPATIBILITIES),
+        "cpu": str(DEFAULT_CPU),
+        "memory": str(DEFAULT_MEMORY),
+    }
+    roles = {
+        "taskRoleArn": defaults.task_role_arn,
+        "executionRoleArn": defaults.execution_role_arn,
+    }
+    request.update({key: value for key, value in roles.items() if value})
+    _apply_task(request, spec)
+    return request
+
+
+def _from_base(
+    spec: TaskDefinitionSpec, base: Mapping[str, Any], family: str
+) -> tuple[dict[str, Any], str]:
+    request = {k: v for k, v in base.items() if k in _register_members() and v is not None}
+    request["family"] = family
+    containers = [dict(c) for c in base.get("containerDefinitions") or []]
+    name = spec.container_name or first_essential_container(base)
+    target = next((c for c in containers if c.get("name") == name), None)
+    if target is None:
+        known = ", ".join(repr(c.get("name")) for c in containers) or "none"
+        raise EcsSpecError(
+            f"{SPEC}.container_name",
+            f"the base {spec.base} has no container {name!r} (containers: {known})",
+        )
+    _apply_container(target, spec, _LogDefaults(None, family))
+    request["containerDefinitions"] = containers
+    _apply_task(request, spec)
+    return request, str(name)
+
+
+@dataclass(frozen=True)
+class _LogDefaults:
+    """What a log configuration the spec names only by group takes from elsewhere."""
+
+    region: str | None
+    stream_prefix: str
+
+
+def _apply_container(
+    container: dict[str, Any], spec: TaskDefinitionSpec, logs: _LogDefaults
+) -> None:
+    """Puts what ``spec`` gives into ``container``: given values replace, variables merge."""
+    given: dict[str, Any] = {
+        "image": spec.image,
+        "command": None if spec.command is None else list(spec.command),
+        "cpu": spec.container_cpu,
+        "memory": spec.container_memory,
+        "memoryReservation": spec.container_memory_reservation,
+    }
+    container.update({key: value for key, value in given.items() if value is not None})
+    if spec.environment:
+        current = {e["name"]: e.get("value", "") for e in container.get("environment") or []}
+        container["environment"] = _pairs({**current, **spec.environment}, "value")
+    if spec.secrets:
+        current = {s["name"]: s.get("valueFrom", "") for s in container.get("secrets") or []}
+        container["secrets"] = _pairs({**current, **spec.secrets}, "valueFrom")
+    if spec.log_configuration is not None:
+        container["logConfiguration"] = json.loads(json.dumps(spec.log_configuration))
+    elif spec.log_group is not None:
+        # The region and prefix of the container's own awslogs, else the resource's region and
+        # the family: without a prefix, ECS names streams after container ids nobody knows.
+        region = _awslogs_region(container) or logs.region
+        prefix = spec.log_stream_prefix or _stream_prefix(container) or logs.stream_prefix
+        container["logConfiguration"] = _awslogs(spec.log_group, region, prefix)
+
+
+def _apply_task(request: dict[str, Any], spec: TaskDefinitionSpec) -> None:
+    given: dict[str, Any] = {
+        "cpu": None if spec.cpu is None else str(parse_cpu(f"{SPEC}.cpu", spec.cpu)),
+        "memory": None if spec.memory is None else str(parse_memory(f"{SPEC}.memory", spec.memory)),
+        "taskRoleArn": spec.task_role_arn,
+        "executionRoleArn": spec.execution_role_arn,
+        "networkMode": spec.network_mode,
+        "requiresCompatibilities": (
+            None if spec.requires_compatibilities is None else list(spec.requires_compatibilities)
+        ),
+    }
+    request.update({key: value for key, value in given.items() if value is not None})
+    if spec.ephemeral_storage_gib is not None:
+        request["ephemeralStorage"] = {"sizeInGiB": spec.ephemeral_storage_gib}
+    if spec.cpu_architecture is not None or spec.operating_system_family is not None:
+        platform = dict(request.get("runtimePlatform") or {})
+        if spec.cpu_architecture is not None:
+            platform["cpuArchitecture"] = spec.cpu_architecture
+        if spec.operating_system_family is not None:
+            platform["operatingSystemFamily"] = spec.operating_system_family
+        request["runtimePlatform"] = platform
+
+
+def _awslogs(group: str, region: str | None, prefix: str | None) -> dict[str, Any]:
+    options = {"awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": prefix}
+    return {
+        "logDriver": "awslogs",
+        "options": {key: value for key, value in options.items() if value},
+    }
+
+
+def _awslogs_options(container: Mapping[str, Any]) -> Mapping[str, Any]:
+    config = container.get("logConfiguration") or {}
+    if config.get("logDriver") != "awslogs":
+        return {}
+    options: Mapping[str, Any] = config.get("options") or {}
+    return options
+
+
+def _awslogs_region(container: Mapping[str, Any]) -> str | None:
+    region = _awslogs_options(container).get("awslogs-region")
+    return str(region) if region else None
+
+
+def _stream_prefix(container: Mapping[str, Any]) -> str | None:
+    prefix = _awslogs_options(container).get("awslogs-stream-prefix")
+    return str(prefix) if prefix else None
+
+
+def _pairs(values: Mapping[str, str], value_key: str) -> list[dict[str, str]]:
+    return [{"name": name, value_key: values[name]} for name in sorted(values)]
+
+
+def _normalised(request: dict[str, Any]) -> dict[str, Any]:
+    """One spelling per content: sorted variables and compatibilities, no empty lists."""
+    request = json.loads(json.dumps(request))  # plain dicts and lists, detached from inputs
+    if request.get("requiresCompatibilities"):
+        request["requiresCompatibilities"] = sorted(set(request["requiresCompatibilities"]))
+    for container in request.get("containerDefinitions", []):
+        for key, value_key in (("environment", "value"), ("secrets", "valueFrom")):
+            if container.get(key):
+                values = {item["name"]: item.get(value_key, "") for item in container[key]}
+                container[key] = _pairs(values, value_key)
+    return {key: value for key, value in request.items() if value not in (None, [], {})}
