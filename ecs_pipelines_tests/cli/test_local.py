@@ -349,11 +349,15 @@ def test_serve_without_the_local_extra_says_which_extra_to_install(
     real_import = builtins.__import__
 
     def without_werkzeug(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name.startswith(("werkzeug", "ecs_pipelines.local.serving.server")):
-            raise ModuleNotFoundError(f"No module named {name!r}", name="werkzeug")
+        if name.startswith(("werkzeug", "moto")):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name.split(".")[0])
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", without_werkzeug)
+    # As on a library install, the server module has never been imported (this process may
+    # run another embedded ECS, whose module is cached).
+    for name in [m for m in sys.modules if m.startswith("ecs_pipelines.local.serving.server")]:
+        monkeypatch.delitem(sys.modules, name)
     result = CliRunner().invoke(main, ["local", "serve", "--port", "0"])
     assert result.exit_code == 1
     assert "pip install 'ecs_pipelines[local]'" in result.output

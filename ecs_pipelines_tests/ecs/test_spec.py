@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.ecs.common import EcsSpecError
+from ecs_pipelines.ecs.launching.run_task_request import to_run_task_kwargs, validate
 from ecs_pipelines.ecs.launching.spec import (
     ContainerOverride,
     TaskLaunchSpec,
     derive_client_token,
-    to_run_task_kwargs,
-    validate,
 )
 
 SECRET = "s3cr3t-VALUE-do-not-print"

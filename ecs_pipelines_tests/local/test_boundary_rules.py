@@ -81,7 +81,7 @@ REGIONS = {"us-east-1", "eu-west-1"}
 @pytest.mark.parametrize(
     ("parts", "query", "expected"),
     [
-        ([TASK], {}, PageAddress(PageKind.TASK, TASK, "ecs-pipelines-demo", "us-east-1")),
+        ([TASK], {}, PageAddress(PageKind.TASK, TASK, "default", "us-east-1")),
         (
             [TASK, "logs", "main"],
             {"cluster": ["c_1-x"], "region": ["eu-west-1"]},
@@ -90,7 +90,7 @@ REGIONS = {"us-east-1", "eu-west-1"}
         (
             [TASK, "logs", "main", "lines"],
             {"token": ["f/123"]},
-            PageAddress(PageKind.LINES, TASK, "ecs-pipelines-demo", "us-east-1", "main", "f/123"),
+            PageAddress(PageKind.LINES, TASK, "default", "us-east-1", "main", "f/123"),
         ),
         (["10838bed-421f-43ef-870a-f43feacbbb5b"], {}, PageKind.TASK),
         ([], {}, "No such page."),

@@ -33,6 +33,7 @@ from ecs_pipelines.local.moto_bridge.event_bus import (
 from ecs_pipelines.local.moto_bridge.hooks import (
     QuietRequestHandler,
     install,
+    installed,
     make_moto_app,
     reset_backends,
     served_regions,
@@ -55,6 +56,7 @@ __all__ = [
     "described_task",
     "guard_sqs_deletes",
     "install",
+    "installed",
     "limit_log_events",
     "make_container_instances_roomy",
     "make_moto_app",

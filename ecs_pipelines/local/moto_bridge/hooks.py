@@ -129,6 +129,12 @@ def install(controller: LocalController) -> None:
         _patch(LogStream, "get_log_events", log_reads.get_log_events)
 
 
+def installed() -> bool:
+    """Whether a controller is installed: an embedded ECS runs in this process."""
+    with BACKEND_LOCK:
+        return registry.controller is not None
+
+
 def uninstall() -> None:
     """Undo ``install``: moto behaves as shipped again."""
     with BACKEND_LOCK:

@@ -126,6 +126,9 @@ class LocalEcs:
     def start(self) -> LocalEcs:
         if self._server is not None:
             raise RuntimeError("LocalEcs is already started")
+        # Before anything is reset: moto's state is the other server's too.
+        if moto_bridge.installed():
+            raise RuntimeError("an embedded ECS is already running in this process")
         moto_bridge.reset_backends()
         moto_bridge.limit_log_events(self._log_limits)
         sessions = ExecSessions()
