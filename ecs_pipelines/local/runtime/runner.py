@@ -11,6 +11,11 @@ output and their ends mean for the task. State changes are made under the shared
 and published at once, so DescribeTasks always sees a consistent task. A container counts as
 exited only after its output pipe is drained: every log line is written before the task can
 show STOPPED.
+
+How a task's containers start (secrets, executables, dependsOn order) is ``task_start``'s
+``TaskStarter``, which the runner owns and calls from its supervisor thread: when a task is
+launched, and again whenever a container ends or changes health; it tells the runner whether
+the task must now be terminated or finished. Health checks run under ``health_watch``.
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ from ecs_pipelines.local.runtime.container_output import log_events
 from ecs_pipelines.local.runtime.container_plan import TaskLaunch, docker_style_exit_code
 from ecs_pipelines.local.runtime.container_processes import Container, ContainerProcesses
 from ecs_pipelines.local.runtime.container_start import spawn_failure
-from ecs_pipelines.local.runtime.health_monitor import HealthMonitor
-from ecs_pipelines.local.runtime.task_start import SecretsResolver, TaskSink, TaskStart
+from ecs_pipelines.local.runtime.health_watch import HealthWatch
+from ecs_pipelines.local.runtime.live_containers import LiveContainers
+from ecs_pipelines.local.runtime.task_sink import TaskSink
+from ecs_pipelines.local.runtime.task_start import NextStep, SecretsResolver, TaskStarter
 from ecs_pipelines.local.runtime.task_state import (
     ESSENTIAL_EXITED,
     FAILED_TO_START,
@@ -41,10 +48,10 @@ from ecs_pipelines.local.runtime.task_state import (
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["TaskRunner", "TaskSink"]
+__all__ = ["TaskRunner"]
 
 
-class TaskRunner(TaskStart):
+class TaskRunner:
     """Starts, watches and stops task processes; publishes every state change to a sink."""
 
     def __init__(
@@ -60,12 +67,20 @@ class TaskRunner(TaskStart):
         self._lock = lock
         self._work_dir = work_dir
         self._on_task_stopped = on_task_stopped
-        self._secrets = secrets
         self._tasks: dict[str, TaskState] = {}
-        self._containers: dict[str, list[Container]] = {}
-        self._monitors: dict[tuple[str, str], HealthMonitor] = {}
+        self._live = LiveContainers()
         self._commands: deque[tuple[str, Any]] = deque()
         self._processes = ContainerProcesses(on_output=self._emit, on_ended=self._container_ended)
+        self._health = HealthWatch(report=lambda *result: self._send("health", result))
+        self._starter = TaskStarter(
+            sink=sink,
+            lock=lock,
+            work_dir=work_dir,
+            processes=self._processes,
+            live=self._live,
+            health=self._health,
+            secrets=secrets,
+        )
         self._shutting_down = False
         self._thread = threading.Thread(target=self._run, name="ecs-task-runner", daemon=True)
 
@@ -124,7 +139,7 @@ class TaskRunner(TaskStart):
     def container_pids(self, task_arn: str, name: str) -> list[int]:
         """The processes of a running container: its init process and every descendant."""
         with self._lock:
-            running = [c for c in self._containers.get(task_arn, []) if c.spec.name == name]
+            running = [c for c in self._live.of(task_arn) if c.spec.name == name]
         pids = []
         for container in running:
             if not container.exited:
@@ -150,7 +165,7 @@ class TaskRunner(TaskStart):
 
     def _run(self) -> None:
         try:
-            while not (self._shutting_down and not self._containers and not self._commands):
+            while not (self._shutting_down and not self._live and not self._commands):
                 try:
                     self._processes.wait()
                     self._run_commands()
@@ -165,7 +180,8 @@ class TaskRunner(TaskStart):
         while self._commands:
             command, payload = self._commands.popleft()
             if command == "launch":
-                self._start_task(payload)
+                step = self._starter.start(payload, shutting_down=self._shutting_down)
+                self._carry_out(payload, step)
             elif command == "terminate":
                 self._terminate(payload)
             elif command == "forget":
@@ -178,7 +194,7 @@ class TaskRunner(TaskStart):
                 self._shutting_down = True
                 deadline = time.monotonic() + float(payload)
                 with self._lock:
-                    for arn in list(self._containers):
+                    for arn in self._live.tasks():
                         state = self._tasks[arn]
                         state.begin_stop(USER_INITIATED, "Embedded ECS shut down")
                         self._terminate(state, kill_deadline=deadline)
@@ -187,14 +203,14 @@ class TaskRunner(TaskStart):
         """SIGTERM every live container's main process; SIGKILL is scheduled per stopTimeout."""
         with self._lock:
             now = time.monotonic()
-            for container in self._containers.get(state.task_arn, []):
+            for container in self._live.of(state.task_arn):
                 deadline = now + container.spec.stop_timeout
                 if kill_deadline is not None:
                     deadline = min(deadline, kill_deadline)
                 self._processes.terminate(container, deadline)
             state.mark_stopping()
             self._sink.publish(state.task_arn, state.ecs_fields())
-            if not self._containers.get(state.task_arn):
+            if not self._live.of(state.task_arn):
                 self._finish(state)
 
     def _emit(self, container: Container, lines: list[str]) -> None:
@@ -213,11 +229,9 @@ class TaskRunner(TaskStart):
         state, spec = container.task, container.spec
         start_error = container.init.start_error()
         container.init.close()
-        self._stop_health(state.task_arn, spec.name)
+        self._health.stop(state.task_arn, spec.name)
         with self._lock:
-            siblings = self._containers.get(state.task_arn, [])
-            if container in siblings:
-                siblings.remove(container)
+            siblings = self._live.remove(container)
             if start_error is not None:
                 # The init process could not execute the command (see container_init.py).
                 reason = spawn_failure(spec, start_error)
@@ -234,18 +248,38 @@ class TaskRunner(TaskStart):
             else:
                 self._sink.publish(state.task_arn, state.ecs_fields())
         # A container that ended may be what another one waits for (dependsOn).
-        self._advance(state)
+        self._carry_out(state, self._starter.advance(state))
 
     def _finish(self, state: TaskState) -> None:
         with self._lock:
             if state.stopped:
                 return
-            self._containers.pop(state.task_arn, None)
+            self._live.drop(state.task_arn)
             for name in state.containers:
-                self._stop_health(state.task_arn, name)
+                self._health.stop(state.task_arn, name)
             state.finish()
             self._sink.publish(state.task_arn, state.ecs_fields())
         if state.cwd:
             shutil.rmtree(state.cwd, ignore_errors=True)
         if self._on_task_stopped is not None:
             self._on_task_stopped(state.task_arn)
+
+    def _carry_out(self, state: TaskState, step: NextStep) -> None:
+        """What the starter said the task needs now."""
+        if step is NextStep.TERMINATE:
+            self._terminate(state)
+        elif step is NextStep.FINISH:
+            self._finish(state)
+
+    def _health_result(
+        self, state: TaskState, name: str, passed: bool, output: str, elapsed: float
+    ) -> None:
+        status = self._health.record(state, name, passed, elapsed)
+        if status is None:
+            return
+        with self._lock:
+            if not state.container_health(name, status, output):
+                return
+            self._sink.publish(state.task_arn, state.ecs_fields())
+        # A container that became healthy may be what another one waits for (dependsOn).
+        self._carry_out(state, self._starter.advance(state))

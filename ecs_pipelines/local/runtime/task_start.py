@@ -1,11 +1,16 @@
 """How a task's containers start: secrets, executables, then dependsOn order.
 
-The start phase of the runner (``runner.TaskRunner`` inherits it): the task goes PENDING; its
-``secrets`` are read (one that cannot be read fails the task to start, ResourceInitializationError,
-as ECS reports it); a container whose executable cannot be found fails to start; then
-``advance`` starts every container whose dependsOn conditions hold (``container_order``), gives
-up on those whose conditions can never hold, and is called again whenever a container starts,
-exits or changes health. The task is RUNNING once no container waits any more.
+The runner hands a task to ``TaskStarter.start`` on its supervisor thread: the task goes
+PENDING; its ``secrets`` are read (one that cannot be read fails the task to start,
+ResourceInitializationError, as ECS reports it); a container whose executable cannot be found
+fails to start; then ``advance`` starts every container whose dependsOn conditions hold
+(``container_order``), gives up on those whose conditions can never hold, and is called again
+whenever a container starts, exits or changes health. The task is RUNNING once no container
+waits any more.
+
+The starter records what it decides on the task (under the runner's lock) and says what the
+runner must do next (``NextStep``); stopping what runs and finishing the task stay the
+runner's.
 """
 
 from __future__ import annotations
@@ -14,13 +19,13 @@ import logging
 import tempfile
 import threading
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
 
 from ecs_pipelines.ecs.common import TaskStatus
 from ecs_pipelines.local.rules import SecretUnavailable
 from ecs_pipelines.local.runtime.container_order import GO, WAIT, cyclic_containers, decide
-from ecs_pipelines.local.runtime.container_plan import ContainerSpec, LogTarget, TaskLaunch
+from ecs_pipelines.local.runtime.container_plan import ContainerSpec, TaskLaunch
 from ecs_pipelines.local.runtime.container_processes import Container, ContainerProcesses
 from ecs_pipelines.local.runtime.container_start import (
     cannot_start,
@@ -28,7 +33,9 @@ from ecs_pipelines.local.runtime.container_start import (
     resolve_executable,
     spawn_failure,
 )
-from ecs_pipelines.local.runtime.health_monitor import HealthMonitor
+from ecs_pipelines.local.runtime.health_watch import HealthWatch
+from ecs_pipelines.local.runtime.live_containers import LiveContainers
+from ecs_pipelines.local.runtime.task_sink import TaskSink
 from ecs_pipelines.local.runtime.task_state import ESSENTIAL_EXITED, FAILED_TO_START, TaskState
 
 _log = logging.getLogger(__name__)
@@ -37,91 +44,55 @@ _log = logging.getLogger(__name__)
 SecretsResolver = Callable[[TaskLaunch], dict[str, dict[str, str]]]
 
 
-class TaskSink(Protocol):
-    """Where the runner reports task state and container output (the moto bridge)."""
+class NextStep(Enum):
+    """What the runner does for a task after a start step."""
 
-    def publish(self, task_arn: str, fields: dict[str, Any]) -> None: ...
+    # Nothing: its containers run or wait to start, or it is already being stopped.
+    NONE = "none"
+    # It must stop (its stop code is set): terminate what runs, finish when nothing does.
+    TERMINATE = "terminate"
+    # Nothing of it runs and nothing ever will: it is STOPPED now.
+    FINISH = "finish"
 
-    def write_logs(self, target: LogTarget, events: list[dict[str, Any]]) -> None: ...
 
+class TaskStarter:
+    """Starts the containers of the runner's tasks, in dependsOn order."""
 
-class TaskStart:
-    """The start phase; ``TaskRunner`` provides the attributes and the stop half."""
+    def __init__(
+        self,
+        *,
+        sink: TaskSink,
+        lock: threading.RLock,
+        work_dir: Path,
+        processes: ContainerProcesses,
+        live: LiveContainers,
+        health: HealthWatch,
+        secrets: SecretsResolver | None = None,
+    ) -> None:
+        self._sink = sink
+        self._lock = lock
+        self._work_dir = work_dir
+        self._processes = processes
+        self._live = live
+        self._health = health
+        self._secrets = secrets
 
-    _sink: TaskSink
-    _lock: threading.RLock
-    _work_dir: Path
-    _secrets: SecretsResolver | None
-    _containers: dict[str, list[Container]]
-    _monitors: dict[tuple[str, str], HealthMonitor]
-    _processes: ContainerProcesses
-    _shutting_down: bool
-
-    def _terminate(self, state: TaskState, kill_deadline: float | None = None) -> None:
-        raise NotImplementedError
-
-    def _finish(self, state: TaskState) -> None:
-        raise NotImplementedError
-
-    def _send(self, command: str, payload: Any) -> None:
-        raise NotImplementedError
-
-    def _start_task(self, state: TaskState) -> None:
+    def start(self, state: TaskState, *, shutting_down: bool) -> NextStep:
         """Start the task's containers; whatever goes wrong, the task fails to start."""
         try:
-            self._prepare(state)
+            return self._prepare(state, shutting_down)
         except Exception as exc:
             _log.exception("task %s could not be started", state.task_arn)
-            self._fail_to_start(state, cannot_start(f"{type(exc).__name__}: {exc}"))
+            return self._fail_to_start(state, cannot_start(f"{type(exc).__name__}: {exc}"))
 
-    def _fail_to_start(self, state: TaskState, reason: str) -> None:
-        with self._lock:
-            for name, container in state.containers.items():
-                if container.last_status == TaskStatus.PENDING:
-                    state.container_failed_to_start(name, reason)
-            state.begin_stop(FAILED_TO_START, reason)
-            self._terminate(state)
-
-    def _prepare(self, state: TaskState) -> None:
-        with self._lock:
-            if state.stopping or self._shutting_down:
-                state.begin_stop(FAILED_TO_START, "Task stopped before it started")
-                self._finish(state)
-                return
-            state.mark_pending()
-            self._sink.publish(state.task_arn, state.ecs_fields())
-        if self._secrets is not None:
-            try:
-                state.secret_environment = self._secrets(state.launch)
-            except SecretUnavailable as exc:
-                # The reason names the secret, never a value; nothing else is logged.
-                self._fail_to_start(state, str(exc))
-                return
-        problems = {c.name: resolve_executable(c) for c in state.launch.containers}
-        failures = {name: problem for name, problem in problems.items() if problem}
-        with self._lock:
-            for name, problem in failures.items():
-                state.container_failed_to_start(name, problem)
-            essential = [
-                failures[c.name]
-                for c in state.launch.containers
-                if c.essential and c.name in failures
-            ]
-            if essential:
-                state.begin_stop(FAILED_TO_START, essential[0])
-                self._terminate(state)
-                return
-        state.cwd = tempfile.mkdtemp(prefix=f"{state.launch.task_id}-", dir=self._work_dir)
-        self._advance(state)
-
-    def _advance(self, state: TaskState) -> None:
+    def advance(self, state: TaskState) -> NextStep:
         """Start what may start now, give up on what never can; repeat while anything moved."""
         graph = {c.name: c.depends_on for c in state.launch.containers}
         cyclic = cyclic_containers(graph)
         while True:
             with self._lock:
                 if state.stopping or state.stopped:
-                    return
+                    return NextStep.NONE
                 progress = {name: c.progress for name, c in state.containers.items()}
                 waiting = [
                     spec
@@ -138,15 +109,50 @@ class TaskStart:
                     # An essential container that will never run ends the task as one that
                     # exited would.
                     state.begin_stop(*ESSENTIAL_EXITED)
-                    self._terminate(state)
-                    return
+                    return NextStep.TERMINATE
             ready = [s for s in waiting if decisions[s.name] == GO]
             started, failures = self._spawn(state, ready)
             with self._lock:
-                if self._settle(state, started, failures):
-                    return
-            if not ready and not never:
-                return
+                step = self._settle(state, started, failures)
+            if step is not NextStep.NONE or (not ready and not never):
+                return step
+
+    def _fail_to_start(self, state: TaskState, reason: str) -> NextStep:
+        with self._lock:
+            for name, container in state.containers.items():
+                if container.last_status == TaskStatus.PENDING:
+                    state.container_failed_to_start(name, reason)
+            state.begin_stop(FAILED_TO_START, reason)
+        return NextStep.TERMINATE
+
+    def _prepare(self, state: TaskState, shutting_down: bool) -> NextStep:
+        with self._lock:
+            if state.stopping or shutting_down:
+                state.begin_stop(FAILED_TO_START, "Task stopped before it started")
+                return NextStep.FINISH
+            state.mark_pending()
+            self._sink.publish(state.task_arn, state.ecs_fields())
+        if self._secrets is not None:
+            try:
+                state.secret_environment = self._secrets(state.launch)
+            except SecretUnavailable as exc:
+                # The reason names the secret, never a value; nothing else is logged.
+                return self._fail_to_start(state, str(exc))
+        problems = {c.name: resolve_executable(c) for c in state.launch.containers}
+        failures = {name: problem for name, problem in problems.items() if problem}
+        with self._lock:
+            for name, problem in failures.items():
+                state.container_failed_to_start(name, problem)
+            essential = [
+                failures[c.name]
+                for c in state.launch.containers
+                if c.essential and c.name in failures
+            ]
+            if essential:
+                state.begin_stop(FAILED_TO_START, essential[0])
+                return NextStep.TERMINATE
+        state.cwd = tempfile.mkdtemp(prefix=f"{state.launch.task_id}-", dir=self._work_dir)
+        return self.advance(state)
 
     def _spawn(
         self, state: TaskState, specs: list[ContainerSpec]
@@ -167,12 +173,14 @@ class TaskStart:
                     break
         return started, failures
 
-    def _settle(self, state: TaskState, started: list[Container], failures: dict[str, str]) -> bool:
-        """Record what started and what failed (under the lock); True when the task ended."""
-        self._containers.setdefault(state.task_arn, []).extend(started)
+    def _settle(
+        self, state: TaskState, started: list[Container], failures: dict[str, str]
+    ) -> NextStep:
+        """Record what started and what failed (under the lock); what the runner does next."""
+        self._live.add(state.task_arn, started)
         for container in started:
             state.container_started(container.spec.name)
-            self._watch_health(state, container)
+            self._health.watch(state, container.spec)
         for name, problem in failures.items():
             state.container_failed_to_start(name, problem)
         essential = [
@@ -180,47 +188,12 @@ class TaskStart:
         ]
         if essential:
             state.begin_stop(FAILED_TO_START, essential[0])
-            self._terminate(state)
-            return True
-        if not self._containers.get(state.task_arn) and state.all_containers_done:
+            return NextStep.TERMINATE
+        if not self._live.of(state.task_arn) and state.all_containers_done:
             if not any(c.started_at for c in state.containers.values()):
                 reasons = [c.reason for c in state.containers.values() if c.reason]
                 state.begin_stop(FAILED_TO_START, (reasons or ["No container"])[0])
-            self._finish(state)
-            return True
+            return NextStep.FINISH
         state.mark_running()
         self._sink.publish(state.task_arn, state.ecs_fields())
-        return False
-
-    def _watch_health(self, state: TaskState, container: Container) -> None:
-        check = container.spec.health_check
-        if check is None:
-            return
-        name = container.spec.name
-
-        def report(passed: bool, output: str, elapsed: float) -> None:
-            self._send("health", (state, name, passed, output, elapsed))
-
-        monitor = HealthMonitor(
-            check, env=container_environment(state, container.spec), cwd=state.cwd, report=report
-        )
-        self._monitors[(state.task_arn, name)] = monitor
-        monitor.start()
-
-    def _health_result(
-        self, state: TaskState, name: str, passed: bool, output: str, elapsed: float
-    ) -> None:
-        monitor = self._monitors.get((state.task_arn, name))
-        if monitor is None or state.stopped:
-            return
-        status = monitor.tracker.record(passed, elapsed)
-        with self._lock:
-            if not state.container_health(name, status, output):
-                return
-            self._sink.publish(state.task_arn, state.ecs_fields())
-        self._advance(state)
-
-    def _stop_health(self, task_arn: str, name: str) -> None:
-        monitor = self._monitors.pop((task_arn, name), None)
-        if monitor is not None:
-            monitor.stop()
+        return NextStep.NONE
