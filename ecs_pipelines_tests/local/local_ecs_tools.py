@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from ecs_pipelines.cli.local_access import post_signed
 from ecs_pipelines.demo.seed import (
@@ -19,27 +16,11 @@ from ecs_pipelines.demo.seed import (
 )
 from ecs_pipelines.local.auth import KeyPair
 from ecs_pipelines.local.serving import ACTION, ACTION_HEADER, RESET_PATH
-
-T = TypeVar("T")
+from ecs_pipelines_tests.support.polling import wait_until
 
 NETWORK = {
     "awsvpcConfiguration": {"subnets": [DEMO_SUBNET], "securityGroups": [DEMO_SECURITY_GROUP]}
 }
-
-
-def wait_until(
-    probe: Callable[[], T | None], *, timeout: float = 15.0, interval: float = 0.05, what: str = ""
-) -> T:
-    """The first truthy value of ``probe()``; fails the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or probe}")
-        pause.wait(interval)
 
 
 def reset_embedded_ecs(endpoint_url: str, credentials: KeyPair) -> None:

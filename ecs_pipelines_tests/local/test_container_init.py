@@ -13,8 +13,8 @@ from ecs_pipelines.local.runtime.init_process import InitProcess
 from ecs_pipelines_tests.local.local_ecs_tools import (
     daemonizing_command,
     process_gone,
-    wait_until,
 )
+from ecs_pipelines_tests.support.polling import wait_until
 
 
 def _spawn(argv: list[str], cwd: Path) -> InitProcess:

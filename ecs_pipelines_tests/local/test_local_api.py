@@ -16,8 +16,8 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
     run_task,
     unique,
     wait_for_status,
-    wait_until,
 )
+from ecs_pipelines_tests.support.polling import wait_until
 
 QUICK = ["python", "-c", "print('quick')"]
 

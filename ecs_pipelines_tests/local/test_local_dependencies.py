@@ -12,8 +12,8 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
     register,
     run_task,
     wait_for_status,
-    wait_until,
 )
+from ecs_pipelines_tests.support.polling import wait_until
 
 SLEEPER = ["python", "-c", "import time; time.sleep(60)"]
 

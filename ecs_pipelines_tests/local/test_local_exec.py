@@ -17,8 +17,8 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
     run_task,
     wait_for_log,
     wait_for_status,
-    wait_until,
 )
+from ecs_pipelines_tests.support.polling import wait_until
 
 SLEEPER = ["python", "-c", "import os, time; print('cwd', os.getcwd(), flush=True); time.sleep(60)"]
 

@@ -19,8 +19,8 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
     unique,
     wait_for_log,
     wait_for_status,
-    wait_until,
 )
+from ecs_pipelines_tests.support.polling import wait_until
 
 SLEEPER = ["python", "-c", "print('up', flush=True); import time; time.sleep(60)"]
 

@@ -11,38 +11,25 @@ from typing import Any
 
 import pytest
 
-from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_EXECUTION_ROLE_ARN
+from ecs_pipelines.demo.seed import DEMO_CLUSTER
 from ecs_pipelines_tests.local.local_ecs_tools import (
     daemonizing_command,
     describe,
     log_messages,
     pids_from_log,
     process_gone,
+    register,
     run_task,
     unique,
-    wait_for_log,
     wait_for_status,
-    wait_until,
 )
+from ecs_pipelines_tests.support.polling import wait_until
 
 SLEEPER = [
     "python",
     "-c",
     "import os, time; print('pid', os.getpid(), flush=True); time.sleep(60)",
 ]
-
-
-def _pid_from_log(logs_client: Any, task_arn: str) -> int:
-    line = next(m for m in wait_for_log(logs_client, task_arn, "pid ") if m.startswith("pid "))
-    return int(line.split()[1])
-
-
-def _process_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def test_exit_code_and_logs_reach_describe_and_cloudwatch(
@@ -76,7 +63,7 @@ def test_running_task_shows_running_and_logs_as_they_appear(
 ) -> None:
     """While the process runs the task is RUNNING and already-printed lines are readable."""
     task = run_task(ecs_client, command=SLEEPER)
-    _pid_from_log(logs_client, task["taskArn"])
+    pids_from_log(logs_client, task["taskArn"], "pid")
     running = describe(ecs_client, task["taskArn"])
     assert running["lastStatus"] == "RUNNING"
     assert running["containers"][0]["lastStatus"] == "RUNNING"
@@ -88,7 +75,7 @@ def test_running_task_shows_running_and_logs_as_they_appear(
 def test_stop_task_terminates_the_process(ecs_client: Any, logs_client: Any) -> None:
     """StopTask: desiredStatus STOPPED at once, the process ends, UserInitiated with the reason."""
     task = run_task(ecs_client, command=SLEEPER)
-    pid = _pid_from_log(logs_client, task["taskArn"])
+    pid = pids_from_log(logs_client, task["taskArn"], "pid")["pid"]
 
     response = ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"], reason="enough")
     assert response["task"]["desiredStatus"] == "STOPPED"
@@ -97,13 +84,13 @@ def test_stop_task_terminates_the_process(ecs_client: Any, logs_client: Any) -> 
     assert stopped["stopCode"] == "UserInitiated"
     assert stopped["stoppedReason"] == "enough"
     assert stopped["containers"][0]["exitCode"] == 143
-    assert _process_gone(pid)
+    assert process_gone(pid)
 
 
 def test_stop_task_without_reason_uses_the_ecs_default(ecs_client: Any, logs_client: Any) -> None:
     """StopTask without a reason reports ECS's default stoppedReason."""
     task = run_task(ecs_client, command=SLEEPER)
-    _pid_from_log(logs_client, task["taskArn"])
+    pids_from_log(logs_client, task["taskArn"], "pid")
     ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"])
     stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
     assert stopped["stoppedReason"] == "Task stopped by user"
@@ -111,36 +98,15 @@ def test_stop_task_without_reason_uses_the_ecs_default(ecs_client: Any, logs_cli
 
 def test_sigkill_after_stop_timeout(ecs_client: Any, logs_client: Any) -> None:
     """A process ignoring SIGTERM is SIGKILLed after the container's stopTimeout (exit 137)."""
-    family = unique("ignores-sigterm")
     script = (
         "import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
         "print('pid', os.getpid(), flush=True); time.sleep(60)"
     )
-    ecs_client.register_task_definition(
-        family=family,
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        executionRoleArn=DEMO_EXECUTION_ROLE_ARN,
-        containerDefinitions=[
-            {
-                "name": "main",
-                "image": "python:3.12-slim",
-                "command": ["python", "-c", script],
-                "stopTimeout": 1,
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": "/ecs/ecs-pipelines",
-                        "awslogs-stream-prefix": "ecs",
-                    },
-                },
-            }
-        ],
+    family = register(
+        ecs_client, [{"name": "main", "command": ["python", "-c", script], "stopTimeout": 1}]
     )
     task = run_task(ecs_client, family=family)
-    pid = _pid_from_log(logs_client, task["taskArn"])
+    pid = pids_from_log(logs_client, task["taskArn"], "pid")["pid"]
     started = time.monotonic()
     ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"], reason="kill it")
 
@@ -148,7 +114,7 @@ def test_sigkill_after_stop_timeout(ecs_client: Any, logs_client: Any) -> None:
     assert time.monotonic() - started >= 0.9
     assert stopped["containers"][0]["exitCode"] == 137
     assert stopped["stopCode"] == "UserInitiated"
-    assert _process_gone(pid)
+    assert process_gone(pid)
 
 
 def test_missing_executable_fails_to_start(ecs_client: Any) -> None:
@@ -166,31 +132,17 @@ def test_missing_executable_fails_to_start(ecs_client: Any) -> None:
 def test_environment_overrides_reach_the_process(ecs_client: Any, logs_client: Any) -> None:
     """Container environment plus RunTask overrides (overrides win) reach the process; PATH
     starts with this interpreter's directory."""
-    family = unique("env")
-    ecs_client.register_task_definition(
-        family=family,
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        executionRoleArn=DEMO_EXECUTION_ROLE_ARN,
-        containerDefinitions=[
+    family = register(
+        ecs_client,
+        [
             {
                 "name": "main",
-                "image": "python:3.12-slim",
                 "command": [
                     "python",
                     "-c",
                     "import os; print(os.environ['A'], os.environ['B'], os.environ['PATH'])",
                 ],
                 "environment": [{"name": "A", "value": "a-def"}, {"name": "B", "value": "b-def"}],
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": "/ecs/ecs-pipelines",
-                        "awslogs-stream-prefix": "ecs",
-                    },
-                },
             }
         ],
     )
