@@ -32,7 +32,7 @@ from ecs_pipelines.integration.assets import ecs_task_asset
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
-from ecs_pipelines_tests.support.dagster_helpers import run_op
+from ecs_pipelines_tests.support.dagster_helpers import py, run_op
 from ecs_pipelines_tests.support.resource_clients import hook_resource_clients
 from ecs_pipelines_tests.support.task_events import (
     events_queue_fixture,  # noqa: F401 (the events_queue fixture)
@@ -205,10 +205,6 @@ def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> list[RecordedCall]:
 
     hook_resource_clients(monkeypatch, "before-call.*.*", record)
     return calls
-
-
-def py(source: str) -> list[str]:
-    return ["python", "-c", source]
 
 
 def exercise_everything(local: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -38,14 +37,9 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
 )
 from ecs_pipelines_tests.support.json_http import JsonHandler
 from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.ports import free_port
 
 SLEEPER = ["python", "-c", "import os, time; print('pid', os.getpid(), flush=True); time.sleep(60)"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _lines(stream: IO[str]) -> queue.Queue[str]:
@@ -102,7 +96,7 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    server = Served(_free_port(), tmp_path / "state")
+    server = Served(free_port(), tmp_path / "state")
     try:
         yield server
     finally:
@@ -314,7 +308,7 @@ def test_status_reports_clusters_and_task_counts(local_ecs: LocalEcs, ecs_client
 
 def test_status_exits_1_when_unreachable() -> None:
     """`local status` against a closed port says unreachable and exits 1."""
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(main, ["local", "status", "--endpoint-url", url])
     assert result.exit_code == 1
     assert "unreachable" in result.output

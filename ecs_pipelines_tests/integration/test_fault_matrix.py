@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -13,6 +12,7 @@ from ecs_pipelines.ecs.common import EcsTimeoutError
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
+from ecs_pipelines_tests.support.dagster_helpers import py, tasks_started_by
 from ecs_pipelines_tests.support.fault_proxy import (
     FaultProxy,
     Reply,
@@ -32,10 +32,6 @@ ECS_AND_LOGS = {
 }
 
 
-def py(source: str) -> list[str]:
-    return ["python", "-c", source]
-
-
 @pytest.fixture
 def proxy(local_ecs: LocalEcs) -> Iterator[FaultProxy]:
     with FaultProxy(upstream=local_ecs.endpoint_url) as running:
@@ -44,14 +40,6 @@ def proxy(local_ecs: LocalEcs) -> Iterator[FaultProxy]:
 
 def through(proxy: FaultProxy, local_ecs: LocalEcs) -> EcsResource:
     return make_resource(local_ecs, endpoint_url=proxy.url, poll_interval_seconds=0.3)
-
-
-def tasks_started_by(ecs: EcsResource, started_by: str) -> list[dict[str, Any]]:
-    """Every task with this startedBy, asked of the embedded ECS directly (no faults)."""
-    client = ecs.task_client()
-    arns = list(client.list_task_arns(ecs.cluster, started_by=started_by))
-    arns += client.list_task_arns(ecs.cluster, started_by=started_by, desired_status="STOPPED")
-    return list(client.describe(ecs.cluster, arns).tasks.values())
 
 
 def unique_started_by() -> str:

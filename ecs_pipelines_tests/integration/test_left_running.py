@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from dagster import DagsterInstance, job
 from dagster._core.errors import DagsterExecutionInterruptedError
@@ -17,7 +16,8 @@ from ecs_pipelines.ecs.common import EcsTimeoutError
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines_tests.conftest import make_resource
+from ecs_pipelines_tests.conftest import local_client, make_resource
+from ecs_pipelines_tests.support.dagster_helpers import tasks_started_by
 from ecs_pipelines_tests.support.fault_proxy import FaultProxy, always, aws_error
 from ecs_pipelines_tests.support.polling import wait_until
 
@@ -29,17 +29,6 @@ def unique_started_by() -> str:
     return f"left-{uuid.uuid4().hex[:12]}"
 
 
-def tasks_started_by(ecs: EcsResource, started_by: str, cluster: str | None = None) -> list[Any]:
-    client = ecs.task_client()
-    where = cluster or ecs.cluster
-    arns = [
-        arn
-        for status in ("RUNNING", "STOPPED")
-        for arn in client.list_task_arns(where, started_by=started_by, desired_status=status)
-    ]
-    return list(client.describe(where, arns).tasks.values())
-
-
 def all_stopping(tasks: list[Any]) -> bool:
     return bool(tasks) and all(t["desiredStatus"] == "STOPPED" for t in tasks)
 
@@ -47,12 +36,7 @@ def all_stopping(tasks: list[Any]) -> bool:
 @pytest.fixture(scope="module")
 def other_cluster(local_ecs: LocalEcs) -> str:
     """A second Fargate cluster on the embedded ECS."""
-    ecs = boto3.client(
-        "ecs",
-        endpoint_url=local_ecs.endpoint_url,
-        region_name=local_ecs.region,
-        **local_ecs.credentials.boto3_kwargs(),
-    )
+    ecs = local_client(local_ecs, "ecs")
     ecs.create_cluster(clusterName=OTHER_CLUSTER)
     return OTHER_CLUSTER
 

@@ -8,10 +8,7 @@ from ecs_pipelines import EcsResource, EcsTaskFailure
 from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import ApiCalls, make_resource
-
-
-def py(source: str) -> list[str]:
-    return ["python", "-c", source]
+from ecs_pipelines_tests.support.dagster_helpers import py
 
 
 def test_task_that_exits_zero_succeeds(ecs: EcsResource) -> None:

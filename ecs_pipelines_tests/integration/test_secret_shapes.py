@@ -32,7 +32,7 @@ from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.browser import browser_page
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
-from ecs_pipelines_tests.support.secret_shapes import PIECES, SHAPED_SECRET, encodings
+from ecs_pipelines_tests.support.secret_shapes import PIECES, SHAPED_SECRET, encodings, sha
 
 # Each secret carries markers that must never show up anywhere but in the task.
 SECRETS = {
@@ -85,10 +85,6 @@ with open_dagster_pipes() as pipes:
         }}
     )
 """
-
-
-def sha(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def leaks(text: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
@@ -17,6 +16,7 @@ from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
+from ecs_pipelines_tests.support.secret_shapes import sha
 
 API_TOKEN = "tok-5ecret-planted-for-the-search"
 DB_PASSWORD = "pw-5ecret-also-planted"
@@ -30,10 +30,6 @@ for name in ("API_TOKEN", "DB_PASSWORD"):
     print(name, "is", value, flush=True)
 sys.exit(1)
 """
-
-
-def sha(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def test_planted_secrets_appear_nowhere_in_the_run(

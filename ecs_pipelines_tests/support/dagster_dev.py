@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -22,6 +21,7 @@ from dagster import DagsterInstance
 from ecs_pipelines.cli.local_credentials import require_credentials_of
 from ecs_pipelines.demo.run_workers import RUN_WORKER_FAMILY, TASK_DEFINITION_ENV, aws_environment
 from ecs_pipelines_tests.support.polling import wait_until
+from ecs_pipelines_tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCATION = "ecs_pipelines"
@@ -54,12 +54,6 @@ mutation Terminate($runId: String!) {
 }
 """
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class DagsterDev:

@@ -60,13 +60,21 @@ def py(source: str) -> list[str]:
     return ["python", "-c", source]
 
 
-def tasks_of_run(ecs: EcsResource, run_id: str) -> list[dict[str, Any]]:
-    """Every task the run launched (found by its startedBy), running or stopped."""
+def tasks_started_by(
+    ecs: EcsResource, started_by: str, cluster: str | None = None
+) -> list[dict[str, Any]]:
+    """Every task with this startedBy in ``cluster`` (the resource's by default), running or
+    stopped, asked with the resource's own client."""
     client = ecs.task_client()
-    started_by = started_by_for_run(run_id)
+    where = cluster or ecs.cluster
     arns = [
         arn
         for status in ("RUNNING", "STOPPED")
-        for arn in client.list_task_arns(ecs.cluster, started_by=started_by, desired_status=status)
+        for arn in client.list_task_arns(where, started_by=started_by, desired_status=status)
     ]
-    return list(client.describe(ecs.cluster, arns).tasks.values())
+    return list(client.describe(where, arns).tasks.values())
+
+
+def tasks_of_run(ecs: EcsResource, run_id: str) -> list[dict[str, Any]]:
+    """Every task the run launched (found by its startedBy), running or stopped."""
+    return tasks_started_by(ecs, started_by_for_run(run_id))

@@ -13,7 +13,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -25,6 +24,8 @@ from typing import Any
 
 import psycopg2  # type: ignore[import-untyped]  # no stubs installed
 import pytest
+
+from ecs_pipelines_tests.support.ports import free_port
 
 INSTALL_HINT = "install Debian's PostgreSQL server: apt-get install postgresql"
 SERVER_USER = "postgres"  # initdb and postgres refuse to run as root
@@ -43,13 +44,6 @@ def postgres_bin_dir() -> Path | None:
 def _major_version(initdb: str) -> int:
     version = Path(initdb).parts[-3]
     return int(version) if version.isdigit() else 0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

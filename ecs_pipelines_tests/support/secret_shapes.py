@@ -3,11 +3,13 @@
 Each character a renderer transforms (HTML ``& < > " '``, the shell's ``' \\ $`` and space,
 JSON's ``" \\`` and newline) sits between two distinct words. A renderer that masks after
 encoding misses the encoded whole, and the words between the characters, which are the same
-in every encoding, show up: ``leaks`` looks for both.
+in every encoding, show up: ``leaks`` looks for both. ``sha`` is what a task prints instead
+of a secret to prove it received the value.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import shlex
@@ -40,3 +42,8 @@ def leaks(text: str, secrets: Iterable[str] = (SHAPED_SECRET,)) -> list[str]:
     """Every encoding of a secret, and every piece of the shaped one, found in ``text``."""
     found = [form for secret in secrets for form in sorted(encodings(secret)) if form in text]
     return found + [piece for piece in PIECES if piece in text]
+
+
+def sha(value: str) -> str:
+    """The SHA-256 hex digest of ``value``: proof of a secret that does not reveal it."""
+    return hashlib.sha256(value.encode()).hexdigest()
