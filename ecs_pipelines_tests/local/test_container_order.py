@@ -103,3 +103,72 @@ def test_task_health_counts_essential_checked_containers() -> None:
     assert task_health(["HEALTHY", None]) == "HEALTHY"
     assert task_health(["HEALTHY", "UNKNOWN"]) == "UNKNOWN"
     assert task_health(["HEALTHY", "UNHEALTHY"]) == "UNHEALTHY"
+
+
+def test_a_container_in_a_cycle_never_starts_and_one_beside_it_is_not_in_it() -> None:
+    """A container on a dependsOn cycle gets its own reason; one that only depends on the
+    cycle is not part of it (it waits on it, and gives up when the cycle's containers do)."""
+    graph = {
+        "a": (Dependency("b", "START"),),
+        "b": (Dependency("c", "START"),),
+        "c": (Dependency("b", "START"),),
+        "self": (Dependency("self", "START"),),
+        "unknown": (Dependency("ghost", "START"),),
+    }
+    cyclic = cyclic_containers(graph)
+    assert cyclic == {"b", "c", "self"}
+    reason = decide("b", graph["b"], {"c": WAITING}, cyclic)
+    assert reason == (
+        "DependencyConditionError: dependency graph: container b depends on itself through "
+        "dependsOn"
+    )
+    assert decide("a", graph["a"], {"b": WAITING}, cyclic) == WAIT
+    assert decide("a", graph["a"], {"b": NEVER_RAN}, cyclic) not in (GO, WAIT)
+
+
+def test_an_unknown_condition_or_container_never_holds() -> None:
+    """A condition ECS does not define, or a container not in the task, is a reason at once."""
+    unknown = verdict("main", Dependency("init", "READY"), RUNNING)
+    assert "condition READY is not known" in unknown
+    missing = verdict("main", Dependency("ghost", "START"), None)
+    assert "the dependency is not a container of the task" in missing
+
+
+def test_healthy_holds_only_while_the_dependency_runs() -> None:
+    """HEALTHY is confirmed at startup only: a dependency that stopped, even healthy, fails it."""
+    stopped_healthy = Progress(started=True, ended=True, exit_code=0, health="HEALTHY")
+    found = verdict("main", Dependency("web", "HEALTHY"), stopped_healthy)
+    assert "dependency did not become healthy" in found
+
+
+@pytest.mark.parametrize(
+    ("definition", "argv"),
+    [
+        (None, None),
+        ({}, None),
+        ({"command": []}, None),
+        ({"command": ["CMD"]}, None),
+        ({"command": ["curl -f localhost"]}, ("/bin/sh", "-c", "curl -f localhost")),
+        ({"command": ["CMD-SHELL", "a", "b"]}, ("/bin/sh", "-c", "a b")),
+    ],
+)
+def test_health_check_command_forms(
+    definition: dict[str, object] | None, argv: tuple[str, ...] | None
+) -> None:
+    """No command (or CMD with nothing) means no check; a bare text runs in the shell, as
+    Docker reads it; CMD-SHELL's words are one shell text."""
+    check = parse_health_check(definition)
+    assert (check.argv if check else None) == argv
+
+
+def test_failures_after_a_success_count_up_to_the_retries() -> None:
+    """A healthy container turns UNHEALTHY after ``retries`` failures in a row; a success resets
+    the count."""
+    tracker = HealthTracker(HealthCheck(argv=("true",), retries=3))
+    assert tracker.record(True, 1.0) == "HEALTHY"
+    assert tracker.record(False, 2.0) == "HEALTHY"
+    assert tracker.record(False, 3.0) == "HEALTHY"
+    assert tracker.record(True, 4.0) == "HEALTHY"
+    for elapsed in (5.0, 6.0):
+        assert tracker.record(False, elapsed) == "HEALTHY"
+    assert tracker.record(False, 7.0) == "UNHEALTHY"
