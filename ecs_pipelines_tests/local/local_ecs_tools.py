@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ecs_pipelines.cli.local_access import post_signed
@@ -70,12 +71,48 @@ def describe(ecs: Any, task_arn: str) -> dict[str, Any]:
     return ecs.describe_tasks(cluster=DEMO_CLUSTER, tasks=[task_arn])["tasks"][0]  # type: ignore[no-any-return]
 
 
-def wait_for_status(ecs: Any, task_arn: str, status: str, timeout: float = 15.0) -> dict[str, Any]:
+def containers_by_name(task: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A described task's containers, by name."""
+    return {c["name"]: c for c in task["containers"]}
+
+
+def wait_for_task(
+    ecs: Any,
+    task_arn: str,
+    holds: Callable[[dict[str, Any]], bool],
+    *,
+    what: str,
+    timeout: float = 15.0,
+) -> dict[str, Any]:
+    """The task as DescribeTasks shows it, once ``holds`` it; fails the test past ``timeout``."""
+
     def probe() -> dict[str, Any] | None:
         task = describe(ecs, task_arn)
-        return task if task["lastStatus"] == status else None
+        return task if holds(task) else None
 
-    return wait_until(probe, timeout=timeout, what=f"{task_arn} to be {status}")
+    return wait_until(probe, timeout=timeout, what=what)
+
+
+def wait_for_status(ecs: Any, task_arn: str, status: str, timeout: float = 15.0) -> dict[str, Any]:
+    return wait_for_task(
+        ecs,
+        task_arn,
+        lambda task: task["lastStatus"] == status,
+        what=f"{task_arn} to be {status}",
+        timeout=timeout,
+    )
+
+
+def wait_for_container_status(
+    ecs: Any, task_arn: str, container: str, status: str
+) -> dict[str, Any]:
+    """The task once its container ``container`` shows lastStatus ``status``."""
+    return wait_for_task(
+        ecs,
+        task_arn,
+        lambda task: containers_by_name(task)[container]["lastStatus"] == status,
+        what=f"{container} of {task_arn} to be {status}",
+    )
 
 
 def log_messages(logs: Any, task_arn: str, container: str = "main") -> list[str]:

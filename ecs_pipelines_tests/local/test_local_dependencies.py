@@ -7,19 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from ecs_pipelines_tests.local.local_ecs_tools import (
+    containers_by_name,
     describe,
     log_messages,
     register,
     run_task,
+    wait_for_container_status,
     wait_for_status,
+    wait_for_task,
 )
-from ecs_pipelines_tests.support.polling import wait_until
 
 SLEEPER = ["python", "-c", "import time; time.sleep(60)"]
-
-
-def _containers(task: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["name"]: c for c in task["containers"]}
 
 
 def _waits_for(path: Path, code: int = 0) -> list[str]:
@@ -53,20 +51,13 @@ def test_success_holds_main_until_init_exited_zero(
     family = _init_and_main(ecs_client, _waits_for(marker), "SUCCESS")
     task = run_task(ecs_client, family=family, container="main")
 
-    held = wait_until(
-        lambda: (
-            (t := describe(ecs_client, task["taskArn"]))
-            and _containers(t)["init"]["lastStatus"] == "RUNNING"
-            and t
-        ),
-        what="init to run",
-    )
-    assert _containers(held)["main"]["lastStatus"] == "PENDING"
+    held = wait_for_container_status(ecs_client, task["taskArn"], "init", "RUNNING")
+    assert containers_by_name(held)["main"]["lastStatus"] == "PENDING"
     assert held["lastStatus"] == "PENDING"
     marker.touch()
 
     stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
-    init, main = _containers(stopped)["init"], _containers(stopped)["main"]
+    init, main = containers_by_name(stopped)["init"], containers_by_name(stopped)["main"]
     assert (init["exitCode"], main["exitCode"]) == (0, 0)
     assert stopped["stopCode"] == "EssentialContainerExited"
     assert log_messages(logs_client, task["taskArn"]) == ["main ran"]
@@ -80,8 +71,8 @@ def test_success_never_met_keeps_main_from_starting(ecs_client: Any, tmp_path: P
     task = run_task(ecs_client, family=family, container="main")
 
     stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
-    main = _containers(stopped)["main"]
-    assert _containers(stopped)["init"]["exitCode"] == 1
+    main = containers_by_name(stopped)["main"]
+    assert containers_by_name(stopped)["init"]["exitCode"] == 1
     assert "exitCode" not in main
     assert "did not exit successfully" in main["reason"]
     assert stopped["stopCode"] == "EssentialContainerExited"
@@ -97,8 +88,8 @@ def test_complete_runs_main_after_init_exits_whatever_its_code(
     task = run_task(ecs_client, family=family, container="main")
 
     stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
-    assert _containers(stopped)["init"]["exitCode"] == 3
-    assert _containers(stopped)["main"]["exitCode"] == 0
+    assert containers_by_name(stopped)["init"]["exitCode"] == 3
+    assert containers_by_name(stopped)["main"]["exitCode"] == 0
     assert log_messages(logs_client, task["taskArn"]) == ["main ran"]
 
 
@@ -108,8 +99,10 @@ def test_start_needs_only_the_dependency_started(ecs_client: Any, logs_client: A
     task = run_task(ecs_client, family=family, container="main")
 
     stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
-    assert _containers(stopped)["main"]["exitCode"] == 0
-    assert _containers(stopped)["init"]["exitCode"] == 143  # SIGTERM when main ended the task
+    assert containers_by_name(stopped)["main"]["exitCode"] == 0
+    assert (
+        containers_by_name(stopped)["init"]["exitCode"] == 143
+    )  # SIGTERM when main ended the task
     assert log_messages(logs_client, task["taskArn"]) == ["main ran"]
 
 
@@ -138,21 +131,14 @@ def test_healthy_waits_for_the_dependency_s_health_check(
         ],
     )
     task = run_task(ecs_client, family=family, container="main")
-    waiting = wait_until(
-        lambda: (
-            (t := describe(ecs_client, task["taskArn"]))
-            and _containers(t)["web"]["lastStatus"] == "RUNNING"
-            and t
-        ),
-        what="web to run",
-    )
-    assert _containers(waiting)["web"]["healthStatus"] == "UNKNOWN"
-    assert _containers(waiting)["main"]["lastStatus"] == "PENDING"
+    waiting = wait_for_container_status(ecs_client, task["taskArn"], "web", "RUNNING")
+    assert containers_by_name(waiting)["web"]["healthStatus"] == "UNKNOWN"
+    assert containers_by_name(waiting)["main"]["lastStatus"] == "PENDING"
     ready.touch()
 
     stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
-    assert _containers(stopped)["web"]["healthStatus"] == "HEALTHY"
-    assert _containers(stopped)["main"]["exitCode"] == 0
+    assert containers_by_name(stopped)["web"]["healthStatus"] == "HEALTHY"
+    assert containers_by_name(stopped)["main"]["exitCode"] == 0
     assert log_messages(logs_client, task["taskArn"]) == ["main ran"]
 
 
@@ -181,25 +167,25 @@ def test_health_status_of_containers_and_task(ecs_client: Any, tmp_path: Path) -
     assert first["healthStatus"] == "UNKNOWN"
     assert {c["healthStatus"] for c in first["containers"]} == {"UNKNOWN"}
 
-    healthy = wait_until(
-        lambda: (
-            (t := describe(ecs_client, task["taskArn"]))
-            and _containers(t)["helper"]["healthStatus"] == "UNHEALTHY"
+    healthy = wait_for_task(
+        ecs_client,
+        task["taskArn"],
+        lambda t: (
+            containers_by_name(t)["helper"]["healthStatus"] == "UNHEALTHY"
             and t["healthStatus"] == "HEALTHY"
-            and t
         ),
         what="main HEALTHY and helper UNHEALTHY",
     )
-    assert _containers(healthy)["main"]["healthStatus"] == "HEALTHY"
+    assert containers_by_name(healthy)["main"]["healthStatus"] == "HEALTHY"
     sick.touch()
 
-    unhealthy = wait_until(
-        lambda: (
-            (t := describe(ecs_client, task["taskArn"])) and t["healthStatus"] == "UNHEALTHY" and t
-        ),
+    unhealthy = wait_for_task(
+        ecs_client,
+        task["taskArn"],
+        lambda t: t["healthStatus"] == "UNHEALTHY",
         what="the task to become UNHEALTHY",
     )
-    assert _containers(unhealthy)["main"]["healthStatus"] == "UNHEALTHY"
+    assert containers_by_name(unhealthy)["main"]["healthStatus"] == "UNHEALTHY"
     # UNHEALTHY is reported, not acted on: a task run outside a service keeps running.
     assert unhealthy["lastStatus"] == "RUNNING"
     ecs_client.stop_task(cluster=unhealthy["clusterArn"], task=task["taskArn"])

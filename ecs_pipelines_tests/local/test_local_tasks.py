@@ -21,6 +21,7 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
     register,
     run_task,
     unique,
+    wait_for_container_status,
     wait_for_status,
 )
 from ecs_pipelines_tests.support.polling import wait_until
@@ -160,12 +161,9 @@ def test_non_essential_sidecar_exit_does_not_stop_the_task(ecs_client: Any) -> N
     essential one exits 0; both exit codes are reported."""
     task = run_task(ecs_client, family="ecs-pipelines-sidecar", command=None)
 
-    def sidecar_stopped() -> dict[str, Any] | None:
-        current = describe(ecs_client, task["taskArn"])
-        by_name = {c["name"]: c for c in current["containers"]}
-        return current if by_name["sidecar"]["lastStatus"] == "STOPPED" else None
-
-    while_sidecar_done = wait_until(sidecar_stopped, what="sidecar to stop")
+    while_sidecar_done = wait_for_container_status(
+        ecs_client, task["taskArn"], "sidecar", "STOPPED"
+    )
     assert while_sidecar_done["lastStatus"] == "RUNNING"
 
     stopped = wait_for_status(ecs_client, task["taskArn"], "STOPPED")
