@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
@@ -45,7 +44,7 @@ from ecs_pipelines.demo.seed import DEMO_LOG_GROUP
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
-from ecs_pipelines_tests.conftest import make_resource
+from ecs_pipelines_tests.conftest import local_client, make_resource
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 from ecs_pipelines_tests.support.deployment import (
     PASSWORD_VARIABLE,
@@ -144,7 +143,7 @@ def deployment(
     home = tmp_path_factory.mktemp("dagster_home")
     shutil.copyfile(SHIPPED, home / "dagster.yaml")
     ecs = make_resource(local_ecs)
-    secrets = _client(local_ecs, "secretsmanager")
+    secrets = local_client(local_ecs, "secretsmanager")
     password_arn = secrets.create_secret(
         Name=f"ecs-pipelines/postgres-{uuid.uuid4().hex[:8]}", SecretString=DB_PASSWORD
     )["ARN"]
@@ -160,7 +159,7 @@ def deployment(
     definitions = register_deployment(
         ecs, home, environment, password_arn, workspace=workspace, code_port=code_port
     )
-    ecs_client = _client(local_ecs, "ecs")
+    ecs_client = local_client(local_ecs, "ecs")
     services: list[dict[str, Any]] = []
     try:
         # The code location first: the daemon loads its workspace from it at start.
@@ -191,15 +190,6 @@ def deployment(
         for arn in arns:
             ecs.stop_task(arn, reason="deployment test finished")
         ecs.wait_for_tasks(arns, timeout_seconds=60)
-
-
-def _client(local_ecs: LocalEcs, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=local_ecs.endpoint_url,
-        region_name=local_ecs.region,
-        **local_ecs.credentials.boto3_kwargs(),
-    )
 
 
 def test_shipped_file_is_loaded_as_shipped(deployment: Deployment) -> None:

@@ -7,10 +7,10 @@ import json
 import logging
 from typing import Any
 
-import boto3
 import pytest
 
 from ecs_pipelines.local import LocalEcs
+from ecs_pipelines_tests.conftest import local_client
 from ecs_pipelines_tests.local.local_ecs_tools import (
     log_messages,
     register,
@@ -20,15 +20,6 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
 )
 
 PRINT_ENV = "import json, os; print(json.dumps({k: os.environ.get(k) for k in %r}))"
-
-
-def _client(local: LocalEcs, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=local.endpoint_url,
-        region_name="us-east-1",
-        **local.credentials.boto3_kwargs(),
-    )
 
 
 def _run_with_secrets(
@@ -48,7 +39,7 @@ def test_secrets_manager_values_by_arn_json_key_stage_and_version(
     local_ecs: LocalEcs, ecs_client: Any, logs_client: Any
 ) -> None:
     """A secret by ARN gives its string; ``:key::`` one JSON key; a stage or id that version."""
-    secrets = _client(local_ecs, "secretsmanager")
+    secrets = local_client(local_ecs, "secretsmanager")
     name = unique("db")
     first = secrets.create_secret(Name=name, SecretString=json.dumps({"user": "u1", "pw": "old"}))
     arn = first["ARN"]
@@ -74,7 +65,7 @@ def test_parameters_by_name_and_arn_secure_strings_decrypted(
     local_ecs: LocalEcs, ecs_client: Any, logs_client: Any
 ) -> None:
     """A parameter by name or ARN gives its value; a SecureString's is decrypted."""
-    ssm = _client(local_ecs, "ssm")
+    ssm = local_client(local_ecs, "ssm")
     plain, hidden = f"/{unique('app')}/region", unique("token")
     ssm.put_parameter(Name=plain, Value="eu", Type="String")
     ssm.put_parameter(Name=hidden, Value="s3cr3t", Type="SecureString")
@@ -119,7 +110,7 @@ def test_secret_values_stay_out_of_reasons_and_server_logs(
 ) -> None:
     """A secret that is not the JSON its key needs fails the task without showing its value."""
     value = f"not-json-{unique('value')}"
-    arn = _client(local_ecs, "secretsmanager").create_secret(
+    arn = local_client(local_ecs, "secretsmanager").create_secret(
         Name=unique("plain"), SecretString=value
     )["ARN"]
     caplog.set_level(logging.DEBUG)
