@@ -205,10 +205,10 @@ class TickDecision:
         new = {g for g in self.new_groups if self.rules.accept is not None or not self._listed(g)}
         if self.rules.watch is None:
             tracked = set(self.state.groups[: self.sweep_left])
+        elif self.listing is None:
+            tracked = set()  # between a watch's sweeps, only events tell of tracked tasks
         else:
-            tracked = {
-                g for g in self.state.groups if self.listing is not None and not self._listed(g)
-            }
+            tracked = {g for g in self.state.groups if not self._listed(g)}
         return frozenset(new | tracked)
 
     def _listed(self, group: TaskGroup) -> bool:

@@ -48,6 +48,8 @@ __all__ = [
 # bookkeeping around the tick and for one slow DescribeTasks call past the estimate.
 DEFAULT_BUDGET_SECONDS = 40.0
 
+# Task definition ARN -> the definition, as a client or a sensor's cache hands it (a plain
+# mapping of DescribeTaskDefinition's shape; ``_definition`` gives it its wire type).
 TaskDefinitionLookup: TypeAlias = Callable[[str], Mapping[str, Any] | None]
 
 
