@@ -8,10 +8,11 @@ and the log tail. These events go into the run that launched the tasks
 (``completion_store.CompletionRecorder`` says why), so a partition materialised again, by a
 rerun or a backfill, is reported again.
 
-Its state lives in the cursor (``ecs.tracking_cursor``), so a daemon restart neither loses nor
+Its state lives in the cursor (``ecs.tracking``'s), so a daemon restart neither loses nor
 repeats a completion: each event is stored only if it is not stored yet, so a tick that dies
-before its cursor is saved stores nothing twice when replayed. Decisions live in
-``ecs.tracking.tick``; Dagster events in ``sensor_events``. Given its own
+before its cursor is saved stores nothing twice when replayed. What a tick describes, which
+launches finished and what its cursor keeps is ``ecs.tracking``'s decision (``TickDecision``,
+named groups); Dagster events are in ``sensor_events``. Given its own
 ``task_events_queue_url``, the sensor reads task ends from their state change events
 (``sensor_task_events``). Tasks launched elsewhere: ``completion_sensor``.
 """
@@ -35,17 +36,16 @@ from ecs_pipelines.ecs.tracking import (
     DEFAULT_SWEEP_SECONDS,
     GroupCompletion,
     TaskGroup,
+    TickRules,
     TrackingState,
-    tick,
-    tick_with_events,
+    run_tick,
 )
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.completion_store import CompletionRecorder
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.sensor_events import completion_asset_events, read_launches
 from ecs_pipelines.integration.sensor_task_events import (
-    say_ignored,
-    say_polled,
+    say_events,
     sensor_queue,
     settle,
     visibility_seconds,
@@ -97,6 +97,7 @@ def ecs_detached_asset_sensor(
     asset_defs = [assets] if isinstance(assets, AssetsDefinition) else list(assets)
     keys = sorted({k for a in asset_defs for k in a.keys}, key=lambda k: k.to_user_string())
     checked = {c.asset_key for a in asset_defs for c in a.check_keys if c.name == md.ECS_TASK_CHECK}
+    rules = TickRules(sweep_seconds=task_events_sweep_seconds)
 
     @sensor(
         name=name or f"{keys[0].to_python_identifier()}_ecs_completion",
@@ -113,34 +114,21 @@ def ecs_detached_asset_sensor(
         state = TrackingState.from_cursor(context.cursor)
         ecs: EcsResource = getattr(context.resources, resource_key)
         found, after = read_launches(context.instance, keys, state.after, records_per_tick)
-        tracked = set(state.groups)
-        new = [g for g in found if g not in tracked]  # a reattached step records twice
         client = ecs.task_client()
         lookup = definition_lookup(client)
         queue = sensor_queue(ecs, task_events_queue_url)
-        evented = None
-        if queue is None:
-            result = tick(
-                client,
-                [*state.groups, *new],
-                budget_seconds=remaining(started, budget_seconds),
-                task_definition=lookup,
-                grace={arn for g in new for arn in g.task_arns},
-            )
-        else:
-            evented = tick_with_events(
-                client,
-                queue,
-                state,
-                new,
-                budget_seconds=remaining(started, budget_seconds),
-                sweep_seconds=task_events_sweep_seconds,
-                visibility_seconds=visibility_seconds(minimum_interval_seconds),
-                task_definition=lookup,
-            )
-            say_polled(context, evented.intake)
-            say_ignored(context, evented.intake, evented.result)
-            result = evented.result
+        ticked = run_tick(
+            client,
+            rules,
+            state,
+            budget_seconds=remaining(started, budget_seconds),
+            queue=queue,
+            visibility_seconds=visibility_seconds(minimum_interval_seconds),
+            new=found,
+            task_definition=lookup,
+        )
+        say_events(context, ticked)
+        result = ticked.result
         recorder = CompletionRecorder(context.instance, result.completions)
         unrecorded: list[TaskGroup] = []
         reported = 0
@@ -165,14 +153,12 @@ def ecs_detached_asset_sensor(
                 unrecorded.append(completion.group)
             _stop_unfinished(context, ecs, completion)
         context.log.info(
-            tick_summary(result, len(state.groups) + len(new)) + f"; {reported} reported"
+            tick_summary(result, ticked.decision.describing) + f"; {reported} reported"
         )
-        if queue is None or evented is None:
-            cursor = TrackingState(groups=(*unrecorded, *result.pending), after=after).to_cursor()
-        else:
-            kept, delete, release = evented.next_state(unrecorded=unrecorded, after=after)
+        kept, delete, release = ticked.next_state(unrecorded=unrecorded, after=after)
+        if queue is not None:
             settle(context, queue, delete=delete, release=release)
-            cursor = kept.to_cursor()
+        cursor = kept.to_cursor()
         if not reported:
             return SensorResult(cursor=cursor, skip_reason="No ECS task finished")
         return SensorResult(cursor=cursor, skip_reason=f"Reported {reported} finished launch(es)")

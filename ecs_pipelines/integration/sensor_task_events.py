@@ -1,7 +1,7 @@
 """The sensors' side of task state events: each sensor's own queue, read once per tick.
 
 A sensor given ``task_events_queue_url`` learns that its tasks ended from that queue
-(``ecs.tracking_events``): it describes only new tasks, a sweep every
+(``ecs.tracking``): it describes only new tasks, a sweep every
 ``task_events_sweep_seconds`` and what events cannot tell, and deletes the messages it applied
 only in the tick after, once Dagster has stored the cursor that holds them. The queue must be
 the sensor's alone: a message of a task it does not watch is deleted (the detached sensor
@@ -23,7 +23,7 @@ from ecs_pipelines.ecs.events import (
     TaskEventQueue,
     ignored_summary,
 )
-from ecs_pipelines.ecs.tracking import EventIntake, TickResult
+from ecs_pipelines.ecs.tracking import SensorTick
 from ecs_pipelines.integration.resource import EcsResource
 
 # A message a tick applied stays hidden until the next tick has deleted it: several sensor
@@ -43,19 +43,20 @@ def visibility_seconds(minimum_interval_seconds: int) -> int:
     return min(MAX_VISIBILITY_SECONDS, max(MIN_VISIBILITY_SECONDS, 4 * minimum_interval_seconds))
 
 
-def say_polled(context: SensorEvaluationContext, intake: EventIntake) -> None:
-    """A tick that could not read its queue says so, and that it described instead."""
+def say_events(context: SensorEvaluationContext, ticked: SensorTick) -> None:
+    """What a tick on events has to say, once each: the previous tick's messages it could not
+    delete (they come back: harmless), a queue it could not read (it described instead),
+    and how many events it ignored and why (never what they held: an event's detail carries
+    the task's overrides)."""
+    if ticked.queue_error:
+        context.log.warning(f"Task state event queue: {ticked.queue_error}")
+    intake = ticked.intake
     if intake.failed:
         context.log.warning(
             f"Task state events unavailable ({intake.failed}): this tick described the "
             "tracked tasks instead"
         )
-
-
-def say_ignored(context: SensorEvaluationContext, intake: EventIntake, result: TickResult) -> None:
-    """A tick that ignored task state events says once how many and why (never what they
-    held: an event's detail carries the task's overrides)."""
-    counts = {Ignored.FOREIGN: intake.foreign, Ignored.UNCONFIRMED: len(result.unconfirmed)}
+    counts = {Ignored.FOREIGN: intake.foreign, Ignored.UNCONFIRMED: len(ticked.result.unconfirmed)}
     summary = ignored_summary(counts)
     if summary:
         context.log.warning(summary)

@@ -1,38 +1,37 @@
-"""Tracking ECS tasks across sensor ticks: a compact, versioned cursor and a time-boxed tick.
+"""Tracking ECS tasks across sensor ticks: the time-boxed describe of a tick.
 
-A sensor keeps its whole state in its cursor (the tasks it still tracks, grouped by launch,
-where it has read up to, and which listed tasks it has already handled), so that a restarted
-daemon resumes exactly where the last committed tick ended: nothing is lost and nothing is
-reported twice. ``tick`` describes tracked tasks in batches of 100 and decides each with
-``status.decide``; it stops before the batch that would overrun its time budget and puts the
-tasks it did not reach first in line for the next tick, so no task starves.
-
-No Dagster here: the cursor codec is in ``tracking_cursor``, the I/O is an injected
-EcsTaskClient, and time is an injected clock (a benchmark drives both).
+A sensor keeps its whole state in its cursor (``cursor``: the tasks it still tracks, grouped
+by launch, where it has read up to, and which listed tasks it has already handled), so that a
+restarted daemon resumes exactly where the last committed tick ended: nothing is lost and
+nothing is reported twice. ``tick`` describes the tasks a ``review.Review`` names in batches
+of 100; it stops before the batch that would overrun its time budget and puts the groups it
+did not reach first in line for the next tick, so no task starves. The verdicts are the
+review's (pure); this module is the I/O: an injected EcsTaskClient, and time from an injected
+clock (a benchmark drives both).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from botocore.exceptions import ClientError
 
-from ecs_pipelines.ecs.common import task_secret_values
-from ecs_pipelines.ecs.events import stop_hint, task_identity
-from ecs_pipelines.ecs.tasks import (
-    DESCRIBE_BATCH,
-    EcsTaskClient,
-    EcsTaskResult,
-    Outcome,
-    decide,
-    essential_containers,
-    lost_result,
-    result_from_task,
-)
+from ecs_pipelines.ecs.tasks import DESCRIBE_BATCH, EcsTaskClient
 from ecs_pipelines.ecs.tracking.cursor import CursorError, TaskGroup, TrackingState, task_digest
+from ecs_pipelines.ecs.tracking.review import (
+    Described,
+    GroupCompletion,
+    Review,
+    TaskFilter,
+    TickResult,
+    described_task,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import TaskDefinitionTypeDef, TaskTypeDef
 
 __all__ = [
     "DEFAULT_BUDGET_SECONDS",
@@ -49,51 +48,13 @@ __all__ = [
 # bookkeeping around the tick and for one slow DescribeTasks call past the estimate.
 DEFAULT_BUDGET_SECONDS = 40.0
 
-TaskDefinitionLookup = Callable[[str], Mapping[str, Any] | None]
-TaskFilter = Callable[[Mapping[str, Any]], bool]
+# Task definition ARN -> the definition, as a client or a sensor's cache hands it (a plain
+# mapping of DescribeTaskDefinition's shape; ``_definition`` gives it its wire type).
+TaskDefinitionLookup: TypeAlias = Callable[[str], Mapping[str, Any] | None]
 
 
-@dataclass(frozen=True)
-class GroupCompletion:
-    """A group that is done: every task finished, or one failed (the rest are ``unfinished``)."""
-
-    group: TaskGroup
-    results: tuple[EcsTaskResult, ...]
-    unfinished: tuple[str, ...] = ()
-    # Values of the tasks' secret variables (named by their launch, read from their RunTask
-    # overrides), for masking what is reported; held in memory only, never shown.
-    secret_values: tuple[str, ...] = field(default=(), repr=False, compare=False)
-
-    @property
-    def succeeded(self) -> bool:
-        return not self.unfinished and all(r.succeeded for r in self.results)
-
-    @property
-    def failed(self) -> tuple[EcsTaskResult, ...]:
-        return tuple(r for r in self.results if not r.succeeded)
-
-
-@dataclass(frozen=True)
-class TickResult:
-    """What one tick found, and the groups to track next time, in visiting order."""
-
-    completions: tuple[GroupCompletion, ...]
-    pending: tuple[TaskGroup, ...]
-    ignored: tuple[TaskGroup, ...]  # described, but ``accept`` turned them down
-    describe_calls: int
-    visited_groups: int
-    stopped_early: bool
-    elapsed_seconds: float
-    # Groups to describe that the budget did not reach (the head of ``pending``).
-    unvisited: tuple[TaskGroup, ...] = ()
-    # Digests of ended tasks whose group is still open (task state events: their state is
-    # not in the cursor, so the group is described again when it can complete).
-    done: frozenset[bytes] = frozenset()
-    # Task state events DescribeTasks did not bear out (task ARNs): a stop it does not show,
-    # or a task known only by events that it does not know in the cluster.
-    unconfirmed: tuple[str, ...] = ()
-    # Groups of such unknown tasks: neither tracked nor reported.
-    dropped: tuple[TaskGroup, ...] = ()
+def _definition(definition: Mapping[str, Any] | None) -> TaskDefinitionTypeDef | None:
+    return None if definition is None else cast("TaskDefinitionTypeDef", definition)
 
 
 def _safe_lookup(lookup: TaskDefinitionLookup) -> TaskDefinitionLookup:
@@ -124,24 +85,52 @@ def _batches(tasks: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
     return batches
 
 
-def _needed(
-    groups: Sequence[TaskGroup],
-    wanted: Collection[TaskGroup] | None,
-    hinted: Collection[str],
-    done: Collection[bytes],
-) -> dict[TaskGroup, tuple[str, ...]]:
-    """The tasks each group needs described: all of them for a group to describe; for any
-    other, the tasks events hinted at (``hinted``: a stop, or a task known only by events)
-    and, with them, those an earlier tick found ended (their state is needed to complete it)."""
-    needed: dict[TaskGroup, tuple[str, ...]] = {}
-    for group in groups:
-        if wanted is None or group in wanted:
-            needed[group] = group.task_arns
-        elif any(arn in hinted for arn in group.task_arns):
-            needed[group] = tuple(
-                a for a in group.task_arns if a in hinted or task_digest(a) in done
-            )
-    return needed
+def describe_within(
+    client: EcsTaskClient,
+    tasks: Iterable[tuple[str, str]],
+    *,
+    budget_seconds: float,
+    clock: Callable[[], float],
+) -> Described:
+    """DescribeTasks of (cluster, task ARN) pairs in batches of 100. Before each batch it stops
+    if the time spent plus the slowest batch so far would pass the budget (the first batch
+    always runs, so every tick makes progress)."""
+    start = clock()
+    found: dict[str, TaskTypeDef] = {}
+    missing: dict[str, str] = {}
+    calls, slowest, stopped_early = 0, 0.0, False
+    for cluster, batch in _batches(tasks):
+        now = clock()
+        if calls and (now - start) + slowest > budget_seconds:
+            stopped_early = True
+            break
+        answer = client.describe(cluster, batch)
+        calls += 1
+        slowest = max(slowest, clock() - now)
+        found.update((arn, described_task(task)) for arn, task in answer.tasks.items())
+        missing.update(answer.missing)
+    return Described(found, missing, calls, stopped_early, clock() - start)
+
+
+def run_review(
+    client: EcsTaskClient,
+    review: Review,
+    *,
+    budget_seconds: float,
+    clock: Callable[[], float] = time.monotonic,
+    task_definition: TaskDefinitionLookup | None = None,
+) -> TickResult:
+    """Describes what ``review`` needs (``describe_within``), reads the task definitions it
+    names (``task_definition``, by default the client's cached DescribeTaskDefinition), and
+    returns its verdicts."""
+    start = clock()
+    lookup = _safe_lookup(task_definition or client.task_definition)
+    described = describe_within(
+        client, review.to_describe(), budget_seconds=budget_seconds, clock=clock
+    )
+    definitions = {arn: _definition(lookup(arn)) for arn in review.definitions_to_read(described)}
+    described = dataclasses.replace(described, elapsed_seconds=clock() - start)
+    return review.conclude(described, definitions)
 
 
 def tick(
@@ -153,16 +142,16 @@ def tick(
     task_definition: TaskDefinitionLookup | None = None,
     accept: TaskFilter | None = None,
     grace: Collection[str] = frozenset(),
-    known: Mapping[str, Mapping[str, Any]] | None = None,
+    known: Mapping[str, TaskTypeDef] | None = None,
     describe: Collection[TaskGroup] | None = None,
     done: Collection[bytes] = frozenset(),
     adopted: Collection[str] = frozenset(),
 ) -> TickResult:
-    """Describes ``groups`` (DescribeTasks in batches of 100) and decides what finished.
+    """Describes ``groups`` (DescribeTasks in batches of 100) and decides what finished
+    (``review``'s rules).
 
-    - ``budget_seconds``: before each batch, the tick stops if the time spent plus the slowest
-      batch so far would pass the budget (the first batch always runs, so every tick makes
-      progress). Groups it did not reach come first in ``pending``.
+    - ``budget_seconds``: ``describe_within``'s; groups it did not reach come first in
+      ``pending``.
     - ``task_definition``: ARN -> task definition (essential containers); defaults to the
       client's cached DescribeTaskDefinition.
     - ``accept``: a described task it returns False for is dropped (``ignored``), not reported.
@@ -182,130 +171,15 @@ def tick(
       under that ARN is no task of the cluster's: its group is ``dropped`` (neither tracked
       nor reported) and counted as ``unconfirmed``.
     """
-    lookup = _safe_lookup(task_definition or client.task_definition)
-    known = known or {}
-    wanted = None if describe is None else set(describe)
-    stops = {arn for arn, state in known.items() if stop_hint(state)}
-    needed = _needed(groups, wanted, stops | set(adopted), done)
-    start = clock()
-    described: dict[str, Mapping[str, Any]] = {}
-    missing: dict[str, str] = {}
-    calls, slowest, stopped_early = 0, 0.0, False
-    tasks = ((g.cluster, arn) for g, arns in needed.items() for arn in arns)
-    for cluster, batch in _batches(tasks):
-        now = clock()
-        if calls and (now - start) + slowest > budget_seconds:
-            stopped_early = True
-            break
-        answer = client.describe(cluster, batch)
-        calls += 1
-        slowest = max(slowest, clock() - now)
-        described.update(answer.tasks)
-        missing.update(answer.missing)
-
-    completions: list[GroupCompletion] = []
-    unvisited: list[TaskGroup] = []
-    still_running: list[TaskGroup] = []
-    ignored: list[TaskGroup] = []
-    dropped: list[TaskGroup] = []
-    ended: set[bytes] = set()
-    facts = _Facts(described, missing, frozenset(done), lookup, accept, grace, frozenset(adopted))
-    for group in groups:
-        if not all(arn in described or arn in missing for arn in needed.get(group, ())):
-            unvisited.append(group)
-            continue
-        outcome = _decide_group(group, facts, ended)
-        if outcome is None:
-            still_running.append(group)
-        elif outcome == "ignored":
-            ignored.append(group)
-        elif outcome == "dropped":
-            dropped.append(group)
-        else:
-            completions.append(outcome)
-    unconfirmed = [
-        arn
-        for arn in stops
-        if arn in missing or (arn in described and not stop_hint(described[arn]))
-    ]
-    unconfirmed += [a for g in dropped for a in g.task_arns if a in facts.adopted]
-    open_tasks = {task_digest(arn) for g in unvisited + still_running for arn in g.task_arns}
-    return TickResult(
-        completions=tuple(completions),
-        # Round robin: what this tick did not reach is visited first next time.
-        pending=tuple(unvisited + still_running),
-        ignored=tuple(ignored),
-        describe_calls=calls,
-        visited_groups=len(groups) - len(unvisited),
-        stopped_early=stopped_early,
-        elapsed_seconds=clock() - start,
-        unvisited=tuple(unvisited),
-        done=frozenset((ended | set(done)) & open_tasks),
-        unconfirmed=tuple(dict.fromkeys(unconfirmed)),
-        dropped=tuple(dropped),
+    review = Review.of(
+        groups,
+        whole=describe,
+        known=known,
+        done=done,
+        adopted=adopted,
+        grace=grace,
+        accept=accept,
     )
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """What a tick knows about its tasks: descriptions and MISSING answers (events decide
-    nothing), and how to judge them."""
-
-    described: Mapping[str, Mapping[str, Any]]
-    missing: Mapping[str, str]
-    done: frozenset[bytes]
-    lookup: TaskDefinitionLookup
-    accept: TaskFilter | None
-    grace: Collection[str]
-    adopted: frozenset[str]
-
-
-def _not_the_clusters(arn: str, facts: _Facts) -> bool:
-    """A task known only by its events that DescribeTasks does not show under its ARN."""
-    if arn not in facts.adopted:
-        return False
-    seen = facts.described.get(arn)
-    if seen is None:
-        return True
-    return not task_identity(arn).agrees(task_identity(str(seen.get("taskArn") or "")))
-
-
-def _decide_group(
-    group: TaskGroup, facts: _Facts, ended: set[bytes]
-) -> GroupCompletion | Literal["ignored", "dropped"] | None:
-    """A completion, "ignored", "dropped", or None while the group is still going. Adds the
-    digests of the group's ended tasks to ``ended``."""
-    results: list[EcsTaskResult] = []
-    running: list[str] = []
-    secrets: list[str] = []
-    for arn in group.task_arns:
-        if _not_the_clusters(arn, facts):
-            return "dropped"
-        task = facts.described.get(arn)
-        if task is None:
-            if arn in facts.missing and arn not in facts.grace:
-                results.append(lost_result(arn, facts.missing[arn]))
-            elif task_digest(arn) in facts.done:
-                return None  # it ended, but its state is not at hand: decided when it is
-            else:
-                running.append(arn)
-            continue
-        if facts.accept is not None and not facts.accept(task):
-            return "ignored"
-        secrets.extend(task_secret_values(task))
-        definition_arn = task.get("taskDefinitionArn")
-        definition = facts.lookup(definition_arn) if definition_arn else None
-        verdict = decide(task, essential_containers(definition))
-        if verdict.outcome is Outcome.RUNNING:
-            running.append(arn)
-        else:
-            ended.add(task_digest(arn))
-            results.append(result_from_task(task, verdict))
-    if not running:
-        return GroupCompletion(group, tuple(results), secret_values=tuple(secrets))
-    if any(not r.succeeded for r in results):
-        # One failed task fails the launch (as in a blocking step): report it now.
-        return GroupCompletion(
-            group, tuple(results), unfinished=tuple(running), secret_values=tuple(secrets)
-        )
-    return None
+    return run_review(
+        client, review, budget_seconds=budget_seconds, clock=clock, task_definition=task_definition
+    )
