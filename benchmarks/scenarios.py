@@ -83,7 +83,7 @@ def watch_ours(endpoint: ScriptedEcsProcess, n: int, *, scale: float = 1.0) -> d
 
     cpu = time.process_time()
     stops = stop_schedule(n, time.time(), scale=scale)
-    specs = [resource.plan(environment={"BENCH_STOP_AT": repr(stop)}) for stop in stops]
+    specs = [resource.plan_launch(environment={"BENCH_STOP_AT": repr(stop)}) for stop in stops]
     arns = launch_each(client, specs)
     watcher = TaskWatcher(
         client,
@@ -196,7 +196,7 @@ def watch_rows(endpoint: ScriptedEcsProcess, sizes: Sequence[int]) -> list[Row]:
 
 
 def bench_spec(resource: EcsResource, env: dict[str, str]) -> LaunchPlan:
-    return resource.plan(environment=env)
+    return resource.plan_launch(environment=env)
 
 
 def fanout_ours(

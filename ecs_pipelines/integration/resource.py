@@ -126,21 +126,22 @@ class EcsResource(EcsSettings):
 
     # --- launching -------------------------------------------------------------------------
 
-    def plan_launch(self, *levels: LaunchSettings, read_definition: bool = False) -> LaunchPlan:
-        """The plan of one launch: the resource's settings, then ``levels`` (lowest first) on
-        top, checked before any call; then the task definition resolved (a
-        ``task_definition_spec`` found or registered) and read only when needed (or asked
-        for, ``read_definition``); then RunTask's request."""
+    def plan_launch(
+        self,
+        *levels: LaunchSettings,
+        read_definition: bool = False,
+        **arguments: Unpack[LaunchArguments],
+    ) -> LaunchPlan:
+        """The plan of one launch: the resource's settings, then ``levels`` (lowest first),
+        then run_task's ``arguments`` on top, checked before any call; then the task
+        definition resolved (a ``task_definition_spec`` found or registered) and read only
+        when needed (or asked for: ``read_definition``); then RunTask's request."""
         return plan_launch(
-            merge(self.launch_settings(), *levels),
+            merge(self.launch_settings(), *levels, settings_from_arguments(arguments)),
             describe=self.task_client().task_definition,
             resolve=self.resolve_task_definition,
             read_definition=read_definition,
         )
-
-    def plan(self, **arguments: Unpack[LaunchArguments]) -> LaunchPlan:
-        """The plan of a launch with run_task's arguments."""
-        return self.plan_launch(settings_from_arguments(arguments))
 
     def task_definition_registry(self) -> TaskDefinitionRegistry:
         """Register-or-reuse of code-defined task definitions, its cache shared by every
@@ -176,7 +177,7 @@ class EcsResource(EcsSettings):
         wherever the project writes text, like the resource's own. ``task_definition_spec``
         launches a task definition described in code (registered once, then reused) instead
         of ``task_definition``."""
-        return launch(self.task_client(), self.plan(**arguments))
+        return launch(self.task_client(), self.plan_launch(**arguments))
 
     def run_tasks(
         self,
@@ -196,7 +197,7 @@ class EcsResource(EcsSettings):
             raise EcsSpecError("count", "run_tasks takes total, not count")
         return launch_many(
             self.task_client(),
-            self.plan(**arguments),
+            self.plan_launch(**arguments),
             total,
             calls_per_second=calls_per_second,
             on_launch=on_launch,
@@ -267,7 +268,7 @@ class EcsResource(EcsSettings):
         Whatever interrupts the wait (timeout, a terminated Dagster run, Ctrl-C) stops the
         tasks this call launched, in the cluster they were launched in."""
         settings = self.watch_settings(timeout_seconds)  # a bad timeout fails before RunTask
-        plan = self.plan(**arguments)
+        plan = self.plan_launch(**arguments)
         arns = launch(self.task_client(), plan)
         try:
             if on_launch:

@@ -196,6 +196,8 @@ def settings_from_arguments(arguments: Mapping[str, object]) -> LaunchSettings:
         if value is None:
             continue
         for name, parsed in _parse(key, value).items():
+            if parsed is None:  # e.g. overrides={"cpu": None}
+                continue
             if name in given_as:
                 raise EcsSpecError(
                     key, f"sets {name}, which {given_as[name]} sets too: give it once"

@@ -39,37 +39,38 @@ class ContainerOverride:
 
 @dataclass(frozen=True)
 class LaunchSettings:
-    """Every launch option; None: not set at this level."""
+    """Every launch option; None: not set at this level. Each option's description, check
+    and RunTask name are its declaration (``options.py``)."""
 
     cluster: str | None = None
-    task_definition: str | None = None  # family, family:revision or ARN
-    task_definition_spec: TaskDefinitionSpec | None = None  # or a task definition in code
-    container_name: str | None = None  # receives command, environment, cpu and memory
+    task_definition: str | None = None
+    task_definition_spec: TaskDefinitionSpec | None = None
+    container_name: str | None = None
     command: Sequence[str] | None = None
     environment: Mapping[str, str] | None = None
     # Values never shown: not in a repr, masked wherever the project writes text.
     secret_environment: Mapping[str, str] | None = field(default=None, repr=False)
-    cpu: int | None = None  # the container's CPU units
-    memory: int | None = None  # the container's hard memory limit, MiB
+    cpu: int | None = None
+    memory: int | None = None
     container_overrides: Sequence[ContainerOverride] | None = None
-    task_cpu: str | None = None  # task-level overrides.cpu: "1024" or "1 vCPU"
-    task_memory: str | None = None  # task-level overrides.memory: "2048" or "2 GB"
+    task_cpu: str | None = None
+    task_memory: str | None = None
     task_role_arn: str | None = None
     execution_role_arn: str | None = None
-    ephemeral_storage_gib: int | None = None  # Fargate only, 21..200
+    ephemeral_storage_gib: int | None = None
     count: int | None = None
     started_by: str | None = None
     group: str | None = None
-    launch_type: str | None = None  # EC2 | FARGATE | EXTERNAL | MANAGED_INSTANCES
+    launch_type: str | None = None
     capacity_provider_strategy: Sequence[Mapping[str, Any]] | None = None
     platform_version: str | None = None
     subnets: Sequence[str] | None = None
     security_groups: Sequence[str] | None = None
-    assign_public_ip: bool | None = None  # -> "ENABLED" / "DISABLED"
+    assign_public_ip: bool | None = None
     placement_constraints: Sequence[Mapping[str, Any]] | None = None
     placement_strategy: Sequence[Mapping[str, Any]] | None = None
     tags: Mapping[str, str] | None = None
-    propagate_tags: str | None = None  # TASK_DEFINITION | NONE
+    propagate_tags: str | None = None
     enable_execute_command: bool | None = None
     enable_ecs_managed_tags: bool | None = None
     volume_configurations: Sequence[Mapping[str, Any]] | None = None
