@@ -58,7 +58,7 @@ def completion_rows(endpoint: ScriptedEcsProcess, total: int) -> list[Row]:
     polled = ecs_task_completion_sensor("bench_polled", job=report_completions)
     evented_cursor, _ = _tick(endpoint, evented, ecs, None)
     polled_cursor, _ = _tick(endpoint, polled, ecs, None)
-    spec = ecs.build_launch_spec(environment={"BENCH_DURATION": "3600"})
+    spec = ecs.plan_launch(environment={"BENCH_DURATION": "3600"})
     arns = launch_many(client, spec, total)
     ending = arns[:100]  # they end on cue (``finish``), once the ticks have caught up
     while True:  # the evented sensor finds the tasks by their PENDING and RUNNING events

@@ -42,9 +42,7 @@ def _launch_staggered(endpoint: ScriptedEcsProcess, n: int, scale: float) -> tup
     client = RoundRecordingClient(resource.ecs_client())
     # Scenario 1's schedule for n tasks, ten tasks (one RunTask) per stop time.
     stops = stop_schedule(n, time.time(), scale=scale)[::10]
-    specs = [
-        resource.build_launch_spec(environment={"BENCH_STOP_AT": repr(s)}, count=10) for s in stops
-    ]
+    specs = [resource.plan_launch(environment={"BENCH_STOP_AT": repr(s)}, count=10) for s in stops]
     return client, launch_each(client, specs)
 
 
@@ -182,7 +180,7 @@ def sensor_rows(endpoint: ScriptedEcsProcess, total: int) -> list[Row]:
     client = resource.task_client()
     queue = TaskEventQueue(resource.sqs_client(), endpoint.queue_url)
 
-    spec = resource.build_launch_spec(environment={"BENCH_DURATION": "3600"})
+    spec = resource.plan_launch(environment={"BENCH_DURATION": "3600"})
     arns = launch_many(client, spec, total)
     # Tasks end on cue (``finish``), once the ticks have caught up, whatever that takes.
     steady, burst = arns[:100], arns[100 : 100 + total // 2]
@@ -289,7 +287,7 @@ def log_round_calls(endpoint: ScriptedEcsProcess, n: int, *, batched: bool) -> d
     }
     ecs.register_task_definition(**definition)
     client = resource.task_client()
-    arns = launch_many(client, resource.build_launch_spec(environment={"BENCH_DURATION": "3"}), n)
+    arns = launch_many(client, resource.plan_launch(environment={"BENCH_DURATION": "3"}), n)
     calls: Counter[str] = Counter()
     logs = resource.logs_client()
     logs.meta.events.register(

@@ -62,7 +62,7 @@ def track_ours(n: int, endpoint_url: str, meter: Meter) -> None:
 
     resource = our_resource(endpoint_url)
     client = resource.task_client()
-    spec = resource.build_launch_spec(environment={"BENCH_DURATION": "6"})
+    spec = resource.plan_launch(environment={"BENCH_DURATION": "6"})
     settings = resource.watch_settings()
     meter.start()
     arns = launch_many(client, spec, n)

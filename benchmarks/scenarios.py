@@ -16,7 +16,7 @@ from typing import Any
 from benchmarks.measures import Row, median, percentile
 from benchmarks.pipes_side import run_pipes_tasks, run_task_params
 from benchmarks.scripted_process import ScriptedEcsProcess
-from ecs_pipelines.ecs.launching import TaskLaunchSpec
+from ecs_pipelines.ecs.launching import LaunchPlan
 from ecs_pipelines.ecs.launching.fanout import launch_each, launch_many
 from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.ecs.tasks.client import DescribeResult, EcsTaskClient
@@ -83,9 +83,7 @@ def watch_ours(endpoint: ScriptedEcsProcess, n: int, *, scale: float = 1.0) -> d
 
     cpu = time.process_time()
     stops = stop_schedule(n, time.time(), scale=scale)
-    specs = [
-        resource.build_launch_spec(environment={"BENCH_STOP_AT": repr(stop)}) for stop in stops
-    ]
+    specs = [resource.plan_launch(environment={"BENCH_STOP_AT": repr(stop)}) for stop in stops]
     arns = launch_each(client, specs)
     watcher = TaskWatcher(
         client,
@@ -197,8 +195,8 @@ def watch_rows(endpoint: ScriptedEcsProcess, sizes: Sequence[int]) -> list[Row]:
 # --- scenario 2: fan-out ---------------------------------------------------------------------
 
 
-def bench_spec(resource: EcsResource, env: dict[str, str]) -> TaskLaunchSpec:
-    return resource.build_launch_spec(environment=env)
+def bench_spec(resource: EcsResource, env: dict[str, str]) -> LaunchPlan:
+    return resource.plan_launch(environment=env)
 
 
 def fanout_ours(

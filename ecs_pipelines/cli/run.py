@@ -9,6 +9,7 @@ import click
 from ecs_pipelines.cli.common import Env, echo, ecs_command
 from ecs_pipelines.cli.logs import LinePrinter, print_tail, streams
 from ecs_pipelines.ecs.common import task_id
+from ecs_pipelines.ecs.launching import MAX_COUNT, default_of, describe
 from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.integration.metadata import LOG_TAIL_LINES
 
@@ -68,10 +69,18 @@ def _show_failure(env: Env, result: EcsTaskResult) -> None:
 
 @click.command("run", context_settings={"ignore_unknown_options": True})
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-@click.option("--task-definition", help="Family, family:revision or ARN (default: the target's).")
+@click.option("--task-definition", help=describe("task_definition") + " Unset: the target's.")
 @click.option("--env", "environment", multiple=True, help="NAME=VALUE for the container.")
-@click.option("--count", type=click.IntRange(1, 10), default=1, show_default=True)
-@click.option("--exec/--no-exec", "enable_exec", default=False, help="Enable ECS Exec.")
+@click.option(
+    "--count",
+    type=click.IntRange(1, MAX_COUNT),
+    default=default_of("count"),
+    show_default=True,
+    help=describe("count"),
+)
+@click.option(
+    "--exec/--no-exec", "enable_exec", default=False, help=describe("enable_execute_command")
+)
 @click.option("--wait", is_flag=True, help="Wait for the task(s) to stop; exit 1 if one failed.")
 @TASK_EVENTS_OPTION
 @ecs_command

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +10,13 @@ import click
 
 from ecs_pipelines.cli import format as fmt
 from ecs_pipelines.cli.common import RAW_OPTION, Env, echo, ecs_command, find_task
-from ecs_pipelines.ecs.common import STARTED_BY_PATTERN, TaskStatus, task_id
+from ecs_pipelines.ecs.common import (
+    EcsSpecError,
+    TaskStatus,
+    non_empty_string,
+    started_by_string,
+    task_id,
+)
 from ecs_pipelines.ecs.logs import links_for
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, tag_value
 
@@ -22,15 +28,21 @@ def _check_started_by(
     _ctx: click.Context, _param: click.Parameter, value: str | None
 ) -> str | None:
     # An option callback runs while parsing, so a bad filter fails before any AWS call.
-    if value is not None and not STARTED_BY_PATTERN.fullmatch(value):
-        raise click.BadParameter("must be 1..128 letters, digits, '-', '/' or '_'")
-    return value
+    return _checked(started_by_string, value)
 
 
 def _check_family(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not value.strip():
-        raise click.BadParameter("must not be empty")
-    return value
+    return _checked(non_empty_string, value)
+
+
+def _checked(check: Callable[[str, object], str], value: str | None) -> str | None:
+    """``value`` through a field check of the vocabulary; its problem as a usage error."""
+    if value is None:
+        return None
+    try:
+        return check("value", value)
+    except EcsSpecError as error:
+        raise click.BadParameter(error.problem) from None
 
 
 def list_tasks(

@@ -28,7 +28,8 @@ from dagster_aws.pipes import PipesCloudWatchMessageReader
 from ecs_pipelines.ecs.common import EcsSpecError
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.detached_step import detached_launch_message, sensor_verdicts
-from ecs_pipelines.integration.step_options import StepOptions, launchpad_schema
+from ecs_pipelines.integration.launchpad import launchpad_schema
+from ecs_pipelines.integration.step_options import StepOptions
 from ecs_pipelines.integration.step_runner import StepTaskRunner
 
 
@@ -47,10 +48,11 @@ def ecs_task_multi_asset(
 ) -> AssetsDefinition:
     """Assets materialised together by one ECS task.
 
-    ``options`` are step options (``step_options.StepOptions``: task_definition, command,
-    environment, cpu, memory, timeout_seconds, detached, ...), the defaults of the Launchpad
-    config. The task gets DAGSTER_RUN_ID, DAGSTER_ASSET_KEY and, when partitioned,
-    DAGSTER_PARTITION_KEY (and DAGSTER_PARTITION_START/END for time windows). With
+    ``options`` are step options (``step_options.StepOptions``: every launch option, by
+    either name, as ``EcsResource.run_task`` takes it, and image, secret_environment_from,
+    timeout_seconds, detached), the defaults of the Launchpad config. The task gets
+    DAGSTER_RUN_ID, DAGSTER_ASSET_KEY and, when partitioned, DAGSTER_PARTITION_KEY (and
+    DAGSTER_PARTITION_START/END for time windows). With
     ``pipes=True`` the task's dagster-pipes reports (metadata, asset checks) come back through
     its CloudWatch stream, read by dagster-aws's PipesCloudWatchMessageReader.
 

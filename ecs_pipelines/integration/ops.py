@@ -19,7 +19,8 @@ from dagster import (
     op,
 )
 
-from ecs_pipelines.integration.step_options import StepOptions, launchpad_schema
+from ecs_pipelines.integration.launchpad import launchpad_schema
+from ecs_pipelines.integration.step_options import StepOptions
 from ecs_pipelines.integration.step_runner import StepTaskRunner
 
 
@@ -33,11 +34,11 @@ def ecs_task_op(
 ) -> OpDefinition:
     """An op that launches ECS task(s) through the ``resource_key`` EcsResource and waits.
 
-    ``options`` are step options (``step_options.StepOptions``: task_definition, command,
-    environment, cpu, memory, count, timeout_seconds, detached, started_by, ...), the defaults
-    of its Launchpad config. Its ``after`` input (Nothing) orders it after other ops; its output
-    is the list of EcsTaskResult. A failed task raises a Dagster Failure with stopCode, reason,
-    exit codes and the last log lines.
+    ``options`` are step options (``step_options.StepOptions``: every launch option, by
+    either name, as ``EcsResource.run_task`` takes it, and image, secret_environment_from,
+    timeout_seconds, detached), the defaults of its Launchpad config. Its ``after`` input
+    (Nothing) orders it after other ops; its output is the list of EcsTaskResult. A failed task
+    raises a Dagster Failure with stopCode, reason, exit codes and the last log lines.
 
     ``detached=True`` (also a Launchpad field) launches the task(s) and returns their ARNs at
     once, tagged ``ecs-pipelines/detached=true``; ``ecs_task_completion_sensor`` (e.g. filtered
@@ -48,7 +49,7 @@ def ecs_task_op(
     @op(
         name=name,
         description=description
-        or f"Runs ECS task(s) of {defaults.task_definition or 'the resource'}.",
+        or f"Runs ECS task(s) of {defaults.launch.task_definition or 'the resource'}.",
         ins={"after": In(Nothing, description="Run after these steps.")},
         out=Out(
             list,

@@ -1,16 +1,15 @@
 """EcsResource: Dagster's configurable resource over ECS RunTask, thin config over ``ecs/``.
 
-Fields are the defaults of every launch; each call can override them. The methods are the
+Fields are the lowest level of every launch; each call can override them. The methods are the
 library's API (``run_task``, ``wait_for_tasks``, ``run_task_and_wait``, ...); what they do
-lives in the ECS core: validation in ``ecs.spec``, the poll loop in ``ecs.watch``, stopping in
-``ecs.stopping``, retries and deadlines in ``ecs.retry``.
+lives in the ECS core: the launch plan in ``ecs.launching``, the poll loop in ``ecs.waiting``,
+stopping in ``ecs.tasks``, retries and deadlines in ``ecs.common``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Unpack
 
 from dagster import get_dagster_logger
 from pydantic import PrivateAttr
@@ -19,12 +18,14 @@ from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, Retrier, tas
 from ecs_pipelines.ecs.events import TaskEventQueue
 from ecs_pipelines.ecs.exec import ExecResult, execute_command
 from ecs_pipelines.ecs.launching import (
-    LaunchRequest,
-    TaskLaunchSpec,
-    build_launch_spec,
+    LaunchArguments,
+    LaunchPlan,
+    LaunchSettings,
     launch,
     launch_many,
-    to_run_task_kwargs,
+    merge,
+    plan_launch,
+    settings_from_arguments,
 )
 from ecs_pipelines.ecs.logs import LogLinesCallback, TaskLinks, links_for
 from ecs_pipelines.ecs.task_definitions import (
@@ -50,6 +51,11 @@ from ecs_pipelines.ecs.waiting import (
 from ecs_pipelines.integration.clients import boto3_client
 from ecs_pipelines.integration.resource_settings import EcsSettings
 
+if TYPE_CHECKING:
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_sqs import SQSClient
+
 DEFAULT_STOP_REASON = "Stopped by ecs_pipelines"
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 
@@ -57,15 +63,18 @@ SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 class EcsResource(EcsSettings):
     """Launches and watches ECS tasks. Fields are the defaults of every launch; calls override."""
 
-    _ecs_client: Any = PrivateAttr(default=None)
-    _logs_client: Any = PrivateAttr(default=None)
-    _sqs_client: Any = PrivateAttr(default=None)
+    _ecs_client: ECSClient | None = PrivateAttr(default=None)
+    _logs_client: CloudWatchLogsClient | None = PrivateAttr(default=None)
+    _sqs_client: SQSClient | None = PrivateAttr(default=None)
     _task_client: EcsTaskClient | None = PrivateAttr(default=None)
 
     # --- clients ---------------------------------------------------------------------------
 
     def with_clients(
-        self, ecs_client: Any, logs_client: Any = None, sqs_client: Any = None
+        self,
+        ecs_client: ECSClient,
+        logs_client: CloudWatchLogsClient | None = None,
+        sqs_client: SQSClient | None = None,
     ) -> EcsResource:
         """A copy that uses the given boto3 clients instead of building its own."""
         copy = self.model_copy()
@@ -75,17 +84,17 @@ class EcsResource(EcsSettings):
         copy._task_client = None
         return copy
 
-    def ecs_client(self) -> Any:
+    def ecs_client(self) -> ECSClient:
         if self._ecs_client is None:
             self._ecs_client = boto3_client("ecs", self)
         return self._ecs_client
 
-    def logs_client(self) -> Any:
+    def logs_client(self) -> CloudWatchLogsClient:
         if self._logs_client is None:
             self._logs_client = boto3_client("logs", self)
         return self._logs_client
 
-    def sqs_client(self) -> Any:
+    def sqs_client(self) -> SQSClient:
         if self._sqs_client is None:
             self._sqs_client = boto3_client("sqs", self)
         return self._sqs_client
@@ -117,38 +126,22 @@ class EcsResource(EcsSettings):
 
     # --- launching -------------------------------------------------------------------------
 
-    def build_launch_spec(self, **arguments: Any) -> TaskLaunchSpec:
-        """The validated launch spec of one call: run_task's arguments, plus ``container_name``
-        and ``secret_environment``. After every argument has passed validation, it may read
-        the task definition and, for a ``task_definition_spec``, find or register its
-        revision (``resolve_task_definition``)."""
-        named = {f.name for f in dataclasses.fields(LaunchRequest)} - {"run_task_kwargs"}
-        given = {k: v for k, v in arguments.items() if k in named}
-        code_defined = given.get("task_definition_spec")
-        if given.get("container_name") is None:
-            # A code-defined task definition names its own container (the resource's default
-            # container belongs to the registered one).
-            given["container_name"] = (
-                code_defined.target_container
-                if isinstance(code_defined, TaskDefinitionSpec)
-                else self.container_name
-            )
-        request = LaunchRequest(
-            **given, run_task_kwargs={k: v for k, v in arguments.items() if k not in named}
-        ).with_secrets(self.secret_environment)
-        defaults = self.launch_defaults()
-        # Validated first with a placeholder container (and task definition, when described in
-        # code), so bad input fails before any call.
-        spec = build_launch_spec(defaults, request.checkable(), definition=None)
-        to_run_task_kwargs(spec)
-        if request.task_definition_spec is not None:
-            resolved = self.resolve_task_definition(request.task_definition_spec)
-            request = request.with_task_definition(resolved.arn)
-            spec = build_launch_spec(defaults, request, definition=None)
-        if request.needs_definition(spec):
-            definition = self.task_client().task_definition(spec.task_definition)
-            spec = build_launch_spec(defaults, request, definition=definition)
-        return spec
+    def plan_launch(
+        self,
+        *levels: LaunchSettings,
+        read_definition: bool = False,
+        **arguments: Unpack[LaunchArguments],
+    ) -> LaunchPlan:
+        """The plan of one launch: the resource's settings, then ``levels`` (lowest first),
+        then run_task's ``arguments`` on top, checked before any call; then the task
+        definition resolved (a ``task_definition_spec`` found or registered) and read only
+        when needed (or asked for: ``read_definition``); then RunTask's request."""
+        return plan_launch(
+            merge(self.launch_settings(), *levels, settings_from_arguments(arguments)),
+            describe=self.task_client().task_definition,
+            resolve=self.resolve_task_definition,
+            read_definition=read_definition,
+        )
 
     def task_definition_registry(self) -> TaskDefinitionRegistry:
         """Register-or-reuse of code-defined task definitions, its cache shared by every
@@ -172,44 +165,19 @@ class EcsResource(EcsSettings):
         """The family of a code-defined task definition for the op or asset ``name``."""
         return derive_family(self.code_task_definitions.family_prefix, name)
 
-    def run_task(
-        self,
-        *,
-        task_definition: str | None = None,
-        command: Sequence[str] | None = None,
-        environment: Mapping[str, str] | None = None,
-        overrides: Mapping[str, Any] | None = None,
-        count: int = 1,
-        started_by: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        client_token: str | None = None,
-        enable_execute_command: bool | None = None,
-        secret_environment: Mapping[str, str] | None = None,
-        task_definition_spec: TaskDefinitionSpec | None = None,
-        **run_task_kwargs: Any,
-    ) -> list[str]:
-        """Launches ``count`` tasks and returns their ARNs; raises EcsLaunchError on failures.
+    def run_task(self, **arguments: Unpack[LaunchArguments]) -> list[str]:
+        """Launches ``count`` tasks (1 by default) and returns their ARNs; raises
+        EcsLaunchError on failures.
 
-        Any other RunTask option goes by its API name (``placementConstraints``) or the
-        project's (``placement_constraints``). ``secret_environment`` values are masked
+        Takes every launch option by the project's name (``placement_constraints``) or by
+        RunTask's (``placementConstraints``), RunTask's ``overrides`` and
+        ``networkConfiguration`` as RunTask takes them; None leaves an option to the resource.
+        ``command``, ``environment``, ``cpu`` and ``memory`` go to ``container_name`` (else the
+        task definition's first essential container). ``secret_environment`` values are masked
         wherever the project writes text, like the resource's own. ``task_definition_spec``
         launches a task definition described in code (registered once, then reused) instead
         of ``task_definition``."""
-        spec = self.build_launch_spec(
-            task_definition=task_definition,
-            command=command,
-            environment=environment,
-            overrides=overrides,
-            count=count,
-            started_by=started_by,
-            tags=tags,
-            client_token=client_token,
-            enable_execute_command=enable_execute_command,
-            secret_environment=secret_environment or {},
-            task_definition_spec=task_definition_spec,
-            **run_task_kwargs,
-        )
-        return launch(self.task_client(), spec)
+        return launch(self.task_client(), self.plan_launch(**arguments))
 
     def run_tasks(
         self,
@@ -217,7 +185,7 @@ class EcsResource(EcsSettings):
         *,
         calls_per_second: float | None = 20.0,
         on_launch: Callable[[list[str]], None] | None = None,
-        **arguments: Any,
+        **arguments: Unpack[LaunchArguments],
     ) -> list[str]:
         """Launches ``total`` identical tasks in RunTask calls of 10 (ECS's most per call).
 
@@ -227,9 +195,12 @@ class EcsResource(EcsSettings):
         call fails or the launch is interrupted, the tasks already started are stopped."""
         if "count" in arguments:
             raise EcsSpecError("count", "run_tasks takes total, not count")
-        spec = self.build_launch_spec(**arguments)
         return launch_many(
-            self.task_client(), spec, total, calls_per_second=calls_per_second, on_launch=on_launch
+            self.task_client(),
+            self.plan_launch(**arguments),
+            total,
+            calls_per_second=calls_per_second,
+            on_launch=on_launch,
         )
 
     # --- watching --------------------------------------------------------------------------
@@ -290,29 +261,29 @@ class EcsResource(EcsSettings):
         on_log_lines: LogLinesCallback | None = None,
         on_status: StatusCallback | None = None,
         on_launch: Callable[[list[str]], None] | None = None,
-        **arguments: Any,
+        **arguments: Unpack[LaunchArguments],
     ) -> list[EcsTaskResult]:
         """run_task, then wait_for_tasks; raises EcsTaskFailure when any task failed.
 
         Whatever interrupts the wait (timeout, a terminated Dagster run, Ctrl-C) stops the
         tasks this call launched, in the cluster they were launched in."""
         settings = self.watch_settings(timeout_seconds)  # a bad timeout fails before RunTask
-        spec = self.build_launch_spec(**arguments)
-        arns = launch(self.task_client(), spec)
+        plan = self.plan_launch(**arguments)
+        arns = launch(self.task_client(), plan)
         try:
             if on_launch:
                 on_launch(arns)
             watcher = self.task_watcher(
-                spec.cluster, settings, on_log_lines=on_log_lines, on_status=on_status
+                plan.cluster, settings, on_log_lines=on_log_lines, on_status=on_status
             )
             results = watcher.wait(arns)
         except EcsTimeoutError as error:
             reason = f"Timed out after {timeout_seconds} s"
-            stop_tasks(self.task_client(), spec.cluster, error.pending_task_arns, reason=reason)
+            stop_tasks(self.task_client(), plan.cluster, error.pending_task_arns, reason=reason)
             raise
         except BaseException:
             reason = "Caller stopped waiting (interrupted or failed)"
-            stop_tasks(self.task_client(), spec.cluster, arns, reason=reason)
+            stop_tasks(self.task_client(), plan.cluster, arns, reason=reason)
             raise
         if not all(r.succeeded for r in results):
             raise EcsTaskFailure(results)

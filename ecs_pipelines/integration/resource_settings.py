@@ -1,6 +1,9 @@
 """EcsResource's settings: each field described (the UI shows them) and checked when built.
 
-The settings are the defaults of every launch; a call can override each of them. A setting ECS
+The settings are the lowest level of every launch: a factory's arguments, a run's Launchpad
+config and a call's arguments each override them (``ecs.launching.precedence``). A launch setting
+takes its description and default from the declaration of launch options
+(``ecs.launching.options``); pydantic still needs each field here, for the type. A setting ECS
 would refuse fails here, naming the field, before the resource makes any call.
 """
 
@@ -13,13 +16,19 @@ from dagster import Config
 from dagster_aws.utils import ResourceWithBoto3Configuration
 from pydantic import ConfigDict, Field, model_validator
 
-from ecs_pipelines.ecs.common import DEFAULT_MAX_ATTEMPTS, EcsSpecError, Pace
-from ecs_pipelines.ecs.launching import LaunchRequest, build_launch_spec, to_run_task_kwargs
+from ecs_pipelines.ecs.common import (
+    DEFAULT_MAX_ATTEMPTS,
+    EcsSpecError,
+    Pace,
+    iam_role_arn,
+    int_range,
+    positive_seconds,
+)
+from ecs_pipelines.ecs.launching import LaunchSettings, check_launch, default_of, describe
 from ecs_pipelines.ecs.task_definitions import (
     DEFAULT_FAMILY_PREFIX,
     TaskDefinitionDefaults,
     check_log_group,
-    check_role_arn,
 )
 from ecs_pipelines.ecs.waiting import EventSettings, WatchSettings
 
@@ -78,60 +87,29 @@ class EcsSettings(ResourceWithBoto3Configuration):
             "(throttling, 5xx, dropped connections); a caller's timeout bounds them all."
         ),
     )
-    cluster: str = Field(default="default", description="ECS cluster name or ARN to run tasks in.")
-    task_definition: str | None = Field(
-        default=None, description="Default task definition: family, family:revision or ARN."
-    )
-    container_name: str | None = Field(
-        default=None,
-        description=(
-            "Container that receives command/environment overrides. Unset: the first essential "
-            "container of the task definition."
-        ),
-    )
-    launch_type: str | None = Field(
-        default=None,
-        description="EC2, FARGATE or EXTERNAL; leave unset with a capacity provider strategy.",
-    )
+    cluster: str = Field(default=default_of("cluster"), description=describe("cluster"))
+    task_definition: str | None = Field(default=None, description=describe("task_definition"))
+    container_name: str | None = Field(default=None, description=describe("container_name"))
+    launch_type: str | None = Field(default=None, description=describe("launch_type"))
     capacity_provider_strategy: list[CapacityProviderStrategyItem] = Field(
-        default=[], description="Capacity providers to launch on (excludes launch_type)."
+        default=[], description=describe("capacity_provider_strategy")
     )
-    platform_version: str | None = Field(
-        default=None, description="Fargate platform version, e.g. LATEST or 1.4.0."
-    )
-    subnets: list[str] = Field(default=[], description="Subnet IDs for awsvpc networking.")
-    security_groups: list[str] = Field(
-        default=[], description="Security group IDs for awsvpc networking (needs subnets)."
-    )
-    assign_public_ip: bool | None = Field(
-        default=None, description="Give the task's ENI a public IP (awsvpc; needs subnets)."
-    )
+    platform_version: str | None = Field(default=None, description=describe("platform_version"))
+    subnets: list[str] = Field(default=[], description=describe("subnets"))
+    security_groups: list[str] = Field(default=[], description=describe("security_groups"))
+    assign_public_ip: bool | None = Field(default=None, description=describe("assign_public_ip"))
     enable_execute_command: bool = Field(
-        default=False,
-        description=(
-            "Launch tasks with ECS Exec enabled (needs a task role with ssmmessages "
-            "permissions). A per-launch setting overrides this default."
-        ),
+        default=default_of("enable_execute_command"),
+        description=describe("enable_execute_command"),
     )
-    propagate_tags: str | None = Field(
-        default=None, description="TASK_DEFINITION or NONE (SERVICE is not valid for RunTask)."
-    )
-    tags: dict[str, str] = Field(default={}, description="Tags put on every task launched.")
+    propagate_tags: str | None = Field(default=None, description=describe("propagate_tags"))
+    tags: dict[str, str] = Field(default=default_of("tags"), description=describe("tags"))
     secret_environment: dict[str, str] = Field(
-        default={},
-        description=(
-            "Environment for every task whose values are secret (give them as EnvVar): never "
-            "logged, stored, put in metadata or error messages. They travel in RunTask "
-            "overrides, visible to DescribeTasks: prefer the task definition's `secrets`."
-        ),
+        default=default_of("secret_environment"), description=describe("secret_environment")
     )
-    started_by: str | None = Field(
-        default=None, description="Default startedBy (<= 128 letters, digits, '-', '/', '_')."
-    )
-    group: str | None = Field(default=None, description="Task group name.")
-    task_role_arn: str | None = Field(
-        default=None, description="Task role override for every launch."
-    )
+    started_by: str | None = Field(default=None, description=describe("started_by"))
+    group: str | None = Field(default=None, description=describe("group"))
+    task_role_arn: str | None = Field(default=None, description=describe("task_role_arn"))
     code_task_definitions: CodeTaskDefinitionSettings = Field(
         default_factory=CodeTaskDefinitionSettings,
         description=(
@@ -188,18 +166,12 @@ class EcsSettings(ResourceWithBoto3Configuration):
     @model_validator(mode="after")
     def _check_limits(self) -> EcsSettings:
         """Bad settings fail when the resource is built, naming the field, before any call."""
-        if self.poll_interval_seconds <= 0:
-            raise EcsSpecError(
-                "poll_interval_seconds", f"must be > 0, got {self.poll_interval_seconds}"
-            )
-        if self.max_attempts < 1:
-            raise EcsSpecError("max_attempts", f"must be >= 1, got {self.max_attempts}")
+        positive_seconds("poll_interval_seconds", self.poll_interval_seconds)
+        int_range("max_attempts", self.max_attempts, 1)
         self.watch_settings()  # checks missing_grace_seconds and the task event settings
         self._check_code_task_definitions()
-        # The task definition may come per call; a placeholder lets every other default be
-        # checked against the RunTask limits now.
-        defaults = {**self.launch_defaults(), "task_definition": self.task_definition or "x"}
-        to_run_task_kwargs(build_launch_spec(defaults, LaunchRequest(), definition=None))
+        # This level alone, against every RunTask rule; a launch checks the merged levels.
+        check_launch(self.launch_settings())
         return self
 
     def _check_code_task_definitions(self) -> None:
@@ -213,7 +185,7 @@ class EcsSettings(ResourceWithBoto3Configuration):
             check_log_group("code_task_definitions.log_group", code.log_group)
         for name in ("execution_role_arn", "task_role_arn"):
             if getattr(code, name) is not None:
-                check_role_arn(f"code_task_definitions.{name}", getattr(code, name))
+                iam_role_arn(f"code_task_definitions.{name}", getattr(code, name))
 
     def task_definition_defaults(self, region: str | None) -> TaskDefinitionDefaults:
         """The resource's part of every code-defined task definition."""
@@ -226,27 +198,30 @@ class EcsSettings(ResourceWithBoto3Configuration):
             task_role_arn=code.task_role_arn,
         )
 
-    def launch_defaults(self) -> dict[str, Any]:
-        """The resource's settings as TaskLaunchSpec fields."""
-        return {
-            "cluster": self.cluster,
-            "task_definition": self.task_definition,
-            "launch_type": self.launch_type,
-            "capacity_provider_strategy": tuple(
-                {"capacityProvider": i.capacity_provider, "weight": i.weight, "base": i.base}
-                for i in self.capacity_provider_strategy
-            ),
-            "platform_version": self.platform_version,
-            "subnets": tuple(self.subnets),
-            "security_groups": tuple(self.security_groups),
-            "assign_public_ip": self.assign_public_ip,
-            "enable_execute_command": self.enable_execute_command,
-            "propagate_tags": self.propagate_tags,
-            "tags": dict(self.tags),
-            "started_by": self.started_by,
-            "group": self.group,
-            "task_role_arn": self.task_role_arn,
-        }
+    def launch_settings(self) -> LaunchSettings:
+        """The resource's level of every launch: the settings it sets (empty ones unset)."""
+        strategy = tuple(
+            {"capacityProvider": i.capacity_provider, "weight": i.weight, "base": i.base}
+            for i in self.capacity_provider_strategy
+        )
+        return LaunchSettings(
+            cluster=self.cluster,
+            task_definition=self.task_definition,
+            container_name=self.container_name,
+            launch_type=self.launch_type,
+            capacity_provider_strategy=strategy or None,
+            platform_version=self.platform_version,
+            subnets=tuple(self.subnets) or None,
+            security_groups=tuple(self.security_groups) or None,
+            assign_public_ip=self.assign_public_ip,
+            enable_execute_command=self.enable_execute_command,
+            propagate_tags=self.propagate_tags,
+            tags=dict(self.tags) or None,
+            secret_environment=dict(self.secret_environment) or None,
+            started_by=self.started_by,
+            group=self.group,
+            task_role_arn=self.task_role_arn,
+        )
 
     def watch_settings(self, timeout_seconds: float | None = None) -> WatchSettings:
         return WatchSettings(

@@ -23,7 +23,7 @@ from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._core.events import EngineEventData
 
 from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, short_task_id, task_id
-from ecs_pipelines.ecs.launching import launch
+from ecs_pipelines.ecs.launching import LaunchSettings, launch
 from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
 from ecs_pipelines.ecs.tasks import EcsTaskResult, stop_tasks
@@ -87,31 +87,32 @@ class StepTaskRunner:
         self.run_id = self.context.run_id
         self.partition_key = self.context.partition_key if self.context.has_partition_key else None
         self.cluster = ecs.cluster
+        # The container that received command and environment, once launched.
+        self.container_name: str | None = None
         self._log_refs: dict[str, list[LogStreamRef]] = {}
         self._log_lock = threading.Lock()
         # Secret values from the run worker's environment, named by the step's config.
         self.step_secrets = resolve_secret_environment(options.secret_environment_from)
-        self.redaction = Redaction([*ecs.secret_environment.values(), *self.step_secrets.values()])
+        self.redaction = Redaction(
+            [
+                *ecs.secret_environment.values(),
+                *(options.launch.secret_environment or {}).values(),
+                *self.step_secrets.values(),
+            ]
+        )
         self.log = self.redaction.log(self.context.log)
 
-    @property
-    def container_name(self) -> str | None:
-        if self.options.container_name:
-            return self.options.container_name
-        code_defined = self.task_definition_spec()
-        if code_defined is not None:
-            return code_defined.target_container
-        return self.ecs.container_name
-
-    def task_definition_spec(self) -> TaskDefinitionSpec | None:
-        """The step's task definition described in code, if any: the factory's spec, with the
-        run's image; or, for an image alone, the registered task definition with that image.
-        Its family, unless the spec names one, is the resource's prefix + the op/asset name."""
-        spec, image = self.options.task_definition_spec, self.options.image
+    def step_settings(self) -> LaunchSettings:
+        """The step's level of launch settings (the factory's, the run's config on top), its
+        task definition described in code when it has one: the factory's spec with the run's
+        image, or, for an image alone, the registered task definition with that image. The
+        family, unless the spec names one, is the resource's prefix + the op/asset name."""
+        step = self.options.launch
+        spec, image = step.task_definition_spec, self.options.image
         if spec is None and image is None:
-            return None
+            return step
         if spec is None:
-            base = self.options.task_definition or self.ecs.task_definition
+            base = step.task_definition or self.ecs.task_definition
             if base is None:
                 raise EcsSpecError(
                     "image", "needs a task definition to change: set task_definition or a spec"
@@ -119,7 +120,8 @@ class StepTaskRunner:
             spec = TaskDefinitionSpec(base=base, image=image)
         elif image is not None:
             spec = dataclasses.replace(spec, image=image)
-        return with_family(spec, self.ecs.family_for(self.context.op_def.name))
+        family = self.ecs.family_for(self.context.op_def.name)
+        return step.replace(task_definition=None, task_definition_spec=with_family(spec, family))
 
     # --- pure parts ---------------------------------------------------------------------
 
@@ -139,14 +141,31 @@ class StepTaskRunner:
             partition_start=start,
             partition_end=end,
         )
-        return {**env, **self.options.environment, **(extra or {})}
+        return {**env, **(extra or {})}
 
-    def container_overrides(self) -> dict[str, Any] | None:
-        sizes = {"cpu": self.options.cpu, "memory": self.options.memory}
-        sizes = {k: v for k, v in sizes.items() if v is not None}
-        if not sizes or not self.container_name:
-            return None
-        return {"containerOverrides": [{"name": self.container_name, **sizes}]}
+    def call_settings(self, extra_environment: Mapping[str, str] | None) -> LaunchSettings:
+        """What the step adds to every launch, the call's level: tags naming the run, step,
+        asset and partition; startedBy ``dagster/<run id>`` unless the step sets its own; a
+        clientToken per step attempt; the step's variables; the secret values read for it."""
+        tags = step_tags(
+            run_id=self.run_id,
+            step_key=self.step_key,
+            job_name=self.context.job_name,
+            asset_key=self.asset_key,
+            partition_key=self.partition_key,
+        )
+        if self.options.detached:
+            tags[DETACHED_TAG] = "true"
+        own_started_by = self.options.launch.started_by
+        return LaunchSettings(
+            environment=self.environment(extra_environment),
+            secret_environment=self.step_secrets or None,
+            tags=tags,
+            started_by=None if own_started_by else started_by_for_run(self.run_id),
+            client_token=step_client_token(
+                self.run_id, self.step_key, self.context.retry_number, 0
+            ),
+        )
 
     # --- launching --------------------------------------------------------------------
 
@@ -184,42 +203,16 @@ class StepTaskRunner:
             raise
 
     def launch(self, *, extra_environment: Mapping[str, str] | None = None) -> list[str]:
-        options = self.options
-        tags = step_tags(
-            run_id=self.run_id,
-            step_key=self.step_key,
-            job_name=self.context.job_name,
-            asset_key=self.asset_key,
-            partition_key=self.partition_key,
+        # The task definition is read with the plan (once): the step needs its log streams.
+        plan = self.ecs.plan_launch(
+            self.step_settings(), self.call_settings(extra_environment), read_definition=True
         )
-        if options.detached:
-            tags[DETACHED_TAG] = "true"
-        code_defined = self.task_definition_spec()
-        spec = self.ecs.build_launch_spec(
-            task_definition=None
-            if code_defined
-            else options.task_definition or self.ecs.task_definition,
-            task_definition_spec=code_defined,
-            command=options.command,
-            environment=self.environment(extra_environment),
-            secret_environment=self.step_secrets,
-            overrides=self.container_overrides(),
-            count=options.count,
-            started_by=options.started_by or started_by_for_run(self.run_id),
-            tags=tags,
-            client_token=step_client_token(
-                self.run_id, self.step_key, self.context.retry_number, 0
-            ),
-            enable_execute_command=options.enable_execute_command,
-            container_name=self.container_name,
-        )
-        client = self.ecs.task_client()
-        arns = launch(client, spec)
-        self.cluster = spec.cluster
-        definition = client.task_definition(spec.task_definition)
+        arns = launch(self.ecs.task_client(), plan)
+        self.cluster, self.container_name = plan.cluster, plan.container_name
+        definition = plan.definition or {}
         for arn in arns:
             self._log_refs[arn] = log_stream_refs(definition, arn)
-            self.report_launch(arn, definition, exec_enabled=spec.enable_execute_command)
+            self.report_launch(arn, definition, exec_enabled=plan.enable_execute_command)
             progress.info("%s  %-14s %s launched", self.run_id[:8], self.step_key, task_id(arn))
         return arns
 

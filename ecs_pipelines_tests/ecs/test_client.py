@@ -8,8 +8,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from ecs_pipelines.ecs.common import EcsLaunchError
-from ecs_pipelines.ecs.launching import TaskLaunchSpec, launch
+from ecs_pipelines.ecs.launching import launch
 from ecs_pipelines.ecs.tasks import EcsTaskClient
+from ecs_pipelines_tests.support.launch_plans import plan_of
 
 CLUSTER = "demo"
 PREFIX = "arn:aws:ecs:us-east-1:123456789012:task/demo/"
@@ -29,7 +30,7 @@ def test_launch_raises_with_runtask_failures(stubbed: tuple[EcsTaskClient, Stubb
     failure = {"arn": "arn:aws:ecs:us-east-1:1:container-instance/x", "reason": "RESOURCE:MEMORY"}
     stubber.add_response("run_task", {"tasks": [], "failures": [failure]}, None)
     with pytest.raises(EcsLaunchError, match="RESOURCE:MEMORY") as raised:
-        launch(client, TaskLaunchSpec(cluster=CLUSTER, task_definition="td"))
+        launch(client, plan_of(cluster=CLUSTER, task_definition="td"))
     assert raised.value.failures == [failure]
 
 
@@ -50,7 +51,7 @@ def test_partial_launch_stops_the_tasks_that_started(
         {"cluster": CLUSTER, "task": started["taskArn"], "reason": ANY},
     )
     with pytest.raises(EcsLaunchError) as raised:
-        launch(client, TaskLaunchSpec(cluster=CLUSTER, task_definition="td", count=2))
+        launch(client, plan_of(cluster=CLUSTER, task_definition="td", count=2))
     assert raised.value.task_arns == [started["taskArn"]]
 
 
@@ -61,9 +62,7 @@ def test_launch_always_sends_a_client_token(stubbed: tuple[EcsTaskClient, Stubbe
     expected = {"cluster": CLUSTER, "taskDefinition": "td", "count": 1, "clientToken": ANY}
     throttled(stubber, "run_task")
     stubber.add_response("run_task", {"tasks": [task(1)], "failures": []}, expected)
-    assert launch(client, TaskLaunchSpec(cluster=CLUSTER, task_definition="td")) == [
-        task(1)["taskArn"]
-    ]
+    assert launch(client, plan_of(cluster=CLUSTER, task_definition="td")) == [task(1)["taskArn"]]
     assert client.calls["run_task"] == 2
 
 

@@ -16,13 +16,14 @@ from ecs_pipelines.ecs.launching.fanout import (
     launch_each,
     launch_many,
 )
-from ecs_pipelines.ecs.launching.spec import ContainerOverride, TaskLaunchSpec
+from ecs_pipelines.ecs.launching.settings import ContainerOverride
 from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines_tests.conftest import ApiCalls
+from ecs_pipelines_tests.support.launch_plans import plan_of
 
 CLUSTER = "demo"
 PREFIX = "arn:aws:ecs:us-east-1:123456789012:task/demo/"
-SPEC = TaskLaunchSpec(cluster=CLUSTER, task_definition="td", client_token="base")
+SPEC = plan_of(cluster=CLUSTER, task_definition="td", client_token="base")
 
 
 def tasks(first: int, count: int) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def test_launch_each_makes_one_call_per_spec_with_distinct_tokens(
     client, stubber = stubbed
     client.token_factory = lambda: "fresh"
     specs = [
-        TaskLaunchSpec(
+        plan_of(
             cluster=CLUSTER,
             task_definition="td",
             container_overrides=(ContainerOverride(name="main", environment={"N": str(n)}),),
@@ -141,8 +142,9 @@ def test_launch_each_makes_one_call_per_spec_with_distinct_tokens(
 def test_bad_spec_is_refused_before_any_call(stubbed: tuple[EcsTaskClient, Stubber]) -> None:
     """A spec breaking an ECS limit anywhere in the list fails before the first RunTask."""
     client, _ = stubbed
-    specs = [SPEC, TaskLaunchSpec(cluster=CLUSTER, task_definition="td", started_by="bad name!")]
     with pytest.raises(EcsSpecError, match="started_by"):
+        # Plans are checked as they are made, so the fan-out never starts.
+        specs = [SPEC, plan_of(cluster=CLUSTER, task_definition="td", started_by="bad name!")]
         launch_each(client, specs)
 
 

@@ -1,4 +1,4 @@
-"""Launch spec validation and its translation to RunTask kwargs."""
+"""Launch settings: their check and their translation to RunTask's request."""
 
 from __future__ import annotations
 
@@ -8,19 +8,28 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.ecs.common import EcsSpecError
-from ecs_pipelines.ecs.launching.run_task_request import to_run_task_kwargs, validate
-from ecs_pipelines.ecs.launching.spec import (
-    ContainerOverride,
-    TaskLaunchSpec,
-    derive_client_token,
-)
+from ecs_pipelines.ecs.launching.checking import check_launch
+from ecs_pipelines.ecs.launching.run_task_request import build_request
+from ecs_pipelines.ecs.launching.settings import ContainerOverride, LaunchSettings
+from ecs_pipelines.ecs.launching.tokens import derive_client_token
 
 SECRET = "s3cr3t-VALUE-do-not-print"
-BASE = TaskLaunchSpec(cluster="demo", task_definition="job:3")
+BASE = LaunchSettings(cluster="demo", task_definition="job:3")
 
 
-def spec(**changes: Any) -> TaskLaunchSpec:
+def spec(**changes: Any) -> LaunchSettings:
     return dataclasses.replace(BASE, **changes)
+
+
+def validate(settings: LaunchSettings) -> None:
+    check_launch(settings)
+
+
+def to_run_task_kwargs(settings: LaunchSettings) -> Any:
+    """RunTask's request for settings naming their task definition: checked, then built."""
+    check_launch(settings)
+    assert settings.task_definition is not None
+    return build_request(settings, task_definition=settings.task_definition, container=None)
 
 
 def main(**changes: Any) -> tuple[ContainerOverride, ...]:
@@ -94,14 +103,14 @@ GOOD = {
 
 
 @pytest.mark.parametrize("good", list(GOOD.values()), ids=list(GOOD))
-def test_valid_specs_pass(good: TaskLaunchSpec) -> None:
+def test_valid_specs_pass(good: LaunchSettings) -> None:
     """Specs at or inside every real ECS limit validate and translate without error."""
     validate(good)
     assert to_run_task_kwargs(good)["cluster"] == good.cluster
 
 
 # (spec, field named in the message, fragment naming the limit or the rule)
-BAD: dict[str, tuple[TaskLaunchSpec, str, str]] = {
+BAD: dict[str, tuple[LaunchSettings, str, str]] = {
     "empty cluster": (spec(cluster=""), "cluster", "non-empty"),
     "cluster name too long": (spec(cluster="c" * 256), "cluster", "255"),
     "ARN whose name is too long": (
@@ -300,7 +309,7 @@ BAD: dict[str, tuple[TaskLaunchSpec, str, str]] = {
 
 
 @pytest.mark.parametrize(("bad", "field", "limit"), list(BAD.values()), ids=list(BAD))
-def test_invalid_specs_name_field_and_limit(bad: TaskLaunchSpec, field: str, limit: str) -> None:
+def test_invalid_specs_name_field_and_limit(bad: LaunchSettings, field: str, limit: str) -> None:
     """Each broken limit raises EcsSpecError whose message names the field and the limit."""
     with pytest.raises(EcsSpecError) as caught:
         to_run_task_kwargs(bad)
@@ -334,7 +343,7 @@ def test_error_messages_never_echo_environment_values(
 
 def test_full_spec_translates_to_run_task_kwargs() -> None:
     """Every option lands under its RunTask name in the shape boto3 expects."""
-    full = TaskLaunchSpec(
+    full = LaunchSettings(
         cluster="prod",
         task_definition="etl:7",
         container_overrides=(

@@ -1,19 +1,21 @@
-"""Pure: merge a resource's launch defaults with one call's arguments into a TaskLaunchSpec.
+"""Pure: one call's arguments, by either spelling, parsed once into ``LaunchSettings``.
 
-Callers may pass RunTask options either by this project's names (``launch_type``) or by the
-RunTask API's own names (``launchType``), and a raw ``overrides`` dict in RunTask's shape; all of
-it ends up in one TaskLaunchSpec, which validates every ECS limit before any API call.
+``run_task`` and its siblings take every launch option by this project's name
+(``launch_type``) or by RunTask's (``launchType``), and RunTask's own objects as RunTask takes
+them (``overrides={...}``, ``networkConfiguration={...}``, tags as ``[{"key", "value"}]``).
+``settings_from_arguments`` turns them into the call's level of launch settings, the only form
+they take from there on; ``LaunchArguments`` types them for the caller.
 
-Conversions here never coerce: a value of the wrong shape is refused, naming the field, rather
-than turned into something else (``"echo hi"`` into seven one-letter arguments, ``None`` into
-the tag value ``"None"``, ``"enabled"`` into DISABLED).
+Parsing never coerces: a value of the wrong shape is refused, naming the field, rather than
+turned into something else (``"echo hi"`` into seven one-letter arguments, ``None`` into the
+tag value ``"None"``, ``"enabled"`` into DISABLED). Each option is checked by its declared
+check later, with the merged settings (``checking.py``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ecs_pipelines.ecs.common import (
     EcsSpecError,
@@ -21,30 +23,28 @@ from ecs_pipelines.ecs.common import (
     environment_map,
     list_of,
     mapping,
+    one_of,
     string_list,
 )
-from ecs_pipelines.ecs.launching.spec import ContainerOverride, TaskLaunchSpec
+from ecs_pipelines.ecs.launching.options import API_NAMES
+from ecs_pipelines.ecs.launching.settings import ContainerOverride, LaunchSettings, setting_names
+from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
 
-# RunTask's parameter names -> TaskLaunchSpec fields (those that map one to one).
-API_NAMES = {
-    "cluster": "cluster",
-    "taskDefinition": "task_definition",
-    "count": "count",
-    "startedBy": "started_by",
-    "group": "group",
-    "launchType": "launch_type",
-    "capacityProviderStrategy": "capacity_provider_strategy",
-    "platformVersion": "platform_version",
-    "placementConstraints": "placement_constraints",
-    "placementStrategy": "placement_strategy",
-    "propagateTags": "propagate_tags",
-    "enableExecuteCommand": "enable_execute_command",
-    "enableECSManagedTags": "enable_ecs_managed_tags",
-    "volumeConfigurations": "volume_configurations",
-    "referenceId": "reference_id",
-    "clientToken": "client_token",
-}
-SPEC_FIELDS = frozenset(f.name for f in dataclasses.fields(TaskLaunchSpec))
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.literals import LaunchTypeType, PropagateTagsType
+    from mypy_boto3_ecs.type_defs import (
+        CapacityProviderStrategyItemTypeDef,
+        NetworkConfigurationTypeDef,
+        PlacementConstraintTypeDef,
+        PlacementStrategyTypeDef,
+        TagTypeDef,
+        TaskOverrideTypeDef,
+        TaskVolumeConfigurationTypeDef,
+    )
+
+SETTING_NAMES = frozenset(setting_names())
+# RunTask's objects, parsed with what they hold.
+API_OBJECTS = frozenset({"overrides", "networkConfiguration"})
 # RunTask overrides (TaskOverride in botocore's ECS model). inferenceAcceleratorOverrides is
 # left out: Elastic Inference no longer accepts customers, and dropping it silently would hide
 # a setting the caller believes applied.
@@ -136,12 +136,12 @@ def _container_override(field: str, raw: object) -> ContainerOverride:
             fields[CONTAINER_OVERRIDE_KEYS[key]] = tuple(dict(e) for e in items)
     for key in ("cpu", "memory", "memoryReservation"):
         if key in item:
-            fields[CONTAINER_OVERRIDE_KEYS[key]] = item[key]  # type-checked by limits.py
+            fields[CONTAINER_OVERRIDE_KEYS[key]] = item[key]  # checked with container_overrides
     return ContainerOverride(**fields)
 
 
 def overrides_to_fields(overrides: object) -> dict[str, Any]:
-    """RunTask's ``overrides`` dict -> TaskLaunchSpec fields."""
+    """RunTask's ``overrides`` object -> launch settings."""
     given = mapping("overrides", overrides)
     _known_keys("overrides", given, TASK_OVERRIDE_KEYS)
     fields: dict[str, Any] = {}
@@ -162,7 +162,8 @@ def overrides_to_fields(overrides: object) -> dict[str, Any]:
 
 
 def network_to_fields(network: object) -> dict[str, Any]:
-    """RunTask's ``networkConfiguration`` -> TaskLaunchSpec fields."""
+    """RunTask's ``networkConfiguration`` -> launch settings. It replaces the awsvpc
+    configuration of the levels below as a whole, as it does in RunTask."""
     given = mapping("networkConfiguration", network)
     _known_keys("networkConfiguration", given, {"awsvpcConfiguration": 0})
     where = "networkConfiguration.awsvpcConfiguration"
@@ -175,100 +176,105 @@ def network_to_fields(network: object) -> dict[str, Any]:
         ),
     }
     if "assignPublicIp" in vpc:
-        value = vpc["assignPublicIp"]
-        if value not in ASSIGN_PUBLIC_IP:
-            raise EcsSpecError(
-                f"{where}.assignPublicIp", f"must be ENABLED or DISABLED, got {value!r}"
-            )
+        value = one_of(f"{where}.assignPublicIp", vpc["assignPublicIp"], ASSIGN_PUBLIC_IP)
         fields["assign_public_ip"] = ASSIGN_PUBLIC_IP[value]
     return fields
 
 
-def extra_kwargs_to_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """``**run_task_kwargs`` (project or API names) -> TaskLaunchSpec fields."""
+def argument_names() -> frozenset[str]:
+    """Every name an argument may have: each option's, RunTask's and RunTask's objects'."""
+    return SETTING_NAMES | frozenset(API_NAMES) | API_OBJECTS
+
+
+def settings_from_arguments(arguments: Mapping[str, object]) -> LaunchSettings:
+    """A call's arguments (project or RunTask names; None: not given) as launch settings.
+
+    An option given twice, by both spellings, is refused rather than one of them dropped."""
     fields: dict[str, Any] = {}
-    for key, value in kwargs.items():
-        if key == "networkConfiguration":
-            fields.update(network_to_fields(value))
-        elif key == "overrides":
-            fields.update(overrides_to_fields(value))
-        elif key == "tags":
-            fields["tags"] = tags_to_dict(value)
-        elif key in API_NAMES:
-            fields[API_NAMES[key]] = value
-        elif key in SPEC_FIELDS:
-            fields[key] = value
-        else:
-            raise EcsSpecError(key, "is not a RunTask option this resource knows")
-    return fields
+    given_as: dict[str, str] = {}
+    for key, value in arguments.items():
+        if value is None:
+            continue
+        for name, parsed in _parse(key, value).items():
+            if parsed is None:  # e.g. overrides={"cpu": None}
+                continue
+            if name in given_as:
+                raise EcsSpecError(
+                    key, f"sets {name}, which {given_as[name]} sets too: give it once"
+                )
+            given_as[name] = key
+            fields[name] = parsed
+    return LaunchSettings(**fields)
 
 
-def merge_container_override(
-    overrides: Sequence[ContainerOverride],
-    container_name: str,
-    command: Sequence[str] | None,
-    environment: Mapping[str, str] | None,
-) -> tuple[ContainerOverride, ...]:
-    """Adds ``command``/``environment`` to the named container's override (creating it)."""
-    if command is None and environment is None:
-        return tuple(overrides)
-    merged = []
-    found = False
-    for item in overrides:
-        if item.name == container_name:
-            found = True
-            env = {**(item.environment or {}), **(environment or {})}
-            item = dataclasses.replace(
-                item,
-                command=item.command if command is None else list(command),
-                environment=env or None,
-            )
-        merged.append(item)
-    if not found:
-        merged.append(
-            ContainerOverride(
-                name=container_name,
-                command=None if command is None else list(command),
-                environment=dict(environment) if environment else None,
-            )
-        )
-    return tuple(merged)
+def _parse(key: str, value: object) -> dict[str, Any]:
+    if key == "networkConfiguration":
+        return network_to_fields(value)
+    if key == "overrides":
+        return overrides_to_fields(value)
+    if key == "tags":
+        return {"tags": tags_to_dict(value)}
+    if key == "command":
+        return {"command": tuple(command_argv("command", value))}
+    if key in ("environment", "secret_environment"):
+        return {key: environment_map(key, value)}
+    name = API_NAMES.get(key, key)
+    if name not in SETTING_NAMES:
+        raise EcsSpecError(key, "is not a RunTask option this resource knows")
+    # Lists are kept as tuples (the settings are immutable); any other shape is kept as
+    # given, for the option's check to refuse.
+    return {name: tuple(value) if isinstance(value, list) else value}
 
 
-def build_spec(
-    defaults: Mapping[str, Any],
-    *,
-    container_name: str | None,
-    command: Sequence[str] | None = None,
-    environment: Mapping[str, str] | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> TaskLaunchSpec:
-    """Resource defaults, then call arguments on top; ``command``/``environment`` go to
-    ``container_name``'s override. Shapes are checked here; limits by TaskLaunchSpec's
-    consumers (``spec.validate``)."""
-    if command is not None:
-        command = command_argv("command", command)
-    if environment is not None:
-        environment = environment_map("environment", environment)
-    fields: dict[str, Any] = {k: v for k, v in defaults.items() if v is not None}
-    default_tags = tags_to_dict(fields.pop("tags", None))
-    call_fields = {
-        **(overrides_to_fields(overrides) if overrides is not None else {}),
-        **extra_kwargs_to_fields(extra or {}),
-    }
-    call_tags = call_fields.pop("tags", {})
-    fields.update({k: v for k, v in call_fields.items() if v is not None})
-    fields["tags"] = {**default_tags, **call_tags}
-    if command is not None or environment is not None:
-        if not container_name:
-            raise EcsSpecError(
-                "container_name", "is required to apply command or environment overrides"
-            )
-        fields["container_overrides"] = merge_container_override(
-            fields.get("container_overrides", ()), container_name, command, environment
-        )
-    if "cluster" not in fields or "task_definition" not in fields:
-        missing = "cluster" if "cluster" not in fields else "task_definition"
-        raise EcsSpecError(missing, "is required (set it on the resource or pass it to the call)")
-    return TaskLaunchSpec(**fields)
+class LaunchArguments(TypedDict, total=False):
+    """Every argument ``run_task`` takes, by the project's names and by RunTask's own (where
+    they differ). None leaves an option to the resource."""
+
+    cluster: str | None
+    task_definition: str | None
+    taskDefinition: str | None
+    task_definition_spec: TaskDefinitionSpec | None
+    container_name: str | None
+    command: Sequence[str] | None
+    environment: Mapping[str, str] | None
+    secret_environment: Mapping[str, str] | None
+    cpu: int | None
+    memory: int | None
+    overrides: TaskOverrideTypeDef | Mapping[str, Any] | None
+    container_overrides: Sequence[ContainerOverride] | None
+    task_cpu: str | None
+    task_memory: str | None
+    task_role_arn: str | None
+    execution_role_arn: str | None
+    ephemeral_storage_gib: int | None
+    count: int | None
+    started_by: str | None
+    startedBy: str | None
+    group: str | None
+    launch_type: str | None
+    launchType: LaunchTypeType | None
+    capacity_provider_strategy: Sequence[Mapping[str, Any]] | None
+    capacityProviderStrategy: Sequence[CapacityProviderStrategyItemTypeDef] | None
+    platform_version: str | None
+    platformVersion: str | None
+    networkConfiguration: NetworkConfigurationTypeDef | Mapping[str, Any] | None
+    subnets: Sequence[str] | None
+    security_groups: Sequence[str] | None
+    assign_public_ip: bool | None
+    placement_constraints: Sequence[Mapping[str, Any]] | None
+    placementConstraints: Sequence[PlacementConstraintTypeDef] | None
+    placement_strategy: Sequence[Mapping[str, Any]] | None
+    placementStrategy: Sequence[PlacementStrategyTypeDef] | None
+    tags: Mapping[str, str] | Sequence[TagTypeDef] | None
+    propagate_tags: str | None
+    propagateTags: PropagateTagsType | None
+    enable_execute_command: bool | None
+    enableExecuteCommand: bool | None
+    enable_ecs_managed_tags: bool | None
+    enableECSManagedTags: bool | None
+    volume_configurations: Sequence[Mapping[str, Any]] | None
+    volumeConfigurations: Sequence[TaskVolumeConfigurationTypeDef] | None
+    reference_id: str | None
+    referenceId: str | None
+    client_token: str | None
+    clientToken: str | None

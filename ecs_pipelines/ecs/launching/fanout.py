@@ -1,9 +1,10 @@
 """Launching many tasks: RunTask calls of up to 10 tasks each, paced, each with its own token.
 
 RunTask starts at most 10 tasks per call, and ECS throttles RunTask per account (Fargate
-launches about 20 calls a second). ``launch_many`` starts ``total`` identical tasks in
-ceil(total / 10) calls; ``launch_each`` starts one call per spec, for tasks whose overrides
-differ (RunTask's overrides apply to every task of a call).
+launches about 20 calls a second). ``launch_many`` starts ``total`` identical tasks of one plan in
+ceil(total / 10) calls; ``launch_each`` starts one call per plan, for tasks whose overrides
+differ (RunTask's overrides apply to every task of a call). Plans are checked when they are
+made, so a bad one fails before the first call of a fan-out.
 
 Every call carries its own clientToken, derived from the launch's base token and the call's
 index, so a call retried after a dropped connection or a throttling answer cannot start its
@@ -17,15 +18,14 @@ started by this fan-out are stopped and the error names how many had been launch
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ecs_pipelines.ecs.common import EcsLaunchError, EcsSpecError
 from ecs_pipelines.ecs.launching.launcher import launch
-from ecs_pipelines.ecs.launching.run_task_request import validate
-from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec, derive_client_token
+from ecs_pipelines.ecs.launching.plan import LaunchPlan
+from ecs_pipelines.ecs.launching.tokens import derive_client_token
 from ecs_pipelines.ecs.tasks import EcsTaskClient, stop_tasks
 
 RUN_TASK_MAX_COUNT = 10  # RunTask's ``count`` is 1..10
@@ -74,7 +74,7 @@ class Pacer:
 
 def launch_many(
     client: EcsTaskClient,
-    spec: TaskLaunchSpec,
+    plan: LaunchPlan,
     total: int,
     *,
     calls_per_second: float | None = None,
@@ -83,56 +83,56 @@ def launch_many(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[str]:
-    """Starts ``total`` tasks of ``spec`` (its ``count`` is ignored) in calls of ``chunk_size``.
+    """Starts ``total`` tasks of ``plan`` (its ``count`` is ignored) in calls of ``chunk_size``.
 
-    Call i's clientToken derives from ``spec.client_token`` (or a fresh token) and i.
+    Call i's clientToken derives from the plan's client token (or a fresh token) and i.
     Returns every task ARN, in launch order.
     """
-    base = spec.client_token or client.token_factory()
-    specs = [
-        dataclasses.replace(spec, count=count, client_token=chunk_token(base, index))
+    base = plan.client_token or client.token_factory()
+    calls = [
+        plan.for_call(count=count, client_token=chunk_token(base, index))
         for index, count in enumerate(chunk_counts(total, chunk_size))
     ]
-    return _launch_all(client, specs, Pacer(calls_per_second, sleep, clock), on_launch)
+    return _launch_all(client, calls, Pacer(calls_per_second, sleep, clock), on_launch)
 
 
 def launch_each(
     client: EcsTaskClient,
-    specs: Sequence[TaskLaunchSpec],
+    plans: Sequence[LaunchPlan],
     *,
     calls_per_second: float | None = None,
     on_launch: LaunchCallback | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[str]:
-    """One RunTask per spec (distinct overrides cannot share a call), paced; all or nothing.
+    """One RunTask per plan (distinct overrides cannot share a call), paced; all or nothing.
 
-    A spec without a clientToken gets one derived from a fresh base token and its index.
+    A plan without a clientToken gets one derived from a fresh base token and its index.
     """
-    if not specs:
+    if not plans:
         return []
     base = client.token_factory()
     tokened = [
-        spec if spec.client_token else dataclasses.replace(spec, client_token=chunk_token(base, i))
-        for i, spec in enumerate(specs)
+        plan
+        if plan.client_token
+        else plan.for_call(count=plan.count, client_token=chunk_token(base, i))
+        for i, plan in enumerate(plans)
     ]
     return _launch_all(client, tokened, Pacer(calls_per_second, sleep, clock), on_launch)
 
 
 def _launch_all(
     client: EcsTaskClient,
-    specs: Sequence[TaskLaunchSpec],
+    plans: Sequence[LaunchPlan],
     pacer: Pacer,
     on_launch: LaunchCallback | None,
 ) -> list[str]:
-    for spec in specs:  # every spec is checked before the first call: no half fan-out on bad input
-        validate(spec)
     launched: list[tuple[str, str]] = []  # (cluster, task ARN)
     try:
-        for spec in specs:
+        for plan in plans:
             pacer.wait()
-            arns = launch(client, spec)
-            launched.extend((spec.cluster, arn) for arn in arns)
+            arns = launch(client, plan)
+            launched.extend((plan.cluster, arn) for arn in arns)
             if on_launch:
                 on_launch(arns)
     except BaseException as error:

@@ -1,4 +1,4 @@
-"""A launch: one RunTask with a clientToken, all or nothing.
+"""A launch: one RunTask of a plan, with a clientToken, all or nothing.
 
 RunTask may start some of the tasks asked for and report ``failures`` for the rest; a half
 launch leaves tasks nobody watches, so they are stopped (``tasks.stop_tasks``) before the
@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ecs_pipelines.ecs.common import EcsLaunchError
-from ecs_pipelines.ecs.launching.run_task_request import to_run_task_kwargs
-from ecs_pipelines.ecs.launching.spec import TaskLaunchSpec
+from ecs_pipelines.ecs.launching.plan import LaunchPlan
 from ecs_pipelines.ecs.tasks import EcsTaskClient, stop_tasks
 
 PARTIAL_LAUNCH_REASON = "Launch incomplete: RunTask reported failures"
@@ -30,19 +29,19 @@ def format_failures(failures: Sequence[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def launch(client: EcsTaskClient, spec: TaskLaunchSpec) -> list[str]:
+def launch(client: EcsTaskClient, plan: LaunchPlan) -> list[str]:
     """RunTask with a clientToken; all or nothing: a partial launch is stopped, then raised."""
-    kwargs = to_run_task_kwargs(spec)
-    kwargs.setdefault("clientToken", client.token_factory())
-    response = client.run_task(kwargs)
+    request = plan.request.copy()
+    request.setdefault("clientToken", client.token_factory())
+    response = client.run_task(request)
     arns = [task["taskArn"] for task in response.get("tasks", [])]
     failures = response.get("failures", [])
-    if failures or len(arns) != spec.count:
+    if failures or len(arns) != plan.count:
         # A half-launched request leaves tasks nobody watches: stop them before raising.
-        stop_tasks(client, spec.cluster, arns, reason=PARTIAL_LAUNCH_REASON)
-        detail = format_failures(failures) or f"{len(arns)} of {spec.count} tasks started"
+        stop_tasks(client, plan.cluster, arns, reason=PARTIAL_LAUNCH_REASON)
+        detail = format_failures(failures) or f"{len(arns)} of {plan.count} tasks started"
         raise EcsLaunchError(
-            f"RunTask on cluster {spec.cluster} for {spec.task_definition} failed: {detail}",
+            f"RunTask on cluster {plan.cluster} for {plan.task_definition} failed: {detail}",
             failures=list(failures),
             task_arns=arns,
         )

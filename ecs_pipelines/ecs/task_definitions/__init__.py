@@ -7,7 +7,6 @@ from ecs_pipelines.ecs.task_definitions.checks import (
     FARGATE_SIZES,
     check_image,
     check_log_group,
-    check_role_arn,
     parse_cpu,
     parse_memory,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "TaskDefinitionSpec",
     "check_image",
     "check_log_group",
-    "check_role_arn",
     "check_spec",
     "derive_family",
     "parse_cpu",

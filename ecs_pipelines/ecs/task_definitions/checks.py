@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ecs_pipelines.ecs.common import EcsSpecError
+from ecs_pipelines.ecs.common import EcsSpecError, matching, non_empty_string
 
 SPEC = "task_definition_spec"
 MAX_FAMILY = 255
@@ -37,7 +37,6 @@ IMAGE_REFERENCE = re.compile(
 )
 # Images in ECR: on Fargate, ECS pulls them with the task execution role.
 ECR_IMAGE = re.compile(r"[0-9]{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/")
-ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}")
 # Secrets: a Secrets Manager secret ARN (optionally :json-key:version-stage:version-id), an SSM
 # parameter ARN, or the name of an SSM parameter in the task's region.
 SECRETS_MANAGER_ARN = re.compile(
@@ -82,14 +81,10 @@ _CPU = re.compile(r"(?P<amount>\d*\.?\d+) ?(?P<unit>vcpu)?", re.IGNORECASE)
 _MEMORY = re.compile(r"(?P<amount>\d*\.?\d+) ?(?P<unit>gb)?", re.IGNORECASE)
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _size(field: str, value: object, pattern: re.Pattern[str], unit: str, scale: int) -> int:
     """An integer amount, or a string "N" / "N <unit>" converted to ECS's integer units."""
-    if _is_int(value):
-        amount = float(value)  # type: ignore[arg-type]  # _is_int checked it
+    if isinstance(value, int) and not isinstance(value, bool):
+        amount = float(value)
     else:
         match = pattern.fullmatch(value.strip()) if isinstance(value, str) else None
         if match is None:
@@ -112,25 +107,8 @@ def parse_memory(field: str, value: object) -> int:
     return _size(field, value, _MEMORY, "GB", 1024)
 
 
-def _string(field: str, value: object, pattern: re.Pattern[str] | None, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise EcsSpecError(field, "must be a non-empty string")
-    if pattern is not None and not pattern.fullmatch(value):
-        raise EcsSpecError(field, f"must be {what}, got {value!r}")
-    return value
-
-
-def _int_at_least(field: str, value: object, low: int, high: int | None = None) -> None:
-    bounds = f"{low}..{high}" if high is not None else f">= {low}"
-    if not _is_int(value):
-        raise EcsSpecError(field, f"must be an integer {bounds}, got {type(value).__name__}")
-    assert isinstance(value, int)
-    if value < low or (high is not None and value > high):
-        raise EcsSpecError(field, f"must be {bounds}, got {value}")
-
-
 def check_image(field: str, image: object) -> str:
-    image = _string(field, image, None, "")
+    image = non_empty_string(field, image)
     if len(image) > MAX_IMAGE or not IMAGE_REFERENCE.fullmatch(image):
         raise EcsSpecError(
             field,
@@ -139,10 +117,6 @@ def check_image(field: str, image: object) -> str:
             f"got {image!r}",
         )
     return image
-
-
-def check_role_arn(field: str, arn: object) -> None:
-    _string(field, arn, ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
 
 
 def check_secret_reference(field: str, reference: object) -> None:
@@ -162,7 +136,7 @@ def check_secret_reference(field: str, reference: object) -> None:
 
 
 def check_log_group(field: str, group: object) -> None:
-    _string(field, group, LOG_GROUP, "a log group name (1..512 of A-Z a-z 0-9 . - _ / #)")
+    matching(field, group, LOG_GROUP, "a log group name (1..512 of A-Z a-z 0-9 . - _ / #)")
 
 
 # --- the whole request ------------------------------------------------------------------------

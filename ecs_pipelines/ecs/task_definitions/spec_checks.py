@@ -11,6 +11,11 @@ from ecs_pipelines.ecs.common import (
     EcsSpecError,
     command_argv,
     environment_map,
+    iam_role_arn,
+    int_range,
+    matching,
+    non_empty_string,
+    one_of,
 )
 from ecs_pipelines.ecs.task_definitions.checks import (
     COMPATIBILITIES,
@@ -21,11 +26,8 @@ from ecs_pipelines.ecs.task_definitions.checks import (
     NETWORK_MODES,
     OS_FAMILIES,
     SPEC,
-    _int_at_least,
-    _string,
     check_image,
     check_log_group,
-    check_role_arn,
     check_secret_reference,
     parse_cpu,
     parse_memory,
@@ -44,10 +46,10 @@ def check_spec_fields(spec: TaskDefinitionSpec) -> None:
     if spec.memory is not None:
         parse_memory(f"{SPEC}.memory", spec.memory)
     if spec.container_cpu is not None:
-        _int_at_least(f"{SPEC}.container_cpu", spec.container_cpu, 0)
+        int_range(f"{SPEC}.container_cpu", spec.container_cpu, 0)
     for name in ("container_memory", "container_memory_reservation"):
         if getattr(spec, name) is not None:
-            _int_at_least(f"{SPEC}.{name}", getattr(spec, name), 6)  # Docker's 6 MiB floor
+            int_range(f"{SPEC}.{name}", getattr(spec, name), 6)  # Docker's 6 MiB floor
     environment_map(f"{SPEC}.environment", spec.environment)
     secrets = environment_map(f"{SPEC}.secrets", spec.secrets)
     for name, reference in secrets.items():
@@ -58,14 +60,14 @@ def check_spec_fields(spec: TaskDefinitionSpec) -> None:
     _check_logging(spec)
     for name in ("task_role_arn", "execution_role_arn"):
         if getattr(spec, name) is not None:
-            check_role_arn(f"{SPEC}.{name}", getattr(spec, name))
+            iam_role_arn(f"{SPEC}.{name}", getattr(spec, name))
     _check_platform(spec)
     if spec.container_name is not None:
-        _string(f"{SPEC}.container_name", spec.container_name, CONTAINER_NAME, _NAME_RULE)
+        matching(f"{SPEC}.container_name", spec.container_name, CONTAINER_NAME, _NAME_RULE)
     if spec.base is not None:
-        _string(f"{SPEC}.base", spec.base, None, "")
+        non_empty_string(f"{SPEC}.base", spec.base)
     if spec.family is not None:
-        _string(f"{SPEC}.family", spec.family, FAMILY_PATTERN, _NAME_RULE)
+        matching(f"{SPEC}.family", spec.family, FAMILY_PATTERN, _NAME_RULE)
 
 
 _NAME_RULE = "1..255 letters, digits, hyphens and underscores"
@@ -75,7 +77,7 @@ def _check_logging(spec: TaskDefinitionSpec) -> None:
     if spec.log_group is not None:
         check_log_group(f"{SPEC}.log_group", spec.log_group)
     if spec.log_stream_prefix is not None:
-        prefix = _string(f"{SPEC}.log_stream_prefix", spec.log_stream_prefix, None, "")
+        prefix = non_empty_string(f"{SPEC}.log_stream_prefix", spec.log_stream_prefix)
         if len(prefix) > 512 or ":" in prefix or "*" in prefix:
             raise EcsSpecError(
                 f"{SPEC}.log_stream_prefix", "must be 1..512 characters without ':' or '*'"
@@ -97,25 +99,20 @@ def _check_logging(spec: TaskDefinitionSpec) -> None:
 
 
 def _check_platform(spec: TaskDefinitionSpec) -> None:
-    if spec.cpu_architecture is not None and spec.cpu_architecture not in CPU_ARCHITECTURES:
-        raise EcsSpecError(
-            f"{SPEC}.cpu_architecture",
-            f"must be one of {', '.join(CPU_ARCHITECTURES)}, got {spec.cpu_architecture!r}",
-        )
+    if spec.cpu_architecture is not None:
+        one_of(f"{SPEC}.cpu_architecture", spec.cpu_architecture, CPU_ARCHITECTURES)
     family = spec.operating_system_family
-    if family is not None and family not in OS_FAMILIES:
-        raise EcsSpecError(
-            f"{SPEC}.operating_system_family", f"must be one of {', '.join(OS_FAMILIES)}"
-        )
+    if family is not None:
+        one_of(f"{SPEC}.operating_system_family", family, OS_FAMILIES)
     if spec.ephemeral_storage_gib is not None:
-        _int_at_least(
+        int_range(
             f"{SPEC}.ephemeral_storage_gib",
             spec.ephemeral_storage_gib,
             MIN_EPHEMERAL_GIB,
             MAX_EPHEMERAL_GIB,
         )
-    if spec.network_mode is not None and spec.network_mode not in NETWORK_MODES:
-        raise EcsSpecError(f"{SPEC}.network_mode", f"must be one of {', '.join(NETWORK_MODES)}")
+    if spec.network_mode is not None:
+        one_of(f"{SPEC}.network_mode", spec.network_mode, NETWORK_MODES)
     compatibilities = spec.requires_compatibilities
     if compatibilities is not None:
         if isinstance(compatibilities, str) or not isinstance(compatibilities, Sequence):

@@ -157,6 +157,9 @@ class EcsTaskClient:
             cached = response["taskDefinition"]
             if is_revision(task_definition):
                 self.task_definition_cache.put(task_definition, cached)
+            # A family names its latest revision, which may change: it is not a key. The
+            # revision it named is, under its ARN, the name a launched task gives it.
+            self.remember_task_definition(cached)
         return cached
 
     # --- task definitions (register-or-reuse lives in ``task_definitions``) ---------------

@@ -34,6 +34,7 @@ from ecs_pipelines.ecs.common import (
     EcsSpecError,
     EcsTimeoutError,
     Pace,
+    optional_timeout,
     poll_until,
     task_refs,
 )
@@ -102,16 +103,7 @@ class WatchSettings:
 
 def check_timeout(timeout_seconds: object, field_name: str = "timeout_seconds") -> None:
     """A timeout is None (wait as long as it takes) or a positive number of seconds."""
-    if timeout_seconds is None:
-        return
-    if isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, int | float):
-        raise EcsSpecError(
-            field_name, f"must be a number of seconds, got {type(timeout_seconds).__name__}"
-        )
-    if not timeout_seconds > 0:
-        raise EcsSpecError(
-            field_name, f"must be > 0 seconds (or None to wait), got {timeout_seconds}"
-        )
+    optional_timeout(field_name, timeout_seconds)
 
 
 class _Wait:

@@ -1,0 +1,51 @@
+"""Each launch option is declared once: the resource, the factories and the Launchpad show
+its one description, and a factory takes every option by the names run_task takes."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecs_pipelines.ecs.common import EcsSpecError
+from ecs_pipelines.ecs.launching import LAUNCH_OPTIONS, OPTIONS, argument_names
+from ecs_pipelines.integration.launchpad import launchpad_options, launchpad_schema
+from ecs_pipelines.integration.ops import ecs_task_op
+from ecs_pipelines.integration.resource import EcsResource
+from ecs_pipelines.integration.step_options import STEP_ONLY, StepOptions, option_names
+
+DECLARED = {option.name: option.description for option in (*LAUNCH_OPTIONS, *STEP_ONLY.values())}
+
+
+def test_every_resource_launch_setting_has_the_declared_description() -> None:
+    """A resource field that is a launch option shows that option's declared description."""
+    shared = [name for name in EcsResource.model_fields if name in OPTIONS]
+    assert len(shared) >= 16  # cluster, task_definition, container_name, launch_type, ...
+    for name in shared:
+        assert EcsResource.model_fields[name].description == OPTIONS[name].description, name
+
+
+def test_every_step_option_is_declared_once() -> None:
+    """A factory's options are the launch options and the step's own, each declared once."""
+    names = option_names()
+    assert len(names) == len(set(names))
+    assert set(names) == set(DECLARED)
+    assert not set(STEP_ONLY) & set(OPTIONS)
+
+
+def test_every_launchpad_field_has_the_declared_description() -> None:
+    """The Launchpad shows the declared options, each with its declared description."""
+    schema = launchpad_schema(StepOptions.from_kwargs({"count": 2}, factory="test"))
+    assert set(schema) == {option.name for option in launchpad_options()}
+    assert {"task_definition", "command", "environment", "cpu", "memory", "count"} <= set(schema)
+    assert {"enable_execute_command", "image", "timeout_seconds", "detached"} <= set(schema)
+    for name, field in schema.items():
+        assert field.description == DECLARED[name], name
+    assert schema["count"].default_value == 2
+
+
+def test_an_op_takes_launch_options_by_either_name() -> None:
+    """A factory takes a launch option by RunTask's name too, and checks it when the
+    definitions load."""
+    assert "launchType" in argument_names()
+    ecs_task_op("fargate_spot", launchType="FARGATE", command=["true"])
+    with pytest.raises(EcsSpecError, match="launch_type: must be one of"):
+        ecs_task_op("lambda", launchType="LAMBDA")
