@@ -25,7 +25,7 @@ from ecs_pipelines.ecs.launching import (
     LaunchSettings,
     argument_names,
     check_launch,
-    merge,
+    edited,
     setting_names,
     settings_from_arguments,
 )
@@ -109,7 +109,7 @@ class StepOptions:
         its launch options are checked with the whole launch)."""
         launchpad = settings_from_arguments({k: v for k, v in config.items() if k in SETTING_NAMES})
         step = {k: v for k, v in config.items() if k in STEP_ONLY}
-        return dataclasses.replace(self, launch=merge(self.launch, launchpad), **step)
+        return dataclasses.replace(self, launch=edited(self.launch, launchpad), **step)
 
     @property
     def count(self) -> int:

@@ -141,7 +141,9 @@ class StepTaskRunner:
             partition_start=start,
             partition_end=end,
         )
-        return {**env, **(extra or {})}
+        # The step's own variables, then the user's (theirs win a shared name, as they always
+        # have), then what the step adds for this launch (Pipes' bootstrap).
+        return {**env, **(self.options.launch.environment or {}), **(extra or {})}
 
     def call_settings(self, extra_environment: Mapping[str, str] | None) -> LaunchSettings:
         """What the step adds to every launch, the call's level: tags naming the run, step,

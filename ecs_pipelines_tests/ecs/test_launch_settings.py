@@ -10,7 +10,7 @@ import pytest
 from ecs_pipelines.ecs.common import EcsSpecError
 from ecs_pipelines.ecs.launching.arguments import settings_from_arguments
 from ecs_pipelines.ecs.launching.options import LAUNCH_OPTIONS, Merge
-from ecs_pipelines.ecs.launching.precedence import merge
+from ecs_pipelines.ecs.launching.precedence import edited, merge
 from ecs_pipelines.ecs.launching.settings import ContainerOverride, LaunchSettings
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
 
@@ -164,3 +164,21 @@ def test_an_unknown_argument_is_refused() -> None:
     """A name that is no launch option, by either spelling, is refused by name."""
     with pytest.raises(EcsSpecError, match="launchTypo: is not a RunTask option"):
         settings_from_arguments({"launchTypo": "EC2"})
+
+
+def test_the_launchpad_edits_the_factorys_arguments_whole() -> None:
+    """A run's Launchpad config replaces the factory's values it sets, maps included: a
+    variable removed in the Launchpad is gone; what it does not set stays the factory's."""
+    factory = LaunchSettings(environment={"KEEP": "1", "DROP": "2"}, count=2, tags={"a": "1"})
+    launchpad = LaunchSettings(environment={"KEEP": "1"}, tags={"b": "2"})
+    result = edited(factory, launchpad)
+    assert result.environment == {"KEEP": "1"}
+    assert result.tags == {"b": "2"}
+    assert result.count == 2
+
+
+def test_a_launchpad_task_definition_replaces_the_factorys_spec() -> None:
+    """Choosing a task definition in the Launchpad drops the factory's code-defined one."""
+    factory = LaunchSettings(task_definition_spec=TaskDefinitionSpec(image="python:3.12"))
+    result = edited(factory, LaunchSettings(task_definition="etl:3"))
+    assert (result.task_definition, result.task_definition_spec) == ("etl:3", None)

@@ -188,3 +188,20 @@ def test_exec_hint_on_aws_gives_the_aws_cli_line_and_ours() -> None:
         "--container main --interactive --command /bin/sh" in hint
     )
     assert f"ecs-pipelines exec --cluster prod {'a' * 32} --container main -- /bin/sh" in hint
+
+
+def test_the_users_variables_win_over_the_steps_own_and_the_launchpad_removes_one(
+    ecs: EcsResource,
+) -> None:
+    """A variable the op names is launched over the step's own variable of the same name, and a
+    factory variable the Launchpad config leaves out is not launched."""
+    instance = DagsterInstance.ephemeral()
+    op_def = ecs_task_op(
+        "variables",
+        command=py("import os; print('seen', os.environ['DAGSTER_STEP_KEY'], os.environ.get('B'))"),
+        environment={"DAGSTER_STEP_KEY": "mine", "B": "factory"},
+    )
+    config = {"environment": {"DAGSTER_STEP_KEY": "mine"}}
+    result = run_op(op_def, ecs, run_config=config, instance=instance)
+    assert result.success
+    assert "seen mine None" in all_log_text(instance, result.run_id)

@@ -49,3 +49,10 @@ def test_an_op_takes_launch_options_by_either_name() -> None:
     ecs_task_op("fargate_spot", launchType="FARGATE", command=["true"])
     with pytest.raises(EcsSpecError, match="launch_type: must be one of"):
         ecs_task_op("lambda", launchType="LAMBDA")
+
+
+def test_launchpad_environment_replaces_the_factorys() -> None:
+    """The Launchpad's environment is the whole environment meant (its default is the
+    factory's): a variable removed there is not launched."""
+    defaults = StepOptions.from_kwargs({"environment": {"A": "1", "B": "2"}}, factory="test")
+    assert defaults.with_config({"environment": {"A": "1"}}).launch.environment == {"A": "1"}

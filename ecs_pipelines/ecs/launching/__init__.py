@@ -27,7 +27,7 @@ from ecs_pipelines.ecs.launching.options import (
     describe,
 )
 from ecs_pipelines.ecs.launching.plan import LaunchPlan, plan_launch
-from ecs_pipelines.ecs.launching.precedence import merge
+from ecs_pipelines.ecs.launching.precedence import edited, merge
 from ecs_pipelines.ecs.launching.settings import ContainerOverride, LaunchSettings, setting_names
 from ecs_pipelines.ecs.launching.tokens import derive_client_token
 
@@ -48,6 +48,7 @@ __all__ = [
     "default_of",
     "derive_client_token",
     "describe",
+    "edited",
     "launch",
     "launch_each",
     "launch_many",

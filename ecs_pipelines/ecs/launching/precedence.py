@@ -30,7 +30,8 @@ def merge(*levels: LaunchSettings) -> LaunchSettings:
     ======================================  ================================================
 
     A level leaves an option to the levels below by not setting it (None). The rule of each
-    option is its ``merge`` in the declaration (``options.py``).
+    option is its ``merge`` in the declaration (``options.py``). The Launchpad config edits
+    the factory's arguments rather than adding to them (``edited``).
     """
     merged: dict[str, Any] = {}
     for level in levels:
@@ -48,3 +49,20 @@ def merge(*levels: LaunchSettings) -> LaunchSettings:
             else:
                 merged[name] = value
     return LaunchSettings(**merged)
+
+
+def edited(factory: LaunchSettings, launchpad: LaunchSettings) -> LaunchSettings:
+    """The factory's arguments as a run's Launchpad config edited them: each option the config
+    sets replaces the factory's value whole, maps included. The Launchpad shows the factory's
+    values as its defaults, so a map in the config is the whole map the operator meant: a
+    variable removed there is removed. Choosing a task definition still drops the other kind.
+    """
+    given = launchpad.given()
+    kept = {
+        name: value
+        for name, value in factory.given().items()
+        if not (
+            name in _TASK_DEFINITION_CHOICE and any(c in given for c in _TASK_DEFINITION_CHOICE)
+        )
+    }
+    return LaunchSettings(**{**kept, **given})
