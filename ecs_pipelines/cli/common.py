@@ -23,11 +23,11 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_pipelines.cli.checkout import checkout_root
-from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_reachable, resource_for, target_from_env
 from ecs_pipelines.cli.terminal import terminal_text
 from ecs_pipelines.ecs.common import (
     EcsError,
+    LocalCredentialsNotFound,
     Redactor,
     Retrier,
     TaskStatus,

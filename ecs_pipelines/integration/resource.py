@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, Unpack
 from dagster import get_dagster_logger
 from pydantic import PrivateAttr
 
-from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, Retrier, task_refs
+from ecs_pipelines.ecs.common import (
+    EcsSpecError,
+    EcsTaskFailure,
+    EcsTimeoutError,
+    Retrier,
+    task_refs,
+)
 from ecs_pipelines.ecs.events import TaskEventQueue
 from ecs_pipelines.ecs.exec import ExecResult, execute_command
 from ecs_pipelines.ecs.launching import (
@@ -37,7 +43,6 @@ from ecs_pipelines.ecs.task_definitions import (
 )
 from ecs_pipelines.ecs.tasks import (
     EcsTaskClient,
-    EcsTaskFailure,
     EcsTaskResult,
     StopReport,
     stop_tasks,

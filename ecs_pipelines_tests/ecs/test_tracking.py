@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
+from ecs_pipelines.ecs.common import CursorError
 from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines.ecs.tracking.ticks import (
-    CursorError,
     TaskGroup,
     TrackingState,
     task_digest,

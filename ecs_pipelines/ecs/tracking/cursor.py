@@ -39,15 +39,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecs_pipelines.ecs.common import CursorError
+
 CURSOR_VERSION = 1
 DIGEST_BYTES = 8  # 64-bit digests: a collision among 10^5 remembered tasks has odds ~1e-10
 _ID_BYTES = 16
 _HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-
-
-class CursorError(ValueError):
-    """The cursor cannot be read. The tick fails visibly rather than forget tracked tasks."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from ecs_pipelines.ecs.common import (
     EcsSpecError,
     EcsTimeoutError,
     Pace,
+    QueueFailed,
     optional_timeout,
     poll_until,
     task_refs,
@@ -55,7 +56,7 @@ from ecs_pipelines.ecs.tasks import (
     lost_result,
     result_from_task,
 )
-from ecs_pipelines.ecs.waiting.event_rounds import EventRounds, EventSettings, QueueFailed
+from ecs_pipelines.ecs.waiting.event_rounds import EventRounds, EventSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
