@@ -26,6 +26,7 @@ from ecs_pipelines.cli.checkout import checkout_root
 from ecs_pipelines.cli.target import Target, local_ecs_reachable, resource_for, target_from_env
 from ecs_pipelines.cli.terminal import terminal_text
 from ecs_pipelines.ecs.common import (
+    MISSING,
     EcsError,
     LocalCredentialsNotFound,
     Redactor,
@@ -208,5 +209,5 @@ def find_task(env: Env, task: str) -> dict[str, Any]:
     found = described.tasks.get(reference)
     if found is not None:
         return found
-    reason = described.missing.get(reference, "MISSING")
+    reason = described.missing.get(reference, MISSING)
     raise click.ClickException(f"task {task} not found in cluster {env.cluster} ({reason})")

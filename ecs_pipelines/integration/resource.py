@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 DEFAULT_STOP_REASON = "Stopped by ecs_pipelines"
+TIMEOUT_STOP_REASON = "Timed out after {seconds} s"
+ABANDONED_STOP_REASON = "Caller stopped waiting (interrupted or failed)"
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 
 
@@ -283,12 +285,11 @@ class EcsResource(EcsSettings):
             )
             results = watcher.wait(arns)
         except EcsTimeoutError as error:
-            reason = f"Timed out after {timeout_seconds} s"
+            reason = TIMEOUT_STOP_REASON.format(seconds=timeout_seconds)
             stop_tasks(self.task_client(), plan.cluster, error.pending_task_arns, reason=reason)
             raise
         except BaseException:
-            reason = "Caller stopped waiting (interrupted or failed)"
-            stop_tasks(self.task_client(), plan.cluster, arns, reason=reason)
+            stop_tasks(self.task_client(), plan.cluster, arns, reason=ABANDONED_STOP_REASON)
             raise
         if not all(r.succeeded for r in results):
             raise EcsTaskFailure(results)

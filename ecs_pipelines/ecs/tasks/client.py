@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.ecs.common import (
+    MISSING,
     BoundedMap,
     Deadline,
     Retrier,
@@ -113,7 +114,7 @@ class EcsTaskClient:
                 # ECS may echo a short id or a long ARN for a missing task; map it to ours.
                 refs = match_refs(batch, [failure.get("arn", "")])
                 for ref in refs.values() or [failure.get("arn", "")]:
-                    result.missing[ref] = failure.get("reason", "MISSING")
+                    result.missing[ref] = failure.get("reason", MISSING)
         return result
 
     def stop(
