@@ -17,7 +17,7 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,6 +38,9 @@ from ecs_pipelines.ecs.common import (
 )
 from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines.integration.resource import EcsResource
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import TaskTypeDef
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -202,7 +205,7 @@ def resolve_task(env: Env, task: str) -> str:
     )
 
 
-def find_task(env: Env, task: str) -> dict[str, Any]:
+def find_task(env: Env, task: str) -> TaskTypeDef:
     """The described task for an id, ARN or unique id prefix; exit 1 when unknown."""
     reference = resolve_task(env, task)
     described = env.client.describe(env.cluster, [reference])

@@ -9,7 +9,7 @@ stopping in ``ecs.tasks``, retries and deadlines in ``ecs.common``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from dagster import get_dagster_logger
 from pydantic import PrivateAttr
@@ -58,6 +58,7 @@ from ecs_pipelines.integration.resource_settings import EcsSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_ecs.type_defs import TaskTypeDef
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_sqs import SQSClient
 
@@ -299,7 +300,7 @@ class EcsResource(EcsSettings):
 
     def describe_tasks(
         self, task_arns: Sequence[str], *, cluster: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[TaskTypeDef]:
         """Described tasks (batches of 100) in the order given; unknown tasks are left out."""
         refs = task_refs(task_arns)
         described = self.task_client().describe(cluster or self.cluster, refs)
@@ -307,7 +308,7 @@ class EcsResource(EcsSettings):
 
     def stop_task(
         self, task_arn: str, *, reason: str = DEFAULT_STOP_REASON, cluster: str | None = None
-    ) -> dict[str, Any]:
+    ) -> TaskTypeDef:
         """StopTask (ECS records stopCode UserInitiated); errors are raised."""
         return self.task_client().stop(cluster or self.cluster, task_arn, reason=reason)
 
