@@ -74,7 +74,7 @@ class Env:
             values += task_secret_values(task)
         return Redactor(values)
 
-    def shown_task(self, task: Mapping[str, Any], *, reveal: bool = False) -> dict[str, Any]:
+    def shown_task(self, task: Mapping[str, Any], *, reveal: bool = False) -> TaskTypeDef:
         """The task to render: every known secret value masked wherever it carries it, and
         variable values masked too unless ``reveal`` (then only the secret ones)."""
         secret_names = list(self.resource.secret_environment)
