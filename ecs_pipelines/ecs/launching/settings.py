@@ -98,16 +98,16 @@ class LaunchSettings:
 
 def settings_of(values: Mapping[str, object]) -> LaunchSettings:
     """Launch settings from options by name, as parsed or merged: values not yet checked."""
-    # Any: each value goes to the field of its name; the launch's field checks (checking.py)
+    # Each value goes to the field of its name; the launch's field checks (checking.py)
     # refuse a value of the wrong shape, naming the field, before any call.
-    fields: dict[str, Any] = dict(values)
+    fields: dict[str, Any] = dict(values)  # Any: a field's value, checked by its field check
     return LaunchSettings(**fields)
 
 
 def override_of(values: Mapping[str, object]) -> ContainerOverride:
     """A container override from its fields by name, as parsed: values not yet checked."""
-    # Any: as in settings_of; the container_overrides check refuses a wrong value by name.
-    fields: dict[str, Any] = dict(values)
+    # As in settings_of: the container_overrides check refuses a wrong value by name.
+    fields: dict[str, Any] = dict(values)  # Any: a field's value, checked by its field check
     return ContainerOverride(**fields)
 
 

@@ -259,9 +259,9 @@ def _normalised(
     request: RegisterTaskDefinitionRequestTypeDef,
 ) -> RegisterTaskDefinitionRequestTypeDef:
     """One spelling per content: sorted variables and compatibilities, no empty lists."""
-    # Any: the JSON round trip detaches plain dicts and lists from the inputs; its keys are
-    # those of ``request``, so the result is one too.
-    plain: dict[str, Any] = json.loads(json.dumps(request))
+    # The JSON round trip detaches plain dicts and lists from the inputs; its keys are those
+    # of ``request``, so the result is one too.
+    plain: dict[str, Any] = json.loads(json.dumps(request))  # Any: JSON, of request's shape
     if plain.get("requiresCompatibilities"):
         plain["requiresCompatibilities"] = sorted(set(plain["requiresCompatibilities"]))
     for container in plain.get("containerDefinitions", []):
