@@ -22,7 +22,13 @@ from typing import Any
 from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._core.events import EngineEventData
 
-from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, short_task_id, task_id
+from ecs_pipelines.ecs.common import (
+    Deadline,
+    EcsSpecError,
+    EcsTimeoutError,
+    short_task_id,
+    task_id,
+)
 from ecs_pipelines.ecs.launching import LaunchSettings, launch
 from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
@@ -209,7 +215,14 @@ class StepTaskRunner:
         plan = self.ecs.plan_launch(
             self.step_settings(), self.call_settings(extra_environment), read_definition=True
         )
-        arns = launch(self.ecs.task_client(), plan)
+        # A launch ECS refuses for a passing reason waits (within the step's timeout too);
+        # each wait is said once in the run log.
+        arns = launch(
+            self.ecs.task_client(),
+            plan,
+            on_wait=lambda wait: self.log.info(wait.message()),
+            deadline=Deadline.after(self.options.timeout_seconds),
+        )
         self.cluster, self.container_name = plan.cluster, plan.container_name
         definition = plan.definition or {}
         for arn in arns:
