@@ -116,16 +116,17 @@ def post_signed(
     credentials: KeyPair,
     *,
     headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
     timeout: float = 30.0,
 ) -> tuple[int, bytes]:
-    """``POST url`` with ``headers``, signed with SigV4 (service "ecs", the demo region); its
-    status and body."""
-    request = AWSRequest(method="POST", url=url, data=b"", headers=dict(headers or {}))
+    """``POST url`` with ``headers`` and ``body``, signed with SigV4 (service "ecs", the demo
+    region); its status and body."""
+    request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers or {}))
     keys = Credentials(credentials.access_key_id, credentials.secret_access_key)
     SigV4Auth(keys, "ecs", LOCAL_REGION).add_auth(request)
     prepared = request.prepare()
     sent = urllib.request.Request(
-        url, data=b"", headers=dict(prepared.headers.items()), method="POST"
+        url, data=body, headers=dict(prepared.headers.items()), method="POST"
     )
     try:
         with urllib.request.urlopen(sent, timeout=timeout) as answer:

@@ -157,11 +157,11 @@ def _attempt(client: EcsTaskClient, plan: LaunchPlan, request: Any) -> list[str]
     """One RunTask: the task ARNs when every task started, else the refusal."""
     try:
         response = client.run_task(request)
-    except ClientError as error:
-        refusal = error_refusal(error)
+    except ClientError as refused:
+        refusal = error_refusal(refused)
         if refusal is None:  # not an answer from ECS: nothing to decide a retry on
             raise
-        return _Refused(refusal, error)
+        return _Refused(refusal, refused)
     arns = [task["taskArn"] for task in response.get("tasks", [])]
     failures = response.get("failures", [])
     if not failures and len(arns) == plan.count:
