@@ -8,6 +8,7 @@ the backend lock, so that a call sees the old plan or the new one, never half of
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from moto.ecs.exceptions import ECSException
@@ -21,6 +22,14 @@ from ecs_pipelines.local.rules import (
     check_max_running_tasks,
     no_capacity_failures,
     over_cap,
+)
+
+# botocore's ECS model declares no ThrottlingException shape (ECS throttles with the common
+# error), so moto warns as it serialises one; the wire answer is right, the warning is noise.
+warnings.filterwarnings(
+    "ignore",
+    message=r"Exception\(ECSException\) with code ThrottlingException does not match",
+    category=UserWarning,
 )
 
 
