@@ -24,6 +24,7 @@ from ecs_pipelines.cli.checkout import (
 )
 from ecs_pipelines.cli.common import echo
 from ecs_pipelines.cli.local_access import (
+    FAULTS_ENV,
     endpoint_option,
     env_command,
     reset_command,
@@ -127,7 +128,7 @@ class _StopSignals:
 )
 @click.option(
     "--faults",
-    envvar="ECS_PIPELINES_LOCAL_FAULTS",
+    envvar=FAULTS_ENV,
     default="",
     help="A fault plan to rehearse with, e.g. 'no-capacity:provider=FARGATE_SPOT,rate=0.3,"
     "seed=7;spot-reclaim:after=5s,warning=1s;pull-error:count=2;throttle:api=RunTask,"
