@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from dagster import DagsterInstance, job
 
 from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_SECURITY_GROUP, DEMO_SUBNET
-from ecs_pipelines.ecs.common import EcsLaunchError, client_config
+from ecs_pipelines.ecs.common import Deadline, EcsLaunchError, client_config
 from ecs_pipelines.ecs.launching import launch
 from ecs_pipelines.ecs.launching.launcher import CapacityBackoff, CapacityWait
 from ecs_pipelines.ecs.tasks import EcsTaskClient
@@ -155,6 +155,26 @@ def test_a_launch_gives_up_when_its_budget_is_spent(
         launch_once(client, started_by, waits, capacity_retry_seconds=0.5)
     assert client.calls["run_task"] == len(waits) + 1 >= 2
     assert any("capacity_retry_seconds=0.5" in note for note in raised.value.__notes__)
+    assert started(local_ecs, started_by) == []
+
+
+def test_the_callers_deadline_ends_the_waits_before_the_budget(
+    local_ecs: LocalEcs, ecs_client: Any, fault_plan: SetPlan
+) -> None:
+    """A deadline sooner than capacity_retry_seconds (a step's timeout) ends the waits."""
+    fault_plan("no-capacity")
+    started_by, client = unique(), EcsTaskClient(ecs_client)
+    plan = plan_of(
+        cluster=DEMO_CLUSTER,
+        task_definition="ecs-pipelines-python",
+        launch_type="FARGATE",
+        subnets=[DEMO_SUBNET],
+        started_by=started_by,
+    )
+    assert plan.capacity_retry_seconds == 300
+    with pytest.raises(EcsLaunchError) as raised:
+        launch(client, plan, deadline=Deadline.after(0.5), backoff=FAST)
+    assert any("Gave up after" in note for note in raised.value.__notes__)
     assert started(local_ecs, started_by) == []
 
 
