@@ -27,7 +27,7 @@ from ecs_pipelines.ecs.common import LocalCredentialsNotFound, TaskStatus, tags_
 from ecs_pipelines.ecs.logs import log_stream_refs
 from ecs_pipelines.ecs.tasks import decide, essential_containers
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.integration.step_runner import progress
+from ecs_pipelines.integration.step_progress import progress
 from ecs_pipelines.integration.task_naming import STEP_KEY_TAG, started_by_for_run
 
 HEADERS = ("run", "step", "task", "status", "exit code", "duration s", "log")

@@ -30,7 +30,7 @@ def launch_metadata(
 
 
 def exec_hint(
-    *, region: str, cluster: str, task_arn: str, container: str, endpoint_url: str | None
+    region: str, cluster: str, task_arn: str, container: str, endpoint_url: str | None
 ) -> str:
     """The command lines that open ECS Exec in the task on the ECS in use.
 
@@ -98,6 +98,21 @@ def _one_result(
             metadata[field] = MetadataValue.text(str(result.task[field]))
     if not result.log_lines_complete:
         metadata["logs_incomplete"] = MetadataValue.bool(True)
+    return metadata
+
+
+CAPACITY_KEY = "ecs/capacity"
+ATTEMPTS_KEY = "ecs/attempts"
+
+
+def attempt_metadata(capacity: str | None, attempts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The capacity a step's launch ran on (``capacity_fallback`` may have moved it) and the
+    tasks it relaunched after an interruption, each with the one that replaced it."""
+    metadata: dict[str, Any] = {}
+    if capacity:
+        metadata[CAPACITY_KEY] = MetadataValue.text(capacity)
+    if attempts:
+        metadata[ATTEMPTS_KEY] = MetadataValue.json([dict(a) for a in attempts])
     return metadata
 
 

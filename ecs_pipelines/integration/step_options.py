@@ -25,6 +25,7 @@ from ecs_pipelines.ecs.launching import (
     LaunchSettings,
     argument_names,
     check_launch,
+    default_of,
     edited,
     setting_names,
     settings_from_arguments,
@@ -114,6 +115,12 @@ class StepOptions:
     @property
     def count(self) -> int:
         return self.launch.count if self.launch.count is not None else 1
+
+    @property
+    def relaunches(self) -> int:
+        """How often an interrupted task of the step is launched again."""
+        allowed = self.launch.interruption_relaunches
+        return int(default_of("interruption_relaunches") if allowed is None else allowed)
 
 
 SETTING_NAMES = frozenset(setting_names())

@@ -4,7 +4,7 @@ Shared by ops and assets: the launch is idempotent per step attempt (clientToken
 step key, retry number and task index), tasks carry tags naming the run, step, asset and
 partition, CloudWatch lines stream into the run log, links appear as soon as the task exists,
 and whatever ends the step early (termination, a failed sibling, a timeout) stops its tasks
-(``ecs.stopping``). A detached step launches and reports the same way, then returns without
+(``step_stopping``). A detached step launches and reports the same way, then returns without
 waiting: a completion sensor reports the tasks' end. Everything the step writes into the run
 passes the step's ``Redaction``.
 """
@@ -12,10 +12,9 @@ passes the step's ``Redaction``.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,17 +26,25 @@ from ecs_pipelines.ecs.common import (
     EcsSpecError,
     EcsTimeoutError,
     short_task_id,
-    task_id,
 )
-from ecs_pipelines.ecs.launching import CapacityWait, LaunchSettings, launch
+from ecs_pipelines.ecs.launching import (
+    CapacityFallback,
+    CapacityWait,
+    LaunchSettings,
+    derive_client_token,
+    launch_on_capacity,
+)
 from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
-from ecs_pipelines.ecs.tasks import EcsTaskResult, stop_tasks
+from ecs_pipelines.ecs.tasks import EcsTaskResult, Relaunch
+from ecs_pipelines.ecs.waiting import Attempt, wait_relaunching
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.integration.step_options import StepOptions
+from ecs_pipelines.integration.step_progress import StepProgress
+from ecs_pipelines.integration.step_stopping import siblings_to_stop, stop_and_say, stop_reason
 from ecs_pipelines.integration.task_naming import (
     DETACHED_TAG,
     started_by_for_run,
@@ -47,12 +54,6 @@ from ecs_pipelines.integration.task_naming import (
 )
 
 PIPES_MARKER = '"__dagster_pipes_version"'
-SIBLING_STOP_REASON = "Sibling task {task_id} failed in Dagster run {run_id}"
-TERMINATED_STOP_REASON = "Dagster run {run_id} was terminated (step {step_key})"
-ENDED_EARLY_STOP_REASON = "Dagster run {run_id} step {step_key} ended early: {kind}"
-# One line per task as it launches and as it ends, for a terminal that shows the run
-# (``make run`` prints them); silent unless a handler is attached. Ids only: never a secret.
-progress = logging.getLogger("ecs_pipelines.progress")
 
 
 @dataclass
@@ -77,6 +78,29 @@ def op_context(context: OpExecutionContext | AssetExecutionContext) -> OpExecuti
     return context
 
 
+def step_level(options: StepOptions, ecs: EcsResource, name: str) -> LaunchSettings:
+    """The step's level of launch settings (the factory's, the run's config on top), its
+    task definition described in code when it has one: the factory's spec with the run's
+    image, or, for an image alone, the registered task definition with that image. The
+    family, unless the spec names one, is the resource's prefix + the op/asset name."""
+    step = options.launch
+    spec, image = step.task_definition_spec, options.image
+    if spec is None and image is None:
+        return step
+    if spec is None:
+        base = step.task_definition or ecs.task_definition
+        if base is None:
+            raise EcsSpecError(
+                "image", "needs a task definition to change: set task_definition or a spec"
+            )
+        spec = TaskDefinitionSpec(base=base, image=image)
+    elif image is not None:
+        spec = dataclasses.replace(spec, image=image)
+    return step.replace(
+        task_definition=None, task_definition_spec=with_family(spec, ecs.family_for(name))
+    )
+
+
 class StepTaskRunner:
     """Launch, report, wait and clean up the tasks of one step."""
 
@@ -99,6 +123,11 @@ class StepTaskRunner:
         # The container that received command and environment, once launched.
         self.container_name: str | None = None
         self._log_refs: dict[str, list[LogStreamRef]] = {}
+        # The capacity the tasks run on (``capacity_fallback`` may have moved them), and the
+        # tasks relaunched after an interruption, each with the one it replaced.
+        self.capacity: str | None = None
+        self.attempts: list[Attempt] = []
+        self._extra_environment: Mapping[str, str] | None = None
         self._log_lock = threading.Lock()
         # Secret values from the run worker's environment, named by the step's config.
         self.step_secrets = resolve_secret_environment(options.secret_environment_from)
@@ -110,27 +139,10 @@ class StepTaskRunner:
             ]
         )
         self.log = self.redaction.log(self.context.log)
+        self.progress = StepProgress(self.run_id, self.step_key, self.redaction.text)
 
     def step_settings(self) -> LaunchSettings:
-        """The step's level of launch settings (the factory's, the run's config on top), its
-        task definition described in code when it has one: the factory's spec with the run's
-        image, or, for an image alone, the registered task definition with that image. The
-        family, unless the spec names one, is the resource's prefix + the op/asset name."""
-        step = self.options.launch
-        spec, image = step.task_definition_spec, self.options.image
-        if spec is None and image is None:
-            return step
-        if spec is None:
-            base = step.task_definition or self.ecs.task_definition
-            if base is None:
-                raise EcsSpecError(
-                    "image", "needs a task definition to change: set task_definition or a spec"
-                )
-            spec = TaskDefinitionSpec(base=base, image=image)
-        elif image is not None:
-            spec = dataclasses.replace(spec, image=image)
-        family = self.ecs.family_for(self.context.op_def.name)
-        return step.replace(task_definition=None, task_definition_spec=with_family(spec, family))
+        return step_level(self.options, self.ecs, self.context.op_def.name)
 
     # --- pure parts ---------------------------------------------------------------------
 
@@ -154,10 +166,16 @@ class StepTaskRunner:
         # have), then what the step adds for this launch (Pipes' bootstrap).
         return {**env, **(self.options.launch.environment or {}), **(extra or {})}
 
-    def call_settings(self, extra_environment: Mapping[str, str] | None) -> LaunchSettings:
+    def call_settings(
+        self,
+        extra_environment: Mapping[str, str] | None,
+        *,
+        relaunch: tuple[int, Relaunch] | None = None,
+    ) -> LaunchSettings:
         """What the step adds to every launch, the call's level: tags naming the run, step,
         asset and partition; startedBy ``dagster/<run id>`` unless the step sets its own; a
-        clientToken per step attempt; the step's variables; the secret values read for it."""
+        clientToken per step attempt; the step's variables; the secret values read for it.
+        A relaunch of slot ``n`` is one task, with a token of its own per relaunch."""
         tags = step_tags(
             run_id=self.run_id,
             step_key=self.step_key,
@@ -168,14 +186,19 @@ class StepTaskRunner:
         if self.options.detached:
             tags[DETACHED_TAG] = "true"
         own_started_by = self.options.launch.started_by
+        token = step_client_token(self.run_id, self.step_key, self.context.retry_number, 0)
+        count = None
+        if relaunch is not None:
+            slot, decided = relaunch
+            token = derive_client_token(token, "relaunch", str(slot), str(decided.number))
+            count = 1
         return LaunchSettings(
             environment=self.environment(extra_environment),
             secret_environment=self.step_secrets or None,
             tags=tags,
             started_by=None if own_started_by else started_by_for_run(self.run_id),
-            client_token=step_client_token(
-                self.run_id, self.step_key, self.context.retry_number, 0
-            ),
+            client_token=token,
+            count=count,
         )
 
     # --- launching --------------------------------------------------------------------
@@ -213,40 +236,58 @@ class StepTaskRunner:
             self.stop_unfinished(arns, self.stop_reason(error))
             raise
 
-    def launch(self, *, extra_environment: Mapping[str, str] | None = None) -> list[str]:
+    def launch(
+        self,
+        *,
+        extra_environment: Mapping[str, str] | None = None,
+        relaunch: tuple[int, Relaunch] | None = None,
+    ) -> list[str]:
+        self._extra_environment = extra_environment
         # The task definition is read with the plan (once): the step needs its log streams.
         plan = self.ecs.plan_launch(
-            self.step_settings(), self.call_settings(extra_environment), read_definition=True
+            self.step_settings(),
+            self.call_settings(extra_environment, relaunch=relaunch),
+            read_definition=True,
         )
-        # A launch ECS refuses for a passing reason waits (within the step's timeout too);
-        # each wait is said once in the run log.
-        arns = launch(
+        # A launch ECS refuses for a passing reason waits (within the step's timeout too),
+        # then moves to the next capacity of capacity_fallback; each is said in the run log.
+        launched = launch_on_capacity(
             self.ecs.task_client(),
             plan,
             on_wait=self.report_wait,
+            on_fallback=self.report_fallback,
             deadline=Deadline.after(self.options.timeout_seconds),
         )
+        arns = launched.task_arns
+        self.capacity = launched.capacity
         self.cluster, self.container_name = plan.cluster, plan.container_name
         definition = plan.definition or {}
         for arn in arns:
             self._log_refs[arn] = log_stream_refs(definition, arn)
             self.report_launch(arn, definition, exec_enabled=plan.enable_execute_command)
-            progress.info("%s  %-14s %s launched", self.run_id[:8], self.step_key, task_id(arn))
+            self.progress.launched(arn)
         return arns
 
     def report_wait(self, wait: CapacityWait) -> None:
         """One line in the run log (and on the terminal of `make run`) per wait for capacity."""
         self.log.info(wait.message())
-        progress.info(
-            "%s  %-14s RunTask refused (%s): next attempt in %.1f s",
-            self.run_id[:8],
-            self.step_key,
-            self.redaction.text(wait.said),
-            wait.pause_seconds,
-        )
+        self.progress.refused(wait)
+
+    def report_fallback(self, fallback: CapacityFallback) -> None:
+        """One line in the run log (and on the terminal) when the launch changes capacity."""
+        self.log.warning(self.redaction.text(fallback.message()))
+        self.progress.fell_back(fallback)
+
+    def relaunch(self, slot: int, decided: Relaunch, *, into: list[str]) -> str:
+        """Launches slot ``slot`` again after its task was interrupted (its ARN joins
+        ``into``, the step's tasks to stop if it ends early); says so in the run log."""
+        self.log.warning(self.redaction.text(decided.message(self.options.relaunches)))
+        self.progress.interrupted(decided)
+        [arn] = self.launch(extra_environment=self._extra_environment, relaunch=(slot, decided))
+        into.append(arn)
+        return arn
 
     def report_launch(self, arn: str, definition: Mapping[str, Any], *, exec_enabled: bool) -> None:
-        region = self.ecs.region
         event_metadata = md.launch_metadata(
             links=self.ecs.links(), cluster=self.cluster, task_arn=arn, log_refs=self._log_refs[arn]
         )
@@ -261,39 +302,46 @@ class StepTaskRunner:
         if exec_enabled:
             containers = [c["name"] for c in definition.get("containerDefinitions", [])]
             container = self.container_name or containers[0]
-            hint = md.exec_hint(
-                region=region,
-                cluster=self.cluster,
-                task_arn=arn,
-                container=container,
-                endpoint_url=self.ecs.endpoint_url,
-            )
-            self.log.info(hint)
+            endpoint, region = self.ecs.endpoint_url, self.ecs.region
+            self.log.info(md.exec_hint(region, self.cluster, arn, container, endpoint))
 
     # --- waiting ----------------------------------------------------------------------
 
-    def wait(self, arns: Sequence[str]) -> list[EcsTaskResult]:
-        try:
-            results = self.ecs.wait_for_tasks(
-                arns,
-                timeout_seconds=self.options.timeout_seconds,
+    def wait(self, arns: list[str]) -> list[EcsTaskResult]:
+        """Waits for the step's tasks, relaunching interrupted ones (their ARNs join ``arns``,
+        so that an early end stops them too); raises the step's failure if any failed."""
+        deadline = Deadline.after(self.options.timeout_seconds)
+
+        def wait_round(round_arns: Sequence[str]) -> list[EcsTaskResult]:
+            return self.ecs.wait_for_tasks(
+                round_arns,
+                timeout_seconds=deadline.remaining(),
                 on_log_lines=self.forward_log_lines,
                 on_status=self.report_status,
-                on_result=lambda result: self.task_ended(result, arns),
+                on_result=lambda result: self.task_ended(result, round_arns),
                 cluster=self.cluster,
+            )
+
+        try:
+            waited = wait_relaunching(
+                list(arns),
+                wait_round=wait_round,
+                relaunch=lambda slot, decided: self.relaunch(slot, decided, into=arns),
+                allowed=self.options.relaunches,
             )
         except EcsTimeoutError as error:
             raise self.redaction.failure(
                 f"ECS task(s) did not finish within {self.options.timeout_seconds} s "
                 f"and were stopped: {', '.join(error.pending_task_arns)}"
             ) from error
+        results, self.attempts = waited.results, waited.attempts
         # Masked as results before the failure text and metadata are made from them.
         failed = self.redaction.output([r for r in results if not r.succeeded])
         if failed:
             tails = {r.task_arn: self.log_tail(r.task_arn) for r in failed}
-            raise self.redaction.failure(
-                md.failure_description(failed, tails), md.failure_metadata(failed, tails)
-            )
+            metadata = md.failure_metadata(failed, tails)
+            metadata.update(self.attempt_metadata())
+            raise self.redaction.failure(md.failure_description(failed, tails), metadata)
         return results
 
     def forward_log_lines(self, task: str, container: str, lines: list[str]) -> None:
@@ -309,40 +357,19 @@ class StepTaskRunner:
     # --- stopping ---------------------------------------------------------------------
 
     def task_ended(self, result: EcsTaskResult, arns: Sequence[str]) -> None:
-        codes = ",".join(str(code) for code in result.exit_codes.values()) or "-"
-        outcome = "succeeded" if result.succeeded else "failed"
-        progress.info(
-            "%s  %-14s %s %s (exit %s)",
-            self.run_id[:8],
-            self.step_key,
-            result.task_id,
-            outcome,
-            codes,
-        )
+        self.progress.ended(result)
         self.stop_siblings(result, arns)
 
     def stop_siblings(self, result: EcsTaskResult, arns: Sequence[str]) -> None:
-        """A failed task fails the step: stop its siblings now rather than wait for them."""
-        if result.succeeded or len(arns) == 1:
-            return
-        reason = SIBLING_STOP_REASON.format(task_id=result.task_id, run_id=self.run_id)
-        self.stop_unfinished([a for a in arns if task_id(a) != result.task_id], reason)
+        siblings = siblings_to_stop(result, arns, run_id=self.run_id)
+        if siblings is not None:
+            self.stop_unfinished(*siblings)
 
     def stop_unfinished(self, arns: Sequence[str], reason: str) -> None:
-        """Best effort, in the launch's cluster; never raises over the error that caused it."""
-        report = stop_tasks(self.ecs.task_client(), self.cluster, arns, reason=reason)
-        # Logging must not fail the cleanup either: a closing run may refuse new events.
-        with suppress(Exception):
-            for arn in report.stopped:
-                self.log.warning(f"Stopped ECS task {arn}: {reason}")
-            for problem in report.failed.values():
-                self.log.warning(problem)
+        stop_and_say(self.ecs.task_client(), self.cluster, arns, reason, self.log)
 
     def stop_reason(self, error: BaseException) -> str:
-        kind = type(error).__name__
-        if kind in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
-            return TERMINATED_STOP_REASON.format(run_id=self.run_id, step_key=self.step_key)
-        return ENDED_EARLY_STOP_REASON.format(run_id=self.run_id, step_key=self.step_key, kind=kind)
+        return stop_reason(error, run_id=self.run_id, step_key=self.step_key)
 
     # --- reporting --------------------------------------------------------------------
 
@@ -357,7 +384,12 @@ class StepTaskRunner:
         metadata = md.result_metadata(
             results, links=self.ecs.links(), cluster=self.cluster, log_refs=self._log_refs
         )
+        metadata.update(self.attempt_metadata())
         return self.redaction.metadata(metadata)
+
+    def attempt_metadata(self) -> dict[str, Any]:
+        """The capacity the launch ran on and the tasks relaunched after an interruption."""
+        return md.attempt_metadata(self.capacity, [a.as_dict() for a in self.attempts])
 
     def pipes_log_ref(self, arn: str) -> LogStreamRef | None:
         """The stream of the container that speaks Dagster Pipes (the overridden one)."""

@@ -5,7 +5,8 @@ Each option is declared once (``options``: description, check, RunTask name, mer
 levels merge by one rule table (``merge``); a call's arguments are parsed once, by either
 spelling (``arguments``); ``plan_launch`` checks the merged settings, resolves the task
 definition and builds RunTask's request once; ``launch`` (all or nothing, waiting out refusals
-that pass: ``capacity``) and ``launch_many`` (fan-out) run the plan.
+that pass: ``capacity``, then moving on to the next capacity: ``fallback``) and
+``launch_many`` (fan-out) run the plan.
 """
 
 from ecs_pipelines.ecs.launching.arguments import (
@@ -14,8 +15,16 @@ from ecs_pipelines.ecs.launching.arguments import (
     settings_from_arguments,
 )
 from ecs_pipelines.ecs.launching.checking import check_launch
+from ecs_pipelines.ecs.launching.fallback import capacity_name
 from ecs_pipelines.ecs.launching.fanout import launch_each, launch_many
-from ecs_pipelines.ecs.launching.launcher import CapacityBackoff, CapacityWait, launch
+from ecs_pipelines.ecs.launching.launcher import (
+    CapacityBackoff,
+    CapacityFallback,
+    CapacityWait,
+    Launched,
+    launch,
+    launch_on_capacity,
+)
 from ecs_pipelines.ecs.launching.limits import MAX_COUNT, MAX_TAG_VALUE
 from ecs_pipelines.ecs.launching.options import (
     LAUNCH_OPTIONS,
@@ -37,6 +46,7 @@ __all__ = [
     "MAX_TAG_VALUE",
     "OPTIONS",
     "CapacityBackoff",
+    "CapacityFallback",
     "CapacityWait",
     "ContainerOverride",
     "Kind",
@@ -44,8 +54,10 @@ __all__ = [
     "LaunchOption",
     "LaunchPlan",
     "LaunchSettings",
+    "Launched",
     "Merge",
     "argument_names",
+    "capacity_name",
     "check_launch",
     "default_of",
     "derive_client_token",
@@ -54,6 +66,7 @@ __all__ = [
     "launch",
     "launch_each",
     "launch_many",
+    "launch_on_capacity",
     "merge",
     "plan_launch",
     "setting_names",

@@ -285,3 +285,5 @@ class LaunchArguments(TypedDict, total=False):
     client_token: str | None
     clientToken: str | None
     capacity_retry_seconds: float | None
+    capacity_fallback: Sequence[Sequence[Mapping[str, Any]]] | None
+    interruption_relaunches: int | None

@@ -10,7 +10,7 @@ every option its check; simple ones come straight from the vocabulary.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from ecs_pipelines.ecs.common import (
@@ -27,6 +27,7 @@ from ecs_pipelines.ecs.common import (
 from ecs_pipelines.ecs.launching.limits import (
     CONSTRAINT_TYPES,
     MAX_BASE,
+    MAX_CAPACITY_FALLBACKS,
     MAX_CLIENT_TOKEN,
     MAX_CONSTRAINT_EXPRESSION,
     MAX_NAME,
@@ -199,6 +200,23 @@ def propagate_tags(field: str, value: object) -> None:
 def volume_configurations(field: str, value: object) -> None:
     for index, volume in enumerate(mapping_list(field, value)):
         non_empty_string(f"{field}[{index}].name", volume.get("name"))
+
+
+def capacity_fallback(field: str, value: object) -> None:
+    """Up to MAX_CAPACITY_FALLBACKS strategies, each a non-empty capacityProviderStrategy."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
+        raise EcsSpecError(
+            field, "must be a list of capacity provider strategies (each a list of items)"
+        )
+    if len(value) > MAX_CAPACITY_FALLBACKS:
+        raise EcsSpecError(
+            field, f"must have at most {MAX_CAPACITY_FALLBACKS} strategies, got {len(value)}"
+        )
+    for index, strategy in enumerate(value):
+        where = f"{field}[{index}]"
+        capacity_provider_strategy(where, strategy)
+        if not strategy:
+            raise EcsSpecError(where, "must name at least one capacity provider")
 
 
 def retry_budget(field: str, value: object) -> None:

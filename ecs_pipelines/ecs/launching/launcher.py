@@ -23,6 +23,11 @@ replay the failure until the token expires. So:
 
 Attempt 0 keeps the launch's own token, so a resumed worker still finds the tasks of a launch
 that succeeded the first time.
+
+Fallback. A plan may name more capacity (``capacity_fallback``: ``fallback.py``): when its own
+still refuses it once ``capacity_retry_seconds`` are spent, the next strategy is tried, with a
+budget of its own, within the caller's deadline. ``on_fallback`` is told of each move, and
+``launch_on_capacity`` says which capacity the tasks run on.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from botocore.exceptions import ClientError
 
 from ecs_pipelines.ecs.common import Deadline, EcsLaunchError, current_deadline
 from ecs_pipelines.ecs.launching.capacity import Refusal, error_refusal, failures_refusal
+from ecs_pipelines.ecs.launching.fallback import CapacityStage, capacity_stages, stage_token
 from ecs_pipelines.ecs.launching.plan import LaunchPlan
 from ecs_pipelines.ecs.launching.tokens import derive_client_token
 from ecs_pipelines.ecs.tasks import EcsTaskClient, stop_tasks
@@ -105,6 +111,36 @@ class CapacityBackoff:
         return self.rand() * min(self.max_delay, self.base_delay * 2.0**attempt)
 
 
+@dataclass(frozen=True)
+class CapacityFallback:
+    """A launch moving on to its next capacity, its own having refused it for its budget."""
+
+    cluster: str
+    task_definition: str
+    from_capacity: str
+    to_capacity: str
+    said: str  # ECS's last answer on ``from_capacity``
+
+    def message(self) -> str:
+        return (
+            f"RunTask on cluster {self.cluster} for {self.task_definition} found no room on "
+            f"{self.from_capacity} within capacity_retry_seconds ({self.said}); falling back "
+            f"to {self.to_capacity} (capacity_fallback)"
+        )
+
+
+FallbackObserver = Callable[[CapacityFallback], None]
+
+
+@dataclass(frozen=True)
+class Launched:
+    """The tasks of a launch and the capacity they run on."""
+
+    task_arns: list[str]
+    capacity: str
+    passed_over: tuple[str, ...] = ()  # capacities that refused the launch first
+
+
 def launch(
     client: EcsTaskClient,
     plan: LaunchPlan,
@@ -114,16 +150,67 @@ def launch(
     backoff: CapacityBackoff | None = None,
 ) -> list[str]:
     """RunTask with a clientToken; all or nothing (a partial launch is stopped); refusals
-    that pass are retried within ``plan.capacity_retry_seconds`` and ``deadline``."""
+    that pass are retried within ``plan.capacity_retry_seconds`` and ``deadline``, on each
+    capacity of the plan in turn."""
+    return launch_on_capacity(
+        client, plan, on_wait=on_wait, deadline=deadline, backoff=backoff
+    ).task_arns
+
+
+def launch_on_capacity(
+    client: EcsTaskClient,
+    plan: LaunchPlan,
+    *,
+    on_wait: WaitObserver | None = None,
+    on_fallback: FallbackObserver | None = None,
+    deadline: Deadline | None = None,
+    backoff: CapacityBackoff | None = None,
+) -> Launched:
+    """``launch``, saying which capacity the tasks run on (``fallback.py``)."""
     backoff = backoff or CapacityBackoff()
     base = plan.client_token or client.token_factory()
-    # The sooner of the budget and the caller's deadline (an enclosing one included).
-    budget = Deadline.after(plan.capacity_retry_seconds, backoff.clock)
-    budget = budget.earliest(current_deadline().earliest(deadline))
+    # The caller's deadline (an enclosing one included) bounds every stage.
+    outer = current_deadline().earliest(deadline)
+    stages = capacity_stages(plan)
+    passed_over: list[str] = []
+    for stage, following in zip(stages, [*stages[1:], None], strict=True):
+        outcome = _on_stage(client, plan, stage, stage_token(base, stage), outer, backoff, on_wait)
+        if isinstance(outcome, list):
+            return Launched(outcome, stage.capacity, tuple(passed_over))
+        refused, attempts = outcome
+        if following is None or not refused.refusal.retryable or outer.expired():
+            raise _given_up(refused, attempts, plan)
+        passed_over.append(stage.capacity)
+        moved = CapacityFallback(
+            plan.cluster,
+            plan.task_definition,
+            stage.capacity,
+            following.capacity,
+            refused.refusal.said,
+        )
+        if on_fallback is not None:
+            on_fallback(moved)
+        else:
+            _log.warning("%s", moved.message())
+    raise AssertionError("a launch has at least its own capacity")  # pragma: no cover
+
+
+def _on_stage(
+    client: EcsTaskClient,
+    plan: LaunchPlan,
+    stage: CapacityStage,
+    token: str,
+    outer: Deadline,
+    backoff: CapacityBackoff,
+    on_wait: WaitObserver | None,
+) -> list[str] | tuple[_Refused, int]:
+    """Attempts on one capacity until one starts every task, the refusal is final or the
+    stage's budget (the sooner of capacity_retry_seconds and ``outer``) is spent."""
+    budget = Deadline.after(plan.capacity_retry_seconds, backoff.clock).earliest(outer)
     attempt = 0
     while True:
-        request = plan.request.copy()
-        request["clientToken"] = attempt_token(base, attempt)
+        request = stage.request.copy()
+        request["clientToken"] = attempt_token(token, attempt)
         outcome = _attempt(client, plan, request)
         if not isinstance(outcome, _Refused):
             return outcome
@@ -131,7 +218,7 @@ def launch(
         pause = backoff.pause(attempt - 1)
         left = budget.remaining() or 0.0
         if not outcome.refusal.retryable or pause >= left:
-            raise _given_up(outcome, attempt, plan)
+            return outcome, attempt
         wait = CapacityWait(
             plan.cluster,
             plan.task_definition,

@@ -37,6 +37,13 @@ MAX_REFERENCE_ID = 1024
 # as Fargate capacity and EC2 scale-out take minutes to come back; at most a day.
 DEFAULT_CAPACITY_RETRY_SECONDS = 300.0
 MAX_RETRY_BUDGET_SECONDS = 86_400
+# Capacity provider strategies a launch may fall back to, in order (``launcher.py``): each
+# gets its own capacity_retry_seconds, so a long list multiplies the wait.
+MAX_CAPACITY_FALLBACKS = 5
+# How often a step relaunches a task stopped for a reason that is not its own (a Spot
+# reclaim, a start that failed for the host's reasons: ``tasks/interruptions.py``).
+DEFAULT_INTERRUPTION_RELAUNCHES = 2
+MAX_INTERRUPTION_RELAUNCHES = 10
 # "A total of 8192 characters are allowed for overrides. This limit includes the JSON
 # formatting characters" (RunTask reference). Environment values count, so large configs
 # passed through the environment hit this first.

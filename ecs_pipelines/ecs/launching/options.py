@@ -32,8 +32,10 @@ from ecs_pipelines.ecs.common import (
 from ecs_pipelines.ecs.launching import field_checks as checks
 from ecs_pipelines.ecs.launching.limits import (
     DEFAULT_CAPACITY_RETRY_SECONDS,
+    DEFAULT_INTERRUPTION_RELAUNCHES,
     LAUNCH_TYPES,
     MAX_COUNT,
+    MAX_INTERRUPTION_RELAUNCHES,
     MAX_NAME,
     MAX_REFERENCE_ID,
 )
@@ -341,6 +343,27 @@ LAUNCH_OPTIONS: tuple[LaunchOption, ...] = (
         checks.retry_budget,
         launchpad=True,
         default=DEFAULT_CAPACITY_RETRY_SECONDS,
+    ),
+    LaunchOption(
+        "capacity_fallback",
+        "Capacity provider strategies to fall back to, in order, each as RunTask's "
+        "capacityProviderStrategy (e.g. [[{capacityProvider: FARGATE}]] after a FARGATE_SPOT "
+        "strategy): when the launch's own capacity still refuses it after "
+        "capacity_retry_seconds, the next strategy is tried with a budget of its own. The "
+        "task's metadata says which capacity it ran on.",
+        Kind.OBJECTS,
+        checks.capacity_fallback,
+    ),
+    LaunchOption(
+        "interruption_relaunches",
+        f"How many times an op or asset relaunches a task that stopped through no fault of its "
+        f"own (a Spot reclaim, a start that failed for the host's reasons), 0..."
+        f"{MAX_INTERRUPTION_RELAUNCHES}; a task that exits non-zero is never relaunched (that "
+        "is the op's RetryPolicy's job).",
+        Kind.INTEGER,
+        partial(int_range, low=0, high=MAX_INTERRUPTION_RELAUNCHES),
+        launchpad=True,
+        default=DEFAULT_INTERRUPTION_RELAUNCHES,
     ),
 )
 

@@ -51,6 +51,8 @@ class LaunchPlan:
     definition: Mapping[str, Any] | None = None  # the task definition, when it was read
     # How long refusals that pass are retried (``launcher.py``); not part of RunTask's request.
     capacity_retry_seconds: float = DEFAULT_CAPACITY_RETRY_SECONDS
+    # Strategies tried in order once the request's own capacity is spent (``launcher.py``).
+    capacity_fallback: tuple[tuple[Mapping[str, Any], ...], ...] = ()
 
     @property
     def cluster(self) -> str:
@@ -127,4 +129,5 @@ def plan_launch(
     budget = settings.capacity_retry_seconds
     if budget is None:
         budget = DEFAULT_CAPACITY_RETRY_SECONDS
-    return LaunchPlan(request, container, definition, float(budget))
+    fallback = tuple(tuple(strategy) for strategy in settings.capacity_fallback or ())
+    return LaunchPlan(request, container, definition, float(budget), fallback)

@@ -77,6 +77,8 @@ class LaunchSettings:
     reference_id: str | None = None
     client_token: str | None = None
     capacity_retry_seconds: float | None = None
+    capacity_fallback: Sequence[Sequence[Mapping[str, Any]]] | None = None
+    interruption_relaunches: int | None = None
 
     def given(self) -> dict[str, object]:
         """The options set at this level, by name."""

@@ -1,8 +1,9 @@
 """Waiting for tasks: the one watch loop (DescribeTasks in batches of 100, or task state events
-with sweeps and confirmed stops).
+with sweeps and confirmed stops), and the relaunch of tasks the platform interrupted.
 """
 
 from ecs_pipelines.ecs.waiting.event_rounds import EventSettings
+from ecs_pipelines.ecs.waiting.relaunches import Attempt, RelaunchedWait, wait_relaunching
 from ecs_pipelines.ecs.waiting.watcher import (
     ResultCallback,
     StatusCallback,
@@ -12,10 +13,13 @@ from ecs_pipelines.ecs.waiting.watcher import (
 )
 
 __all__ = [
+    "Attempt",
     "EventSettings",
+    "RelaunchedWait",
     "ResultCallback",
     "StatusCallback",
     "TaskWatcher",
     "WatchSettings",
     "check_timeout",
+    "wait_relaunching",
 ]
