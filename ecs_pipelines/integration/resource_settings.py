@@ -10,6 +10,7 @@ would refuse fails here, naming the field, before the resource makes any call.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from dagster import Config
@@ -42,6 +43,13 @@ class CapacityProviderStrategyItem(Config):
     capacity_provider: str = Field(description="Capacity provider name, e.g. FARGATE_SPOT.")
     weight: int = Field(default=1, description="Relative share of tasks, 0..1000.")
     base: int = Field(default=0, description="Minimum number of tasks on this provider, 0..100000.")
+
+
+def _strategy(items: Sequence[CapacityProviderStrategyItem]) -> tuple[dict[str, Any], ...]:
+    """RunTask's capacityProviderStrategy from the resource's items."""
+    return tuple(
+        {"capacityProvider": i.capacity_provider, "weight": i.weight, "base": i.base} for i in items
+    )
 
 
 class CodeTaskDefinitionSettings(Config):
@@ -112,6 +120,13 @@ class EcsSettings(ResourceWithBoto3Configuration):
     task_role_arn: str | None = Field(default=None, description=describe("task_role_arn"))
     capacity_retry_seconds: float = Field(
         default=default_of("capacity_retry_seconds"), description=describe("capacity_retry_seconds")
+    )
+    capacity_fallback: list[list[CapacityProviderStrategyItem]] = Field(
+        default=[], description=describe("capacity_fallback")
+    )
+    interruption_relaunches: int = Field(
+        default=default_of("interruption_relaunches"),
+        description=describe("interruption_relaunches"),
     )
     code_task_definitions: CodeTaskDefinitionSettings = Field(
         default_factory=CodeTaskDefinitionSettings,
@@ -203,10 +218,8 @@ class EcsSettings(ResourceWithBoto3Configuration):
 
     def launch_settings(self) -> LaunchSettings:
         """The resource's level of every launch: the settings it sets (empty ones unset)."""
-        strategy = tuple(
-            {"capacityProvider": i.capacity_provider, "weight": i.weight, "base": i.base}
-            for i in self.capacity_provider_strategy
-        )
+        strategy = _strategy(self.capacity_provider_strategy)
+        fallback = tuple(_strategy(items) for items in self.capacity_fallback)
         return LaunchSettings(
             cluster=self.cluster,
             task_definition=self.task_definition,
@@ -225,6 +238,8 @@ class EcsSettings(ResourceWithBoto3Configuration):
             group=self.group,
             task_role_arn=self.task_role_arn,
             capacity_retry_seconds=self.capacity_retry_seconds,
+            capacity_fallback=fallback or None,
+            interruption_relaunches=self.interruption_relaunches,
         )
 
     def watch_settings(self, timeout_seconds: float | None = None) -> WatchSettings:

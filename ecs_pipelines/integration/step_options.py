@@ -116,10 +116,11 @@ class StepOptions:
     def count(self) -> int:
         return self.launch.count if self.launch.count is not None else 1
 
-    @property
-    def relaunches(self) -> int:
-        """How often an interrupted task of the step is launched again."""
+    def relaunches(self, resource: int | None) -> int:
+        """How often an interrupted task of the step is launched again: the step's setting,
+        else the resource's, else the declared default."""
         allowed = self.launch.interruption_relaunches
+        allowed = resource if allowed is None else allowed
         return int(default_of("interruption_relaunches") if allowed is None else allowed)
 
 

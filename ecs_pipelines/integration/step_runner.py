@@ -281,7 +281,8 @@ class StepTaskRunner:
     def relaunch(self, slot: int, decided: Relaunch, *, into: list[str]) -> str:
         """Launches slot ``slot`` again after its task was interrupted (its ARN joins
         ``into``, the step's tasks to stop if it ends early); says so in the run log."""
-        self.log.warning(self.redaction.text(decided.message(self.options.relaunches)))
+        allowed = self.options.relaunches(self.ecs.interruption_relaunches)
+        self.log.warning(self.redaction.text(decided.message(allowed)))
         self.progress.interrupted(decided)
         [arn] = self.launch(extra_environment=self._extra_environment, relaunch=(slot, decided))
         into.append(arn)
@@ -327,7 +328,7 @@ class StepTaskRunner:
                 list(arns),
                 wait_round=wait_round,
                 relaunch=lambda slot, decided: self.relaunch(slot, decided, into=arns),
-                allowed=self.options.relaunches,
+                allowed=self.options.relaunches(self.ecs.interruption_relaunches),
             )
         except EcsTimeoutError as error:
             raise self.redaction.failure(
