@@ -1,5 +1,6 @@
 """Launches against the embedded ECS under a fault plan: refusals that pass are waited out
-(one task in the end, never two), final ones are raised at once."""
+(one task in the end, never two), final ones are raised at once, and a capacity with no room
+gives way to the next of capacity_fallback."""
 
 from __future__ import annotations
 
@@ -13,8 +14,14 @@ from dagster import DagsterInstance, job
 
 from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_SECURITY_GROUP, DEMO_SUBNET
 from ecs_pipelines.ecs.common import Deadline, EcsLaunchError, client_config
-from ecs_pipelines.ecs.launching import launch
-from ecs_pipelines.ecs.launching.launcher import CapacityBackoff, CapacityWait
+from ecs_pipelines.ecs.launching import (
+    CapacityBackoff,
+    CapacityFallback,
+    CapacityWait,
+    Launched,
+    launch,
+    launch_on_capacity,
+)
 from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.local import LocalEcs
@@ -198,3 +205,75 @@ def test_a_step_says_each_wait_once_in_the_run_log(
     assert len(waits) == 2, waits
     assert all("Capacity is unavailable" in w and "capacity_retry_seconds" in w for w in waits)
     assert len(tasks_started_by(make_resource(local_ecs), f"dagster/{result.run_id}")) == 1
+
+
+SPOT_FIRST = {
+    "launch_type": None,
+    "capacity_provider_strategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+    "capacity_fallback": [[{"capacityProvider": "FARGATE", "weight": 1}]],
+}
+
+
+def launch_spot_first(
+    client: EcsTaskClient, started_by: str, fallbacks: list[CapacityFallback], budget: float
+) -> Launched:
+    plan = plan_of(
+        cluster=DEMO_CLUSTER,
+        task_definition="ecs-pipelines-python",
+        container_name="main",
+        command=["python", "-c", "pass"],
+        subnets=[DEMO_SUBNET],
+        security_groups=[DEMO_SECURITY_GROUP],
+        started_by=started_by,
+        capacity_retry_seconds=budget,
+        **SPOT_FIRST,
+    )
+    return launch_on_capacity(client, plan, on_fallback=fallbacks.append, backoff=FAST)
+
+
+def test_a_launch_falls_back_to_the_next_capacity(
+    local_ecs: LocalEcs, ecs_client: Any, fault_plan: SetPlan
+) -> None:
+    """FARGATE_SPOT has no capacity for the whole budget: the launch moves to FARGATE (said
+    once), starts one task there, and says it ran on FARGATE, as DescribeTasks does."""
+    fault_plan("no-capacity:provider=FARGATE_SPOT")
+    started_by, client, fallbacks = unique(), EcsTaskClient(ecs_client), []
+    launched = launch_spot_first(client, started_by, fallbacks, budget=0.3)
+    assert (launched.capacity, launched.passed_over) == ("FARGATE", ("FARGATE_SPOT",))
+    assert [(f.from_capacity, f.to_capacity) for f in fallbacks] == [("FARGATE_SPOT", "FARGATE")]
+    assert "Capacity is unavailable" in fallbacks[0].message()
+    [task] = started(local_ecs, started_by)
+    assert task["taskArn"] == launched.task_arns[0]
+    assert task["capacityProviderName"] == "FARGATE"
+
+
+def test_a_launch_with_room_stays_on_its_own_capacity(local_ecs: LocalEcs, ecs_client: Any) -> None:
+    """With capacity on FARGATE_SPOT, the fallback is never used: one call, one Spot task."""
+    started_by, client, fallbacks = unique(), EcsTaskClient(ecs_client), []
+    launched = launch_spot_first(client, started_by, fallbacks, budget=0.3)
+    assert (launched.capacity, fallbacks, client.calls["run_task"]) == ("FARGATE_SPOT", [], 1)
+    [task] = started(local_ecs, started_by)
+    assert task["capacityProviderName"] == "FARGATE_SPOT"
+
+
+def test_a_final_refusal_does_not_fall_back(ecs_client: Any, fault_plan: SetPlan) -> None:
+    """A refusal no capacity can fix (ATTRIBUTE) is raised on the first capacity, after one call."""
+    fault_plan("no-capacity:provider=FARGATE_SPOT,reason=ATTRIBUTE")
+    client, fallbacks = EcsTaskClient(ecs_client), []
+    with pytest.raises(EcsLaunchError, match="ATTRIBUTE"):
+        launch_spot_first(client, unique(), fallbacks, budget=5)
+    assert (client.calls["run_task"], fallbacks) == (1, [])
+
+
+def test_the_last_capacity_gives_up_after_its_budget(
+    local_ecs: LocalEcs, ecs_client: Any, fault_plan: SetPlan
+) -> None:
+    """No room anywhere: each capacity is tried for its budget, then the last refusal is raised;
+    nothing was started."""
+    fault_plan("no-capacity")
+    started_by, client, fallbacks = unique(), EcsTaskClient(ecs_client), []
+    with pytest.raises(EcsLaunchError, match="Capacity is unavailable") as raised:
+        launch_spot_first(client, started_by, fallbacks, budget=0.2)
+    assert len(fallbacks) == 1
+    assert any("Gave up after" in note for note in raised.value.__notes__)
+    assert started(local_ecs, started_by) == []
