@@ -69,6 +69,24 @@ CALL_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("client token with space", {"client_token": "a b"}, "client_token"),
     ("capacity budget past a day", {"capacity_retry_seconds": 86_401}, "0..86400"),
     ("capacity budget as text", {"capacity_retry_seconds": "5m"}, "capacity_retry_seconds"),
+    (
+        "fallback as one strategy",
+        {"capacity_fallback": [{"capacityProvider": "X"}]},
+        "capacity_fallback",
+    ),
+    ("fallback strategy empty", {"capacity_fallback": [[]]}, "capacity_fallback[0]"),
+    (
+        "six fallbacks",
+        {"capacity_fallback": [[{"capacityProvider": "FARGATE"}]] * 6},
+        "at most 5 strategies",
+    ),
+    (
+        "fallback item unknown key",
+        {"capacity_fallback": [[{"provider": "FARGATE"}]]},
+        "capacity_fallback[0][0]",
+    ),
+    ("relaunches past ten", {"interruption_relaunches": 11}, "interruption_relaunches"),
+    ("relaunches negative", {"interruption_relaunches": -1}, "interruption_relaunches"),
     ("unknown option", {"launchTypo": "FARGATE"}, "launchTypo"),
     ("unknown overrides key", {"overrides": {"containerOverride": []}}, "overrides"),
     (
