@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from benchmarks import report
+from benchmarks.capacity_scenario import capacity_rows
 from benchmarks.completion_scenario import completion_rows
 from benchmarks.event_scenarios import log_rows, sensor_rows, wait_rows
 from benchmarks.measures import Row
@@ -90,6 +91,14 @@ NOTES = [
     "warm-up is done) and one tick is timed, its DescribeTasks being the confirmation of the "
     "stops, against one tick of the same sensor without a queue (ListTasks of RUNNING and "
     "STOPPED tasks, DescribeTasks of those no longer RUNNING).",
+    "Scenario 10 (`benchmarks/capacity_scenario.py`): N single-task launches from 10 threads "
+    "each side, while the endpoint answers 30% of RunTask calls (seeded draw) with Fargate's "
+    "'Capacity is unavailable at this time' for the first 20 s after its reset. Ours: "
+    "`EcsResource.run_task` with its defaults (new token per refused attempt, full-jitter "
+    "pauses from 0.5 s, capacity_retry_seconds 300). Theirs: dagster-aws's `run_ecs_task` "
+    "(RetryableEcsException on no capacity) under Dagster's `backoff` with EcsRunLauncher's "
+    "5 retries (0.1 s doubling, no jitter). Each launch names itself in startedBy: a "
+    "duplicate is a second task of one launch.",
 ]
 
 
@@ -124,7 +133,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--output", type=Path, default=None, help="where to write RESULTS.md")
     parser.add_argument(
-        "--only", action="append", default=[], help="run only this scenario (1..9), repeatable"
+        "--only", action="append", default=[], help="run only this scenario (1..10), repeatable"
     )
     args = parser.parse_args()
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
@@ -151,6 +160,7 @@ def main() -> int:
             ("7. sensor tick on events", lambda: sensor_rows(endpoint, max(1000, evented))),
             ("8. batched log reads", lambda: log_rows(endpoint, tailed)),
             ("9. completion sensor on events", lambda: completion_rows(endpoint, evented)),
+            ("10. no capacity for a while", lambda: capacity_rows(endpoint, launches)),
         ):
             if args.only and step.split(".")[0] not in args.only:
                 continue

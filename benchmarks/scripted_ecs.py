@@ -13,7 +13,10 @@ override environment:
 - ``BENCH_EXIT``: the essential container's exit code (0 by default).
 
 Each API can have a token bucket (capacity, refill per second); an empty bucket answers
-HTTP 400 ``ThrottlingException`` "Rate exceeded", as ECS does. Every call is counted per API,
+HTTP 400 ``ThrottlingException`` "Rate exceeded", as ECS does. A no-capacity window
+(``no_capacity``: rate, seconds, seed) makes that share of RunTask calls, for that long after
+the reset, answer Fargate's ``failures`` "Capacity is unavailable at this time..." and start
+nothing (the token is not kept, as ECS keeps none for a refusal). Every call is counted per API,
 and every task counts the DescribeTasks calls that named it. ``/_bench/...`` paths configure,
 reset and read those counters, and end tasks now (``/_bench/finish``: their command exits as
 scripted), for scenarios that must not guess how long their set-up takes.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import random
 import socket
 import threading
 import time
@@ -53,6 +57,10 @@ TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 PREFIXES = (TARGET_PREFIX, SQS_TARGET, LOGS_TARGET)
 DESCRIBE_LIMIT = 100
 RUN_TASK_COUNT_LIMIT = 10
+NO_CAPACITY = (
+    "Capacity is unavailable at this time. Please try again later or in a different "
+    "availability zone"
+)
 
 
 @dataclass
@@ -72,6 +80,11 @@ class ScriptedState:
     # Task state change events on an SQS queue, and the tasks' CloudWatch lines.
     events: ScriptedEvents = field(default_factory=lambda: ScriptedEvents(REGION, ACCOUNT))
     streams: dict[str, str] = field(default_factory=dict)  # log stream -> task ARN
+    # RunTask answers no capacity for a share of calls during a window after the reset.
+    refused: int = 0  # RunTask calls answered with no capacity
+    no_capacity_rate: float = 0.0
+    no_capacity_until: float = 0.0
+    draw: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.logs = ScriptedLogs(lambda s: self.tasks.get(self.streams.get(s, "")))
@@ -83,11 +96,16 @@ class ScriptedState:
             self.tokens.clear()
             self.calls.clear()
             self.throttled.clear()
+            self.refused = 0
             self.run_task_times.clear()
             self.streams.clear()
             self.definitions.reset()
             self.events.reset(bool(config.get("events")))
             self.default_duration = float(config.get("default_duration", 1.0))
+            window = config.get("no_capacity") or {}
+            self.no_capacity_rate = float(window.get("rate", 0.0))
+            self.no_capacity_until = time.time() + float(window.get("seconds", 0.0))
+            self.draw = random.Random(window.get("seed"))
             self.buckets = {
                 api: TokenBucket(float(cap), float(rate))
                 for api, (cap, rate) in (config.get("buckets") or {}).items()
@@ -122,6 +140,9 @@ class ScriptedState:
         token = body.get("clientToken")
         if token and (cluster, token) in self.tokens:
             arns = self.tokens[(cluster, token)]
+        elif now < self.no_capacity_until and self.draw.random() < self.no_capacity_rate:
+            self.refused += 1
+            return {"tasks": [], "failures": [{"reason": NO_CAPACITY}] * count}
         else:
             overrides = body.get("overrides") or {}
             env = environment_of(overrides)
@@ -230,6 +251,7 @@ class ScriptedState:
             return {
                 "calls": dict(self.calls),
                 "throttled": dict(self.throttled),
+                "refused": self.refused,
                 "tasks": len(self.tasks),
                 "task_describes": sum(t.describes for t in self.tasks.values()),
                 "run_task_span": (max(times) - min(times)) if times else 0.0,
@@ -262,6 +284,7 @@ class ScriptedState:
                     "describes": t.describes,
                     "queued_stop": self.events.queued_stop.get(t.arn),
                     "tags": {tag["key"]: tag.get("value", "") for tag in t.tags},
+                    "started_by": t.started_by,
                 }
                 for t in (self.tasks[a] for a in self.order)
             ]

@@ -53,12 +53,19 @@ class ScriptedEcsProcess:
         buckets: dict[str, tuple[float, float]] | None = None,
         default_duration: float = 1.0,
         events: bool = False,
+        no_capacity: dict[str, float] | None = None,
     ) -> None:
         """Forgets every task and counter; ``buckets``: API name -> (capacity, refill per s);
-        ``events``: tasks send their state change events to the endpoint's queue."""
+        ``events``: tasks send their state change events to the endpoint's queue;
+        ``no_capacity``: {rate, seconds, seed} of RunTask calls answered with no capacity."""
         self._request(
             "/_bench/reset",
-            {"buckets": buckets or {}, "default_duration": default_duration, "events": events},
+            {
+                "buckets": buckets or {},
+                "default_duration": default_duration,
+                "events": events,
+                "no_capacity": no_capacity or {},
+            },
         )
 
     @property
