@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from benchmarks import report
+from benchmarks.capacity_scenario import launch_ours, launch_theirs
 from benchmarks.pipes_side import default_ecs_client
 from benchmarks.scenarios import fanout_ours, watch_ours, watch_theirs
 from benchmarks.scripted_process import ScriptedEcsProcess
@@ -68,3 +69,12 @@ def test_fanout_and_tick_report_calls(endpoint: ScriptedEcsProcess) -> None:
     tick = tick_ours(endpoint, arns)
     assert tick["calls"] == 2  # one DescribeTasks, one DescribeTaskDefinition
     assert report.fmt(0.5, "s") == "0.5 s"
+
+
+def test_capacity_scenario_launches_every_task_once_on_both_sides(
+    endpoint: ScriptedEcsProcess,
+) -> None:
+    """Scenario 10 with 20 launches: refusals happen, and each side launches every task once."""
+    for side in (launch_ours(endpoint, 20), launch_theirs(endpoint, 20)):
+        assert (side["launched"], side["duplicates"], side["errors"]) == (20, 0, 0)
+        assert side["run_task_calls"] == 20 + side["refused"]
