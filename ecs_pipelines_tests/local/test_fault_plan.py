@@ -126,6 +126,19 @@ def test_no_capacity_narrows_to_a_provider_a_launch_type_or_a_cluster() -> None:
     )
 
 
+def test_a_fault_narrows_to_a_started_by_prefix() -> None:
+    """started-by=dagster/ touches the launches of Dagster steps and no other (a run worker,
+    a launch without startedBy)."""
+    steps = FaultDecider(parse_fault_plan("no-capacity:started-by=dagster/"))
+    step = LaunchTarget("demo", "FARGATE", None, "dagster/0f3c")
+    assert steps.no_capacity(step) == FARGATE_NO_CAPACITY
+    assert steps.no_capacity(FARGATE) is None
+    assert steps.no_capacity(LaunchTarget("demo", "FARGATE", None, "run-worker")) is None
+    reclaim = FaultDecider(parse_fault_plan("spot-reclaim:launch-type=FARGATE,started-by=dagster/"))
+    assert reclaim.task_faults(step, "python").reclaim_after_seconds == 0.0
+    assert reclaim.task_faults(FARGATE, "python").reclaim_after_seconds is None
+
+
 def test_task_faults() -> None:
     """A pull error fails the start with ECS's prefix; a Spot reclaim applies to FARGATE_SPOT
     tasks unless narrowed otherwise."""

@@ -106,7 +106,7 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
 
     # No room (the fault plan's, or past the cap on running tasks): nothing starts, and the
     # token is not kept, so that a later call with it tries afresh.
-    target = LaunchTarget(cluster.name, launch_type, provider)
+    target = LaunchTarget(cluster.name, launch_type, provider, params["startedBy"])
     refused = no_room(target, count, _instance_arn(backend, cluster.name))
     if refused:
         return ActionResult({"tasks": [], "failures": refused})

@@ -13,7 +13,8 @@ Kinds:
 - ``no-capacity``: RunTask answers ``failures`` instead of starting tasks: Fargate's "Capacity
   is unavailable at this time..." or, on EC2, ``RESOURCE:CPU``; ``reason=`` answers another
   reason (``RESOURCE:MEMORY``, ``AGENT``, ``ATTRIBUTE``...). Narrowed by ``provider=``,
-  ``launch-type=`` and ``cluster=``.
+  ``launch-type=``, ``cluster=`` and ``started-by=`` (a prefix of the launch's startedBy:
+  ``dagster/`` is every Dagster step's task, and no run worker's).
 - ``spot-reclaim``: a task started on ``provider`` (FARGATE_SPOT unless set) is reclaimed
   ``after`` it was launched: SIGTERM, then SIGKILL once the ``warning`` window (ECS gives two
   minutes; 2 s unless set) has passed; it stops with stopCode SpotInterruption.
@@ -49,11 +50,12 @@ LAUNCH_TYPES = ("EC2", "FARGATE", "EXTERNAL")
 DEFAULT_SPOT_WARNING_SECONDS = 2.0
 MAX_SECONDS = 86_400.0
 MAX_COUNT = 1_000_000
+_NARROWING = {"provider", "launch-type", "cluster", "started-by"}
 _SETTINGS = {
-    NO_CAPACITY: {"provider", "launch-type", "cluster", "reason"},
-    SPOT_RECLAIM: {"provider", "launch-type", "cluster", "after", "warning"},
-    PULL_ERROR: {"provider", "launch-type", "cluster"},
-    INIT_ERROR: {"provider", "launch-type", "cluster"},
+    NO_CAPACITY: {*_NARROWING, "reason"},
+    SPOT_RECLAIM: {*_NARROWING, "after", "warning"},
+    PULL_ERROR: _NARROWING,
+    INIT_ERROR: _NARROWING,
     THROTTLE: {"api", "code"},
 }
 _TRIGGER_SETTINGS = {"count", "rate", "from", "until"}
@@ -68,12 +70,13 @@ class FaultPlanError(EcsError, ValueError):
 
 @dataclass(frozen=True)
 class LaunchTarget:
-    """What a fault may narrow to: the cluster (name or ARN), launch type and capacity provider
-    of a launch."""
+    """What a fault may narrow to: the cluster (name or ARN), launch type, capacity provider
+    and startedBy of a launch."""
 
     cluster: str
     launch_type: str | None
     provider: str | None
+    started_by: str | None = None
 
     @property
     def fargate(self) -> bool:
@@ -92,6 +95,7 @@ class Fault:
     provider: str | None = None
     launch_type: str | None = None
     cluster: str | None = None
+    started_by: str | None = None  # a prefix of the launch's startedBy
     reason: str | None = None  # no-capacity: the failure reason answered
     after_seconds: float = 0.0  # spot-reclaim
     warning_seconds: float = DEFAULT_SPOT_WARNING_SECONDS  # spot-reclaim
@@ -107,6 +111,10 @@ class Fault:
         if wanted_provider is not None and wanted_provider != launch.provider:
             return False
         if self.launch_type is not None and self.launch_type != launch.launch_type:
+            return False
+        if self.started_by is not None and not (launch.started_by or "").startswith(
+            self.started_by
+        ):
             return False
         return self.cluster is None or self.cluster == launch.cluster.rsplit("/", 1)[-1]
 
@@ -203,7 +211,13 @@ def _fault(where: str, kind: str, settings: dict[str, Any]) -> Fault:
         values["after_seconds"] = _duration(f"{where}.after", settings["after"])
     if "warning" in settings:
         values["warning_seconds"] = _duration(f"{where}.warning", settings["warning"])
-    for name, attribute in (("provider", "provider"), ("cluster", "cluster"), ("reason", "reason")):
+    named = (
+        ("provider", "provider"),
+        ("cluster", "cluster"),
+        ("reason", "reason"),
+        ("started-by", "started_by"),
+    )
+    for name, attribute in named:
         if name in settings:
             values[attribute] = _text(f"{where}.{name}", settings[name])
     if "launch-type" in settings:
