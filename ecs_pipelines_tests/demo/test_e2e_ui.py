@@ -11,12 +11,12 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import AssetKey
+from dagster import AssetKey, DagsterEventType
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ecs_pipelines.demo.run_workers import RUN_WORKER_CONTAINER, RUN_WORKER_FAMILY
@@ -227,3 +227,84 @@ def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
     assert metadata["task_arn"] == task["taskArn"]
     assert metadata["exit_codes"] == {"main": 0}
     assert metadata["launched_by_run"] == run_id
+
+
+# The load test: 20 runs whose steps launch 5 tasks each (100 in all), 5 of them terminated
+# while their tasks run, under capacity failures and Spot reclaims of the steps' tasks only
+# (started-by=dagster/: the run workers are left alone, as their launcher is not ours).
+LOAD_RUNS, LOAD_TERMINATED, LOAD_TASKS_PER_RUN = 20, 5, 5
+LOAD_FAULTS = (
+    "no-capacity:started-by=dagster/,rate=0.3,seed=22;"
+    "spot-reclaim:launch-type=FARGATE,started-by=dagster/,rate=0.2,count=10,after=1s,"
+    "warning=200ms"
+)
+
+
+def load_config(seconds: float) -> dict[str, Any]:
+    """ecs_exec_job's one step as 5 short tasks of ``seconds`` each, relaunched when reclaimed."""
+    step = {
+        "count": LOAD_TASKS_PER_RUN,
+        "command": python_command("sleep", "--seconds", str(seconds)),
+        "enable_execute_command": False,
+        "interruption_relaunches": 4,
+    }
+    return {"ops": {"exec_demo": {"config": step}}}
+
+
+def step_output_metadata(dagster_dev: DagsterDev, run_id: str) -> dict[str, Any]:
+    with dagster_dev.instance() as instance:
+        [record] = instance.all_logs(run_id, of_type=DagsterEventType.STEP_OUTPUT)
+        assert record.dagster_event is not None
+        metadata = record.dagster_event.step_output_data.metadata
+    return {key: value.value for key, value in metadata.items()}
+
+
+def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
+    dagster_dev: DagsterDev, ecs: EcsResource, fault_plan: Callable[[str], None]
+) -> None:
+    """20 concurrent runs launch 100 step tasks while RunTask finds no capacity 30% of the time
+    and Spot reclaims some tasks; 5 runs are terminated while their tasks run. Every other run
+    succeeds with one successful task per slot (an extra task only where one was reclaimed, as
+    its metadata says), every task of a terminated run stops, and no completion is lost."""
+    fault_plan(LOAD_FAULTS)
+    terminated = [
+        dagster_dev.launch("ecs_exec_job", run_config=load_config(60))
+        for _ in range(LOAD_TERMINATED)
+    ]
+    finishing = [
+        dagster_dev.launch("ecs_exec_job", run_config=load_config(2))
+        for _ in range(LOAD_RUNS - LOAD_TERMINATED)
+    ]
+    for run_id in terminated:
+        wait_until(
+            lambda run_id=run_id: (
+                len([t for t in tasks_of_run(ecs, run_id) if t["lastStatus"] == "RUNNING"])
+                >= LOAD_TASKS_PER_RUN
+            ),
+            timeout=240,
+            interval=0.5,
+            what=f"the step tasks of run {run_id} to run",
+        )
+        dagster_dev.terminate(run_id)
+    statuses = {run_id: dagster_dev.wait_for_run(run_id, timeout=300) for run_id in finishing}
+    assert set(statuses.values()) == {"SUCCESS"}, (statuses, dagster_dev.logs()[-3000:])
+    launched = 0
+    for run_id in finishing:
+        tasks = {t["taskArn"]: t for t in tasks_of_run(ecs, run_id)}
+        launched += len(tasks)
+        succeeded = [a for a, t in tasks.items() if t["containers"][0].get("exitCode") == 0]
+        reclaimed = {a for a, t in tasks.items() if t.get("stopCode") == "SpotInterruption"}
+        assert len(succeeded) == LOAD_TASKS_PER_RUN, tasks
+        assert set(tasks) == set(succeeded) | reclaimed  # no slot ran twice to an end
+        metadata = step_output_metadata(dagster_dev, run_id)
+        assert sorted(metadata["task_arns"]) == sorted(succeeded)  # no completion lost
+        attempts = metadata.get("ecs/attempts", [])
+        assert {a["task_arn"] for a in attempts} == reclaimed
+    for run_id in terminated:
+        assert dagster_dev.wait_for_run(run_id) == "CANCELED"
+        arns = [t["taskArn"] for t in tasks_of_run(ecs, run_id)]
+        launched += len(arns)
+        ended = ecs.wait_for_tasks(arns, timeout_seconds=90)
+        assert {r.last_status for r in ended} == {"STOPPED"}
+        assert {r.stop_code for r in ended} <= {"UserInitiated", "SpotInterruption"}
+    assert launched >= LOAD_RUNS * LOAD_TASKS_PER_RUN
