@@ -50,6 +50,7 @@ from ecs_pipelines.ecs.tasks import (
 from ecs_pipelines.ecs.waiting import (
     ResultCallback,
     StatusCallback,
+    SuccessorCallback,
     TaskWatcher,
     WatchSettings,
 )
@@ -222,12 +223,14 @@ class EcsResource(EcsSettings):
         on_status: StatusCallback | None = None,
         on_result: ResultCallback | None = None,
         cluster: str | None = None,
+        successor: SuccessorCallback | None = None,
     ) -> list[EcsTaskResult]:
         """Waits for every task (ids or ARNs) with one loop: their state change events from
         ``task_events_queue_url`` when set (a DescribeTasks sweep at the start and every
         ``task_events_sweep_seconds``), else DescribeTasks in batches of 100; results in the
         order given. EcsTimeoutError when ``timeout_seconds`` passes, whatever the endpoint
-        does."""
+        does. ``successor``: a task launched in place of one that ended (a relaunch), waited
+        for in its stead, its result in the ended one's place."""
         refs = task_refs(task_arns)
         watcher = self.task_watcher(
             cluster or self.cluster,
@@ -235,6 +238,7 @@ class EcsResource(EcsSettings):
             on_log_lines=on_log_lines,
             on_status=on_status,
             on_result=on_result,
+            successor=successor,
         )
         return watcher.wait(refs)
 
@@ -247,6 +251,7 @@ class EcsResource(EcsSettings):
         on_status: StatusCallback | None = None,
         on_result: ResultCallback | None = None,
         on_notice: Callable[[str], None] | None = None,
+        successor: SuccessorCallback | None = None,
     ) -> TaskWatcher:
         """The one loop of a wait, on the resource's clients and task event queue."""
         return TaskWatcher(
@@ -257,6 +262,7 @@ class EcsResource(EcsSettings):
             on_log_lines=on_log_lines,
             on_status=on_status,
             on_result=on_result,
+            successor=successor,
             events=self.task_event_queue(),
             # In a step, Dagster's logger puts the notice in the run log.
             on_notice=on_notice or get_dagster_logger().warning,

@@ -37,7 +37,7 @@ from ecs_pipelines.ecs.launching import (
 from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
 from ecs_pipelines.ecs.tasks import EcsTaskResult, Relaunch
-from ecs_pipelines.ecs.waiting import Attempt, wait_relaunching
+from ecs_pipelines.ecs.waiting import Attempt, Relaunches
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
@@ -309,33 +309,30 @@ class StepTaskRunner:
     # --- waiting ----------------------------------------------------------------------
 
     def wait(self, arns: list[str]) -> list[EcsTaskResult]:
-        """Waits for the step's tasks, relaunching interrupted ones (their ARNs join ``arns``,
-        so that an early end stops them too); raises the step's failure if any failed."""
-        deadline = Deadline.after(self.options.timeout_seconds)
-
-        def wait_round(round_arns: Sequence[str]) -> list[EcsTaskResult]:
-            return self.ecs.wait_for_tasks(
-                round_arns,
-                timeout_seconds=deadline.remaining(),
+        """Waits for the step's tasks, relaunching interrupted ones at once (their ARNs join
+        ``arns``, so that an early end stops them too); raises the step's failure if any failed."""
+        relaunches = Relaunches(
+            arns,
+            relaunch=lambda slot, decided: self.relaunch(slot, decided, into=arns),
+            allowed=self.options.relaunches(self.ecs.interruption_relaunches),
+        )
+        try:
+            results = self.ecs.wait_for_tasks(
+                list(arns),
+                timeout_seconds=self.options.timeout_seconds,
                 on_log_lines=self.forward_log_lines,
                 on_status=self.report_status,
-                on_result=lambda result: self.task_ended(result, round_arns),
+                on_result=lambda result: self.task_ended(result, arns),
                 cluster=self.cluster,
-            )
-
-        try:
-            waited = wait_relaunching(
-                list(arns),
-                wait_round=wait_round,
-                relaunch=lambda slot, decided: self.relaunch(slot, decided, into=arns),
-                allowed=self.options.relaunches(self.ecs.interruption_relaunches),
+                successor=relaunches.successor,
             )
         except EcsTimeoutError as error:
             raise self.redaction.failure(
                 f"ECS task(s) did not finish within {self.options.timeout_seconds} s "
                 f"and were stopped: {', '.join(error.pending_task_arns)}"
             ) from error
-        results, self.attempts = waited.results, waited.attempts
+        finally:
+            self.attempts = relaunches.attempts
         # Masked as results before the failure text and metadata are made from them.
         failed = self.redaction.output([r for r in results if not r.succeeded])
         if failed:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.ecs.tasks import INTERRUPTIONS, EcsTaskResult, interruption_of, relaunch_decision
-from ecs_pipelines.ecs.waiting import wait_relaunching
+from ecs_pipelines.ecs.waiting import Relaunches
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/c/"
 
@@ -76,31 +76,24 @@ def test_every_rule_is_cited() -> None:
         assert rule.stop_code and rule.meaning and rule.source.startswith("https://docs.aws")
 
 
-def test_a_slot_waits_for_its_relaunched_task() -> None:
-    """An interrupted slot is launched again and waited for; its siblings' results stand, and
-    the attempt records the predecessor and its replacement."""
-    spot = stopped("SpotInterruption", "Your Spot Task was interrupted.", arn=ARN + "1" * 32)
+def test_an_interrupted_slot_is_relaunched_and_counted() -> None:
+    """The successor hook relaunches an interrupted task in its slot, at once, and records the
+    attempt; the slot's relaunches are counted across its line; other results stand."""
+    first = stopped("SpotInterruption", "Your Spot Task was interrupted.", arn=ARN + "1" * 32)
     fine = stopped("EssentialContainerExited", exit_code=0, succeeded=True, arn=ARN + "2" * 32)
-    again = stopped("EssentialContainerExited", exit_code=0, succeeded=True, arn=ARN + "3" * 32)
-    answers = {spot.task_arn: spot, fine.task_arn: fine, again.task_arn: again}
-    rounds: list[list[str]] = []
+    launched: list[tuple[int, int]] = []
 
-    def wait_round(arns: Any) -> list[EcsTaskResult]:
-        rounds.append(list(arns))
-        return [answers[a] for a in arns]
+    def relaunch(slot: int, decided: Any) -> str:
+        launched.append((slot, decided.number))
+        return ARN + str(3 + len(launched)) * 32
 
-    waited = wait_relaunching(
-        [spot.task_arn, fine.task_arn],
-        wait_round=wait_round,
-        relaunch=lambda slot, decided: again.task_arn,
-        allowed=2,
-    )
-    assert waited.results == [again, fine]
-    assert rounds == [[spot.task_arn, fine.task_arn], [again.task_arn]]
-    [attempt] = waited.attempts
-    assert (attempt.slot, attempt.task_arn, attempt.relaunched_as) == (
-        0,
-        spot.task_arn,
-        again.task_arn,
-    )
+    relaunches = Relaunches([first.task_arn, fine.task_arn], relaunch=relaunch, allowed=1)
+    second = relaunches.successor(first)
+    assert second == ARN + "4" * 32
+    assert relaunches.successor(fine) is None
+    again = stopped("SpotInterruption", "Your Spot Task was interrupted.", arn=second)
+    assert relaunches.successor(again) is None  # the slot's one relaunch is spent
+    assert launched == [(0, 1)]
+    [attempt] = relaunches.attempts
+    assert (attempt.slot, attempt.task_arn, attempt.relaunched_as) == (0, first.task_arn, second)
     assert attempt.stop_code == "SpotInterruption"

@@ -40,18 +40,24 @@ def run_on_spot(local_ecs: LocalEcs, name: str, command: list[str], **options: A
 def test_a_reclaimed_spot_task_is_relaunched_and_the_step_succeeds(
     local_ecs: LocalEcs, fault_plan: SetPlan
 ) -> None:
-    """Fargate Spot reclaims the first task; the step relaunches it (one new task), succeeds
-    with the new task's result, and its run log and metadata name the predecessor and why."""
+    """Fargate Spot reclaims one of two tasks; the step relaunches it at once (while its
+    sibling still runs), succeeds with the new task's result, and its run log and metadata
+    name the predecessor and why."""
     fault_plan(f"spot-reclaim:count=1,{RECLAIM}")
-    result, instance, ecs = run_on_spot(local_ecs, "reclaimed", WORK)
+    result, instance, ecs = run_on_spot(local_ecs, "reclaimed", WORK, count=2)
     assert result.success
     tasks = {t["taskArn"]: t for t in tasks_of_run(ecs, result.run_id)}
-    assert len(tasks) == 2
-    [attempt] = output_metadata(result)["ecs/attempts"]
-    assert tasks[attempt["task_arn"]]["stopCode"] == "SpotInterruption"
-    assert attempt["stop_code"] == "SpotInterruption"
-    assert tasks[attempt["relaunched_as"]]["containers"][0]["exitCode"] == 0
-    assert output_metadata(result)["task_arn"] == attempt["relaunched_as"]
+    assert len(tasks) == 3
+    metadata = output_metadata(result)
+    [attempt] = metadata["ecs/attempts"]
+    reclaimed, relaunched = tasks[attempt["task_arn"]], tasks[attempt["relaunched_as"]]
+    assert reclaimed["stopCode"] == attempt["stop_code"] == "SpotInterruption"
+    assert relaunched["containers"][0]["exitCode"] == 0
+    [sibling] = [
+        t for a, t in tasks.items() if a not in (reclaimed["taskArn"], relaunched["taskArn"])
+    ]
+    assert relaunched["createdAt"] < sibling["stoppedAt"]
+    assert sorted(metadata["task_arns"]) == sorted([relaunched["taskArn"], sibling["taskArn"]])
     log = all_log_text(instance, result.run_id)
     assert f"ECS task {attempt['task_arn']} was interrupted (SpotInterruption" in log
     assert "relaunch 1 of 2" in log

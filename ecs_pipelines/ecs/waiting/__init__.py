@@ -3,10 +3,11 @@ with sweeps and confirmed stops), and the relaunch of tasks the platform interru
 """
 
 from ecs_pipelines.ecs.waiting.event_rounds import EventSettings
-from ecs_pipelines.ecs.waiting.relaunches import Attempt, RelaunchedWait, wait_relaunching
+from ecs_pipelines.ecs.waiting.relaunches import Attempt, Relaunches
 from ecs_pipelines.ecs.waiting.watcher import (
     ResultCallback,
     StatusCallback,
+    SuccessorCallback,
     TaskWatcher,
     WatchSettings,
     check_timeout,
@@ -15,11 +16,11 @@ from ecs_pipelines.ecs.waiting.watcher import (
 __all__ = [
     "Attempt",
     "EventSettings",
-    "RelaunchedWait",
+    "Relaunches",
     "ResultCallback",
     "StatusCallback",
+    "SuccessorCallback",
     "TaskWatcher",
     "WatchSettings",
     "check_timeout",
-    "wait_relaunching",
 ]

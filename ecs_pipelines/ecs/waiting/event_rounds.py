@@ -126,6 +126,11 @@ class EventRounds:
         self._stopped: dict[str, None] = {}  # pending refs events said stopped, to confirm
         self._first_stop = 0.0  # when the first of them was told
 
+    def watch(self, ref: str) -> None:
+        """A task added to the wait (a relaunch): quiet since now, so that the silence check
+        describes it if no event names it."""
+        self._quiet_since[ref] = self._clock()
+
     def round(self, pending: Collection[str]) -> None:
         """Sweep or describe what is due, then apply the events that arrive. ``pending``
         supports fast membership tests (a set or dict view)."""

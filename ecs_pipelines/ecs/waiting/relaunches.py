@@ -1,24 +1,20 @@
-"""Waiting for tasks while relaunching the ones the platform interrupted.
+"""The relaunch of tasks the platform interrupted, while a wait goes on.
 
-A launch asks for N tasks; each is a slot. ``wait_relaunching`` waits for the tasks of every
-slot, and when one stopped through no fault of its own (``tasks.relaunch_decision``: a Spot
-reclaim, a host retired, a start the host failed), it launches that slot again and waits for
-the new task. A slot's result is the last task's; the tasks before it are kept as attempts,
-each with the ARN that replaced it, so that the run log and the metadata can say the story.
-
-Waiting goes in rounds: the tasks of a round are waited for together (one watch loop), then
-the interrupted ones are relaunched and the next round waits for those. The I/O is injected
-(``wait_round``, ``relaunch``): the caller owns launching, logging and the deadline.
+A launch asks for N tasks; each is a slot. While ``TaskWatcher`` waits for them, ``Relaunches``
+is its successor hook: when a slot's task stopped through no fault of its own
+(``tasks.relaunch_decision``: a Spot reclaim, a host retired, a start the host failed), it
+launches the slot again at once (through the injected ``relaunch``) and the watcher waits for
+the new task in the old one's place. A slot's result is its last task's; the tasks before it
+are kept as attempts, each with the task that replaced it, for the run log and the metadata.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ecs_pipelines.ecs.tasks import EcsTaskResult, Relaunch, relaunch_decision
 
-WaitRound = Callable[[Sequence[str]], list[EcsTaskResult]]
 # (slot, the relaunch decided) -> the new task's ARN
 RelaunchSlot = Callable[[int, Relaunch], str]
 
@@ -43,37 +39,31 @@ class Attempt:
         }
 
 
-@dataclass
-class RelaunchedWait:
-    """What the tasks of a launch came to: one result per slot, and the attempts before."""
+class Relaunches:
+    """Which slot each task fills and how often that slot was relaunched; the successor hook
+    of a wait (``successor``)."""
 
-    results: list[EcsTaskResult]
-    attempts: list[Attempt] = field(default_factory=list)
+    def __init__(self, task_arns: Sequence[str], *, relaunch: RelaunchSlot, allowed: int) -> None:
+        self._relaunch = relaunch
+        self.allowed = allowed
+        self._slot = {arn: slot for slot, arn in enumerate(task_arns)}
+        self._relaunched: dict[str, int] = dict.fromkeys(task_arns, 0)
+        self.attempts: list[Attempt] = []
 
-
-def wait_relaunching(
-    task_arns: Sequence[str], *, wait_round: WaitRound, relaunch: RelaunchSlot, allowed: int
-) -> RelaunchedWait:
-    """Waits for every slot's task; an interrupted one is relaunched up to ``allowed`` times
-    (per slot), and its slot waits for the new task."""
-    current = list(task_arns)
-    relaunched = [0] * len(current)
-    finished: dict[int, EcsTaskResult] = {}
-    attempts: list[Attempt] = []
-    waiting = list(range(len(current)))
-    while waiting:
-        results = wait_round([current[slot] for slot in waiting])
-        again = []
-        for slot, result in zip(waiting, results, strict=True):
-            decision = relaunch_decision(result, relaunched=relaunched[slot], allowed=allowed)
-            if decision is None:
-                finished[slot] = result
-                continue
-            new_arn = relaunch(slot, decision)
-            attempts.append(
-                Attempt(slot, result.task_arn, decision.stop_code, decision.stopped_reason, new_arn)
-            )
-            current[slot], relaunched[slot] = new_arn, relaunched[slot] + 1
-            again.append(slot)
-        waiting = again
-    return RelaunchedWait([finished[slot] for slot in range(len(current))], attempts)
+    def successor(self, result: EcsTaskResult) -> str | None:
+        """The task launched in place of ``result``'s when it was interrupted and its slot
+        may be relaunched again; None when its result stands."""
+        arn = result.task_arn
+        slot = self._slot.get(arn)
+        if slot is None:
+            return None
+        done = self._relaunched.get(arn, 0)
+        decision = relaunch_decision(result, relaunched=done, allowed=self.allowed)
+        if decision is None:
+            return None
+        new_arn = self._relaunch(slot, decision)
+        self._slot[new_arn], self._relaunched[new_arn] = slot, done + 1
+        self.attempts.append(
+            Attempt(slot, arn, decision.stop_code, decision.stopped_reason, new_arn)
+        )
+        return new_arn

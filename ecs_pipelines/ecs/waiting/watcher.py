@@ -67,6 +67,7 @@ __all__ = [
     "LogLinesCallback",
     "ResultCallback",
     "StatusCallback",
+    "SuccessorCallback",
     "TaskWatcher",
     "WatchSettings",
     "check_timeout",
@@ -76,6 +77,8 @@ logger = logging.getLogger(__name__)
 
 StatusCallback = Callable[[str, Mapping[str, Any]], None]  # (task, described task)
 ResultCallback = Callable[[EcsTaskResult], None]  # called once per task as soon as it is done
+# A finished task's successor (a task launched in its place), waited for in its stead, or None.
+SuccessorCallback = Callable[[EcsTaskResult], str | None]
 NoticeCallback = Callable[[str], None]  # something the person waiting should know, said once
 
 # Event rounds wait in the long poll, not between rounds.
@@ -122,8 +125,15 @@ class _Wait:
         self.first_missing: dict[str, float] = {}
         self.lost: dict[str, str] = {}
         self.results: dict[str, EcsTaskResult] = {}
+        self.successors: dict[str, str] = {}  # a finished task -> the one launched in its place
         self.versions = TaskVersions()
         self.definition_arns: dict[str, str] = {}  # each task's, as DescribeTasks gave it
+
+    def final(self, ref: str) -> EcsTaskResult:
+        """The result of the last task of ``ref``'s line of successors."""
+        while ref in self.successors:
+            ref = self.successors[ref]
+        return self.results[ref]
 
 
 class TaskWatcher:
@@ -139,6 +149,7 @@ class TaskWatcher:
         on_log_lines: LogLinesCallback | None = None,
         on_status: StatusCallback | None = None,
         on_result: ResultCallback | None = None,
+        successor: SuccessorCallback | None = None,
         events: TaskEventQueue | None = None,
         on_notice: NoticeCallback | None = None,
         sleep: Callable[[float], object] = time.sleep,
@@ -151,6 +162,7 @@ class TaskWatcher:
         self.on_log_lines = on_log_lines
         self.on_status = on_status
         self.on_result = on_result
+        self.successor = successor
         self.events = events
         self.on_notice = on_notice or logger.warning
         self.sleep = sleep
@@ -248,7 +260,19 @@ class TaskWatcher:
             del state.pending[ref]
             if self.on_result:
                 self.on_result(result)
-        return None if state.pending else [state.results[ref] for ref in state.refs]
+            successor = self.successor(result) if self.successor else None
+            if successor is not None:
+                self._follow(state, ref, successor)
+        return None if state.pending else [state.final(ref) for ref in state.refs]
+
+    def _follow(self, state: _Wait, ref: str, successor: str) -> None:
+        """From now on ``successor`` stands for ``ref`` (a relaunch): waited for, its events
+        matched, its result in ``ref``'s place."""
+        state.successors[ref] = successor
+        state.pending[successor] = None
+        state.matcher.add(successor, cluster=self.cluster)
+        if self.event_rounds is not None and self.fell_back is None:
+            self.event_rounds.watch(successor)
 
     def _describe(self, state: _Wait, refs: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
         """DescribeTasks (batches of 100) for ``refs``; MISSING past the grace is lost. The
