@@ -6,13 +6,13 @@ partition, CloudWatch lines stream into the run log, links appear as soon as the
 and whatever ends the step early (termination, a failed sibling, a timeout) stops its tasks
 (``step_stopping``). A detached step launches and reports the same way, then returns without
 waiting: a completion sensor reports the tasks' end. Everything the step writes into the run
-passes the step's ``Redaction``.
+passes the step's ``Redaction``. A resumed run worker reattaches to the tasks an earlier
+worker launched for the same step attempt, found in the run log (``step_reattach``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +25,6 @@ from ecs_pipelines.ecs.common import (
     Deadline,
     EcsSpecError,
     EcsTimeoutError,
-    short_task_id,
 )
 from ecs_pipelines.ecs.launching import (
     CapacityFallback,
@@ -34,7 +33,7 @@ from ecs_pipelines.ecs.launching import (
     derive_client_token,
     launch_on_capacity,
 )
-from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
+from ecs_pipelines.ecs.logs import LogStreamRef, log_stream_refs
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
 from ecs_pipelines.ecs.tasks import EcsTaskResult, Relaunch
 from ecs_pipelines.ecs.waiting import Attempt, Relaunches
@@ -42,8 +41,10 @@ from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.secrets import resolve_secret_environment
+from ecs_pipelines.integration.step_logs import StepLogs
 from ecs_pipelines.integration.step_options import StepOptions
 from ecs_pipelines.integration.step_progress import StepProgress
+from ecs_pipelines.integration.step_reattach import launch_event_metadata, launched_before
 from ecs_pipelines.integration.step_stopping import siblings_to_stop, stop_and_say, stop_reason
 from ecs_pipelines.integration.task_naming import (
     DETACHED_TAG,
@@ -52,8 +53,6 @@ from ecs_pipelines.integration.task_naming import (
     step_environment,
     step_tags,
 )
-
-PIPES_MARKER = '"__dagster_pipes_version"'
 
 
 @dataclass
@@ -122,13 +121,11 @@ class StepTaskRunner:
         self.cluster = ecs.cluster
         # The container that received command and environment, once launched.
         self.container_name: str | None = None
-        self._log_refs: dict[str, list[LogStreamRef]] = {}
         # The capacity the tasks run on (``capacity_fallback`` may have moved them), and the
         # tasks relaunched after an interruption, each with the one it replaced.
         self.capacity: str | None = None
         self.attempts: list[Attempt] = []
         self._extra_environment: Mapping[str, str] | None = None
-        self._log_lock = threading.Lock()
         # Secret values from the run worker's environment, named by the step's config.
         self.step_secrets = resolve_secret_environment(options.secret_environment_from)
         self.redaction = Redaction(
@@ -140,6 +137,8 @@ class StepTaskRunner:
         )
         self.log = self.redaction.log(self.context.log)
         self.progress = StepProgress(self.run_id, self.step_key, self.redaction.text)
+        self.logs = StepLogs(self.redaction, self.log, ecs.logs_client)
+        self._log_refs = self.logs.refs
 
     def step_settings(self) -> LaunchSettings:
         return step_level(self.options, self.ecs, self.context.op_def.name)
@@ -249,22 +248,29 @@ class StepTaskRunner:
             self.call_settings(extra_environment, relaunch=relaunch),
             read_definition=True,
         )
-        # A launch ECS refuses for a passing reason waits (within the step's timeout too),
-        # then moves to the next capacity of capacity_fallback; each is said in the run log.
-        launched = launch_on_capacity(
-            self.ecs.task_client(),
-            plan,
-            on_wait=self.report_wait,
-            on_fallback=self.report_fallback,
-            deadline=Deadline.after(self.options.timeout_seconds),
-        )
-        arns = launched.task_arns
-        self.capacity = launched.capacity
+        attempt = self.context.retry_number
+        instance = self.context.instance
+        arns = [] if relaunch else launched_before(instance, self.run_id, self.step_key, attempt)
+        if arns:  # an earlier worker of this run launched them (step_reattach)
+            self.log.info(f"Reattached to ECS task(s) launched earlier: {', '.join(arns)}")
+        else:
+            # A launch ECS refuses for a passing reason waits (within the step's timeout),
+            # then moves to the next capacity of capacity_fallback; each said in the run log.
+            launched = launch_on_capacity(
+                self.ecs.task_client(),
+                plan,
+                on_wait=self.report_wait,
+                on_fallback=self.report_fallback,
+                deadline=Deadline.after(self.options.timeout_seconds),
+            )
+            arns, self.capacity = launched.task_arns, launched.capacity
         self.cluster, self.container_name = plan.cluster, plan.container_name
         definition = plan.definition or {}
+        replaces = relaunch[1].predecessor_arn if relaunch else None
         for arn in arns:
             self._log_refs[arn] = log_stream_refs(definition, arn)
-            self.report_launch(arn, definition, exec_enabled=plan.enable_execute_command)
+            extra = launch_event_metadata(attempt, replaces)
+            self.report_launch(arn, definition, plan.enable_execute_command, extra)
             self.progress.launched(arn)
         return arns
 
@@ -288,10 +294,13 @@ class StepTaskRunner:
         into.append(arn)
         return arn
 
-    def report_launch(self, arn: str, definition: Mapping[str, Any], *, exec_enabled: bool) -> None:
+    def report_launch(
+        self, arn: str, definition: Mapping[str, Any], exec_enabled: bool, extra: dict[str, Any]
+    ) -> None:
         event_metadata = md.launch_metadata(
             links=self.ecs.links(), cluster=self.cluster, task_arn=arn, log_refs=self._log_refs[arn]
         )
+        event_metadata.update(extra)
         self.context.instance.report_engine_event(
             self.redaction.text(
                 f"ECS task {arn} launched (or reattached) for step {self.step_key}"
@@ -320,7 +329,7 @@ class StepTaskRunner:
             results = self.ecs.wait_for_tasks(
                 list(arns),
                 timeout_seconds=self.options.timeout_seconds,
-                on_log_lines=self.forward_log_lines,
+                on_log_lines=self.logs.forward,
                 on_status=self.report_status,
                 on_result=lambda result: self.task_ended(result, arns),
                 cluster=self.cluster,
@@ -336,18 +345,11 @@ class StepTaskRunner:
         # Masked as results before the failure text and metadata are made from them.
         failed = self.redaction.output([r for r in results if not r.succeeded])
         if failed:
-            tails = {r.task_arn: self.log_tail(r.task_arn) for r in failed}
+            tails = {r.task_arn: self.logs.tail(r.task_arn) for r in failed}
             metadata = md.failure_metadata(failed, tails)
             metadata.update(self.attempt_metadata())
             raise self.redaction.failure(md.failure_description(failed, tails), metadata)
         return results
-
-    def forward_log_lines(self, task: str, container: str, lines: list[str]) -> None:
-        prefix = f"[{short_task_id(task)}/{container}]"
-        text = self.redaction.lines([line for line in lines if PIPES_MARKER not in line])
-        if text:
-            with self._log_lock:
-                self.log.info("\n".join(f"{prefix} {line}" for line in text))
 
     def report_status(self, task: str, described: Mapping[str, Any]) -> None:
         self.log.debug(f"ECS task {task}: {described.get('lastStatus')}")
@@ -370,13 +372,6 @@ class StepTaskRunner:
         return stop_reason(error, run_id=self.run_id, step_key=self.step_key)
 
     # --- reporting --------------------------------------------------------------------
-
-    def log_tail(self, task_arn: str) -> list[str]:
-        lines: list[str] = []
-        for ref in self._log_refs.get(task_arn, []):
-            lines.extend(last_lines(self.ecs.logs_client(), ref, md.LOG_TAIL_LINES))
-        kept = [line for line in lines if PIPES_MARKER not in line][-md.LOG_TAIL_LINES :]
-        return self.redaction.lines(kept)
 
     def result_metadata(self, results: Sequence[EcsTaskResult]) -> dict[str, Any]:
         metadata = md.result_metadata(

@@ -276,10 +276,11 @@ def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
         for _ in range(LOAD_RUNS - LOAD_TERMINATED)
     ]
     for run_id in terminated:
+        # Midway: its step launched its tasks (a reclaimed one may be between two lives).
         wait_until(
             lambda run_id=run_id: (
-                len([t for t in tasks_of_run(ecs, run_id) if t["lastStatus"] == "RUNNING"])
-                >= LOAD_TASKS_PER_RUN
+                len(tasks := tasks_of_run(ecs, run_id)) >= LOAD_TASKS_PER_RUN
+                and any(t["lastStatus"] == "RUNNING" for t in tasks)
             ),
             timeout=240,
             interval=0.5,

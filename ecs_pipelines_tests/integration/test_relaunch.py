@@ -11,6 +11,7 @@ import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 from ecs_pipelines.integration.ops import ecs_task_op
+from ecs_pipelines.integration.step_reattach import standing_tasks
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op, tasks_of_run
@@ -119,3 +120,10 @@ def test_a_step_falls_back_and_says_the_capacity_it_ran_on(
     assert "falling back to FARGATE (capacity_fallback)" in all_log_text(instance, result.run_id)
     [task] = tasks_of_run(ecs, result.run_id)
     assert task["capacityProviderName"] == "FARGATE"
+
+
+def test_the_standing_tasks_of_a_run_log() -> None:
+    """A resumed worker waits for the tasks no later launch replaced, each once, in order."""
+    launches = [("a", None), ("b", None), ("c", "a"), ("b", None), ("d", "c")]
+    assert standing_tasks(launches) == ["b", "d"]
+    assert standing_tasks([]) == []

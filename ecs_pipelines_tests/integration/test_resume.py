@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, reconstructable
@@ -33,10 +35,11 @@ def api_command(name: str, args: object, env: dict[str, str]) -> subprocess.Pope
     )
 
 
-def test_resumed_run_worker_reattaches_to_its_running_task(
+def start_and_kill_worker(
     local_ecs: LocalEcs, ecs: EcsResource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Killing the run worker mid-task and resuming the run leaves one task for the step."""
+) -> tuple[str, dict[str, Any]]:
+    """Runs resumable_job in a run worker, kills the worker while the step's task runs, then
+    resumes the run to its success; (run id, the task that ran before the kill)."""
     env = {
         **os.environ,
         "DAGSTER_HOME": str(tmp_path),
@@ -68,6 +71,31 @@ def test_resumed_run_worker_reattaches_to_its_running_task(
         )
         assert resumed.wait(timeout=120) == 0
         assert instance.get_run_by_id(run.run_id).status == DagsterRunStatus.SUCCESS
-        tasks = tasks_of_run(ecs, run.run_id)
-        assert [t["taskArn"] for t in tasks] == [task["taskArn"]]
-        assert tasks[0]["containers"][0]["exitCode"] == 0
+    return run.run_id, task
+
+
+def test_resumed_run_worker_reattaches_to_its_running_task(
+    local_ecs: LocalEcs, ecs: EcsResource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killing the run worker mid-task and resuming the run leaves one task for the step."""
+    run_id, task = start_and_kill_worker(local_ecs, ecs, tmp_path, monkeypatch)
+    tasks = tasks_of_run(ecs, run_id)
+    assert [t["taskArn"] for t in tasks] == [task["taskArn"]]
+    assert tasks[0]["containers"][0]["exitCode"] == 0
+
+
+def test_a_resumed_run_worker_finds_a_task_launched_after_a_wait_for_capacity(
+    local_ecs: LocalEcs,
+    ecs: EcsResource,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault_plan: Callable[[str], None],
+) -> None:
+    """The first RunTask finds no capacity, so the step's task starts under the second
+    attempt's token; the resumed worker finds it in the run log and waits for it rather than
+    starting the work again with the first attempt's token."""
+    fault_plan("no-capacity:count=1")
+    run_id, task = start_and_kill_worker(local_ecs, ecs, tmp_path, monkeypatch)
+    tasks = tasks_of_run(ecs, run_id)
+    assert [t["taskArn"] for t in tasks] == [task["taskArn"]]
+    assert tasks[0]["containers"][0]["exitCode"] == 0
