@@ -241,14 +241,18 @@ LOAD_FAULTS = (
 
 
 def load_config(seconds: float) -> dict[str, Any]:
-    """ecs_exec_job's one step as 5 short tasks of ``seconds`` each, relaunched when reclaimed."""
+    """ecs_exec_job's one step as 5 tasks of ``seconds`` each, relaunched when reclaimed; the
+    step runs in the run worker's process (20 runs on 2 cores: no second Python per run)."""
     step = {
         "count": LOAD_TASKS_PER_RUN,
         "command": python_command("sleep", "--seconds", str(seconds)),
         "enable_execute_command": False,
         "interruption_relaunches": 4,
     }
-    return {"ops": {"exec_demo": {"config": step}}}
+    return {
+        "ops": {"exec_demo": {"config": step}},
+        "execution": {"config": {"in_process": {}}},
+    }
 
 
 def step_output_metadata(dagster_dev: DagsterDev, run_id: str) -> dict[str, Any]:
@@ -259,6 +263,7 @@ def step_output_metadata(dagster_dev: DagsterDev, run_id: str) -> dict[str, Any]
     return {key: value.value for key, value in metadata.items()}
 
 
+@pytest.mark.timeout(600)
 def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
     dagster_dev: DagsterDev, ecs: EcsResource, fault_plan: Callable[[str], None]
 ) -> None:
@@ -268,7 +273,7 @@ def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
     its metadata says), every task of a terminated run stops, and no completion is lost."""
     fault_plan(LOAD_FAULTS)
     terminated = [
-        dagster_dev.launch("ecs_exec_job", run_config=load_config(60))
+        dagster_dev.launch("ecs_exec_job", run_config=load_config(30))
         for _ in range(LOAD_TERMINATED)
     ]
     finishing = [
