@@ -1,11 +1,13 @@
-"""A wait on task state events keeps counts of its sweeps, not a record that grows with it."""
+"""A wait on task state events keeps counts of its sweeps, not a record that grows with it; a
+lost stop costs at most the silence bound; others' messages on a shared queue reach them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from ecs_pipelines.ecs.events import TaskMatcher
+from ecs_pipelines.ecs.events import QueueMessage, TaskMatcher
 from ecs_pipelines.ecs.waiting.event_rounds import EventRounds, EventSettings
 
 
@@ -46,3 +48,91 @@ def test_a_long_wait_counts_its_sweeps() -> None:
     assert described == [150] * 1000
     assert not any(isinstance(v, list | dict) and len(v) >= 1000 for v in vars(rounds).values())
     assert (rounds.sweeps, rounds.sweep_calls) == (1000, 2000)
+
+
+class _ScriptedQueue:
+    """A task event queue answering one scripted batch per receive; records what is done."""
+
+    def __init__(self, batches: list[list[QueueMessage]]) -> None:
+        self.batches = batches
+        self.deleted: list[str] = []
+        self.held: list[str] = []
+
+    def receive(self, *, wait_seconds: float, visibility_seconds: int) -> list[QueueMessage]:
+        return self.batches.pop(0) if self.batches else []
+
+    def delete(self, receipts: Sequence[str]) -> None:
+        self.deleted += receipts
+
+    def hold(self, receipts: Sequence[str], seconds: int) -> None:
+        self.held += receipts
+
+
+ARN = "arn:aws:ecs:us-east-1:123456789012:task/default/"
+
+
+def event_message(task_id: str, status: str, *, receive_count: int = 1, age: float = 0.0) -> Any:
+    detail = {
+        "taskArn": ARN + task_id,
+        "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/default",
+        "lastStatus": status,
+        "desiredStatus": "RUNNING",
+        "version": 2,
+    }
+    body = json.dumps(
+        {
+            "detail-type": "ECS Task State Change",
+            "source": "aws.ecs",
+            "account": "123456789012",
+            "region": "us-east-1",
+            "detail": detail,
+        }
+    )
+    return QueueMessage(f"m-{task_id}-{status}", f"r-{task_id}", body, receive_count, age)
+
+
+def rounds_over(queue: Any, refs: list[str], now: list[float], described: list[list[str]]) -> Any:
+    settings = EventSettings(sweep_seconds=10_000.0, silence_seconds=60.0)
+    return EventRounds(
+        queue,
+        settings,
+        refs=refs,
+        matcher=TaskMatcher(refs, cluster="default", region="us-east-1"),
+        describe=lambda pending: described.append(list(pending)) or {},
+        observe=lambda ref, task: None,
+        clock=lambda: now[0],
+        sleep=lambda seconds: None,
+    )
+
+
+def test_a_task_whose_stop_event_is_lost_is_described_after_the_silence_bound() -> None:
+    """A task heard from once (RUNNING) whose later events never come is described once the
+    silence bound has passed since its last event, not only at the next sweep."""
+    ref = ARN + "a" * 32
+    now, described = [0.0], []
+    queue = _ScriptedQueue([[event_message("a" * 32, "RUNNING")]])
+    rounds = rounds_over(queue, [ref], now, described)
+    pending = dict.fromkeys([ref])
+    rounds.round(pending.keys())  # the first sweep, then the RUNNING event
+    assert described == [[ref]]
+    now[0] = 59.0
+    rounds.round(pending.keys())
+    assert described == [[ref]]
+    now[0] = 61.0
+    rounds.round(pending.keys())
+    assert described == [[ref], [ref]]
+
+
+def test_another_consumers_message_is_not_dropped_while_young() -> None:
+    """On a queue many waits share, a message received many times by others is handed back
+    while younger than the silence bound (its owner may not have seen it yet), and dropped
+    once older."""
+    mine = ARN + "b" * 32
+    now, described = [0.0], []
+    young = event_message("c" * 32, "STOPPED", receive_count=9, age=5.0)
+    old = event_message("d" * 32, "STOPPED", receive_count=9, age=61.0)
+    queue = _ScriptedQueue([[young, old]])
+    rounds = rounds_over(queue, [mine], now, described)
+    rounds.round(dict.fromkeys([mine]).keys())
+    assert queue.held == [young.receipt]
+    assert queue.deleted == [old.receipt]

@@ -177,13 +177,15 @@ def test_a_message_nobody_takes_is_dropped_after_a_few_receives(
     local_ecs: LocalEcs, events_queue: str
 ) -> None:
     """A message no waiting consumer takes (here not an event at all) is handed back, then
-    deleted once it has been received ``drop_after_receives`` times."""
+    deleted once it has been received ``drop_after_receives`` times and is older than the
+    silence bound."""
     ecs = make_resource(local_ecs)
     sqs = client(local_ecs, "sqs")
     junk = sqs.send_message(QueueUrl=events_queue, MessageBody="not an event")["MessageId"]
     [arn] = ecs.run_task(command=py("import time; time.sleep(3)"))
     settings = WatchSettings(
-        timeout_seconds=60, events=EventSettings(drop_after_receives=2, hold_seconds=1)
+        timeout_seconds=60,
+        events=EventSettings(drop_after_receives=2, hold_seconds=1, silence_seconds=1),
     )
     queue = RecordingQueue(ecs.sqs_client(), events_queue)
     watcher = TaskWatcher(ecs.task_client(), ecs.cluster, settings=settings, events=queue)

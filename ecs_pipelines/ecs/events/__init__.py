@@ -3,7 +3,12 @@ applying states forward by version (a stop only a hint).
 """
 
 from ecs_pipelines.ecs.events.identity import Scope, TaskMatcher, cluster_scope, task_identity
-from ecs_pipelines.ecs.events.queue import BATCH, MAX_VISIBILITY_SECONDS, TaskEventQueue
+from ecs_pipelines.ecs.events.queue import (
+    BATCH,
+    MAX_VISIBILITY_SECONDS,
+    QueueMessage,
+    TaskEventQueue,
+)
 from ecs_pipelines.ecs.events.state_changes import (
     TASK_TIMESTAMPS,
     Ignored,
@@ -20,6 +25,7 @@ __all__ = [
     "MAX_VISIBILITY_SECONDS",
     "TASK_TIMESTAMPS",
     "Ignored",
+    "QueueMessage",
     "Scope",
     "TaskEvent",
     "TaskEventQueue",

@@ -14,6 +14,7 @@ seen twice changes nothing.
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,17 @@ class QueueMessage:
     receipt: str = field(repr=False)
     body: str = field(repr=False)  # an event's detail may carry secrets: never shown
     receive_count: int = 1  # SQS's ApproximateReceiveCount: how often it was received
+    # How long ago it was sent (SQS's SentTimestamp, against this host's clock); None: unknown.
+    age_seconds: float | None = None
+
+
+def _age_seconds(
+    attributes: Mapping[MessageSystemAttributeNameType, str], now: float
+) -> float | None:
+    try:
+        return max(0.0, now - int(attributes["SentTimestamp"]) / 1000.0)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
@@ -114,16 +126,18 @@ class TaskEventQueue:
                 MaxNumberOfMessages=max(1, min(BATCH, max_messages)),
                 WaitTimeSeconds=long_poll_seconds(wait_seconds, deadline),
                 VisibilityTimeout=max(0, min(MAX_VISIBILITY_SECONDS, int(visibility_seconds))),
-                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                MessageSystemAttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
             ),
             deadline,
         )
+        received_at = time.time()
         return [
             QueueMessage(
                 str(m["MessageId"]),
                 str(m["ReceiptHandle"]),
                 str(m.get("Body", "")),
                 _receive_count(m.get("Attributes", {})),
+                _age_seconds(m.get("Attributes", {}), received_at),
             )
             for m in response.get("Messages", [])
         ]

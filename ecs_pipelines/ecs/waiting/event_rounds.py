@@ -6,9 +6,9 @@ long poll is the wait):
 1. Sweep: at the start, and every ``sweep_seconds`` after, one DescribeTasks per 100 pending
    tasks, for events that were lost or are late (and for what happened before the wait).
 2. Silence: a pending task no event has named for ``silence_seconds`` (since the wait began,
-   or since it was last described for that reason) is described directly. A task whose events
-   do not arrive at all (a rule that does not match its cluster) is then polled at this pace;
-   a task heard from once has working events, and the sweep covers a lost later one.
+   since its last event, or since it was last described for that reason) is described
+   directly. A task whose events do not arrive at all (a rule that does not match its
+   cluster) is then polled at this pace, and a lost stop event costs at most this long.
 3. Events: ReceiveMessage (long polling: it returns as soon as a message is there, or when
    the next sweep, silence check or log read is due). An event is a pending task's when it
    names the task by its whole identity (``task_identity``): a state short of STOPPED is
@@ -17,8 +17,10 @@ long poll is the wait):
    duplicate), and one naming a pending task's id under another account, region or cluster
    (counted, never applied). Any other message is handed back for whichever consumer it
    belongs to (ChangeMessageVisibility after ``hold_seconds``), unless it has been received
-   ``drop_after_receives`` times: nobody takes it, so it is deleted ("dropped"; its
-   consumer, if any, describes the task itself).
+   ``drop_after_receives`` times and is older than ``silence_seconds``: nobody took it, so it
+   is deleted ("dropped"; its consumer, if any, has described the task itself by then). On a
+   queue many waits share (every run worker's steps), a message can pass through many
+   consumers before its own: the age keeps it from being dropped before its owner sees it.
 4. Confirm: the tasks events said stopped are described, one DescribeTasks per 100, once
    100 are waiting or ``confirm_every_seconds`` after the first of them (the long poll ends
    by then): a stop arriving at a steady pace costs about one call per round of stops, not
@@ -42,6 +44,7 @@ from typing import Any
 from ecs_pipelines.ecs.common import EcsSpecError, QueueFailed, current_deadline
 from ecs_pipelines.ecs.events import (
     Ignored,
+    QueueMessage,
     TaskEventQueue,
     TaskMatcher,
     parse_task_event,
@@ -154,6 +157,13 @@ class EventRounds:
         self._receive(pending)
         self._confirm_when_due(pending)
 
+    def _unclaimed(self, message: QueueMessage) -> bool:
+        """Another consumer's message nobody has taken: received often, and old enough that
+        its consumer has described the task by now."""
+        if message.receive_count < self.settings.drop_after_receives:
+            return False
+        return message.age_seconds is None or message.age_seconds >= self.settings.silence_seconds
+
     def _due_in(self) -> float:
         """Seconds until a sweep, a silence check or a confirmation is due (the long poll ends
         by then)."""
@@ -188,16 +198,16 @@ class EventRounds:
                         if match is not None and match.foreign:
                             self.ignored[Ignored.FOREIGN] += 1
                             dropped.append(message.receipt)  # no consumer's: a task is unique
-                        elif message.receive_count >= self.settings.drop_after_receives:
+                        elif self._unclaimed(message):
                             dropped.append(message.receipt)
                         else:
                             others.append(message.receipt)
                         continue
                     ref = match.ref
                     mine.append(message.receipt)
-                    self._quiet_since.pop(ref, None)
                     if ref not in pending:
                         continue
+                    self._quiet_since[ref] = self._clock()
                     if stop_hint(event.task):
                         if not self._stopped:
                             self._first_stop = self._clock()
