@@ -125,6 +125,7 @@ class StepTaskRunner:
         # tasks relaunched after an interruption, each with the one it replaced.
         self.capacity: str | None = None
         self.attempts: list[Attempt] = []
+        self.launched_arns: list[str] = []  # every task launched or reattached to, relaunches too
         self._extra_environment: Mapping[str, str] | None = None
         # Secret values from the run worker's environment, named by the step's config.
         self.step_secrets = resolve_secret_environment(options.secret_environment_from)
@@ -226,13 +227,13 @@ class StepTaskRunner:
     def launched(
         self, *, extra_environment: Mapping[str, str] | None = None
     ) -> Iterator[list[str]]:
-        """Launches (or reattaches to) the step's tasks; stops any still running if the body
-        raises, so a terminated run or a failed step leaves no task behind."""
-        arns = self.launch(extra_environment=extra_environment)
+        """Launches (or reattaches to) the step's tasks; stops any still running if the launch
+        or the body raises, relaunches included, so a terminated run or a failed step leaves
+        no task behind."""
         try:
-            yield arns
+            yield self.launch(extra_environment=extra_environment)
         except BaseException as error:
-            self.stop_unfinished(arns, self.stop_reason(error))
+            self.stop_unfinished(self.launched_arns, self.stop_reason(error))
             raise
 
     def launch(
@@ -264,6 +265,8 @@ class StepTaskRunner:
                 deadline=Deadline.after(self.options.timeout_seconds),
             )
             arns, self.capacity = launched.task_arns, launched.capacity
+        # Recorded at once: an interrupt from here on stops them (``launched``).
+        self.launched_arns.extend(arns)
         self.cluster, self.container_name = plan.cluster, plan.container_name
         definition = plan.definition or {}
         replaces = relaunch[1].predecessor_arn if relaunch else None

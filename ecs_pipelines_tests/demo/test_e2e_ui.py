@@ -312,5 +312,6 @@ def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
         launched += len(arns)
         ended = ecs.wait_for_tasks(arns, timeout_seconds=90)
         assert {r.last_status for r in ended} == {"STOPPED"}
-        assert {r.stop_code for r in ended} <= {"UserInitiated", "SpotInterruption"}
+        stops = {(r.stop_code, r.stopped_reason) for r in ended}
+        assert {code for code, _ in stops} <= {"UserInitiated", "SpotInterruption"}, stops
     assert launched >= LOAD_RUNS * LOAD_TASKS_PER_RUN
