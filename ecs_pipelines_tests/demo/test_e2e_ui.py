@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -272,6 +273,7 @@ def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
     succeeds with one successful task per slot (an extra task only where one was reclaimed, as
     its metadata says), every task of a terminated run stops, and no completion is lost."""
     fault_plan(LOAD_FAULTS)
+    started = time.monotonic()
     terminated = [
         dagster_dev.launch("ecs_exec_job", run_config=load_config(30))
         for _ in range(LOAD_TERMINATED)
@@ -294,10 +296,9 @@ def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
         dagster_dev.terminate(run_id)
     statuses = {run_id: dagster_dev.wait_for_run(run_id, timeout=300) for run_id in finishing}
     assert set(statuses.values()) == {"SUCCESS"}, (statuses, dagster_dev.logs()[-3000:])
-    launched = 0
+    figures = {"runs_succeeded": len(statuses), "tasks": 0, "reclaimed": 0, "refusals_waited": 0}
     for run_id in finishing:
         tasks = {t["taskArn"]: t for t in tasks_of_run(ecs, run_id)}
-        launched += len(tasks)
         succeeded = [a for a, t in tasks.items() if t["containers"][0].get("exitCode") == 0]
         reclaimed = {a for a, t in tasks.items() if t.get("stopCode") == "SpotInterruption"}
         assert len(succeeded) == LOAD_TASKS_PER_RUN, tasks
@@ -306,12 +307,22 @@ def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
         assert sorted(metadata["task_arns"]) == sorted(succeeded)  # no completion lost
         attempts = metadata.get("ecs/attempts", [])
         assert {a["task_arn"] for a in attempts} == reclaimed
+        with dagster_dev.instance() as instance:
+            refused = all_log_text(instance, run_id).count("was refused")
+        figures = {
+            **figures,
+            "tasks": figures["tasks"] + len(tasks),
+            "reclaimed": figures["reclaimed"] + len(reclaimed),
+            "refusals_waited": figures["refusals_waited"] + refused,
+        }
     for run_id in terminated:
         assert dagster_dev.wait_for_run(run_id) == "CANCELED"
         arns = [t["taskArn"] for t in tasks_of_run(ecs, run_id)]
-        launched += len(arns)
+        figures["tasks"] += len(arns)
         ended = ecs.wait_for_tasks(arns, timeout_seconds=90)
         assert {r.last_status for r in ended} == {"STOPPED"}
         stops = {(r.stop_code, r.stopped_reason) for r in ended}
         assert {code for code, _ in stops} <= {"UserInitiated", "SpotInterruption"}, stops
-    assert launched >= LOAD_RUNS * LOAD_TASKS_PER_RUN
+    assert figures["tasks"] >= LOAD_RUNS * LOAD_TASKS_PER_RUN
+    # The figures the test met, for whoever reads its output (-rP).
+    print(f"load: {figures}, {time.monotonic() - started:.0f} s from the first launch")
