@@ -13,6 +13,17 @@ from ecs_pipelines.ecs.logs import LogStreamRef, TaskLinks
 from ecs_pipelines.ecs.tasks import EcsTaskResult
 
 LOG_TAIL_LINES = 20
+# Where a task ran (capacity_fallback may have moved it), as DescribeTasks says; the tasks a
+# step relaunched after an interruption.
+CAPACITY_KEY = "ecs/capacity"
+ATTEMPTS_KEY = "ecs/attempts"
+
+
+def capacity_of(task: Mapping[str, Any]) -> str | None:
+    """The capacity a described task runs on: its capacity provider, else its launch type."""
+    if task.get("capacityProviderName"):
+        return str(task["capacityProviderName"])
+    return f"launch type {task['launchType']}" if task.get("launchType") else None
 
 
 def launch_metadata(
@@ -65,7 +76,9 @@ def result_metadata(
     """Materialisation / output metadata for finished tasks."""
     if len(results) == 1:
         return _one_result(results[0], links=links, cluster=cluster, log_refs=log_refs)
+    capacities = sorted({c for c in (capacity_of(r.task) for r in results) if c})
     return {
+        CAPACITY_KEY: MetadataValue.text(", ".join(capacities)),
         "task_arns": MetadataValue.json([r.task_arn for r in results]),
         "exit_codes": MetadataValue.json({r.task_id: dict(r.exit_codes) for r in results}),
         "stop_codes": MetadataValue.json({r.task_id: r.stop_code for r in results}),
@@ -89,6 +102,7 @@ def _one_result(
     )
     metadata["exit_codes"] = MetadataValue.json(dict(result.exit_codes))
     metadata["last_status"] = MetadataValue.text(result.last_status)
+    metadata[CAPACITY_KEY] = MetadataValue.text(capacity_of(result.task) or "")
     if result.stop_code:
         metadata["stop_code"] = MetadataValue.text(result.stop_code)
     if result.duration_seconds is not None:
@@ -101,19 +115,12 @@ def _one_result(
     return metadata
 
 
-CAPACITY_KEY = "ecs/capacity"
-ATTEMPTS_KEY = "ecs/attempts"
-
-
-def attempt_metadata(capacity: str | None, attempts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The capacity a step's launch ran on (``capacity_fallback`` may have moved it) and the
-    tasks it relaunched after an interruption, each with the one that replaced it."""
-    metadata: dict[str, Any] = {}
-    if capacity:
-        metadata[CAPACITY_KEY] = MetadataValue.text(capacity)
-    if attempts:
-        metadata[ATTEMPTS_KEY] = MetadataValue.json([dict(a) for a in attempts])
-    return metadata
+def attempt_metadata(attempts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The tasks a step relaunched after an interruption, each with the one that replaced
+    it (none: no key)."""
+    if not attempts:
+        return {}
+    return {ATTEMPTS_KEY: MetadataValue.json([dict(a) for a in attempts])}
 
 
 def failure_description(

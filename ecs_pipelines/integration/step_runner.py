@@ -121,9 +121,7 @@ class StepTaskRunner:
         self.cluster = ecs.cluster
         # The container that received command and environment, once launched.
         self.container_name: str | None = None
-        # The capacity the tasks run on (``capacity_fallback`` may have moved them), and the
-        # tasks relaunched after an interruption, each with the one it replaced.
-        self.capacity: str | None = None
+        # The tasks relaunched after an interruption, each with the one it replaced.
         self.attempts: list[Attempt] = []
         self.launched_arns: list[str] = []  # every task launched or reattached to, relaunches too
         self._extra_environment: Mapping[str, str] | None = None
@@ -264,7 +262,7 @@ class StepTaskRunner:
                 on_fallback=self.report_fallback,
                 deadline=Deadline.after(self.options.timeout_seconds),
             )
-            arns, self.capacity = launched.task_arns, launched.capacity
+            arns = launched.task_arns
         # Recorded at once: an interrupt from here on stops them (``launched``).
         self.launched_arns.extend(arns)
         self.cluster, self.container_name = plan.cluster, plan.container_name
@@ -384,8 +382,9 @@ class StepTaskRunner:
         return self.redaction.metadata(metadata)
 
     def attempt_metadata(self) -> dict[str, Any]:
-        """The capacity the launch ran on and the tasks relaunched after an interruption."""
-        return md.attempt_metadata(self.capacity, [a.as_dict() for a in self.attempts])
+        """The tasks relaunched after an interruption (where each task ran is in its own
+        metadata, from DescribeTasks)."""
+        return md.attempt_metadata([a.as_dict() for a in self.attempts])
 
     def pipes_log_ref(self, arn: str) -> LogStreamRef | None:
         """The stream of the container that speaks Dagster Pipes (the overridden one)."""
