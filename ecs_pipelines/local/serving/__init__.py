@@ -19,13 +19,14 @@ if TYPE_CHECKING:
         why_not_own_server,
     )
     from ecs_pipelines.local.serving.private_files import private_directory, write_private_json
-    from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
+    from ecs_pipelines.local.serving.reset_route import ACTION, RESET_PATH
     from ecs_pipelines.local.serving.server import LocalEcs
+    from ecs_pipelines.local.serving.server_actions import ACTION_HEADER
     from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
 
 _MODULES = {
     "ACTION": "reset_route",
-    "ACTION_HEADER": "reset_route",
+    "ACTION_HEADER": "server_actions",
     "DEFAULT_PORT": "startup",
     "DEFAULT_REGION": "startup",
     "FAULTS_ACTION": "fault_route",

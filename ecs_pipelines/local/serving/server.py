@@ -37,12 +37,13 @@ from ecs_pipelines.local.runtime import (
     TaskRunner,
     resolve_secrets,
 )
-from ecs_pipelines.local.serving.fault_route import FaultRoute
+from ecs_pipelines.local.serving.fault_route import fault_action
 from ecs_pipelines.local.serving.http_boundary import HttpBoundary
 from ecs_pipelines.local.serving.instance import forget_server, new_instance_id, record_server
 from ecs_pipelines.local.serving.metadata_routes import MetadataRoutes
-from ecs_pipelines.local.serving.reset_route import Authorize, ResetRoute
+from ecs_pipelines.local.serving.reset_route import reset_action
 from ecs_pipelines.local.serving.routes import LocalRoutes, ServiceRoutes, WsgiApp
+from ecs_pipelines.local.serving.server_actions import Authorize, action_routes
 from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
 from ecs_pipelines.local.serving.task_credentials import CredentialsRoutes
 from ecs_pipelines.local.serving.task_pages import TaskPages
@@ -124,9 +125,9 @@ class LocalEcs:
     def authenticates(self) -> bool:
         return self._authenticate
 
-    def _reset_authorization(self) -> Authorize | None:
-        """What a reset (or a new fault plan) must show: a signature by the server's own keys
-        (none when the server authenticates nobody)."""
+    def _control_authorization(self) -> Authorize | None:
+        """What a request to one of the server's controls (reset, fault plan) must show: a
+        signature by the server's own keys (none when the server authenticates nobody)."""
         if not self._authenticate:
             return None
         keys = self.access_keys
@@ -163,8 +164,13 @@ class LocalEcs:
                 *MetadataRoutes(runner).routes(),
                 *CredentialsRoutes(runner, self.access_keys).routes(),
                 *TaskPages(self.credentials, self._region).routes(),
-                *ResetRoute(moto_bridge.reset_backends, self._reset_authorization()).routes(),
-                *FaultRoute(moto_bridge.set_fault_plan, self._reset_authorization()).routes(),
+                *action_routes(
+                    [
+                        reset_action(moto_bridge.reset_backends),
+                        fault_action(moto_bridge.set_fault_plan),
+                    ],
+                    self._control_authorization(),
+                ),
             ]
             app: WsgiApp = LocalRoutes(moto_bridge.make_moto_app(), routes)
             if self._authenticate:
