@@ -19,12 +19,11 @@ from typing import Any
 from dagster import DagsterInstance, materialize
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
-from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.table import render_table
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores, weekly_rollup
 from ecs_pipelines.demo.jobs import DAILY
-from ecs_pipelines.ecs.common import TaskStatus, tags_of, task_id
+from ecs_pipelines.ecs.common import LocalCredentialsNotFound, TaskStatus, tags_of, task_id
 from ecs_pipelines.ecs.logs import log_stream_refs
 from ecs_pipelines.ecs.tasks import decide, essential_containers
 from ecs_pipelines.integration.resource import EcsResource
