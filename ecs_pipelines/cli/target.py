@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ecs_pipelines.cli.checkout import checkout_root, recorded_server, start_server
+from ecs_pipelines.cli.local_access import FAULTS_ENV, send_fault_plan
 from ecs_pipelines.cli.local_credentials import (
     credentials_not_found,
     credentials_of_endpoint,
@@ -216,6 +217,11 @@ def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator
             print(f"Embedded ECS: {where} (ECS_PIPELINES_ENDPOINT_URL)")
             known = target.credentials is not None or target.task_role
             running = target if known else at_endpoint(target, where)
+            plan = os.environ.get(FAULTS_ENV, "")
+            if plan and running.credentials is not None:
+                # A server started earlier did not read it: hand it the plan now.
+                send_fault_plan(where, running.credentials, plan)
+                print(f"Embedded ECS: fault plan of {FAULTS_ENV} set")
         else:
             pid = start_local_ecs(where).pid
             print(f"Embedded ECS: started at {where} (ECS_PIPELINES_ENDPOINT_URL)")

@@ -1,6 +1,6 @@
 """The embedded ECS's HTTP surface: the server, its browser boundary, its own routes (health,
-reset, metadata and credentials endpoints, task pages) and the records that let clients find it
-and its keys.
+reset, fault plan, metadata and credentials endpoints, task pages) and the records that let
+clients find it and its keys.
 
 The names other packages use, loaded on first use: importing the package loads none of its
 modules (the HTTP surface and the runtime bring in moto).
@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ecs_pipelines.local.serving.fault_route import FAULTS_ACTION, FAULTS_PATH
     from ecs_pipelines.local.serving.instance import (
         recorded_credentials,
         state_dir,
@@ -27,6 +28,8 @@ _MODULES = {
     "ACTION_HEADER": "reset_route",
     "DEFAULT_PORT": "startup",
     "DEFAULT_REGION": "startup",
+    "FAULTS_ACTION": "fault_route",
+    "FAULTS_PATH": "fault_route",
     "LocalEcs": "server",
     "private_directory": "private_files",
     "recorded_credentials": "instance",
@@ -41,6 +44,8 @@ __all__ = [
     "ACTION_HEADER",
     "DEFAULT_PORT",
     "DEFAULT_REGION",
+    "FAULTS_ACTION",
+    "FAULTS_PATH",
     "RESET_PATH",
     "LocalEcs",
     "Seed",

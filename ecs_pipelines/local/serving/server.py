@@ -24,7 +24,12 @@ from ecs_pipelines.local.auth import (
     new_server_keys,
     require_server_signature,
 )
-from ecs_pipelines.local.rules import LogLimits
+from ecs_pipelines.local.rules import (
+    NO_FAULTS,
+    FaultPlan,
+    LogLimits,
+    default_max_running_tasks,
+)
 from ecs_pipelines.local.runtime import (
     BridgeSink,
     EmbeddedController,
@@ -32,6 +37,7 @@ from ecs_pipelines.local.runtime import (
     TaskRunner,
     resolve_secrets,
 )
+from ecs_pipelines.local.serving.fault_route import FaultRoute
 from ecs_pipelines.local.serving.http_boundary import HttpBoundary
 from ecs_pipelines.local.serving.instance import forget_server, new_instance_id, record_server
 from ecs_pipelines.local.serving.metadata_routes import MetadataRoutes
@@ -58,6 +64,9 @@ class LocalEcs:
     a throwaway sandbox only). ``owner_pid``: the process `ecs-pipelines local stop` may
     signal to end this server (``local serve`` gives its own); None for a server in a process
     that does more (a test session).
+    ``faults``: the fault plan it starts with (``local/rules/fault_plan``; ``POST
+    /_local/faults`` replaces it). ``max_running_tasks``: past this many tasks not yet STOPPED,
+    RunTask answers no capacity, as ECS does (default: ``TASKS_PER_CPU`` per host CPU).
     """
 
     def __init__(
@@ -70,6 +79,8 @@ class LocalEcs:
         log_limits: LogLimits | None = None,
         authenticate: bool = True,
         owner_pid: int | None = None,
+        faults: FaultPlan | None = None,
+        max_running_tasks: int | None = None,
     ) -> None:
         self._requested_port = port
         self._host = host
@@ -78,6 +89,8 @@ class LocalEcs:
         self._log_limits = log_limits or LogLimits()
         self._authenticate = authenticate
         self._owner_pid = owner_pid
+        self._faults = faults
+        self._max_running_tasks = max_running_tasks or default_max_running_tasks()
         self.access_keys = AccessKeyStore(new_server_keys())
         # This user's record of the server (its keys for clients of its endpoint); None until
         # started, or when the state directory is not this user's alone.
@@ -112,8 +125,8 @@ class LocalEcs:
         return self._authenticate
 
     def _reset_authorization(self) -> Authorize | None:
-        """What a reset must show: a signature by the server's own keys (none when the server
-        authenticates nobody)."""
+        """What a reset (or a new fault plan) must show: a signature by the server's own keys
+        (none when the server authenticates nobody)."""
         if not self._authenticate:
             return None
         keys = self.access_keys
@@ -131,6 +144,9 @@ class LocalEcs:
             raise RuntimeError("an embedded ECS is already running in this process")
         moto_bridge.reset_backends()
         moto_bridge.limit_log_events(self._log_limits)
+        moto_bridge.set_max_running_tasks(self._max_running_tasks)
+        if self._faults is not None:
+            moto_bridge.set_fault_plan(self._faults)
         sessions = ExecSessions()
         runner = TaskRunner(
             sink=BridgeSink(),
@@ -148,6 +164,7 @@ class LocalEcs:
                 *CredentialsRoutes(runner, self.access_keys).routes(),
                 *TaskPages(self.credentials, self._region).routes(),
                 *ResetRoute(moto_bridge.reset_backends, self._reset_authorization()).routes(),
+                *FaultRoute(moto_bridge.set_fault_plan, self._reset_authorization()).routes(),
             ]
             app: WsgiApp = LocalRoutes(moto_bridge.make_moto_app(), routes)
             if self._authenticate:
@@ -201,6 +218,8 @@ class LocalEcs:
         if self._sessions is not None:
             self._sessions.close()
         moto_bridge.uninstall()
+        # The next server in this process starts with its own plan, not this one's.
+        moto_bridge.set_fault_plan(NO_FAULTS)
         self._server = None
         self._thread = None
         self._runner = None
