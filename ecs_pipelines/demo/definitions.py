@@ -6,9 +6,19 @@
 from __future__ import annotations
 
 import os
+import warnings
+from pathlib import Path
 
-from dagster import DefaultSensorStatus, Definitions, EnvVar
+from dagster import (
+    BetaWarning,
+    ComponentTree,
+    DefaultSensorStatus,
+    Definitions,
+    EnvVar,
+    PreviewWarning,
+)
 
+import ecs_pipelines.demo.defs as yaml_defs_module
 from ecs_pipelines.cli.target import Target, resource_for, target_from_env
 from ecs_pipelines.demo.assets import DEMO_ASSETS, detached_export
 from ecs_pipelines.demo.jobs import (
@@ -79,17 +89,33 @@ nightly_export_sensor = ecs_task_completion_sensor(
     "ends, however it was launched (ecs_nightly_export_job, EventBridge, the console).",
 )
 
-defs = Definitions(
-    assets=DEMO_ASSETS,
-    jobs=[
-        report_job,
-        build_exec_job(target.description),
-        daily_assets_job,
-        build_nightly_export_job(target.description),
-        completion_report_job,
-    ],
-    schedules=[daily_report_schedule(report_job)],
-    # The cleanup sensors stop tasks that a failed or canceled run left running.
-    sensors=[detached_export_sensor, nightly_export_sensor, *ecs_orphaned_task_sensors()],
-    resources={"ecs": demo_resource(target)},
+
+def yaml_definitions() -> Definitions:
+    """The assets declared in YAML (demo/defs/*/defs.yaml, EcsTaskComponent), as `dg` loads
+    them."""
+    # Dagster marks the component loader preview/beta; those warnings are not the user's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        warnings.simplefilter("ignore", PreviewWarning)
+        return ComponentTree.from_module(
+            defs_module=yaml_defs_module, project_root=Path(__file__).resolve().parents[2]
+        ).build_defs()
+
+
+defs = Definitions.merge(
+    Definitions(
+        assets=DEMO_ASSETS,
+        jobs=[
+            report_job,
+            build_exec_job(target.description),
+            daily_assets_job,
+            build_nightly_export_job(target.description),
+            completion_report_job,
+        ],
+        schedules=[daily_report_schedule(report_job)],
+        # The cleanup sensors stop tasks that a failed or canceled run left running.
+        sensors=[detached_export_sensor, nightly_export_sensor, *ecs_orphaned_task_sensors()],
+        resources={"ecs": demo_resource(target)},
+    ),
+    yaml_definitions(),
 )

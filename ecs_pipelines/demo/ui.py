@@ -1,4 +1,4 @@
-"""`make ui`: dagster dev (webserver and daemon) with this checkout's embedded ECS for it.
+"""`make ui`: `dg dev` (Dagster's webserver and daemon) with this checkout's embedded ECS for it.
 
 By default it runs the production topology of docs/deploy.md on the embedded ECS: every run is
 a run-worker task started by dagster-aws's EcsRunLauncher (its task definition registered
@@ -7,8 +7,9 @@ stops its run worker, which stops its step tasks. ``ECS_PIPELINES_RUN_LAUNCHER=d
 switches back to Dagster's default launcher (`ui_instance.py`).
 
 The instance lives in ``.dagster_home`` (``DAGSTER_HOME`` overrides); a user's own
-``dagster.yaml`` there is never overwritten. Arguments are passed on to `dagster dev`
-(``python -m ecs_pipelines.demo.ui -p 3001``).
+``dagster.yaml`` there is never overwritten. Arguments are passed on to `dg dev`
+(``python -m ecs_pipelines.demo.ui -p 3001``), which serves the checkout's dg project
+(``[tool.dg]`` in pyproject.toml): the demo's code location, its YAML definitions checked first.
 """
 
 from __future__ import annotations
@@ -118,8 +119,9 @@ def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> i
         print(f"Target: {target.description}")
         for note in start.notes:
             print(note)
-        command = [sys.executable, "-m", "dagster", "dev", "-w", str(ROOT / "workspace.yaml")]
-        command += list(sys.argv[1:] if argv is None else argv)
+        command = dg_dev_command(list(sys.argv[1:] if argv is None else argv))
+        # dg checks that it runs in the project's environment: it does, say so.
+        start.env.setdefault("VIRTUAL_ENV", sys.prefix)
         # Ctrl-C reaches dagster dev too, which stops its webserver, daemon and code server:
         # wait for that (and then stop the embedded ECS if it was started here) rather than
         # leaving it half-stopped.
@@ -128,6 +130,12 @@ def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> i
             return subprocess.call(command, env=start.env, cwd=ROOT)
         finally:
             signal.signal(signal.SIGINT, previous)
+
+
+def dg_dev_command(arguments: Sequence[str]) -> list[str]:
+    """`dg dev` (what Dagster recommends over `dagster dev`) for this checkout's dg project
+    (`[tool.dg]` in pyproject.toml: the demo's code location), with ``arguments`` passed on."""
+    return [str(Path(sys.executable).parent / "dg"), "dev", *arguments]
 
 
 def _let_dagster_dev_stop(_signum: int, _frame: object) -> None:

@@ -173,15 +173,20 @@ def ecs_task_asset(
     deps: Sequence[str | AssetKey | AssetSpec] = (),
     metadata: Mapping[str, Any] | None = None,
     kinds: set[str] | None = None,
+    owners: Sequence[str] = (),
+    asset_tags: Mapping[str, str] | None = None,
     **kwargs: Any,
 ) -> AssetsDefinition:
-    """One asset materialised by an ECS task; keyword arguments as ``ecs_task_multi_asset``."""
+    """One asset materialised by an ECS task; keyword arguments as ``ecs_task_multi_asset``
+    (``tags`` are the task's tags; ``asset_tags`` the asset's own)."""
     asset_key = AssetKey.from_coercible(key)
     spec = AssetSpec(
         key=asset_key,
         deps=list(deps),
         metadata=metadata,
         kinds=kinds or {"ecs"},
+        owners=list(owners),
+        tags=asset_tags,
         group_name=kwargs.pop("group_name", None),
         description=kwargs.pop("description", None),
     )

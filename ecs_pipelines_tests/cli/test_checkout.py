@@ -81,8 +81,9 @@ def test_two_checkouts_run_side_by_side_each_on_its_own_server(tmp_path: Path) -
 def test_make_ui_hands_dagster_dev_this_checkouts_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`make ui` gives dagster dev the checkout's own endpoint and a DAGSTER_HOME with a
-    dagster.yaml it wrote, and leaves a user's own dagster.yaml as it was."""
+    """`make ui` starts `dg dev` (not the superseded `dagster dev`) with the checkout's own
+    endpoint and a DAGSTER_HOME with a dagster.yaml it wrote, and leaves a user's own
+    dagster.yaml as it was."""
     from ecs_pipelines.demo import ui
 
     root = checkout(tmp_path / "ui")
@@ -97,7 +98,7 @@ def test_make_ui_hands_dagster_dev_this_checkouts_server(
     seen: dict[str, Any] = {}
 
     def dagster_dev(command: list[str], env: dict[str, str], cwd: Path) -> int:
-        seen.update(env=env)
+        seen.update(env=env, command=command)
         server = recorded_server(checkout_root())
         seen["server"] = server
         return 0
@@ -105,6 +106,7 @@ def test_make_ui_hands_dagster_dev_this_checkouts_server(
     monkeypatch.setattr(ui.subprocess, "call", dagster_dev)
     assert ui.main() == 0
     assert seen["server"] is not None
+    assert [Path(seen["command"][0]).name, seen["command"][1]] == ["dg", "dev"]
     assert seen["env"]["ECS_PIPELINES_ENDPOINT_URL"] == seen["server"].endpoint_url
     assert (home / "dagster.yaml").read_text() == "# mine\n"
     assert recorded_server(root) is None  # make ui stops the server it started
