@@ -24,6 +24,7 @@ from ecs_pipelines.cli.table import render_table
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores, weekly_rollup
 from ecs_pipelines.demo.jobs import DAILY
+from ecs_pipelines.demo.ui_instance import checkout_dagster_home, in_process_instance
 from ecs_pipelines.ecs.common import TaskStatus, tags_of, task_id
 from ecs_pipelines.ecs.logs import log_stream_refs
 from ecs_pipelines.ecs.tasks import decide, essential_containers
@@ -98,39 +99,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _run_demo(
+    ecs: EcsResource, instance: DagsterInstance, config: dict[str, Any]
+) -> list[tuple[str, bool, str]]:
+    """Runs the report job, then materialises the demo assets: (name, success, run id) each."""
+    from ecs_pipelines.demo.definitions import defs
+
+    runs = []
+    job_result = defs.get_job_def("ecs_report_job").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=config
+    )
+    runs.append(("ecs_report_job", job_result.success, job_result.run_id))
+    day = DAILY.get_last_partition_key()
+    materialisations = [
+        (f"daily assets {day}", [daily_events, daily_summary], day),
+        ("model_scores (Pipes)", [model_scores], None),
+        ("weekly_rollup (task definition in code)", [weekly_rollup], None),
+    ]
+    for name, assets, partition in materialisations:
+        result = materialize(
+            assets,
+            partition_key=partition,
+            resources={"ecs": ecs},
+            instance=instance,
+            raise_on_error=False,
+            run_config=config,
+        )
+        runs.append((name, result.success, result.run_id))
+    return runs
+
+
 def _run(verbose: bool) -> int:
     with local_ecs_running(target_from_env(), keep_running=True) as target:
         # The code location reads the target when it loads: it must see this endpoint.
         if target.endpoint_url:
             os.environ.setdefault("ECS_PIPELINES_ENDPOINT_URL", target.endpoint_url)
         print(f"Target: {target.description}")
-        from ecs_pipelines.demo.definitions import defs, demo_resource
+        from ecs_pipelines.demo.definitions import demo_resource
 
         ecs = demo_resource(target)
-        instance = DagsterInstance.ephemeral()
-        config = quiet_run_config(verbose)
-        runs = []
-        job_result = defs.get_job_def("ecs_report_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=config
-        )
-        runs.append(("ecs_report_job", job_result.success, job_result.run_id))
-        day = DAILY.get_last_partition_key()
-        materialisations = [
-            (f"daily assets {day}", [daily_events, daily_summary], day),
-            ("model_scores (Pipes)", [model_scores], None),
-            ("weekly_rollup (task definition in code)", [weekly_rollup], None),
-        ]
-        for name, assets, partition in materialisations:
-            result = materialize(
-                assets,
-                partition_key=partition,
-                resources={"ecs": ecs},
-                instance=instance,
-                raise_on_error=False,
-                run_config=config,
-            )
-            runs.append((name, result.success, result.run_id))
-
+        # The instance `make ui` shows, so that the UI opened afterwards has these runs.
+        home = checkout_dagster_home(os.environ)
+        print(f"Instance: {home}")
+        with in_process_instance(home) as instance:
+            runs = _run_demo(ecs, instance, quiet_run_config(verbose))
         rows = [row for _, _, run_id in runs for row in task_rows(ecs, target, run_id)]
     print()
     for name, success, run_id in runs:
@@ -141,7 +153,7 @@ def _run(verbose: bool) -> int:
         print(
             f"\nThe embedded ECS keeps running at {target.endpoint_url}: list these tasks with "
             "`.venv/bin/ecs-pipelines tasks`, stop it with `.venv/bin/ecs-pipelines local stop` "
-            "(both find this checkout's server)."
+            "(both find this checkout's server); `make ui` shows these runs."
         )
     tasks_ok = rows and all("(succeeded)" in row[3] for row in rows)
     return 0 if tasks_ok and all(success for _, success, _ in runs) else 1

@@ -25,9 +25,15 @@ from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
 from ecs_pipelines.demo.task_events_queue import demo_task_events_environment
-from ecs_pipelines.demo.ui_instance import ECS_LAUNCHER, ensure_instance_file, launcher_choice
+from ecs_pipelines.demo.ui_instance import (
+    ECS_LAUNCHER,
+    PROJECT_ROOT,
+    checkout_dagster_home,
+    ensure_instance_file,
+    launcher_choice,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 
 
 TASK_EVENTS_ENV = "ECS_PIPELINES_TASK_EVENTS"
@@ -92,8 +98,7 @@ def prepare(target: Target, env: dict[str, str]) -> StartUp:
 
 def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
-    env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
-    env["DAGSTER_HOME"] = str(Path(env["DAGSTER_HOME"]).resolve())
+    env["DAGSTER_HOME"] = str(checkout_dagster_home(env))
     target = target_from_env(env)
     try:
         launcher_choice(env, target)  # a wrong value fails before any server starts

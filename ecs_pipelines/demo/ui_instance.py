@@ -21,10 +21,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
+
 from ecs_pipelines.cli.target import Target
 from ecs_pipelines.demo.run_workers import RUN_WORKER_CONTAINER, TASK_DEFINITION_ENV
 from ecs_pipelines.demo.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 
+# The project directory the package runs from (a checkout, with `pip install -e`).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
 RUN_LAUNCHER_ENV = "ECS_PIPELINES_RUN_LAUNCHER"
 ECS_LAUNCHER = "ecs"
 DEFAULT_LAUNCHER = "default"
@@ -87,6 +93,29 @@ telemetry:
 """
 
 INSTANCES = {ECS_LAUNCHER: ECS_INSTANCE, DEFAULT_LAUNCHER: DEFAULT_INSTANCE}
+
+
+def checkout_dagster_home(env: Mapping[str, str]) -> Path:
+    """The instance directory `make ui` and `make run` share, so that the UI shows what
+    `make run` materialised: ``DAGSTER_HOME`` when the user set one, else the project's
+    ``.dagster_home``."""
+    return Path(env.get(DAGSTER_HOME_ENV) or PROJECT_ROOT / ".dagster_home").resolve()
+
+
+# Runs executed in this process launch nothing: the storage is what they share with the UI.
+IN_PROCESS_OVERRIDES = {
+    "run_launcher": {"module": "dagster._core.launcher", "class": "DefaultRunLauncher"},
+    "run_monitoring": {"enabled": False},
+}
+
+
+def in_process_instance(dagster_home: Path) -> DagsterInstance:
+    """The instance at ``dagster_home`` for runs executed in this process (`make run`): its
+    storage as the UI reads it, without the run launcher its dagster.yaml names (`make ui`'s
+    EcsRunLauncher needs what only `make ui` sets up, and in-process runs use no launcher)."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    ref = InstanceRef.from_dir(str(dagster_home), overrides=IN_PROCESS_OVERRIDES)
+    return DagsterInstance.from_ref(ref)
 
 
 def launcher_choice(env: Mapping[str, str], target: Target) -> str:

@@ -26,6 +26,7 @@ def checkout(path: Path) -> Path:
 def environment(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "ECS_PIPELINES_ENDPOINT_URL"}
     env["ECS_PIPELINES_STATE_DIR"] = str(tmp_path / "state")
+    env["DAGSTER_HOME"] = str(tmp_path / "dagster_home")  # never the checkout's own instance
     env.pop("ECS_PIPELINES_TARGET", None)
     return env
 
