@@ -19,6 +19,7 @@ from ecs_pipelines.cli.checkout import (
     CheckoutServer,
     checkout_root,
     forget_record,
+    no_server_message,
     recorded_server,
     write_record,
 )
@@ -214,10 +215,8 @@ def checkout_endpoint(endpoint_url: str | None) -> str:
     root = checkout_root()
     server = recorded_server(root)
     if server is None:
-        click.echo(
-            f"No embedded ECS runs for the checkout {root} (`make run` starts one; "
-            "`--endpoint-url` names another)"
-        )
+        message = no_server_message(root)
+        click.echo(f"{message[:1].upper()}{message[1:]} (`--endpoint-url` names another)")
         sys.exit(1)
     return server.endpoint_url
 

@@ -141,3 +141,29 @@ def test_the_checkouts_record_holds_the_servers_credentials_for_its_owner_only(
         assert ecs.list_clusters()["clusterArns"]
     finally:
         stop_process(server.pid)
+
+
+def test_a_wheel_outside_any_project_uses_the_working_directory(tmp_path: Path) -> None:
+    """Installed from a wheel and run outside any project, the CLI's project directory is the
+    working directory, never site-packages; a checkout it runs from is still found."""
+    work, site_packages = tmp_path / "work", tmp_path / "site-packages"
+    work.mkdir()
+    site_packages.mkdir()
+    assert checkout_root(work, package_parent=site_packages) == work
+    source = checkout(tmp_path / "source")
+    (source / "Makefile").write_text("run:\n")
+    (source / "ecs_pipelines" / "demo").mkdir(parents=True)
+    assert checkout_root(work, package_parent=source) == source
+
+
+def test_version_is_the_installed_packages() -> None:
+    """`ecs-pipelines --version` prints the version of the installed distribution."""
+    from importlib.metadata import version
+
+    from click.testing import CliRunner
+
+    from ecs_pipelines.cli.main import main
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"ecs-pipelines, version {version('ecs_pipelines')}"
