@@ -60,6 +60,7 @@ def test_make_run_prints_progress_then_the_table_without_noise(
     assert (len(launched), len(ended)) == (TASKS, TASKS)
     table = lines.index(next(ln for ln in lines if ln.startswith("run ")))
     assert max(lines.index(ln) for ln in launched + ended) < table
+    assert max(len(line) for line in lines[table:]) <= 100
     everything = done.stdout + done.stderr
     assert "DEBUG" not in everything and "Warning" not in everything
 
