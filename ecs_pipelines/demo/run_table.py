@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecs_pipelines.cli.table import render_table
-from ecs_pipelines.ecs.common import TaskStatus, tags_of, task_id
+from ecs_pipelines.ecs.common import TaskStatus, short_task_id, tags_of
 from ecs_pipelines.ecs.tasks import decide, essential_containers
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.task_naming import STEP_KEY_TAG, started_by_for_run
@@ -19,8 +19,8 @@ from ecs_pipelines.integration.task_naming import STEP_KEY_TAG, started_by_for_r
 HEADERS = ("run", "step", "task", "status", "exit", "secs")
 # "DEPROVISIONING (succeeded)" is the longest status: 26.
 MAX_WIDTHS = (8, 24, 8, 26, 12, 8)
-ID_PREFIX = 8
 TABLE_WIDTH = 100
+RUN_ID_PREFIX = 8
 HOW_TO_LOOK_CLOSER = (
     "A task's log: .venv/bin/ecs-pipelines logs TASK; its details and page link:\n"
     ".venv/bin/ecs-pipelines describe TASK (TASK: an id prefix from the table)."
@@ -32,9 +32,9 @@ def task_row(run_id: str, task: Mapping[str, Any], definition: Mapping[str, Any]
     verdict = decide(task, essential_containers(definition))
     started, stopped = task.get("startedAt"), task.get("stoppedAt")
     return [
-        run_id[:ID_PREFIX],
+        run_id[:RUN_ID_PREFIX],
         tags_of(task).get(STEP_KEY_TAG, ""),
-        task_id(task["taskArn"])[:ID_PREFIX],
+        short_task_id(task["taskArn"]),
         f"{verdict.last_status} ({verdict.outcome.value})",
         ",".join(str(code) for code in verdict.exit_codes.values()),
         f"{(stopped - started).total_seconds():.1f}" if started and stopped else "",
