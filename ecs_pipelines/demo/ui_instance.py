@@ -25,7 +25,11 @@ from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 
 from ecs_pipelines.cli.target import Target
-from ecs_pipelines.demo.run_workers import RUN_WORKER_CONTAINER, TASK_DEFINITION_ENV
+from ecs_pipelines.demo.run_workers import (
+    RUN_WORKER_CONTAINER,
+    RUN_WORKER_STARTED_BY,
+    TASK_DEFINITION_ENV,
+)
 from ecs_pipelines.demo.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 
 # The project directory the package runs from (a checkout, with `pip install -e`).
@@ -59,6 +63,7 @@ run_launcher:
     use_current_ecs_task_config: false
     run_task_kwargs:
       cluster: ecs-pipelines-demo
+      startedBy: {RUN_WORKER_STARTED_BY}
       launchType: FARGATE
       networkConfiguration:
         awsvpcConfiguration:

@@ -16,6 +16,7 @@ from ecs_pipelines.demo import ui
 from ecs_pipelines.demo.run_workers import (
     RUN_WORKER_CONTAINER,
     RUN_WORKER_FAMILY,
+    RUN_WORKER_STARTED_BY,
     TASK_DEFINITION_ENV,
 )
 from ecs_pipelines.demo.seed import DEMO_TASK_ROLE_ARN
@@ -29,6 +30,7 @@ from ecs_pipelines.demo.ui_instance import (
     instance_text,
     launcher_choice,
 )
+from ecs_pipelines.ecs.common import started_by_string
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 
@@ -66,6 +68,9 @@ def test_make_ui_runs_every_run_in_a_run_worker_task_by_default(
         assert launcher.task_definition == arn
         assert not launcher.use_current_ecs_task_config
         assert launcher.run_task_kwargs["cluster"] == target.cluster
+        # `ecs-pipelines tasks` shows who started a run worker, as for a step's task.
+        assert launcher.run_task_kwargs["startedBy"] == RUN_WORKER_STARTED_BY
+        started_by_string("startedBy", RUN_WORKER_STARTED_BY)
         assert instance.run_monitoring_enabled
     definition = ecs.task_client().task_definition(arn)
     [container] = definition["containerDefinitions"]
