@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from ecs_pipelines.cli.checkout import (
     write_record,
 )
 from ecs_pipelines.cli.common import echo
+from ecs_pipelines.cli.dagster_ui import dagster_ui_of
 from ecs_pipelines.cli.local_access import (
     endpoint_option,
     env_command,
@@ -177,6 +179,8 @@ def serve(
             seed=seeding,
             authenticate=not insecure_no_auth,
             owner_pid=os.getpid(),
+            # A checkout's server links a task to its run in the checkout's `make ui`.
+            dagster_ui=_no_ui if checkout is None else partial(dagster_ui_of, checkout),
         ).start()
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
@@ -206,6 +210,10 @@ def serve(
         running = server.running_task_count
         server.stop()
     click.echo(f"Embedded ECS stopped ({running} running task(s) stopped)")
+
+
+def _no_ui() -> str | None:
+    return None
 
 
 def checkout_endpoint(endpoint_url: str | None) -> str:

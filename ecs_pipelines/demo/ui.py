@@ -21,10 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ecs_pipelines.cli.checkout import checkout_root
+from ecs_pipelines.cli.dagster_ui import forget_dagster_ui, record_dagster_ui
 from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
 from ecs_pipelines.demo.task_events_queue import demo_task_events_environment
+from ecs_pipelines.demo.ui_address import webserver_address
 from ecs_pipelines.demo.ui_instance import (
     ECS_LAUNCHER,
     PROJECT_ROOT,
@@ -122,8 +125,13 @@ def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> i
         print(f"Target: {target.description}")
         for note in start.notes:
             print(note)
+        webserver = webserver_address(sys.argv[1:] if argv is None else argv)
+        print(f"Dagster UI: {webserver.url}")
         command = [sys.executable, "-m", "dagster", "dev", "-w", str(ROOT / "workspace.yaml")]
-        command += list(sys.argv[1:] if argv is None else argv)
+        command += webserver.arguments
+        # The checkout's embedded ECS links a task's page to its run in this UI.
+        root = checkout_root()
+        record_dagster_ui(root, webserver.url)
         # Ctrl-C reaches dagster dev too, which stops its webserver, daemon and code server:
         # wait for that (and then stop the embedded ECS if it was started here) rather than
         # leaving it half-stopped.
@@ -132,6 +140,7 @@ def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> i
             return subprocess.call(command, env=start.env, cwd=ROOT)
         finally:
             signal.signal(signal.SIGINT, previous)
+            forget_dagster_ui(root, webserver.url)
 
 
 def _let_dagster_dev_stop(_signum: int, _frame: object) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.cli.checkout import checkout_root, health, recorded_server
+from ecs_pipelines.cli.dagster_ui import dagster_ui_of
 
 RUN = [sys.executable, "-m", "ecs_pipelines.demo.main_run"]
 
@@ -98,7 +99,7 @@ def test_make_ui_hands_dagster_dev_this_checkouts_server(
     seen: dict[str, Any] = {}
 
     def dagster_dev(command: list[str], env: dict[str, str], cwd: Path) -> int:
-        seen.update(env=env)
+        seen.update(env=env, command=command, ui=dagster_ui_of(root))
         server = recorded_server(checkout_root())
         seen["server"] = server
         return 0
@@ -109,6 +110,10 @@ def test_make_ui_hands_dagster_dev_this_checkouts_server(
     assert seen["env"]["ECS_PIPELINES_ENDPOINT_URL"] == seen["server"].endpoint_url
     assert (home / "dagster.yaml").read_text() == "# mine\n"
     assert recorded_server(root) is None  # make ui stops the server it started
+    # While dagster dev ran, the checkout's record named its webserver (its port passed on).
+    port = seen["command"][seen["command"].index("--port") + 1]
+    assert seen["ui"] == f"http://127.0.0.1:{port}"
+    assert dagster_ui_of(root) is None
 
 
 def test_the_checkouts_record_holds_the_servers_credentials_for_its_owner_only(

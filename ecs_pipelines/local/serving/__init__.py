@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     )
     from ecs_pipelines.local.serving.private_files import private_directory, write_private_json
     from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
+    from ecs_pipelines.local.serving.run_links import web_address
     from ecs_pipelines.local.serving.server import LocalEcs
     from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
 
@@ -33,6 +34,7 @@ _MODULES = {
     "RESET_PATH": "reset_route",
     "Seed": "startup",
     "state_dir": "instance",
+    "web_address": "run_links",
     "why_not_own_server": "instance",
     "write_private_json": "private_files",
 }
@@ -47,6 +49,7 @@ __all__ = [
     "private_directory",
     "recorded_credentials",
     "state_dir",
+    "web_address",
     "why_not_own_server",
     "write_private_json",
 ]

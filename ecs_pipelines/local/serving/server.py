@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -70,6 +71,7 @@ class LocalEcs:
         log_limits: LogLimits | None = None,
         authenticate: bool = True,
         owner_pid: int | None = None,
+        dagster_ui: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._requested_port = port
         self._host = host
@@ -78,6 +80,8 @@ class LocalEcs:
         self._log_limits = log_limits or LogLimits()
         self._authenticate = authenticate
         self._owner_pid = owner_pid
+        # The Dagster UI the task pages link runs to, when known (`local serve --checkout`).
+        self._dagster_ui = dagster_ui
         self.access_keys = AccessKeyStore(new_server_keys())
         # This user's record of the server (its keys for clients of its endpoint); None until
         # started, or when the state directory is not this user's alone.
@@ -146,7 +150,7 @@ class LocalEcs:
                 *service.routes(),
                 *MetadataRoutes(runner).routes(),
                 *CredentialsRoutes(runner, self.access_keys).routes(),
-                *TaskPages(self.credentials, self._region).routes(),
+                *TaskPages(self.credentials, self._region, dagster_ui=self._dagster_ui).routes(),
                 *ResetRoute(moto_bridge.reset_backends, self._reset_authorization()).routes(),
             ]
             app: WsgiApp = LocalRoutes(moto_bridge.make_moto_app(), routes)
