@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import PrivateAttr
 
-from ecs_pipelines.cli.checkout import checkout_root, recorded_server
+from ecs_pipelines.cli.checkout import checkout_root, is_source_checkout, recorded_server
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.resource_settings import EcsSettings
 
@@ -24,11 +24,16 @@ class EmbeddedEcsNotRunning(RuntimeError):
     """The checkout has no embedded ECS running, and nothing else names one."""
 
     def __init__(self, root: Path) -> None:
+        serve = f"`ecs-pipelines local serve --port 0 --checkout {root}`"
+        start = (
+            f"start this checkout's with `make ui` (dagster dev with it) or `make run`, or "
+            f"beside this dagster dev with {serve}"
+            if is_source_checkout(root)
+            else f"start one beside this dagster dev with {serve}"
+        )
         super().__init__(
-            f"no embedded ECS runs for the checkout {root}, and the demo never falls back to "
-            "AWS: start this checkout's with `make ui` (dagster dev with it) or `make run`, or "
-            f"beside this dagster dev with `ecs-pipelines local serve --port 0 --checkout {root}`"
-            ", then launch again; or name a server with ECS_PIPELINES_ENDPOINT_URL "
+            f"no embedded ECS runs for {root}, and the demo never falls back to AWS: {start}, "
+            "then launch again; or name a server with ECS_PIPELINES_ENDPOINT_URL "
             "(ECS_PIPELINES_TARGET=aws runs on AWS)"
         )
         self.root = root

@@ -32,9 +32,13 @@ def test_no_server_refuses_before_any_call(fresh_checkout: Path) -> None:
     with pytest.raises(EmbeddedEcsNotRunning) as refused:
         resource.ecs_client()
     message = str(refused.value)
-    assert str(fresh_checkout) in message and "`make ui`" in message
+    assert str(fresh_checkout) in message and "ecs-pipelines local serve" in message
     with pytest.raises(EmbeddedEcsNotRunning):
         resource.links()
+    # In a checkout of this project, `make ui` and `make run` are there to start one.
+    (fresh_checkout / "Makefile").write_text("ui:\n")
+    (fresh_checkout / "ecs_pipelines" / "demo").mkdir(parents=True)
+    assert "`make ui`" in str(EmbeddedEcsNotRunning(fresh_checkout))
 
 
 def test_server_started_after_loading_is_found(fresh_checkout: Path, local_ecs: LocalEcs) -> None:
