@@ -15,6 +15,7 @@ touched.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
 from collections.abc import Mapping
@@ -108,6 +109,7 @@ def checkout_dagster_home(env: Mapping[str, str]) -> Path:
 
 
 # Runs executed in this process launch nothing: the storage is what they share with the UI.
+OPEN_LOCK = ".ecs-pipelines-open.lock"
 IN_PROCESS_OVERRIDES = {
     "run_launcher": {"module": "dagster._core.launcher", "class": "DefaultRunLauncher"},
     "run_monitoring": {"enabled": False},
@@ -120,7 +122,11 @@ def in_process_instance(dagster_home: Path) -> DagsterInstance:
     EcsRunLauncher needs what only `make ui` sets up, and in-process runs use no launcher)."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     ref = InstanceRef.from_dir(str(dagster_home), overrides=IN_PROCESS_OVERRIDES)
-    return DagsterInstance.from_ref(ref)
+    # Two `make run`s opening a new SQLite instance at once would both create and stamp its
+    # tables (alembic then finds two heads): one opens it at a time.
+    with (dagster_home / OPEN_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return DagsterInstance.from_ref(ref)
 
 
 def launcher_choice(env: Mapping[str, str], target: Target) -> str:
