@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
-from ecs_pipelines.cli.checkout import STATE_DIRNAME
+from ecs_pipelines.cli.checkout import STATE_DIRNAME, recorded_server
 from ecs_pipelines.local.serving import private_directory, web_address, write_private_json
 
 UI_RECORD_NAME = "dagster-ui.json"
@@ -43,3 +44,19 @@ def forget_dagster_ui(root: Path, url: str) -> None:
     with contextlib.suppress(OSError, ValueError, AttributeError):
         if json.loads(ui_record_path(root).read_text()).get("url") == url:
             ui_record_path(root).unlink()
+
+
+@contextlib.contextmanager
+def dagster_ui_published(root: Path, endpoint_url: str | None, url: str) -> Iterator[bool]:
+    """While inside, ``url`` is the checkout's Dagster UI, when the embedded ECS in use
+    (``endpoint_url``) is the checkout's own: another server reads no record of the
+    checkout's. Yields whether it was recorded."""
+    own = recorded_server(root)
+    publish = own is not None and own.endpoint_url == endpoint_url
+    if publish:
+        record_dagster_ui(root, url)
+    try:
+        yield publish
+    finally:
+        if publish:
+            forget_dagster_ui(root, url)

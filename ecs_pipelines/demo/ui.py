@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecs_pipelines.cli.checkout import checkout_root
-from ecs_pipelines.cli.dagster_ui import forget_dagster_ui, record_dagster_ui
+from ecs_pipelines.cli.dagster_ui import dagster_ui_published
 from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
@@ -129,18 +129,15 @@ def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> i
         print(f"Dagster UI: {webserver.url}")
         command = [sys.executable, "-m", "dagster", "dev", "-w", str(ROOT / "workspace.yaml")]
         command += webserver.arguments
-        # The checkout's embedded ECS links a task's page to its run in this UI.
-        root = checkout_root()
-        record_dagster_ui(root, webserver.url)
         # Ctrl-C reaches dagster dev too, which stops its webserver, daemon and code server:
         # wait for that (and then stop the embedded ECS if it was started here) rather than
         # leaving it half-stopped.
         previous = signal.signal(signal.SIGINT, _let_dagster_dev_stop)
         try:
-            return subprocess.call(command, env=start.env, cwd=ROOT)
+            with dagster_ui_published(checkout_root(), target.endpoint_url, webserver.url):
+                return subprocess.call(command, env=start.env, cwd=ROOT)
         finally:
             signal.signal(signal.SIGINT, previous)
-            forget_dagster_ui(root, webserver.url)
 
 
 def _let_dagster_dev_stop(_signum: int, _frame: object) -> None:

@@ -172,3 +172,14 @@ def test_version_is_the_installed_packages() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"ecs-pipelines, version {version('ecs_pipelines')}"
+
+
+def test_the_ui_is_published_only_for_the_checkouts_own_server(tmp_path: Path) -> None:
+    """`make ui` on another server than the checkout's (ECS_PIPELINES_ENDPOINT_URL) records no
+    UI address in the checkout: that server reads no record of the checkout's."""
+    from ecs_pipelines.cli.dagster_ui import dagster_ui_published, ui_record_path
+
+    root = checkout(tmp_path / "elsewhere")
+    with dagster_ui_published(root, "http://127.0.0.1:9", "http://127.0.0.1:3000") as published:
+        assert not published
+        assert not ui_record_path(root).exists()
