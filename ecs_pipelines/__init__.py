@@ -14,8 +14,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ecs_pipelines.ecs.common import EcsTaskFailure
     from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
-    from ecs_pipelines.ecs.tasks import EcsTaskFailure, EcsTaskResult
+    from ecs_pipelines.ecs.tasks import EcsTaskResult
     from ecs_pipelines.integration.assets import ecs_task_asset, ecs_task_multi_asset
     from ecs_pipelines.integration.cleanup import ecs_orphaned_task_sensors
     from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "EcsResource": "ecs_pipelines.integration.resource",
-    "EcsTaskFailure": "ecs_pipelines.ecs.tasks.results",
+    "EcsTaskFailure": "ecs_pipelines.ecs.common.errors",
     "EcsTaskResult": "ecs_pipelines.ecs.tasks.results",
     "TaskDefinitionSpec": "ecs_pipelines.ecs.task_definitions.spec",
     "ecs_completion_report_op": "ecs_pipelines.integration.ops",

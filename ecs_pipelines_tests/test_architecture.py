@@ -237,3 +237,19 @@ def test_the_ecs_core_and_the_workloads_load_without_dagster() -> None:
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert output.returncode == 0, output.stderr
     assert output.stdout.strip() == "[]"
+
+
+MAX_UNTYPED_DICTS = 10
+
+
+def test_the_core_speaks_the_typed_wire() -> None:
+    """The ECS core has at most 10 `dict[str, Any]`, each saying why on its line (`# Any:`):
+    requests and answers are mypy-boto3 TypedDicts, open values `Mapping[str, object]`."""
+    untyped = [
+        (f"{path.relative_to(PACKAGE.parent)}:{number}", "# Any:" in line)
+        for path in sorted((PACKAGE / "ecs").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        for _ in range(line.count("dict[str, Any]"))
+    ]
+    assert [where for where, explained in untyped if not explained] == []
+    assert len(untyped) <= MAX_UNTYPED_DICTS

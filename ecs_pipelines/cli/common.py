@@ -17,17 +17,18 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_pipelines.cli.checkout import checkout_root, no_server_message
-from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import Target, local_ecs_reachable, resource_for, target_from_env
 from ecs_pipelines.cli.terminal import terminal_text
 from ecs_pipelines.ecs.common import (
+    MISSING,
     EcsError,
+    LocalCredentialsNotFound,
     Redactor,
     Retrier,
     TaskStatus,
@@ -37,6 +38,9 @@ from ecs_pipelines.ecs.common import (
 )
 from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines.integration.resource import EcsResource
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import TaskTypeDef
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,7 +74,7 @@ class Env:
             values += task_secret_values(task)
         return Redactor(values)
 
-    def shown_task(self, task: Mapping[str, Any], *, reveal: bool = False) -> dict[str, Any]:
+    def shown_task(self, task: Mapping[str, Any], *, reveal: bool = False) -> TaskTypeDef:
         """The task to render: every known secret value masked wherever it carries it, and
         variable values masked too unless ``reveal`` (then only the secret ones)."""
         secret_names = list(self.resource.secret_environment)
@@ -201,12 +205,12 @@ def resolve_task(env: Env, task: str) -> str:
     )
 
 
-def find_task(env: Env, task: str) -> dict[str, Any]:
+def find_task(env: Env, task: str) -> TaskTypeDef:
     """The described task for an id, ARN or unique id prefix; exit 1 when unknown."""
     reference = resolve_task(env, task)
     described = env.client.describe(env.cluster, [reference])
     found = described.tasks.get(reference)
     if found is not None:
         return found
-    reason = described.missing.get(reference, "MISSING")
+    reason = described.missing.get(reference, MISSING)
     raise click.ClickException(f"task {task} not found in cluster {env.cluster} ({reason})")

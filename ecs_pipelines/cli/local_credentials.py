@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ecs_pipelines.cli.checkout import health
+from ecs_pipelines.ecs.common import LocalCredentialsNotFound
 from ecs_pipelines.local.auth import KeyPair
 from ecs_pipelines.local.serving import recorded_credentials, state_dir
 
@@ -28,19 +29,10 @@ TASK_CREDENTIALS_VARIABLES = (
 )
 
 
-class LocalCredentialsNotFound(ValueError):
-    """No key pair of the embedded ECS at an endpoint can be found for this user."""
-
-    def __init__(self, endpoint_url: str) -> None:
-        super().__init__(
-            f"no credentials for the embedded ECS at {endpoint_url}: nothing ready answers "
-            f"there, or no record of this user in {state_dir()} says it serves that endpoint "
-            "(it runs on another host, as another user, or answers on another address). A "
-            "server this user starts on this host records its keys: `make run` or "
-            "`ecs-pipelines local serve`; `ecs-pipelines local env` prints them for other "
-            "tools (the CLI's --profile names a profile that holds them)."
-        )
-        self.endpoint_url = endpoint_url
+def credentials_not_found(endpoint_url: str) -> LocalCredentialsNotFound:
+    """The error for an endpoint whose embedded ECS keys cannot be found, naming where they
+    would be recorded."""
+    return LocalCredentialsNotFound(endpoint_url, state_dir())
 
 
 def inside_a_task(env: Mapping[str, str]) -> bool:
@@ -61,5 +53,5 @@ def require_credentials_of(endpoint_url: str) -> KeyPair:
     """``credentials_of_endpoint``, or the error that says what to run."""
     found = credentials_of_endpoint(endpoint_url)
     if found is None:
-        raise LocalCredentialsNotFound(endpoint_url)
+        raise credentials_not_found(endpoint_url)
     return found

@@ -13,6 +13,7 @@ from ecs_pipelines.ecs.launching import MAX_COUNT, default_of, describe
 from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.integration.metadata import LOG_TAIL_LINES
 
+INTERRUPTED_STOP_REASON = "Interrupted: ecs-pipelines run --wait"
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by Ctrl-C (128 + SIGINT)
 
 
@@ -128,9 +129,7 @@ def run_command(
     try:
         results = wait_for(env, arns, task_events_queue_url)
     except KeyboardInterrupt:
-        report = env.resource.stop_tasks(
-            arns, reason="Interrupted: ecs-pipelines run --wait", cluster=env.cluster
-        )
+        report = env.resource.stop_tasks(arns, reason=INTERRUPTED_STOP_REASON, cluster=env.cluster)
         echo(
             f"Interrupted: stopped {len(report.stopped)} task(s)"
             + (f"; could not stop {len(report.failed)}" if report.failed else ""),

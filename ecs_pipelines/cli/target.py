@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 from ecs_pipelines.cli.checkout import checkout_root, recorded_server, start_server
 from ecs_pipelines.cli.local_credentials import (
-    LocalCredentialsNotFound,
+    credentials_not_found,
     credentials_of_endpoint,
     inside_a_task,
 )
@@ -156,7 +156,7 @@ def resource_config(target: Target, **fields: object) -> dict[str, object]:
     if local_keys and target.credentials is not None:
         config.update(target.credentials.boto3_kwargs())
     elif local_keys and target.endpoint_url and not target.task_role:
-        raise LocalCredentialsNotFound(target.endpoint_url)
+        raise credentials_not_found(target.endpoint_url)
     config.update(fields)
     return config
 
@@ -234,7 +234,7 @@ def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator
         running = dataclasses.replace(target, endpoint_url=where, credentials=server.credentials)
     try:
         if running.credentials is None and not running.task_role:
-            raise LocalCredentialsNotFound(where)
+            raise credentials_not_found(where)
         yield running
     finally:
         if pid is not None and not keep_running:

@@ -16,27 +16,21 @@ from pathlib import Path
 from pydantic import PrivateAttr
 
 from ecs_pipelines.cli.checkout import checkout_root, is_source_checkout, recorded_server
+from ecs_pipelines.ecs.common import EmbeddedEcsNotRunning
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.resource_settings import EcsSettings
 
 
-class EmbeddedEcsNotRunning(RuntimeError):
-    """The checkout has no embedded ECS running, and nothing else names one."""
-
-    def __init__(self, root: Path) -> None:
-        serve = f"`ecs-pipelines local serve --port 0 --checkout {root}`"
-        start = (
+def not_running(root: Path) -> EmbeddedEcsNotRunning:
+    """The refusal for ``root``: what starts its embedded ECS beside a `dagster dev`."""
+    serve = f"`ecs-pipelines local serve --port 0 --checkout {root}`"
+    if is_source_checkout(root):
+        return EmbeddedEcsNotRunning(
+            root,
             f"start this checkout's with `make ui` (dagster dev with it) or `make run`, or "
-            f"beside this dagster dev with {serve}"
-            if is_source_checkout(root)
-            else f"start one beside this dagster dev with {serve}"
+            f"beside this dagster dev with {serve}",
         )
-        super().__init__(
-            f"no embedded ECS runs for {root}, and the demo never falls back to AWS: {start}, "
-            "then launch again; or name a server with ECS_PIPELINES_ENDPOINT_URL "
-            "(ECS_PIPELINES_TARGET=aws runs on AWS)"
-        )
-        self.root = root
+    return EmbeddedEcsNotRunning(root, f"start one beside this dagster dev with {serve}")
 
 
 class CheckoutEcsResource(EcsResource):
@@ -51,7 +45,7 @@ class CheckoutEcsResource(EcsResource):
             root = checkout_root()
             server = recorded_server(root)
             if server is None:
-                raise EmbeddedEcsNotRunning(root)
+                raise not_running(root)
             found = {"endpoint_url": server.endpoint_url, **server.credentials.boto3_kwargs()}
             self._found = self.model_copy(update=found)
         return self._found

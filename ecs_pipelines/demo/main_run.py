@@ -19,12 +19,12 @@ from typing import Any
 from dagster import DagsterInstance, materialize
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
-from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.target import local_ecs_running, target_from_env
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores, weekly_rollup
 from ecs_pipelines.demo.jobs import DAILY
 from ecs_pipelines.demo.run_table import HOW_TO_LOOK_CLOSER, render_run_table, task_rows
 from ecs_pipelines.demo.ui_instance import checkout_dagster_home, in_process_instance
+from ecs_pipelines.ecs.common import LocalCredentialsNotFound
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.step_runner import progress
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
+from ecs_pipelines.cli.local_credentials import credentials_not_found
 from ecs_pipelines.cli.target import Target, resource_for
 from ecs_pipelines.demo.seed import (
     DEMO_EXECUTION_ROLE_ARN,
@@ -145,7 +145,7 @@ def launcher_environment(target: Target, task_definition_arn: str) -> dict[str, 
     if target.endpoint_url is None:
         raise ValueError("the embedded ECS has no endpoint yet")
     if target.credentials is None:
-        raise LocalCredentialsNotFound(target.endpoint_url)
+        raise credentials_not_found(target.endpoint_url)
     environment = aws_environment(target.endpoint_url)
     environment.update(target.credentials.environment())
     environment[TASK_DEFINITION_ENV] = task_definition_arn

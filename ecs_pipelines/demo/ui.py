@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ecs_pipelines.cli.checkout import checkout_root
 from ecs_pipelines.cli.dagster_ui import dagster_ui_published
-from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
+from ecs_pipelines.cli.local_credentials import credentials_not_found
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
 from ecs_pipelines.demo.task_events_queue import demo_task_events_environment
@@ -35,6 +35,7 @@ from ecs_pipelines.demo.ui_instance import (
     ensure_instance_file,
     launcher_choice,
 )
+from ecs_pipelines.ecs.common import LocalCredentialsNotFound
 
 ROOT = PROJECT_ROOT
 
@@ -64,7 +65,7 @@ def set_up_task_events(start: StartUp) -> None:
         start.notes.append("Task completion: polled (ECS_PIPELINES_TASK_EVENTS=off)")
         return
     if start.target.credentials is None:
-        raise LocalCredentialsNotFound(start.target.endpoint_url)
+        raise credentials_not_found(start.target.endpoint_url)
     start.env.update(
         demo_task_events_environment(start.target.endpoint_url, start.target.credentials)
     )

@@ -21,6 +21,7 @@ from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.task_naming import DETACHED_TAG, started_by_for_run
 
 ENDED_BADLY = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
+ORPHAN_STOP_REASON = "Dagster run {run_id} ended ({status}) while this task was still running"
 
 
 def stop_tasks_of_ended_run(ecs: EcsResource, run_id: str, status: str) -> StopReport:
@@ -37,7 +38,7 @@ def stop_tasks_of_ended_run(ecs: EcsResource, run_id: str, status: str) -> StopR
         for arn, task in client.describe(ecs.cluster, arns).tasks.items()
         if tags_of(task).get(DETACHED_TAG) != "true"
     ]
-    reason = f"Dagster run {run_id} ended ({status}) while this task was still running"
+    reason = ORPHAN_STOP_REASON.format(run_id=run_id, status=status)
     return stop_tasks(client, ecs.cluster, orphans, reason=reason)
 
 

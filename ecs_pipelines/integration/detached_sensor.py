@@ -56,6 +56,7 @@ from ecs_pipelines.integration.task_naming import WATCHED_ASSETS_TAG
 # Storing what a tick found gets this long past the tick's budget (at least one launch is
 # stored per tick); the default budget plus this stays 10 s under Dagster's 60 s limit.
 RECORDING_SECONDS = 10.0
+SIBLING_STOP_REASON = "Sibling task {task_id} failed"
 
 
 def _stop_unfinished(
@@ -68,7 +69,7 @@ def _stop_unfinished(
     failed = completion.failed[0].task_id
     report = ecs.stop_tasks(
         completion.unfinished,
-        reason=f"Sibling task {failed} failed",
+        reason=SIBLING_STOP_REASON.format(task_id=failed),
         cluster=completion.group.cluster,
     )
     for problem in report.failed.values():

@@ -9,12 +9,18 @@ stopping in ``ecs.tasks``, retries and deadlines in ``ecs.common``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from dagster import get_dagster_logger
 from pydantic import PrivateAttr
 
-from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, Retrier, task_refs
+from ecs_pipelines.ecs.common import (
+    EcsSpecError,
+    EcsTaskFailure,
+    EcsTimeoutError,
+    Retrier,
+    task_refs,
+)
 from ecs_pipelines.ecs.events import TaskEventQueue
 from ecs_pipelines.ecs.exec import ExecResult, execute_command
 from ecs_pipelines.ecs.launching import (
@@ -37,7 +43,6 @@ from ecs_pipelines.ecs.task_definitions import (
 )
 from ecs_pipelines.ecs.tasks import (
     EcsTaskClient,
-    EcsTaskFailure,
     EcsTaskResult,
     StopReport,
     stop_tasks,
@@ -53,10 +58,13 @@ from ecs_pipelines.integration.resource_settings import EcsSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_ecs.type_defs import TaskTypeDef
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_sqs import SQSClient
 
 DEFAULT_STOP_REASON = "Stopped by ecs_pipelines"
+TIMEOUT_STOP_REASON = "Timed out after {seconds} s"
+ABANDONED_STOP_REASON = "Caller stopped waiting (interrupted or failed)"
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 
 
@@ -284,12 +292,11 @@ class EcsResource(EcsSettings):
             )
             results = watcher.wait(arns)
         except EcsTimeoutError as error:
-            reason = f"Timed out after {timeout_seconds} s"
+            reason = TIMEOUT_STOP_REASON.format(seconds=timeout_seconds)
             stop_tasks(self.task_client(), plan.cluster, error.pending_task_arns, reason=reason)
             raise
         except BaseException:
-            reason = "Caller stopped waiting (interrupted or failed)"
-            stop_tasks(self.task_client(), plan.cluster, arns, reason=reason)
+            stop_tasks(self.task_client(), plan.cluster, arns, reason=ABANDONED_STOP_REASON)
             raise
         if not all(r.succeeded for r in results):
             raise EcsTaskFailure(results)
@@ -299,7 +306,7 @@ class EcsResource(EcsSettings):
 
     def describe_tasks(
         self, task_arns: Sequence[str], *, cluster: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[TaskTypeDef]:
         """Described tasks (batches of 100) in the order given; unknown tasks are left out."""
         refs = task_refs(task_arns)
         described = self.task_client().describe(cluster or self.cluster, refs)
@@ -307,7 +314,7 @@ class EcsResource(EcsSettings):
 
     def stop_task(
         self, task_arn: str, *, reason: str = DEFAULT_STOP_REASON, cluster: str | None = None
-    ) -> dict[str, Any]:
+    ) -> TaskTypeDef:
         """StopTask (ECS records stopCode UserInitiated); errors are raised."""
         return self.task_client().stop(cluster or self.cluster, task_arn, reason=reason)
 

@@ -41,6 +41,9 @@ from ecs_pipelines.integration.task_naming import (
 )
 
 PIPES_MARKER = '"__dagster_pipes_version"'
+SIBLING_STOP_REASON = "Sibling task {task_id} failed in Dagster run {run_id}"
+TERMINATED_STOP_REASON = "Dagster run {run_id} was terminated (step {step_key})"
+ENDED_EARLY_STOP_REASON = "Dagster run {run_id} step {step_key} ended early: {kind}"
 # One line per task as it launches and as it ends, for a terminal that shows the run
 # (``make run`` prints them); silent unless a handler is attached. Ids only: never a secret.
 progress = logging.getLogger("ecs_pipelines.progress")
@@ -298,7 +301,7 @@ class StepTaskRunner:
         """A failed task fails the step: stop its siblings now rather than wait for them."""
         if result.succeeded or len(arns) == 1:
             return
-        reason = f"Sibling task {result.task_id} failed in Dagster run {self.run_id}"
+        reason = SIBLING_STOP_REASON.format(task_id=result.task_id, run_id=self.run_id)
         self.stop_unfinished([a for a in arns if task_id(a) != result.task_id], reason)
 
     def stop_unfinished(self, arns: Sequence[str], reason: str) -> None:
@@ -314,8 +317,8 @@ class StepTaskRunner:
     def stop_reason(self, error: BaseException) -> str:
         kind = type(error).__name__
         if kind in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
-            return f"Dagster run {self.run_id} was terminated (step {self.step_key})"
-        return f"Dagster run {self.run_id} step {self.step_key} ended early: {kind}"
+            return TERMINATED_STOP_REASON.format(run_id=self.run_id, step_key=self.step_key)
+        return ENDED_EARLY_STOP_REASON.format(run_id=self.run_id, step_key=self.step_key, kind=kind)
 
     # --- reporting --------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ecs_pipelines.ecs.common import EcsError
+
 EXEC_NOT_ENABLED = (
     "The execute command failed because execute command was not enabled when the task was "
     "run or the execute command agent isn't running. Wait and try again or run a new task "
@@ -17,7 +19,9 @@ EXEC_NOT_ENABLED = (
 )
 
 
-class RequestRejected(Exception):
+# Derives from the project's one error base; it stays here because the server turns it into an
+# AWS error answer, and the core must never know the server's wire.
+class RequestRejected(EcsError):
     """Raised by a controller to answer an API call with an ECS error."""
 
     def __init__(self, code: str, message: str) -> None:

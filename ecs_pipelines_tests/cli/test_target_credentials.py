@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ecs_pipelines.cli.local_credentials import LocalCredentialsNotFound
 from ecs_pipelines.cli.main import main
 from ecs_pipelines.cli.target import resource_for, target_from_env
+from ecs_pipelines.ecs.common import LocalCredentialsNotFound
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.fault_proxy import FaultProxy
 

@@ -10,8 +10,9 @@ import pytest
 
 from ecs_pipelines.cli.checkout import CheckoutServer, write_record
 from ecs_pipelines.cli.target import target_from_env
-from ecs_pipelines.demo.checkout_resource import EmbeddedEcsNotRunning
+from ecs_pipelines.demo.checkout_resource import not_running
 from ecs_pipelines.demo.definitions import demo_resource
+from ecs_pipelines.ecs.common import EmbeddedEcsNotRunning
 from ecs_pipelines.local import LocalEcs
 
 
@@ -38,7 +39,7 @@ def test_no_server_refuses_before_any_call(fresh_checkout: Path) -> None:
     # In a checkout of this project, `make ui` and `make run` are there to start one.
     (fresh_checkout / "Makefile").write_text("ui:\n")
     (fresh_checkout / "ecs_pipelines" / "demo").mkdir(parents=True)
-    assert "`make ui`" in str(EmbeddedEcsNotRunning(fresh_checkout))
+    assert "`make ui`" in str(not_running(fresh_checkout))
 
 
 def test_server_started_after_loading_is_found(fresh_checkout: Path, local_ecs: LocalEcs) -> None:

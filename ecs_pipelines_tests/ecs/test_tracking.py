@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
+from ecs_pipelines.ecs.common import CursorError
 from ecs_pipelines.ecs.tasks import EcsTaskClient
 from ecs_pipelines.ecs.tracking.ticks import (
-    CursorError,
     TaskGroup,
     TrackingState,
     task_digest,
@@ -93,7 +93,13 @@ def test_empty_cursor_is_the_empty_state() -> None:
 
 @pytest.mark.parametrize(
     "cursor",
-    ['{"v": 2}', "not json", '{"v":1,"tasks":[["demo","p","h!!",[]]]}', '{"v":1,"after":"x"}'],
+    [
+        '{"v": 2}',
+        "not json",
+        '{"v":1,"tasks":[["demo","p","h!!",[]]]}',
+        '{"v":1,"after":"x"}',
+        '{"v":1,"seen":5}',
+    ],
 )
 def test_unreadable_cursor_fails_loudly(cursor: str) -> None:
     """An unknown version or a damaged cursor raises instead of forgetting tracked tasks."""

@@ -21,11 +21,18 @@ from ecs_pipelines.ecs.common.bounded_map import BoundedMap
 from ecs_pipelines.ecs.common.deadline import Deadline, current_deadline, install_deadline_timeouts
 from ecs_pipelines.ecs.common.endpoints import is_loopback
 from ecs_pipelines.ecs.common.errors import (
+    CursorError,
+    DeadlinePassed,
     EcsError,
     EcsExecError,
     EcsLaunchError,
     EcsSpecError,
+    EcsTaskFailure,
     EcsTimeoutError,
+    EmbeddedEcsNotRunning,
+    LocalCredentialsNotFound,
+    QueueFailed,
+    TaskOutcome,
 )
 from ecs_pipelines.ecs.common.polling import Pace, poll_until
 from ecs_pipelines.ecs.common.redaction import (
@@ -39,7 +46,6 @@ from ecs_pipelines.ecs.common.redaction import (
 from ecs_pipelines.ecs.common.retry import (
     DEFAULT_MAX_ATTEMPTS,
     THROTTLING_CODES,
-    DeadlinePassed,
     Retrier,
     client_config,
     is_retryable,
@@ -79,17 +85,23 @@ __all__ = [
     "STARTED_BY_PATTERN",
     "THROTTLING_CODES",
     "BoundedMap",
+    "CursorError",
     "Deadline",
     "DeadlinePassed",
     "EcsError",
     "EcsExecError",
     "EcsLaunchError",
     "EcsSpecError",
+    "EcsTaskFailure",
     "EcsTimeoutError",
+    "EmbeddedEcsNotRunning",
+    "LocalCredentialsNotFound",
     "Pace",
+    "QueueFailed",
     "Redactor",
     "Retrier",
     "StopCode",
+    "TaskOutcome",
     "TaskStatus",
     "boolean",
     "client_config",

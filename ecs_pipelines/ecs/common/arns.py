@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecs_pipelines.ecs.common.errors import EcsSpecError
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import TagTypeDef
 
 # startedBy: "Up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward
 # slashes (/), and underscores (_) are allowed" (RunTask API reference).
@@ -88,6 +91,6 @@ def tags_of(task: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+def tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
     """A dict of tags in RunTask's ``[{"key": k, "value": v}]`` shape."""
     return [{"key": key, "value": value} for key, value in tags.items()]

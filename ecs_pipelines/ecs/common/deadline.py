@@ -15,7 +15,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 # A request needs some time to be worth sending at all; below this the deadline has passed.
 MIN_REQUEST_SECONDS = 0.05
@@ -79,7 +82,7 @@ def bounded_by(deadline: Deadline | None) -> Iterator[Deadline]:
         _current.reset(token)
 
 
-def _cap_read_timeout(context: dict[str, Any], **_: Any) -> None:
+def _cap_read_timeout(context: dict[str, Any], **_: Any) -> None:  # Any: botocore's call context
     deadline = current_deadline()
     if deadline.at is None:
         return
@@ -88,7 +91,10 @@ def _cap_read_timeout(context: dict[str, Any], **_: Any) -> None:
     context["read_timeout"] = max(MIN_REQUEST_SECONDS, deadline.cap(float(default)))
 
 
-def install_deadline_timeouts(client: Any) -> Any:
+ClientT = TypeVar("ClientT", bound="BaseClient")
+
+
+def install_deadline_timeouts(client: ClientT) -> ClientT:
     """Makes ``client``'s requests honour the current deadline; idempotent, returns the client."""
     client.meta.events.register("before-call", _cap_read_timeout, unique_id=_HOOK_ID)
     return client

@@ -21,9 +21,12 @@ import copy
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ecs_pipelines.ecs.common.arns import tags_of
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import KeyValuePairTypeDef, TaskTypeDef
 
 MASK = "***"
 # Shorter values would mask ordinary words and numbers all over the log.
@@ -106,7 +109,7 @@ def secret_names(task: Mapping[str, Any]) -> frozenset[str] | None:
     return None if value.strip() == "*" else frozenset(value.split())
 
 
-def _override_variables(task: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+def _override_variables(task: Mapping[str, Any]) -> Iterable[KeyValuePairTypeDef]:
     overrides = task.get("overrides") or {}
     for container in overrides.get("containerOverrides") or []:
         yield from container.get("environment") or []
@@ -124,7 +127,7 @@ def task_secret_values(task: Mapping[str, Any]) -> list[str]:
 
 def masked_task(
     task: Mapping[str, Any], *, reveal: bool = False, also_secret: Sequence[str] = ()
-) -> dict[str, Any]:
+) -> TaskTypeDef:
     """A copy of a described task with environment override values masked.
 
     By default every value is masked but those the task shows anyway (a tag's value, its
@@ -135,7 +138,9 @@ def masked_task(
     masked. Only the overrides are copied deeply (a sensor tick makes one of these per
     finished task); the rest is shared.
     """
-    masked: dict[str, Any] = dict(task)
+    # A described task: from boto3 (TaskTypeDef) or, in the embedded ECS's pages, as the
+    # JSON of the same wire shape.
+    masked = cast("TaskTypeDef", dict(task))
     if "overrides" in masked:
         masked["overrides"] = copy.deepcopy(masked["overrides"])
     names = secret_names(task)
@@ -162,7 +167,7 @@ def mask_task(
     *,
     reveal: bool = False,
     also_secret: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> TaskTypeDef:
     """A described task ready to render: HTML, a shell line, JSON or a terminal.
 
     Variable values are masked as ``masked_task`` decides, then every known secret value (the
@@ -172,5 +177,5 @@ def mask_task(
     found in their output: so secrets go from the values, before any rendering.
     """
     known = (redactor or Redactor()).with_values(task_secret_values(task))
-    shown: dict[str, Any] = known.data(masked_task(task, reveal=reveal, also_secret=also_secret))
+    shown: TaskTypeDef = known.data(masked_task(task, reveal=reveal, also_secret=also_secret))
     return shown

@@ -31,6 +31,7 @@ from ecs_pipelines.ecs.common.deadline import (
     Deadline,
     bounded_by,
 )
+from ecs_pipelines.ecs.common.errors import DeadlinePassed
 
 T = TypeVar("T")
 
@@ -80,10 +81,6 @@ def is_retryable(error: BaseException) -> bool:
 def backoff_delay(attempt: int, *, base: float, cap: float, rand: Callable[[], float]) -> float:
     """Full jitter: a uniform pause in [0, min(cap, base * 2**attempt)]."""
     return rand() * min(cap, base * 2.0**attempt)
-
-
-class DeadlinePassed(TimeoutError):
-    """The caller's deadline passed before the call could be made (or made again)."""
 
 
 @dataclass

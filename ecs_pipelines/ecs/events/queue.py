@@ -15,11 +15,23 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from ecs_pipelines.ecs.common import Deadline, Retrier, current_deadline, install_deadline_timeouts
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import MessageSystemAttributeNameType
+    from mypy_boto3_sqs.type_defs import (
+        ChangeMessageVisibilityBatchRequestEntryTypeDef,
+        ChangeMessageVisibilityBatchResultTypeDef,
+        DeleteMessageBatchRequestEntryTypeDef,
+        DeleteMessageBatchResultTypeDef,
+    )
+
+T = TypeVar("T")
 
 BATCH = 10  # SQS batch calls and ReceiveMessage take at most 10 messages
 MAX_WAIT_SECONDS = 20  # the longest ReceiveMessage long poll (WaitTimeSeconds 0..20)
@@ -44,7 +56,7 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
         yield list(items[start : start + BATCH])
 
 
-def _receive_count(attributes: dict[str, Any]) -> int:
+def _receive_count(attributes: Mapping[MessageSystemAttributeNameType, str]) -> int:
     try:
         return max(1, int(attributes.get("ApproximateReceiveCount", 1)))
     except (TypeError, ValueError):
@@ -67,20 +79,20 @@ class TaskEventQueue:
     """The SQS calls a task event consumer makes, each retried on throttling, 5xx and dropped
     connections, within the caller's deadline."""
 
-    def __init__(self, sqs_client: Any, queue_url: str, *, retrier: Retrier | None = None) -> None:
-        # Any: the project's dev extras carry ECS and Logs stubs only (boto3-stubs[sqs] would
-        # type this as mypy_boto3_sqs.SQSClient).
-        self.sqs = install_deadline_timeouts(sqs_client)
+    def __init__(
+        self, sqs_client: SQSClient, queue_url: str, *, retrier: Retrier | None = None
+    ) -> None:
+        self.sqs: SQSClient = install_deadline_timeouts(sqs_client)
         self.queue_url = queue_url
         self.retrier = retrier or Retrier()
         self.calls: Counter[str] = Counter()
 
-    def _call(self, operation: str, deadline: Deadline | None, **kwargs: Any) -> Any:
-        method = getattr(self.sqs, operation)
+    def _call(self, operation: str, call: Callable[[], T], deadline: Deadline | None) -> T:
+        """``call()`` (the boto3 call named ``operation``), counted and retried."""
 
-        def attempt() -> Any:
+        def attempt() -> T:
             self.calls[operation] += 1
-            return method(QueueUrl=self.queue_url, **kwargs)
+            return call()
 
         return self.retrier.call(attempt, deadline=deadline)
 
@@ -97,11 +109,14 @@ class TaskEventQueue:
         other consumers for ``visibility_seconds``."""
         response = self._call(
             "receive_message",
+            lambda: self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=max(1, min(BATCH, max_messages)),
+                WaitTimeSeconds=long_poll_seconds(wait_seconds, deadline),
+                VisibilityTimeout=max(0, min(MAX_VISIBILITY_SECONDS, int(visibility_seconds))),
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            ),
             deadline,
-            MaxNumberOfMessages=max(1, min(BATCH, max_messages)),
-            WaitTimeSeconds=long_poll_seconds(wait_seconds, deadline),
-            VisibilityTimeout=max(0, min(MAX_VISIBILITY_SECONDS, int(visibility_seconds))),
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
         return [
             QueueMessage(
@@ -118,8 +133,10 @@ class TaskEventQueue:
         receipt handle: the message will be received again)."""
         failed = 0
         for chunk in _chunks(list(dict.fromkeys(receipts))):
-            entries = [{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(chunk)]
-            response = self._call("delete_message_batch", deadline, Entries=entries)
+            entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
+                {"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(chunk)
+            ]
+            response = self._delete_batch(entries, deadline)
             failed += len(response.get("Failed", []))
         return failed
 
@@ -131,10 +148,32 @@ class TaskEventQueue:
         failed = 0
         timeout = max(0, min(MAX_VISIBILITY_SECONDS, int(seconds)))
         for chunk in _chunks(list(dict.fromkeys(receipts))):
-            entries = [
+            entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
                 {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": timeout}
                 for i, r in enumerate(chunk)
             ]
-            response = self._call("change_message_visibility_batch", deadline, Entries=entries)
+            response = self._hold_batch(entries, deadline)
             failed += len(response.get("Failed", []))
         return failed
+
+    def _hold_batch(
+        self,
+        entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef],
+        deadline: Deadline | None,
+    ) -> ChangeMessageVisibilityBatchResultTypeDef:
+        return self._call(
+            "change_message_visibility_batch",
+            lambda: self.sqs.change_message_visibility_batch(
+                QueueUrl=self.queue_url, Entries=entries
+            ),
+            deadline,
+        )
+
+    def _delete_batch(
+        self, entries: list[DeleteMessageBatchRequestEntryTypeDef], deadline: Deadline | None
+    ) -> DeleteMessageBatchResultTypeDef:
+        return self._call(
+            "delete_message_batch",
+            lambda: self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries),
+            deadline,
+        )

@@ -38,10 +38,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ecs_pipelines.ecs.common import TaskStatus, task_id
 from ecs_pipelines.ecs.events.identity import TaskIdentity, cluster_scope, task_identity
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import TaskTypeDef
 
 DETAIL_TYPE = "ECS Task State Change"
 SOURCE = "aws.ecs"
@@ -66,7 +69,7 @@ class TaskEvent:
 
     task_arn: str
     version: int | None
-    task: Mapping[str, Any] = field(repr=False)  # holds overrides: never shown
+    task: TaskTypeDef = field(repr=False)  # holds overrides: never shown
 
     @property
     def task_id(self) -> str:
@@ -105,7 +108,7 @@ def _version(value: Any) -> int | None:
     return value
 
 
-def as_described_task(detail: Mapping[str, Any]) -> dict[str, Any]:
+def as_described_task(detail: Mapping[str, Any]) -> TaskTypeDef:
     """An event's ``detail`` as a DescribeTasks task: timestamps become datetimes."""
     task = dict(detail)
     for name in TASK_TIMESTAMPS:
@@ -126,7 +129,8 @@ def as_described_task(detail: Mapping[str, Any]) -> dict[str, Any]:
             containers.append(container)
     if "containers" in task:
         task["containers"] = containers
-    return task
+    # The detail of an "ECS Task State Change" is DescribeTasks' task, timestamps aside.
+    return cast("TaskTypeDef", task)
 
 
 def parse_task_event(body: str | bytes) -> TaskEvent | None:

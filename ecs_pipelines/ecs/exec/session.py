@@ -41,7 +41,7 @@ from ecs_pipelines.ecs.tasks import EcsTaskClient
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
-    from mypy_boto3_ecs.type_defs import ExecuteCommandRequestTypeDef
+    from mypy_boto3_ecs.type_defs import ExecuteCommandRequestTypeDef, TaskTypeDef
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def wait_until_exec_ready(
     poll_interval_seconds: float = 3.0,
     sleep: Callable[[float], object] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> dict[str, Any]:
+) -> TaskTypeDef:
     """Poll DescribeTasks until the exec agent of the container is RUNNING; return the task.
 
     Raises EcsExecError at once when it can never become ready, and when the deadline passes.
@@ -82,7 +82,7 @@ def wait_until_exec_ready(
     client = _task_client(ecs)
     why_not = ["the agent was not described"]
 
-    def ready_task() -> dict[str, Any] | None:
+    def ready_task() -> TaskTypeDef | None:
         described = client.describe(cluster, [task_arn])
         task = described.tasks.get(task_arn)
         if task is None:
@@ -92,7 +92,7 @@ def wait_until_exec_ready(
         if blocker is not None:
             raise EcsExecError(blocker)
         ready, why_not[0] = exec_readiness(task, container)
-        return dict(task) if ready else None
+        return task.copy() if ready else None
 
     def timed_out() -> EcsExecError:
         return EcsExecError(

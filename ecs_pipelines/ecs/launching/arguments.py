@@ -27,7 +27,13 @@ from ecs_pipelines.ecs.common import (
     string_list,
 )
 from ecs_pipelines.ecs.launching.options import API_NAMES
-from ecs_pipelines.ecs.launching.settings import ContainerOverride, LaunchSettings, setting_names
+from ecs_pipelines.ecs.launching.settings import (
+    ContainerOverride,
+    LaunchSettings,
+    override_of,
+    setting_names,
+    settings_of,
+)
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
 
 if TYPE_CHECKING:
@@ -123,7 +129,7 @@ def _container_override(field: str, raw: object) -> ContainerOverride:
     if not isinstance(name, str) or not name:
         raise EcsSpecError(f"{field}.name", "is required: the container to override")
     where = f"containerOverrides[{name}]"
-    fields: dict[str, Any] = {"name": name}
+    fields: dict[str, object] = {"name": name}
     if "command" in item:
         fields["command"] = command_argv(f"{where}.command", item["command"])
     if "environment" in item:
@@ -137,14 +143,14 @@ def _container_override(field: str, raw: object) -> ContainerOverride:
     for key in ("cpu", "memory", "memoryReservation"):
         if key in item:
             fields[CONTAINER_OVERRIDE_KEYS[key]] = item[key]  # checked with container_overrides
-    return ContainerOverride(**fields)
+    return override_of(fields)
 
 
-def overrides_to_fields(overrides: object) -> dict[str, Any]:
+def overrides_to_fields(overrides: object) -> dict[str, object]:
     """RunTask's ``overrides`` object -> launch settings."""
     given = mapping("overrides", overrides)
     _known_keys("overrides", given, TASK_OVERRIDE_KEYS)
-    fields: dict[str, Any] = {}
+    fields: dict[str, object] = {}
     if "containerOverrides" in given:
         items = list_of("overrides.containerOverrides", given["containerOverrides"])
         fields["container_overrides"] = tuple(
@@ -161,7 +167,7 @@ def overrides_to_fields(overrides: object) -> dict[str, Any]:
     return fields
 
 
-def network_to_fields(network: object) -> dict[str, Any]:
+def network_to_fields(network: object) -> dict[str, object]:
     """RunTask's ``networkConfiguration`` -> launch settings. It replaces the awsvpc
     configuration of the levels below as a whole, as it does in RunTask."""
     given = mapping("networkConfiguration", network)
@@ -169,7 +175,7 @@ def network_to_fields(network: object) -> dict[str, Any]:
     where = "networkConfiguration.awsvpcConfiguration"
     vpc = mapping(where, given.get("awsvpcConfiguration", {}))
     _known_keys(where, vpc, {"subnets": 0, "securityGroups": 0, "assignPublicIp": 0})
-    fields: dict[str, Any] = {
+    fields: dict[str, object] = {
         "subnets": tuple(string_list(f"{where}.subnets", vpc.get("subnets", ()))),
         "security_groups": tuple(
             string_list(f"{where}.securityGroups", vpc.get("securityGroups", ()))
@@ -190,7 +196,7 @@ def settings_from_arguments(arguments: Mapping[str, object]) -> LaunchSettings:
     """A call's arguments (project or RunTask names; None: not given) as launch settings.
 
     An option given twice, by both spellings, is refused rather than one of them dropped."""
-    fields: dict[str, Any] = {}
+    fields: dict[str, object] = {}
     given_as: dict[str, str] = {}
     for key, value in arguments.items():
         if value is None:
@@ -204,10 +210,10 @@ def settings_from_arguments(arguments: Mapping[str, object]) -> LaunchSettings:
                 )
             given_as[name] = key
             fields[name] = parsed
-    return LaunchSettings(**fields)
+    return settings_of(fields)
 
 
-def _parse(key: str, value: object) -> dict[str, Any]:
+def _parse(key: str, value: object) -> dict[str, object]:
     if key == "networkConfiguration":
         return network_to_fields(value)
     if key == "overrides":

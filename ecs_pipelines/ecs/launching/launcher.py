@@ -8,16 +8,19 @@ failure is raised as ``EcsLaunchError``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecs_pipelines.ecs.common import EcsLaunchError
 from ecs_pipelines.ecs.launching.plan import LaunchPlan
 from ecs_pipelines.ecs.tasks import EcsTaskClient, stop_tasks
 
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import FailureTypeDef
+
 PARTIAL_LAUNCH_REASON = "Launch incomplete: RunTask reported failures"
 
 
-def format_failures(failures: Sequence[dict[str, Any]]) -> str:
+def format_failures(failures: Sequence[FailureTypeDef]) -> str:
     parts = []
     for failure in failures:
         text = failure.get("reason", "unknown reason")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ecs_pipelines.ecs.launching.options import OPTIONS, Merge
-from ecs_pipelines.ecs.launching.settings import LaunchSettings
+from ecs_pipelines.ecs.launching.settings import LaunchSettings, settings_of
 
 _TASK_DEFINITION_CHOICE = ("task_definition", "task_definition_spec")
 
@@ -33,7 +32,7 @@ def merge(*levels: LaunchSettings) -> LaunchSettings:
     option is its ``merge`` in the declaration (``options.py``). The Launchpad config edits
     the factory's arguments rather than adding to them (``edited``).
     """
-    merged: dict[str, Any] = {}
+    merged: dict[str, object] = {}
     for level in levels:
         given = level.given()
         if any(name in given for name in _TASK_DEFINITION_CHOICE):
@@ -48,7 +47,7 @@ def merge(*levels: LaunchSettings) -> LaunchSettings:
                 merged[name] = {**below, **value}
             else:
                 merged[name] = value
-    return LaunchSettings(**merged)
+    return settings_of(merged)
 
 
 def edited(factory: LaunchSettings, launchpad: LaunchSettings) -> LaunchSettings:
@@ -65,4 +64,4 @@ def edited(factory: LaunchSettings, launchpad: LaunchSettings) -> LaunchSettings
             name in _TASK_DEFINITION_CHOICE and any(c in given for c in _TASK_DEFINITION_CHOICE)
         )
     }
-    return LaunchSettings(**{**kept, **given})
+    return settings_of({**kept, **given})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from ecs_pipelines.ecs.launching.options import default_of
 from ecs_pipelines.ecs.launching.settings import ContainerOverride, LaunchSettings
@@ -125,7 +125,7 @@ def build_request(
     return request
 
 
-def _copies(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _copies(items: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
     return [dict(item) for item in items]
 
 

@@ -77,7 +77,7 @@ class LaunchSettings:
     reference_id: str | None = None
     client_token: str | None = None
 
-    def given(self) -> dict[str, Any]:
+    def given(self) -> dict[str, object]:
         """The options set at this level, by name."""
         return {
             option.name: getattr(self, option.name)
@@ -94,6 +94,21 @@ class LaunchSettings:
         task definition to tell)."""
         targeted = (self.command, self.environment, self.cpu, self.memory)
         return any(value is not None for value in targeted) or bool(self.secret_environment)
+
+
+def settings_of(values: Mapping[str, object]) -> LaunchSettings:
+    """Launch settings from options by name, as parsed or merged: values not yet checked."""
+    # Each value goes to the field of its name; the launch's field checks (checking.py)
+    # refuse a value of the wrong shape, naming the field, before any call.
+    fields: dict[str, Any] = dict(values)  # Any: a field's value, checked by its field check
+    return LaunchSettings(**fields)
+
+
+def override_of(values: Mapping[str, object]) -> ContainerOverride:
+    """A container override from its fields by name, as parsed: values not yet checked."""
+    # As in settings_of: the container_overrides check refuses a wrong value by name.
+    fields: dict[str, Any] = dict(values)  # Any: a field's value, checked by its field check
+    return ContainerOverride(**fields)
 
 
 def setting_names() -> tuple[str, ...]:

@@ -36,7 +36,7 @@ import random
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -50,6 +50,11 @@ from ecs_pipelines.ecs.logs.reads import _line
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import (
+        FilteredLogEventTypeDef,
+        FilterLogEventsRequestTypeDef,
+        FilterLogEventsResponseTypeDef,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -175,16 +180,16 @@ class GroupTail:
                 return True
         return True  # more pages: the next round carries on with the kept token
 
-    def _page(self, query: _Query) -> Any:
+    def _page(self, query: _Query) -> FilterLogEventsResponseTypeDef:
         self.calls += 1
-        kwargs: dict[str, Any] = {
+        request: FilterLogEventsRequestTypeDef = {
             "logGroupName": self.group,
             "logStreamNames": query.names,
             "startTime": query.start,
         }
         if query.token:
-            kwargs["nextToken"] = query.token
-        return self._client.filter_log_events(**kwargs)
+            request["nextToken"] = query.token
+        return self._client.filter_log_events(**request)
 
     def _start(self, names: list[str]) -> int:
         marks = [self._streams[n].watermark for n in names]
@@ -192,7 +197,7 @@ class GroupTail:
         floor = 0 if self._newest is None else self._newest - self._lookback_ms
         return max(0, oldest, floor)
 
-    def _take(self, event: dict[str, Any], lines: dict[str, list[str]]) -> None:
+    def _take(self, event: FilteredLogEventTypeDef, lines: dict[str, list[str]]) -> None:
         stream = self._streams.get(str(event.get("logStreamName", "")))
         event_id, timestamp = str(event.get("eventId", "")), int(event.get("timestamp", 0))
         if stream is None or event_id in stream.seen:

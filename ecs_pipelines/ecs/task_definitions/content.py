@@ -85,7 +85,7 @@ def _register_members() -> frozenset[str]:
     return frozenset(shape.members) - {"tags"}
 
 
-def registered_content(definition: Mapping[str, Any]) -> dict[str, Any]:
+def registered_content(definition: Mapping[str, Any]) -> dict[str, Any]:  # Any: JSON content
     """``definition`` (a described revision or a RegisterTaskDefinition request) as content:
     only what RegisterTaskDefinition takes, in one spelling (the module's docstring)."""
     plain = json.loads(json.dumps(dict(definition), default=str))  # detached, dates as text
@@ -151,7 +151,7 @@ def _units(field: str, value: Any, parse: Any) -> str:
         return str(value)
 
 
-def _container(container: dict[str, Any], network_mode: str) -> dict[str, Any]:
+def _container(container: dict[str, Any], network_mode: str) -> dict[str, Any]:  # Any: JSON
     _drop_defaults(container, "ContainerDefinition")
     for key, value_key in _SORTED_BY_NAME.items():
         if container.get(key):
@@ -181,7 +181,7 @@ def _container(container: dict[str, Any], network_mode: str) -> dict[str, Any]:
     return container
 
 
-def _drop_defaults(members: dict[str, Any], shape: str) -> None:
+def _drop_defaults(members: dict[str, object], shape: str) -> None:
     for (owner, member), default in DOCUMENTED_DEFAULTS.items():
         if owner == shape and member in members and _same_value(members[member], default):
             del members[member]

@@ -33,7 +33,7 @@ import logging
 import threading
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecs_pipelines.ecs.common import BoundedMap, EcsSpecError, family_and_revision
 from ecs_pipelines.ecs.task_definitions.content import content_differences
@@ -45,6 +45,12 @@ from ecs_pipelines.ecs.task_definitions.spec import (
     content_digest,
 )
 from ecs_pipelines.ecs.tasks import EcsTaskClient
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import (
+        RegisterTaskDefinitionRequestTypeDef,
+        TaskDefinitionTypeDef,
+    )
 
 RACE_WINDOW_SEARCHED = 20  # revisions read after a registration that raced with others
 MAX_RESOLVED = 1000  # contents a process keeps resolved, per target
@@ -65,7 +71,7 @@ class ResolvedTaskDefinition:
     family: str
     revision: int
     digest: str
-    definition: Mapping[str, Any]
+    definition: TaskDefinitionTypeDef
     registered: bool = False
 
 
@@ -95,7 +101,7 @@ class ResolutionCache:
         self.resolved: BoundedMap[tuple[str, str], ResolvedTaskDefinition] = BoundedMap(
             "The cache of resolved task definitions", max_resolved
         )
-        self.bases: BoundedMap[str, dict[str, Any]] = BoundedMap(
+        self.bases: BoundedMap[str, TaskDefinitionTypeDef] = BoundedMap(
             "The cache of described base task definitions", max_bases
         )
         self.named_mismatches: BoundedMap[str, bool] = BoundedMap(
@@ -157,10 +163,10 @@ class TaskDefinitionRegistry:
                     request, digest, after=found.latest_revision
                 )
                 self.cache.resolved.put(key, resolved)
-        self.client.remember_task_definition(dict(resolved.definition))
+        self.client.remember_task_definition(resolved.definition.copy())
         return resolved
 
-    def base(self, reference: str) -> dict[str, Any]:
+    def base(self, reference: str) -> TaskDefinitionTypeDef:
         """The described base (cached: a family's latest revision is read once a process)."""
         cached = self.cache.bases.get(reference)
         if cached is None:
@@ -173,7 +179,9 @@ class TaskDefinitionRegistry:
             self.cache.bases.put(reference, cached)
         return cached
 
-    def find(self, family: str, request: Mapping[str, Any], digest: str) -> Lookup:
+    def find(
+        self, family: str, request: RegisterTaskDefinitionRequestTypeDef, digest: str
+    ) -> Lookup:
         """The newest ACTIVE revision of ``family`` whose content equals ``request``'s, if any:
         the family's latest first, then every ACTIVE revision, newest first, page by page."""
         described = self.client.describe_task_definition_tags(family)
@@ -197,11 +205,11 @@ class TaskDefinitionRegistry:
         return Lookup(None, latest)
 
     def register(
-        self, request: Mapping[str, Any], digest: str, *, after: int
+        self, request: RegisterTaskDefinitionRequestTypeDef, digest: str, *, after: int
     ) -> ResolvedTaskDefinition:
         """Registers ``request``; if others registered since revision ``after``, converges on
         the lowest ACTIVE revision with the same digest and deregisters this one."""
-        definition = self.client.register_task_definition(dict(request), tags={DIGEST_TAG: digest})
+        definition = self.client.register_task_definition(request, tags={DIGEST_TAG: digest})
         mine = self._resolved(definition, digest, registered=True)
         if mine.revision <= after + 1:
             return mine  # nobody registered in between: no race to settle
@@ -214,7 +222,7 @@ class TaskDefinitionRegistry:
         return mine
 
     def _equal_revision(
-        self, family: str, revision: int, request: Mapping[str, Any], digest: str
+        self, family: str, revision: int, request: RegisterTaskDefinitionRequestTypeDef, digest: str
     ) -> ResolvedTaskDefinition | None:
         """``family:revision`` if it is ACTIVE and its content equals ``request``'s."""
         described = self.client.describe_task_definition_tags(f"{family}:{revision}")
@@ -224,9 +232,9 @@ class TaskDefinitionRegistry:
 
     def _if_equal(
         self,
-        definition: Mapping[str, Any],
+        definition: TaskDefinitionTypeDef,
         tags: Mapping[str, str],
-        request: Mapping[str, Any],
+        request: RegisterTaskDefinitionRequestTypeDef,
         digest: str,
     ) -> ResolvedTaskDefinition | None:
         """The revision ``definition`` describes, if it is ACTIVE and holds ``request``'s
@@ -263,7 +271,7 @@ class TaskDefinitionRegistry:
 
     @staticmethod
     def _resolved(
-        definition: Mapping[str, Any], digest: str, *, registered: bool = False
+        definition: TaskDefinitionTypeDef, digest: str, *, registered: bool = False
     ) -> ResolvedTaskDefinition:
         return ResolvedTaskDefinition(
             arn=str(definition["taskDefinitionArn"]),

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
 
@@ -31,6 +31,23 @@ from ecs_pipelines.ecs.task_definitions.spec import (
 )
 from ecs_pipelines.ecs.task_definitions.spec_checks import check_spec_fields
 from ecs_pipelines.ecs.tasks import first_essential_container
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.literals import (
+        CompatibilityType,
+        CPUArchitectureType,
+        NetworkModeType,
+        OSFamilyType,
+    )
+    from mypy_boto3_ecs.type_defs import (
+        ContainerDefinitionTypeDef,
+        KeyValuePairTypeDef,
+        LogConfigurationTypeDef,
+        RegisterTaskDefinitionRequestTypeDef,
+        RuntimePlatformTypeDef,
+        SecretTypeDef,
+        TaskDefinitionTypeDef,
+    )
 
 
 @cache
@@ -61,8 +78,8 @@ def check_spec(spec: TaskDefinitionSpec) -> None:
 def register_request(
     spec: TaskDefinitionSpec,
     defaults: TaskDefinitionDefaults,
-    base: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+    base: TaskDefinitionTypeDef | None = None,
+) -> RegisterTaskDefinitionRequestTypeDef:
     """The RegisterTaskDefinition request ``spec`` describes, without tags; checked field by
     field before any call. ``base`` is the described task definition ``spec.base`` names."""
     check_spec_fields(spec)
@@ -81,38 +98,46 @@ def register_request(
 
 def _from_scratch(
     spec: TaskDefinitionSpec, defaults: TaskDefinitionDefaults, family: str
-) -> dict[str, Any]:
+) -> RegisterTaskDefinitionRequestTypeDef:
     if spec.image is None:
         raise EcsSpecError(f"{SPEC}.image", "is required (or derive from a registered base)")
-    container: dict[str, Any] = {"name": spec.target_container, "essential": True}
+    name = spec.target_container
+    assert name is not None  # a spec that derives from no base always names its container
+    container: ContainerDefinitionTypeDef = {"name": name, "essential": True}
     _apply_container(container, spec, _LogDefaults(defaults.log_region, family))
     if "logConfiguration" not in container and defaults.log_group:
         container["logConfiguration"] = _awslogs(
             defaults.log_group, defaults.log_region, spec.log_stream_prefix or family
         )
-    request: dict[str, Any] = {
+    request: RegisterTaskDefinitionRequestTypeDef = {
         "family": family,
         "containerDefinitions": [container],
-        "networkMode": DEFAULT_NETWORK_MODE,
-        "requiresCompatibilities": list(DEFAULT_COMPATIBILITIES),
+        "networkMode": cast("NetworkModeType", DEFAULT_NETWORK_MODE),
+        "requiresCompatibilities": cast("list[CompatibilityType]", list(DEFAULT_COMPATIBILITIES)),
         "cpu": str(DEFAULT_CPU),
         "memory": str(DEFAULT_MEMORY),
     }
-    roles = {
-        "taskRoleArn": defaults.task_role_arn,
-        "executionRoleArn": defaults.execution_role_arn,
-    }
-    request.update({key: value for key, value in roles.items() if value})
+    if defaults.task_role_arn:
+        request["taskRoleArn"] = defaults.task_role_arn
+    if defaults.execution_role_arn:
+        request["executionRoleArn"] = defaults.execution_role_arn
     _apply_task(request, spec)
     return request
 
 
 def _from_base(
-    spec: TaskDefinitionSpec, base: Mapping[str, Any], family: str
-) -> tuple[dict[str, Any], str]:
-    request = {k: v for k, v in base.items() if k in _register_members() and v is not None}
+    spec: TaskDefinitionSpec, base: TaskDefinitionTypeDef, family: str
+) -> tuple[RegisterTaskDefinitionRequestTypeDef, str]:
+    # The described members RegisterTaskDefinition takes (botocore's model names them), so
+    # the copy is a register request by construction.
+    request = cast(
+        "RegisterTaskDefinitionRequestTypeDef",
+        {k: v for k, v in base.items() if k in _register_members() and v is not None},
+    )
     request["family"] = family
-    containers = [dict(c) for c in base.get("containerDefinitions") or []]
+    containers = [
+        cast("ContainerDefinitionTypeDef", dict(c)) for c in base.get("containerDefinitions") or []
+    ]
     name = spec.container_name or first_essential_container(base)
     target = next((c for c in containers if c.get("name") == name), None)
     if target is None:
@@ -136,24 +161,27 @@ class _LogDefaults:
 
 
 def _apply_container(
-    container: dict[str, Any], spec: TaskDefinitionSpec, logs: _LogDefaults
+    container: ContainerDefinitionTypeDef, spec: TaskDefinitionSpec, logs: _LogDefaults
 ) -> None:
     """Puts what ``spec`` gives into ``container``: given values replace, variables merge."""
-    given: dict[str, Any] = {
-        "image": spec.image,
-        "command": None if spec.command is None else list(spec.command),
-        "cpu": spec.container_cpu,
-        "memory": spec.container_memory,
-        "memoryReservation": spec.container_memory_reservation,
-    }
-    container.update({key: value for key, value in given.items() if value is not None})
+    if spec.image is not None:
+        container["image"] = spec.image
+    if spec.command is not None:
+        container["command"] = list(spec.command)
+    if spec.container_cpu is not None:
+        container["cpu"] = spec.container_cpu
+    if spec.container_memory is not None:
+        container["memory"] = spec.container_memory
+    if spec.container_memory_reservation is not None:
+        container["memoryReservation"] = spec.container_memory_reservation
     if spec.environment:
         current = {e["name"]: e.get("value", "") for e in container.get("environment") or []}
-        container["environment"] = _pairs({**current, **spec.environment}, "value")
+        container["environment"] = _variables({**current, **spec.environment})
     if spec.secrets:
         current = {s["name"]: s.get("valueFrom", "") for s in container.get("secrets") or []}
-        container["secrets"] = _pairs({**current, **spec.secrets}, "valueFrom")
+        container["secrets"] = _secret_refs({**current, **spec.secrets})
     if spec.log_configuration is not None:
+        # Any driver ECS knows, as the user spelt it; checked by ECS itself.
         container["logConfiguration"] = json.loads(json.dumps(spec.log_configuration))
     elif spec.log_group is not None:
         # The region and prefix of the container's own awslogs, else the resource's region and
@@ -163,30 +191,35 @@ def _apply_container(
         container["logConfiguration"] = _awslogs(spec.log_group, region, prefix)
 
 
-def _apply_task(request: dict[str, Any], spec: TaskDefinitionSpec) -> None:
-    given: dict[str, Any] = {
-        "cpu": None if spec.cpu is None else str(parse_cpu(f"{SPEC}.cpu", spec.cpu)),
-        "memory": None if spec.memory is None else str(parse_memory(f"{SPEC}.memory", spec.memory)),
-        "taskRoleArn": spec.task_role_arn,
-        "executionRoleArn": spec.execution_role_arn,
-        "networkMode": spec.network_mode,
-        "requiresCompatibilities": (
-            None if spec.requires_compatibilities is None else list(spec.requires_compatibilities)
-        ),
-    }
-    request.update({key: value for key, value in given.items() if value is not None})
+def _apply_task(request: RegisterTaskDefinitionRequestTypeDef, spec: TaskDefinitionSpec) -> None:
+    # The spec's fields are checked (check_spec_fields) before they get here: the casts name
+    # ECS's enums for values already known to be among them.
+    if spec.cpu is not None:
+        request["cpu"] = str(parse_cpu(f"{SPEC}.cpu", spec.cpu))
+    if spec.memory is not None:
+        request["memory"] = str(parse_memory(f"{SPEC}.memory", spec.memory))
+    if spec.task_role_arn is not None:
+        request["taskRoleArn"] = spec.task_role_arn
+    if spec.execution_role_arn is not None:
+        request["executionRoleArn"] = spec.execution_role_arn
+    if spec.network_mode is not None:
+        request["networkMode"] = cast("NetworkModeType", spec.network_mode)
+    if spec.requires_compatibilities is not None:
+        compatibilities = list(spec.requires_compatibilities)
+        request["requiresCompatibilities"] = cast("list[CompatibilityType]", compatibilities)
     if spec.ephemeral_storage_gib is not None:
         request["ephemeralStorage"] = {"sizeInGiB": spec.ephemeral_storage_gib}
     if spec.cpu_architecture is not None or spec.operating_system_family is not None:
-        platform = dict(request.get("runtimePlatform") or {})
+        platform: RuntimePlatformTypeDef = {**(request.get("runtimePlatform") or {})}
         if spec.cpu_architecture is not None:
-            platform["cpuArchitecture"] = spec.cpu_architecture
+            platform["cpuArchitecture"] = cast("CPUArchitectureType", spec.cpu_architecture)
         if spec.operating_system_family is not None:
-            platform["operatingSystemFamily"] = spec.operating_system_family
+            family = cast("OSFamilyType", spec.operating_system_family)
+            platform["operatingSystemFamily"] = family
         request["runtimePlatform"] = platform
 
 
-def _awslogs(group: str, region: str | None, prefix: str | None) -> dict[str, Any]:
+def _awslogs(group: str, region: str | None, prefix: str | None) -> LogConfigurationTypeDef:
     options = {"awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": prefix}
     return {
         "logDriver": "awslogs",
@@ -194,36 +227,47 @@ def _awslogs(group: str, region: str | None, prefix: str | None) -> dict[str, An
     }
 
 
-def _awslogs_options(container: Mapping[str, Any]) -> Mapping[str, Any]:
-    config = container.get("logConfiguration") or {}
-    if config.get("logDriver") != "awslogs":
+def _awslogs_options(container: ContainerDefinitionTypeDef) -> Mapping[str, str]:
+    config = container.get("logConfiguration")
+    if config is None or config.get("logDriver") != "awslogs":
         return {}
-    options: Mapping[str, Any] = config.get("options") or {}
-    return options
+    return config.get("options") or {}
 
 
-def _awslogs_region(container: Mapping[str, Any]) -> str | None:
+def _awslogs_region(container: ContainerDefinitionTypeDef) -> str | None:
     region = _awslogs_options(container).get("awslogs-region")
     return str(region) if region else None
 
 
-def _stream_prefix(container: Mapping[str, Any]) -> str | None:
+def _stream_prefix(container: ContainerDefinitionTypeDef) -> str | None:
     prefix = _awslogs_options(container).get("awslogs-stream-prefix")
     return str(prefix) if prefix else None
 
 
-def _pairs(values: Mapping[str, str], value_key: str) -> list[dict[str, str]]:
-    return [{"name": name, value_key: values[name]} for name in sorted(values)]
+def _variables(values: Mapping[str, str]) -> list[KeyValuePairTypeDef]:
+    return [{"name": name, "value": values[name]} for name in sorted(values)]
 
 
-def _normalised(request: dict[str, Any]) -> dict[str, Any]:
+def _secret_refs(values: Mapping[str, str]) -> list[SecretTypeDef]:
+    return [{"name": name, "valueFrom": values[name]} for name in sorted(values)]
+
+
+_SORTED_PAIRS = (("environment", "value", _variables), ("secrets", "valueFrom", _secret_refs))
+
+
+def _normalised(
+    request: RegisterTaskDefinitionRequestTypeDef,
+) -> RegisterTaskDefinitionRequestTypeDef:
     """One spelling per content: sorted variables and compatibilities, no empty lists."""
-    request = json.loads(json.dumps(request))  # plain dicts and lists, detached from inputs
-    if request.get("requiresCompatibilities"):
-        request["requiresCompatibilities"] = sorted(set(request["requiresCompatibilities"]))
-    for container in request.get("containerDefinitions", []):
-        for key, value_key in (("environment", "value"), ("secrets", "valueFrom")):
+    # The JSON round trip detaches plain dicts and lists from the inputs; its keys are those
+    # of ``request``, so the result is one too.
+    plain: dict[str, Any] = json.loads(json.dumps(request))  # Any: JSON, of request's shape
+    if plain.get("requiresCompatibilities"):
+        plain["requiresCompatibilities"] = sorted(set(plain["requiresCompatibilities"]))
+    for container in plain.get("containerDefinitions", []):
+        for key, value_key, pairs in _SORTED_PAIRS:
             if container.get(key):
                 values = {item["name"]: item.get(value_key, "") for item in container[key]}
-                container[key] = _pairs(values, value_key)
-    return {key: value for key, value in request.items() if value not in (None, [], {})}
+                container[key] = pairs(values)
+    normal = {key: value for key, value in plain.items() if value not in (None, [], {})}
+    return cast("RegisterTaskDefinitionRequestTypeDef", normal)

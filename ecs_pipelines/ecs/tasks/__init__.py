@@ -5,7 +5,6 @@ described task amounts to (``decide``, ``EcsTaskResult``) and the one way tasks 
 
 from ecs_pipelines.ecs.tasks.client import DESCRIBE_BATCH, EcsTaskClient
 from ecs_pipelines.ecs.tasks.results import (
-    EcsTaskFailure,
     EcsTaskResult,
     lost_result,
     result_from_task,
@@ -21,7 +20,6 @@ from ecs_pipelines.ecs.tasks.stopping import StopReport, stop_tasks
 __all__ = [
     "DESCRIBE_BATCH",
     "EcsTaskClient",
-    "EcsTaskFailure",
     "EcsTaskResult",
     "Outcome",
     "StopReport",

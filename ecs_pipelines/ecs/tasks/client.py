@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.ecs.common import (
+    MISSING,
     BoundedMap,
     Deadline,
     Retrier,
@@ -31,6 +32,19 @@ from ecs_pipelines.ecs.common import (
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_ecs.literals import DesiredStatusType
+    from mypy_boto3_ecs.type_defs import (
+        DescribeTasksResponseTypeDef,
+        ListTaskDefinitionsRequestTypeDef,
+        ListTasksRequestTypeDef,
+        RegisterTaskDefinitionRequestTypeDef,
+        RunTaskRequestTypeDef,
+        RunTaskResponseTypeDef,
+        TaskDefinitionTypeDef,
+        TaskTypeDef,
+    )
+
+T = TypeVar("T")
 
 DESCRIBE_BATCH = 100  # DescribeTasks accepts at most 100 tasks per call
 STOP_REASON_LIMIT = 255  # StopTask truncates longer reasons; cut them ourselves, visibly
@@ -53,7 +67,7 @@ def new_client_token() -> str:
 class DescribeResult:
     """DescribeTasks over any number of tasks, keyed by the caller's references (id or ARN)."""
 
-    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tasks: dict[str, TaskTypeDef] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)  # reference -> failure reason
 
 
@@ -72,29 +86,28 @@ class EcsTaskClient:
         token_factory: Callable[[], str] = new_client_token,
         max_task_definitions: int = MAX_TASK_DEFINITIONS,
     ) -> None:
-        self.ecs = install_deadline_timeouts(ecs_client)
+        self.ecs: ECSClient = install_deadline_timeouts(ecs_client)
         self.retrier = retrier or Retrier()
         self.token_factory = token_factory
         self.calls: Counter[str] = Counter()
         # A revision never changes: a dropped one costs a DescribeTaskDefinition, never a
         # wrong answer.
-        self.task_definition_cache: BoundedMap[str, dict[str, Any]] = BoundedMap(
+        self.task_definition_cache: BoundedMap[str, TaskDefinitionTypeDef] = BoundedMap(
             "The client's cache of described task definitions", max_task_definitions
         )
 
-    def _call(self, operation: str, deadline: Deadline | None = None, **kwargs: Any) -> Any:
-        method = getattr(self.ecs, operation)
+    def _call(self, operation: str, call: Callable[[], T], deadline: Deadline | None = None) -> T:
+        """``call()`` (the boto3 call named ``operation``), counted and retried."""
 
-        def attempt() -> Any:
+        def attempt() -> T:
             self.calls[operation] += 1
-            return method(**kwargs)
+            return call()
 
         return self.retrier.call(attempt, deadline=deadline)
 
-    def run_task(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def run_task(self, request: RunTaskRequestTypeDef) -> RunTaskResponseTypeDef:
         """One RunTask with ``request`` as it is (retried: give it a clientToken)."""
-        response: dict[str, Any] = self._call("run_task", **request)
-        return response
+        return self._call("run_task", lambda: self.ecs.run_task(**request))
 
     def describe(
         self, cluster: str, tasks: Sequence[str], *, deadline: Deadline | None = None
@@ -103,9 +116,7 @@ class EcsTaskClient:
         result = DescribeResult()
         unique = list(dict.fromkeys(tasks))
         for batch in batches(unique, DESCRIBE_BATCH):
-            response = self._call(
-                "describe_tasks", deadline, cluster=cluster, tasks=batch, include=["TAGS"]
-            )
+            response = self._describe_batch(cluster, batch, deadline)
             found = {task["taskArn"]: task for task in response.get("tasks", [])}
             for arn, ref in match_refs(batch, found).items():
                 result.tasks[ref] = found[arn]
@@ -113,18 +124,30 @@ class EcsTaskClient:
                 # ECS may echo a short id or a long ARN for a missing task; map it to ours.
                 refs = match_refs(batch, [failure.get("arn", "")])
                 for ref in refs.values() or [failure.get("arn", "")]:
-                    result.missing[ref] = failure.get("reason", "MISSING")
+                    result.missing[ref] = failure.get("reason", MISSING)
         return result
+
+    def _describe_batch(
+        self, cluster: str, batch: list[str], deadline: Deadline | None
+    ) -> DescribeTasksResponseTypeDef:
+        return self._call(
+            "describe_tasks",
+            lambda: self.ecs.describe_tasks(cluster=cluster, tasks=batch, include=["TAGS"]),
+            deadline,
+        )
 
     def stop(
         self, cluster: str, task: str, *, reason: str, deadline: Deadline | None = None
-    ) -> dict[str, Any]:
+    ) -> TaskTypeDef:
         """One StopTask. To give up on tasks, use ``stopping.stop_tasks``."""
         response = self._call(
-            "stop_task", deadline, cluster=cluster, task=task, reason=reason[:STOP_REASON_LIMIT]
+            "stop_task",
+            lambda: self.ecs.stop_task(
+                cluster=cluster, task=task, reason=reason[:STOP_REASON_LIMIT]
+            ),
+            deadline,
         )
-        stopped: dict[str, Any] = response.get("task", {})
-        return stopped
+        return response.get("task", {})
 
     def list_task_arns(
         self,
@@ -137,23 +160,30 @@ class EcsTaskClient:
         deadline: Deadline | None = None,
     ) -> Iterator[str]:
         """ListTasks across every page (ECS pages by 100)."""
-        filters = {"family": family, "startedBy": started_by, "desiredStatus": desired_status}
-        kwargs: dict[str, Any] = {"cluster": cluster, "maxResults": page_size}
-        kwargs.update({name: value for name, value in filters.items() if value})
+        request: ListTasksRequestTypeDef = {"cluster": cluster, "maxResults": page_size}
+        if family:
+            request["family"] = family
+        if started_by:
+            request["startedBy"] = started_by
+        if desired_status:
+            request["desiredStatus"] = cast("DesiredStatusType", desired_status)
         while True:
-            response = self._call("list_tasks", deadline, **kwargs)
+            response = self._call("list_tasks", lambda: self.ecs.list_tasks(**request), deadline)
             yield from response.get("taskArns", [])
             token = response.get("nextToken")
             if not token:
                 return
-            kwargs["nextToken"] = token
+            request["nextToken"] = token
 
-    def task_definition(self, task_definition: str) -> dict[str, Any]:
+    def task_definition(self, task_definition: str) -> TaskDefinitionTypeDef:
         """DescribeTaskDefinition, cached per revision (bounded: the least recently used is
         dropped): a revision never changes."""
         cached = self.task_definition_cache.get(task_definition)
         if cached is None:
-            response = self._call("describe_task_definition", taskDefinition=task_definition)
+            response = self._call(
+                "describe_task_definition",
+                lambda: self.ecs.describe_task_definition(taskDefinition=task_definition),
+            )
             cached = response["taskDefinition"]
             if is_revision(task_definition):
                 self.task_definition_cache.put(task_definition, cached)
@@ -164,7 +194,7 @@ class EcsTaskClient:
 
     # --- task definitions (register-or-reuse lives in ``task_definitions``) ---------------
 
-    def remember_task_definition(self, definition: dict[str, Any]) -> None:
+    def remember_task_definition(self, definition: TaskDefinitionTypeDef) -> None:
         """Caches a revision already known (registered or described with its tags), under its
         ARN and ``family:revision``, so that no DescribeTaskDefinition repeats it."""
         arn = str(definition["taskDefinitionArn"])
@@ -173,12 +203,15 @@ class EcsTaskClient:
 
     def describe_task_definition_tags(
         self, task_definition: str
-    ) -> tuple[dict[str, Any], dict[str, str]] | None:
+    ) -> tuple[TaskDefinitionTypeDef, dict[str, str]] | None:
         """DescribeTaskDefinition with the revision's tags; None when ECS knows no such
         family or revision (its ClientException). A family names its latest ACTIVE revision."""
         try:
             response = self._call(
-                "describe_task_definition", taskDefinition=task_definition, include=["TAGS"]
+                "describe_task_definition",
+                lambda: self.ecs.describe_task_definition(
+                    taskDefinition=task_definition, include=["TAGS"]
+                ),
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ClientException":
@@ -189,14 +222,16 @@ class EcsTaskClient:
     def active_revisions(self, family: str, *, page_size: int = 100) -> Iterator[str]:
         """ARNs of the family's ACTIVE revisions, newest first, page after page (ListTaskDefinitions
         takes at most 100 a page): the caller stops reading when it has found what it needs."""
-        kwargs: dict[str, Any] = {
+        request: ListTaskDefinitionsRequestTypeDef = {
             "familyPrefix": family,
             "status": "ACTIVE",
             "sort": "DESC",
             "maxResults": page_size,
         }
         while True:
-            response = self._call("list_task_definitions", **kwargs)
+            response = self._call(
+                "list_task_definitions", lambda: self.ecs.list_task_definitions(**request)
+            )
             # Sorted again on our side: an endpoint that ignores ``sort`` is still read newest
             # first within each page.
             yield from sorted(
@@ -205,16 +240,22 @@ class EcsTaskClient:
             token = response.get("nextToken")
             if not token:
                 return
-            kwargs["nextToken"] = token
+            request["nextToken"] = token
 
     def register_task_definition(
-        self, request: dict[str, Any], *, tags: dict[str, str]
-    ) -> dict[str, Any]:
+        self, request: RegisterTaskDefinitionRequestTypeDef, *, tags: dict[str, str]
+    ) -> TaskDefinitionTypeDef:
         """RegisterTaskDefinition with ``tags`` on the new revision; returns the revision."""
-        response = self._call("register_task_definition", **request, tags=tag_list(tags))
-        definition: dict[str, Any] = response["taskDefinition"]
-        return definition
+        tagged = request.copy()
+        tagged["tags"] = tag_list(tags)
+        response = self._call(
+            "register_task_definition", lambda: self.ecs.register_task_definition(**tagged)
+        )
+        return response["taskDefinition"]
 
     def deregister_task_definition(self, task_definition: str) -> None:
         """DeregisterTaskDefinition: the revision becomes INACTIVE (running tasks go on)."""
-        self._call("deregister_task_definition", taskDefinition=task_definition)
+        self._call(
+            "deregister_task_definition",
+            lambda: self.ecs.deregister_task_definition(taskDefinition=task_definition),
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -104,15 +104,3 @@ def lost_result(task_arn: str, reason: str) -> EcsTaskResult:
         succeeded=False,
         reason=f"ECS does not know this task ({reason}): its outcome cannot be told",
     )
-
-
-class EcsTaskFailure(Exception):
-    """One or more tasks did not succeed; ``results`` holds every task's result, good and bad."""
-
-    def __init__(self, results: Sequence[EcsTaskResult]) -> None:
-        self.results = list(results)
-        self.failed = [r for r in self.results if not r.succeeded]
-        lines = [r.summary() for r in self.failed]
-        super().__init__(
-            f"{len(self.failed)} of {len(self.results)} ECS task(s) failed:\n" + "\n".join(lines)
-        )

@@ -35,19 +35,17 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from ecs_pipelines.ecs.common import CursorError
 
 CURSOR_VERSION = 1
 DIGEST_BYTES = 8  # 64-bit digests: a collision among 10^5 remembered tasks has odds ~1e-10
 _ID_BYTES = 16
 _HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-
-
-class CursorError(ValueError):
-    """The cursor cannot be read. The tick fails visibly rather than forget tracked tasks."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +165,7 @@ def _runs(groups: Sequence[TaskGroup]) -> Iterator[tuple[tuple[str, str, str], l
 
 
 def encode(state: TrackingState) -> str:
-    doc: dict[str, Any] = {"v": CURSOR_VERSION}
+    doc: dict[str, object] = {"v": CURSOR_VERSION}
     if state.after is not None:
         doc["after"] = state.after
     labels = list(dict.fromkeys(g.label for g in state.groups))
@@ -238,8 +236,11 @@ def decode(cursor: str | None) -> TrackingState:
     )
 
 
-def _digests(doc: dict[str, Any], member: str) -> frozenset[bytes]:
-    raw = _unb64(doc.get(member, ""))
+def _digests(doc: Mapping[str, object], member: str) -> frozenset[bytes]:
+    text = doc.get(member, "")
+    if not isinstance(text, str):
+        raise CursorError(f"cursor: '{member}' must be base64 text, got {type(text).__name__}")
+    raw = _unb64(text)
     if len(raw) % DIGEST_BYTES:
         raise CursorError(f"cursor: '{member}' is not a whole number of digests")
     return frozenset(raw[i : i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from botocore.exceptions import ClientError
 
 from ecs_pipelines.ecs.tasks import DESCRIBE_BATCH, EcsTaskClient
-from ecs_pipelines.ecs.tracking.cursor import CursorError, TaskGroup, TrackingState, task_digest
+from ecs_pipelines.ecs.tracking.cursor import TaskGroup, TrackingState, task_digest
 from ecs_pipelines.ecs.tracking.review import (
     Described,
     GroupCompletion,
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_BUDGET_SECONDS",
-    "CursorError",
     "GroupCompletion",
     "TaskGroup",
     "TickResult",

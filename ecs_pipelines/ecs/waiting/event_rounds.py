@@ -39,7 +39,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_pipelines.ecs.common import EcsSpecError, current_deadline
+from ecs_pipelines.ecs.common import EcsSpecError, QueueFailed, current_deadline
 from ecs_pipelines.ecs.events import (
     Ignored,
     TaskEventQueue,
@@ -81,15 +81,6 @@ class EventSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise EcsSpecError(name, f"must be a number of seconds > 0, got {value!r}")
-
-
-class QueueFailed(Exception):
-    """The task event queue cannot be used: the wait goes on by polling."""
-
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-        code = getattr(error, "response", {}).get("Error", {}).get("Code")
-        super().__init__(f"{type(error).__name__}{f' ({code})' if code else ''}")
 
 
 # DescribeTasks these pending refs and observe them; the tasks described, by ref.

@@ -34,6 +34,7 @@ from ecs_pipelines.ecs.common import (
     EcsSpecError,
     EcsTimeoutError,
     Pace,
+    QueueFailed,
     optional_timeout,
     poll_until,
     task_refs,
@@ -55,9 +56,10 @@ from ecs_pipelines.ecs.tasks import (
     lost_result,
     result_from_task,
 )
-from ecs_pipelines.ecs.waiting.event_rounds import EventRounds, EventSettings, QueueFailed
+from ecs_pipelines.ecs.waiting.event_rounds import EventRounds, EventSettings
 
 if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import TaskDefinitionTypeDef
     from mypy_boto3_logs import CloudWatchLogsClient
 
 __all__ = [
@@ -302,7 +304,7 @@ class TaskWatcher:
         stopped (the awslogs driver ships them late) are not lost; False if some were."""
         return self.logs.drain(max_polls)
 
-    def _definition(self, state: _Wait, ref: str) -> dict[str, Any] | None:
+    def _definition(self, state: _Wait, ref: str) -> TaskDefinitionTypeDef | None:
         """The task's definition, as its description names it: a task's definition never
         changes, and an event's own names whatever its sender wrote."""
         arn = state.definition_arns.get(ref)

@@ -10,7 +10,7 @@ from typing import Any
 
 from moto.ecs.models import Cluster, EC2ContainerServiceBackend, Task
 
-from ecs_pipelines.ecs.common import task_id
+from ecs_pipelines.ecs.common import TaskStatus, task_id
 from ecs_pipelines.local.contract import NewTask
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
@@ -98,7 +98,7 @@ def _adopt(
     registry.by_arn[task.task_arn] = adopted
     registry.by_id[task_id(task.task_arn)] = adopted
     # Stop moto's own state machine: the runner owns lastStatus from here on.
-    task._transitions = [("PROVISIONING", "PROVISIONING")]
+    task._transitions = [(TaskStatus.PROVISIONING, TaskStatus.PROVISIONING)]
     platform_version = task.platform_version
     if placement.fargate and platform_version in (None, "LATEST"):
         platform_version = _DEFAULT_PLATFORM_VERSION

@@ -21,6 +21,7 @@ from moto.ecs.exceptions import ECSException, InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 
+from ecs_pipelines.ecs.common import MISSING
 from ecs_pipelines.local.moto_bridge.adoption import Placement, hand_over
 from ecs_pipelines.local.moto_bridge.state import (
     controller,
@@ -168,7 +169,7 @@ def start_task(self: EC2ContainerServiceResponse) -> ActionResult:
         raise InvalidParameterException("Container Instances cannot be empty.")
     known = backend.container_instances.get(cluster.name, {})
     present = [ref for ref in requested if ref.rsplit("/", 1)[-1] in known]
-    failures = [{"arn": ref, "reason": "MISSING"} for ref in requested if ref not in present]
+    failures = [{"arn": ref, "reason": MISSING} for ref in requested if ref not in present]
     tasks = []
     if present:
         tasks = backend.start_task(

@@ -12,7 +12,7 @@ from moto.core.responses import ActionResult
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 
-from ecs_pipelines.ecs.common import TaskStatus
+from ecs_pipelines.ecs.common import MISSING, TaskStatus
 from ecs_pipelines.local.contract import ExecRequest
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
@@ -35,7 +35,7 @@ def describe_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
     for ref in refs:
         adopted = find(self.ecs_backend, cluster.name, ref)
         if adopted is None:
-            failures.append({"arn": ref, "reason": "MISSING"})
+            failures.append({"arn": ref, "reason": MISSING})
         elif adopted.task.task_arn not in seen:
             seen.add(adopted.task.task_arn)
             tasks.append(adopted.task)

@@ -21,12 +21,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ecs_pipelines.ecs.common import EcsError
+
 SECRETS_MANAGER = "secretsmanager"
 PARAMETER_STORE = "ssm"
 _PULL_FAILED = "ResourceInitializationError: unable to pull secrets or registry auth"
 
 
-class SecretUnavailable(Exception):
+# Derives from the project's one error base; it stays here because the server turns it into a
+# stoppedReason, and the core must never know the server's wire.
+class SecretUnavailable(EcsError):
     """A secret or parameter a task needs cannot be read; ``str()`` is the stoppedReason."""
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecs_pipelines.ecs.common import EcsError
 from ecs_pipelines.local.runtime.container_plan import docker_style_exit_code
 from ecs_pipelines.local.runtime.init_process import InitProcess
 
@@ -25,7 +26,9 @@ MAX_SESSION_SECONDS = 300.0
 _MAX_KEPT_SESSIONS = 1000
 
 
-class ExecCommandError(ValueError):
+# Derives from the project's one error base; it stays here because the server turns it into an
+# AWS error answer, and the core must never know the server's wire.
+class ExecCommandError(EcsError, ValueError):
     """The command string cannot be run (empty, or unbalanced quotes)."""
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ecs_pipelines.ecs.common import TaskStatus
+from ecs_pipelines.ecs.common import StopCode, TaskStatus
 from ecs_pipelines.local.runtime.container_order import Progress
 from ecs_pipelines.local.runtime.container_plan import ContainerSpec, TaskLaunch
 from ecs_pipelines.local.runtime.health_checks import UNKNOWN, task_health
 
-ESSENTIAL_EXITED = ("EssentialContainerExited", "Essential container in task exited")
-FAILED_TO_START = "TaskFailedToStart"
-USER_INITIATED = "UserInitiated"
+ESSENTIAL_EXITED = (StopCode.ESSENTIAL_CONTAINER_EXITED, "Essential container in task exited")
+FAILED_TO_START = StopCode.TASK_FAILED_TO_START
+USER_INITIATED = StopCode.USER_INITIATED
 DEFAULT_STOP_REASON = "Task stopped by user"
 EXEC_AGENT = "ExecuteCommandAgent"
 
