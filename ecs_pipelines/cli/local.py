@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,12 @@ from ecs_pipelines.cli.checkout import (
     CheckoutServer,
     checkout_root,
     forget_record,
+    no_server_message,
     recorded_server,
     write_record,
 )
 from ecs_pipelines.cli.common import echo
+from ecs_pipelines.cli.dagster_ui import dagster_ui_of
 from ecs_pipelines.cli.local_access import (
     FAULTS_ENV,
     endpoint_option,
@@ -209,6 +212,8 @@ def serve(
             owner_pid=os.getpid(),
             faults=fault_plan,
             max_running_tasks=max_running_tasks,
+            # A checkout's server links a task to its run in the checkout's `make ui`.
+            dagster_ui=_no_ui if checkout is None else partial(dagster_ui_of, checkout),
         ).start()
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
@@ -242,6 +247,10 @@ def serve(
     click.echo(f"Embedded ECS stopped ({running} running task(s) stopped)")
 
 
+def _no_ui() -> str | None:
+    return None
+
+
 def checkout_endpoint(endpoint_url: str | None) -> str:
     """The endpoint given, else this checkout's recorded server; exit 1 when there is none."""
     if endpoint_url:
@@ -249,10 +258,8 @@ def checkout_endpoint(endpoint_url: str | None) -> str:
     root = checkout_root()
     server = recorded_server(root)
     if server is None:
-        click.echo(
-            f"No embedded ECS runs for the checkout {root} (`make run` starts one; "
-            "`--endpoint-url` names another)"
-        )
+        message = no_server_message(root)
+        click.echo(f"{message[:1].upper()}{message[1:]} (`--endpoint-url` names another)")
         sys.exit(1)
     return server.endpoint_url
 

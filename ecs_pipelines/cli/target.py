@@ -129,9 +129,15 @@ def at_endpoint(target: Target, endpoint_url: str) -> Target:
 
 
 def resource_for(target: Target, **fields: object) -> EcsResource:
-    """The EcsResource for a target; ``fields`` override its settings (an ``endpoint_url`` of
-    another embedded ECS brings that server's keys, a ``profile_name`` its own keys). On the
-    embedded ECS, raises LocalCredentialsNotFound, before any call, when no keys are found."""
+    """The EcsResource for a target (``resource_config``)."""
+    return EcsResource(**resource_config(target, **fields))  # type: ignore[arg-type]
+
+
+def resource_config(target: Target, **fields: object) -> dict[str, object]:
+    """An EcsResource's fields for a target; ``fields`` override its settings (an
+    ``endpoint_url`` of another embedded ECS brings that server's keys, a ``profile_name`` its
+    own keys). On the embedded ECS, raises LocalCredentialsNotFound, before any call, when no
+    keys are found."""
     endpoint = fields.get("endpoint_url")
     if target.name == "local" and isinstance(endpoint, str) and endpoint != target.endpoint_url:
         target = at_endpoint(target, endpoint)
@@ -153,7 +159,7 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
     elif local_keys and target.endpoint_url and not target.task_role:
         raise credentials_not_found(target.endpoint_url)
     config.update(fields)
-    return EcsResource(**config)  # type: ignore[arg-type]
+    return config
 
 
 def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:

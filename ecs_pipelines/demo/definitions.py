@@ -19,8 +19,9 @@ from dagster import (
 )
 
 import ecs_pipelines.demo.defs as yaml_defs_module
-from ecs_pipelines.cli.target import Target, resource_for, target_from_env
+from ecs_pipelines.cli.target import Target, resource_config, target_from_env
 from ecs_pipelines.demo.assets import DEMO_ASSETS, detached_export
+from ecs_pipelines.demo.checkout_resource import CheckoutEcsResource
 from ecs_pipelines.demo.jobs import (
     NIGHTLY_EXPORT_STARTED_BY,
     build_completion_report_job,
@@ -56,12 +57,17 @@ def code_task_definitions(target: Target) -> dict[str, str | None]:
 
 def demo_resource(target: Target) -> EcsResource:
     """The EcsResource every demo op, asset and sensor uses (also `make run`'s); with
-    ECS_PIPELINES_TASK_EVENTS_QUEUE_URL set (`make ui` sets it) steps wait on task events."""
-    return resource_for(
+    ECS_PIPELINES_TASK_EVENTS_QUEUE_URL set (`make ui` sets it) steps wait on task events.
+    On the embedded ECS with no endpoint known yet (`dagster dev` run directly), it finds the
+    checkout's server when first used, and never falls back to AWS (``checkout_resource.py``)."""
+    unknown_endpoint = target.name == "local" and not target.endpoint_url and not target.task_role
+    resource_type = CheckoutEcsResource if unknown_endpoint else EcsResource
+    config = resource_config(
         target,
         code_task_definitions=code_task_definitions(target),
         task_events_queue_url=os.environ.get("ECS_PIPELINES_TASK_EVENTS_QUEUE_URL") or None,
     )
+    return resource_type(**config)  # type: ignore[arg-type]
 
 
 target = target_from_env()

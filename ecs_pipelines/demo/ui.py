@@ -22,14 +22,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ecs_pipelines.cli.checkout import checkout_root
+from ecs_pipelines.cli.dagster_ui import dagster_ui_published
 from ecs_pipelines.cli.local_credentials import credentials_not_found
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
 from ecs_pipelines.demo.task_events_queue import demo_task_events_environment
-from ecs_pipelines.demo.ui_instance import ECS_LAUNCHER, ensure_instance_file, launcher_choice
+from ecs_pipelines.demo.ui_address import webserver_address
+from ecs_pipelines.demo.ui_instance import (
+    ECS_LAUNCHER,
+    PROJECT_ROOT,
+    checkout_dagster_home,
+    ensure_instance_file,
+    launcher_choice,
+)
 from ecs_pipelines.ecs.common import LocalCredentialsNotFound
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 
 
 TASK_EVENTS_ENV = "ECS_PIPELINES_TASK_EVENTS"
@@ -94,8 +103,7 @@ def prepare(target: Target, env: dict[str, str]) -> StartUp:
 
 def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
-    env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
-    env["DAGSTER_HOME"] = str(Path(env["DAGSTER_HOME"]).resolve())
+    env["DAGSTER_HOME"] = str(checkout_dagster_home(env))
     target = target_from_env(env)
     try:
         launcher_choice(env, target)  # a wrong value fails before any server starts
@@ -119,7 +127,9 @@ def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> i
         print(f"Target: {target.description}")
         for note in start.notes:
             print(note)
-        command = dg_dev_command(list(sys.argv[1:] if argv is None else argv))
+        webserver = webserver_address(sys.argv[1:] if argv is None else argv)
+        print(f"Dagster UI: {webserver.url}")
+        command = dg_dev_command(webserver.arguments)
         # dg checks that it runs in the project's environment: it does, say so.
         start.env.setdefault("VIRTUAL_ENV", sys.prefix)
         # Ctrl-C reaches dagster dev too, which stops its webserver, daemon and code server:
@@ -127,7 +137,8 @@ def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> i
         # leaving it half-stopped.
         previous = signal.signal(signal.SIGINT, _let_dagster_dev_stop)
         try:
-            return subprocess.call(command, env=start.env, cwd=ROOT)
+            with dagster_ui_published(checkout_root(), target.endpoint_url, webserver.url):
+                return subprocess.call(command, env=start.env, cwd=ROOT)
         finally:
             signal.signal(signal.SIGINT, previous)
 

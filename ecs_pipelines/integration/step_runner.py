@@ -266,7 +266,7 @@ class StepTaskRunner:
                 cluster=self.cluster,
                 task_arn=arn,
                 container=container,
-                endpoint_url=self.ecs.endpoint_url,
+                endpoint_url=self.ecs.connection().endpoint_url,
             )
             self.log.info(hint)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -82,6 +83,7 @@ class LocalEcs:
         owner_pid: int | None = None,
         faults: FaultPlan | None = None,
         max_running_tasks: int | None = None,
+        dagster_ui: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._requested_port = port
         self._host = host
@@ -92,6 +94,8 @@ class LocalEcs:
         self._owner_pid = owner_pid
         self._faults = faults
         self._max_running_tasks = max_running_tasks or default_max_running_tasks()
+        # The Dagster UI the task pages link runs to, when known (`local serve --checkout`).
+        self._dagster_ui = dagster_ui
         self.access_keys = AccessKeyStore(new_server_keys())
         # This user's record of the server (its keys for clients of its endpoint); None until
         # started, or when the state directory is not this user's alone.
@@ -163,7 +167,7 @@ class LocalEcs:
                 *service.routes(),
                 *MetadataRoutes(runner).routes(),
                 *CredentialsRoutes(runner, self.access_keys).routes(),
-                *TaskPages(self.credentials, self._region).routes(),
+                *TaskPages(self.credentials, self._region, dagster_ui=self._dagster_ui).routes(),
                 *action_routes(
                     [
                         reset_action(moto_bridge.reset_backends),
