@@ -57,7 +57,11 @@ class LocalEcs:
     ``authenticate=False`` serves every request unsigned (``local serve --insecure-no-auth``,
     a throwaway sandbox only). ``owner_pid``: the process `ecs-pipelines local stop` may
     signal to end this server (``local serve`` gives its own); None for a server in a process
-    that does more (a test session).
+    that does more (a test session). ``assumed_role_max_seconds`` caps the lifetime of the
+    credentials STS AssumeRole issues (below STS's 900 s minimum too), so that a test sees
+    them renewed during a short wait; None: as long as DurationSeconds asks.
+    Accounts: moto's backends are per account; the server's own keys act in the default
+    account (123456789012), the credentials of a role assumed through its STS in the role's.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class LocalEcs:
         log_limits: LogLimits | None = None,
         authenticate: bool = True,
         owner_pid: int | None = None,
+        assumed_role_max_seconds: int | None = None,
     ) -> None:
         self._requested_port = port
         self._host = host
@@ -78,7 +83,9 @@ class LocalEcs:
         self._log_limits = log_limits or LogLimits()
         self._authenticate = authenticate
         self._owner_pid = owner_pid
-        self.access_keys = AccessKeyStore(new_server_keys())
+        self.access_keys = AccessKeyStore(
+            new_server_keys(), assumed_role_max_seconds=assumed_role_max_seconds
+        )
         # This user's record of the server (its keys for clients of its endpoint); None until
         # started, or when the state directory is not this user's alone.
         self.state_record: Path | None = None
@@ -139,7 +146,9 @@ class LocalEcs:
             on_task_stopped=sessions.kill_task,
             secrets=resolve_secrets,
         )
-        moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
+        moto_bridge.install(
+            EmbeddedController(runner, sessions, lambda: self.endpoint_url), self.access_keys
+        )
         service = ServiceRoutes(sessions, self.instance_id)
         try:
             routes = [
