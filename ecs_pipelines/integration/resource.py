@@ -55,6 +55,11 @@ from ecs_pipelines.ecs.waiting import (
 )
 from ecs_pipelines.integration.clients import boto3_client
 from ecs_pipelines.integration.resource_settings import EcsSettings
+from ecs_pipelines.integration.role_credentials import (
+    AssumedRoleCredentials,
+    assume_with,
+    shared_credentials,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -75,6 +80,7 @@ class EcsResource(EcsSettings):
     _logs_client: CloudWatchLogsClient | None = PrivateAttr(default=None)
     _sqs_client: SQSClient | None = PrivateAttr(default=None)
     _task_client: EcsTaskClient | None = PrivateAttr(default=None)
+    _role_credentials: AssumedRoleCredentials | None = PrivateAttr(default=None)
 
     # --- clients ---------------------------------------------------------------------------
 
@@ -92,19 +98,41 @@ class EcsResource(EcsSettings):
         copy._task_client = None
         return copy
 
+    def role_credentials(self) -> AssumedRoleCredentials | None:
+        """The assumed role's credentials every client signs with (``role_arn``), shared by
+        the resources of this process that assume it as the same caller; None: no role."""
+        role = self.role_to_assume()
+        if role is None:
+            return None
+        if self._role_credentials is None:
+            caller = (
+                self.endpoint_url,
+                self.region_name,
+                self.profile_name,
+                self.aws_access_key_id,
+            )
+            retrier = Retrier(max_attempts=self.max_attempts)
+            self._role_credentials = shared_credentials(
+                (caller, role),
+                lambda: AssumedRoleCredentials(
+                    assume_with(boto3_client("sts", self), role, retrier)
+                ),
+            )
+        return self._role_credentials
+
     def ecs_client(self) -> ECSClient:
         if self._ecs_client is None:
-            self._ecs_client = boto3_client("ecs", self)
+            self._ecs_client = boto3_client("ecs", self, self.role_credentials())
         return self._ecs_client
 
     def logs_client(self) -> CloudWatchLogsClient:
         if self._logs_client is None:
-            self._logs_client = boto3_client("logs", self)
+            self._logs_client = boto3_client("logs", self, self.role_credentials())
         return self._logs_client
 
     def sqs_client(self) -> SQSClient:
         if self._sqs_client is None:
-            self._sqs_client = boto3_client("sqs", self)
+            self._sqs_client = boto3_client("sqs", self, self.role_credentials())
         return self._sqs_client
 
     def task_event_queue(self, queue_url: str | None = None) -> TaskEventQueue | None:
@@ -160,6 +188,7 @@ class EcsResource(EcsSettings):
             client.meta.region_name,
             self.profile_name,
             self.aws_access_key_id,
+            self.role_arn,
         )
         return TaskDefinitionRegistry(self.task_client(), process_cache(target))
 
