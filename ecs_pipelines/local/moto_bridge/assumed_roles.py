@@ -48,8 +48,8 @@ def registering(original: AssumeRole, credentials: CredentialsRegistry) -> Assum
             access_key_id=role.access_key_id,
             secret_access_key=role.secret_access_key,
             session_token=role.session_token,
-            # moto keeps naive UTC times.
-            expires_at=role.expiration.replace(tzinfo=UTC, microsecond=0),
+            # moto keeps naive UTC times; the same instant as its answer says, to the microsecond.
+            expires_at=role.expiration.replace(tzinfo=UTC),
             role_arn=role.role_arn,
             principal=role.arn,
             account_id=role.account_id,
