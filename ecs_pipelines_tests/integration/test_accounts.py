@@ -144,5 +144,5 @@ def test_a_wait_longer_than_the_roles_credentials_keeps_working(
         aws_session_token=first_set.token,
     )
     # Refused as expired, or as unknown once the server has dropped it (it keeps no expired key).
-    with pytest.raises(ClientError, match="ExpiredToken|UnrecognizedClientException"):
+    with pytest.raises(ClientError, match=r"ExpiredToken|UnrecognizedClientException"):
         stale.list_clusters()
