@@ -11,8 +11,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from dagster import DagsterInstance, build_sensor_context, instance_for_test, job
 
 from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
+from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
@@ -22,7 +25,12 @@ from ecs_pipelines_tests.support.accounts import (
     role_in,
     set_up_like_the_demo,
 )
-from ecs_pipelines_tests.support.dagster_helpers import py
+from ecs_pipelines_tests.support.dagster_helpers import engine_event_metadata, py
+
+
+@job(name="accounts_report_job")
+def completion_report_job() -> None:
+    ecs_completion_report_op()()
 
 
 def _resource_in(local: LocalEcs, account: str, **fields: Any) -> EcsResource:
@@ -90,6 +98,72 @@ def test_each_resource_launches_in_its_roles_account_and_sees_only_its_own_task(
     assert f"account={ACCOUNT_B}" in page
     with urllib.request.urlopen(page, timeout=10) as answer:
         assert arn_b in answer.read().decode()
+
+
+def test_one_job_launches_each_step_in_its_resources_account_and_links_there(
+    in_a: EcsResource, in_b: EcsResource
+) -> None:
+    """A job whose two steps name two resources (two roles, two accounts) launches each
+    step's task in its resource's account; each step's links open its task's page there."""
+    step_a = ecs_task_op("step_in_a", command=py("print('A')"), resource_key="ecs_a")
+    step_b = ecs_task_op("step_in_b", command=py("print('B')"), resource_key="ecs_b")
+
+    @job(resource_defs={"ecs_a": in_a, "ecs_b": in_b})
+    def two_accounts() -> None:
+        step_a()
+        step_b()
+
+    instance = DagsterInstance.ephemeral()
+    result = two_accounts.execute_in_process(instance=instance)
+    assert result.success
+    [done_a] = result.output_for_node("step_in_a")
+    [done_b] = result.output_for_node("step_in_b")
+    assert (_account_of(done_a.task_arn), _account_of(done_b.task_arn)) == (ACCOUNT_A, ACCOUNT_B)
+    links = {
+        m["task_arn"].value: m["task_console"].value
+        for m in engine_event_metadata(instance, result.run_id)
+        if "task_arn" in m
+    }
+    assert f"account={ACCOUNT_A}" in links[done_a.task_arn]
+    assert f"account={ACCOUNT_B}" in links[done_b.task_arn]
+
+
+def test_each_sensor_watches_the_account_of_its_own_resource(
+    in_a: EcsResource, in_b: EcsResource
+) -> None:
+    """Two completion sensors, one per resource key, each report the task that finished in
+    their resource's account and nothing of the other's."""
+    marker = f"sensed-{uuid.uuid4().hex[:8]}"
+    sensors = {
+        key: ecs_task_completion_sensor(
+            f"watch_{key}", started_by=marker, job=completion_report_job, resource_key=key
+        )
+        for key in ("ecs_a", "ecs_b")
+    }
+    resources = {"ecs_a": in_a, "ecs_b": in_b}
+    with instance_for_test() as instance:
+        cursors = {
+            key: sensor_def.evaluate_tick(
+                build_sensor_context(instance=instance, resources=resources)
+            ).cursor
+            for key, sensor_def in sensors.items()
+        }
+        [arn_a] = in_a.run_task(command=py("print('A')"), started_by=marker)
+        [arn_b] = in_b.run_task(command=py("print('B')"), started_by=marker)
+        in_a.wait_for_tasks([arn_a], timeout_seconds=30)
+        in_b.wait_for_tasks([arn_b], timeout_seconds=30)
+        reported = {
+            key: [
+                r.run_key
+                for r in sensor_def.evaluate_tick(
+                    build_sensor_context(
+                        instance=instance, resources=resources, cursor=cursors[key]
+                    )
+                ).run_requests
+            ]
+            for key, sensor_def in sensors.items()
+        }
+    assert reported == {"ecs_a": [arn_a], "ecs_b": [arn_b]}
 
 
 @pytest.fixture
