@@ -168,13 +168,13 @@ def test_each_sensor_watches_the_account_of_its_own_resource(
 
 @pytest.fixture
 def short_lived_role_credentials(local_ecs: LocalEcs) -> Iterator[int]:
-    """The embedded STS issues credentials living 2 s (below AWS's 900 s minimum, which a
+    """The embedded STS issues credentials living 3 s (below AWS's 900 s minimum, which a
     test cannot wait for), for this test only."""
     keys = local_ecs.access_keys
     before = keys.assumed_role_max_seconds
-    keys.assumed_role_max_seconds = 2
+    keys.assumed_role_max_seconds = 3
     try:
-        yield 2
+        yield 3
     finally:
         keys.assumed_role_max_seconds = before
 
@@ -195,9 +195,8 @@ def _signing_keys(ecs: EcsResource) -> list[str]:
 def test_a_wait_longer_than_the_roles_credentials_keeps_working(
     local_ecs: LocalEcs, short_lived_role_credentials: int
 ) -> None:
-    """A task running three times as long as the role's credentials live is waited for to
-    the end: the credentials are renewed ahead of expiry, and the first set is refused by
-    then."""
+    """A task running twice as long as the role's credentials live is waited for to the end:
+    the credentials are renewed ahead of expiry, and the first set is refused by then."""
     ecs = _resource_in(local_ecs, ACCOUNT_A)
     used = _signing_keys(ecs)
     first = ecs.role_credentials()
@@ -205,7 +204,7 @@ def test_a_wait_longer_than_the_roles_credentials_keeps_working(
     first_set = first.get_frozen_credentials()
     lifetime = short_lived_role_credentials
     [result] = ecs.run_task_and_wait(
-        command=py(f"import time; time.sleep({3 * lifetime})"), timeout_seconds=30
+        command=py(f"import time; time.sleep({2 * lifetime})"), timeout_seconds=30
     )
     assert result.succeeded
     assert len(set(used)) >= 3  # renewed at least twice during the wait
