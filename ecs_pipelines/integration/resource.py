@@ -58,6 +58,7 @@ from ecs_pipelines.integration.resource_settings import EcsSettings
 from ecs_pipelines.integration.role_credentials import (
     AssumedRoleCredentials,
     assume_with,
+    credential_variables,
     shared_credentials,
 )
 
@@ -358,7 +359,9 @@ class EcsResource(EcsSettings):
         interactive: bool = True,
         cluster: str | None = None,
     ) -> ExecResult:
-        """Runs ``command`` in the task through ECS Exec (session-manager-plugin on AWS)."""
+        """Runs ``command`` in the task through ECS Exec (session-manager-plugin on AWS; with
+        ``role_arn`` it gets the role's credentials, not the profile)."""
+        role = self.role_credentials()
         return execute_command(
             self.task_client(),
             cluster=cluster or self.cluster,
@@ -369,4 +372,5 @@ class EcsResource(EcsSettings):
             region=self.region,
             profile=self.profile_name,
             endpoint_url=self.endpoint_url,
+            plugin_environment=credential_variables(role) if role is not None else None,
         )

@@ -164,3 +164,14 @@ def shared_credentials(
         found = _shared.get(identity)
     assert found is not None  # just added; a bound of 64 keeps it
     return found
+
+
+def credential_variables(credentials: AssumedRoleCredentials) -> dict[str, str]:
+    """The credentials as the variables every SDK reads (for session-manager-plugin, which
+    runs as a process of its own): current ones, renewed first when near their expiry."""
+    frozen = credentials.get_frozen_credentials()
+    return {
+        "AWS_ACCESS_KEY_ID": str(frozen.access_key),
+        "AWS_SECRET_ACCESS_KEY": str(frozen.secret_key),
+        "AWS_SESSION_TOKEN": str(frozen.token),
+    }

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from dagster import DagsterInstance, build_sensor_context, instance_for_test, job
 
 from ecs_pipelines.demo.seed import DEMO_CLUSTER
+from ecs_pipelines.ecs.common import EcsError
 from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
 from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
@@ -164,6 +165,20 @@ def test_each_sensor_watches_the_account_of_its_own_resource(
             for key, sensor_def in sensors.items()
         }
     assert reported == {"ecs_a": [arn_a], "ecs_b": [arn_b]}
+
+
+def test_ecs_exec_through_a_role_runs_in_the_task_of_its_account(
+    in_b: EcsResource, ecs: EcsResource
+) -> None:
+    """ECS Exec through account B's role reaches B's task; the default account's credentials
+    cannot find it."""
+    [arn] = in_b.run_task(command=py("import time; time.sleep(60)"), enable_execute_command=True)
+    try:
+        assert in_b.execute_command(arn, "echo in-b").output == "in-b\n"
+        with pytest.raises(EcsError):
+            ecs.execute_command(arn, "echo default")
+    finally:
+        in_b.stop_task(arn, reason="exec through a role tested")
 
 
 @pytest.fixture
