@@ -99,41 +99,49 @@ class EcsResource(EcsSettings):
         copy._task_client = None
         return copy
 
+    def connection(self) -> EcsSettings:
+        """The settings the clients connect with (endpoint, region, credentials): the fields.
+        A subclass may find them when a client is first needed instead (the demo's resource
+        finds the checkout's embedded ECS then); links and ECS Exec use them too."""
+        return self
+
     def role_credentials(self) -> AssumedRoleCredentials | None:
         """The assumed role's credentials every client signs with (``role_arn``), shared by
         the resources of this process that assume it as the same caller; None: no role."""
-        role = self.role_to_assume()
-        if role is None:
+        if self.role_arn is None:
             return None
         if self._role_credentials is None:
+            connection = self.connection()
+            role = connection.role_to_assume()
+            assert role is not None  # role_arn is set
             caller = (
-                self.endpoint_url,
-                self.region_name,
-                self.profile_name,
-                self.aws_access_key_id,
+                connection.endpoint_url,
+                connection.region_name,
+                connection.profile_name,
+                connection.aws_access_key_id,
             )
             retrier = Retrier(max_attempts=self.max_attempts)
             self._role_credentials = shared_credentials(
                 (caller, role),
                 lambda: AssumedRoleCredentials(
-                    assume_with(boto3_client("sts", self), role, retrier)
+                    assume_with(boto3_client("sts", connection), role, retrier)
                 ),
             )
         return self._role_credentials
 
     def ecs_client(self) -> ECSClient:
         if self._ecs_client is None:
-            self._ecs_client = boto3_client("ecs", self, self.role_credentials())
+            self._ecs_client = boto3_client("ecs", self.connection(), self.role_credentials())
         return self._ecs_client
 
     def logs_client(self) -> CloudWatchLogsClient:
         if self._logs_client is None:
-            self._logs_client = boto3_client("logs", self, self.role_credentials())
+            self._logs_client = boto3_client("logs", self.connection(), self.role_credentials())
         return self._logs_client
 
     def sqs_client(self) -> SQSClient:
         if self._sqs_client is None:
-            self._sqs_client = boto3_client("sqs", self, self.role_credentials())
+            self._sqs_client = boto3_client("sqs", self.connection(), self.role_credentials())
         return self._sqs_client
 
     def task_event_queue(self, queue_url: str | None = None) -> TaskEventQueue | None:
@@ -159,7 +167,7 @@ class EcsResource(EcsSettings):
 
     def links(self) -> TaskLinks:
         """Task and log pages on the ECS in use: the AWS console, or the embedded ECS's."""
-        return links_for(self.endpoint_url, self.region)
+        return links_for(self.connection().endpoint_url, self.region)
 
     # --- launching -------------------------------------------------------------------------
 
@@ -371,6 +379,6 @@ class EcsResource(EcsSettings):
             interactive=interactive,
             region=self.region,
             profile=self.profile_name,
-            endpoint_url=self.endpoint_url,
+            endpoint_url=self.connection().endpoint_url,
             plugin_environment=credential_variables(role) if role is not None else None,
         )
