@@ -48,9 +48,16 @@ CALLER_POLICY = ROOT / "docs" / "iam-assume-role.json"
 TRUST_POLICY = ROOT / "docs" / "iam-trust-policy.json"
 PACKAGE = Path(ecs_pipelines.__file__).parent
 
-# The embedded ECS (local/), the commands that run it (cli/local.py) and the demo's set-up of
-# its account on it (demo/seed.py, demo/task_events_queue.py) talk to loopback only.
-NOT_SCANNED = ("local/", "cli/local.py", "demo/seed.py", "demo/task_events_queue.py")
+# The embedded ECS (local/), the commands that run it (cli/local.py, cli/local_control.py) and
+# the demo's set-up of its account on it (demo/seed.py, demo/task_events_queue.py) talk to
+# loopback only.
+NOT_SCANNED = (
+    "local/",
+    "cli/local.py",
+    "cli/local_control.py",
+    "demo/seed.py",
+    "demo/task_events_queue.py",
+)
 
 # Library code the project hands its boto3 clients to: dagster-aws's Pipes reader gets the
 # resource's CloudWatch Logs client, so its calls are made with the resource's permissions.

@@ -1,15 +1,12 @@
-"""``ecs-pipelines local ...``: serve the embedded ECS, or check on one that is running."""
+"""``ecs-pipelines local ...``: serve the embedded ECS (``local_control``: check on or stop one
+that is running; ``local_access``: its keys and its reset)."""
 
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import signal
 import sys
-import time
-import urllib.error
-import urllib.request
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,22 +15,14 @@ import click
 
 from ecs_pipelines.cli.checkout import (
     CheckoutServer,
-    checkout_root,
     forget_record,
-    no_server_message,
-    recorded_server,
     write_record,
 )
 from ecs_pipelines.cli.common import echo
 from ecs_pipelines.cli.dagster_ui import dagster_ui_of
-from ecs_pipelines.cli.local_access import (
-    FAULTS_ENV,
-    endpoint_option,
-    env_command,
-    reset_command,
-    server_access,
-)
-from ecs_pipelines.ecs.common import TaskStatus, cluster_name
+from ecs_pipelines.cli.local_access import FAULTS_ENV, env_command, reset_command
+from ecs_pipelines.cli.local_control import status_command, stop_command
+from ecs_pipelines.ecs.common import cluster_name
 from ecs_pipelines.local.rules import (
     DEFAULT_STREAM_BYTES,
     DEFAULT_TOTAL_BYTES,
@@ -43,7 +32,7 @@ from ecs_pipelines.local.rules import (
     default_max_running_tasks,
     parse_fault_plan,
 )
-from ecs_pipelines.local.serving import DEFAULT_PORT, DEFAULT_REGION, Seed
+from ecs_pipelines.local.serving import DEFAULT_PORT, Seed
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -261,68 +250,6 @@ def _no_ui() -> str | None:
     return None
 
 
-def checkout_endpoint(endpoint_url: str | None) -> str:
-    """The endpoint given, else this checkout's recorded server; exit 1 when there is none."""
-    if endpoint_url:
-        return endpoint_url
-    root = checkout_root()
-    server = recorded_server(root)
-    if server is None:
-        message = no_server_message(root)
-        click.echo(f"{message[:1].upper()}{message[1:]} (`--endpoint-url` names another)")
-        sys.exit(1)
-    return server.endpoint_url
-
-
-@local.command(name="status")
-@endpoint_option
-def status(endpoint_url: str | None) -> None:
-    """Say whether the embedded ECS answers, and count RUNNING and STOPPED tasks per cluster.
-
-    Exits 1 when the endpoint is unreachable.
-
-    \b
-    Example:
-      ecs-pipelines local status --endpoint-url http://127.0.0.1:4590
-    """
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    if endpoint_url and not _answers(endpoint_url):
-        click.echo(f"Embedded ECS at {endpoint_url}: unreachable (nothing answers its health)")
-        sys.exit(1)
-    endpoint_url, credentials = server_access(endpoint_url)
-    ecs: ECSClient = boto3.client(
-        "ecs",
-        endpoint_url=endpoint_url,
-        region_name=DEFAULT_REGION,
-        config=Config(connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 1}),
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-    )
-    try:
-        cluster_arns = ecs.list_clusters()["clusterArns"]
-        counts = {
-            arn: (_count(ecs, arn, TaskStatus.RUNNING), _count(ecs, arn, TaskStatus.STOPPED))
-            for arn in cluster_arns
-        }
-    except (BotoCoreError, ClientError) as exc:
-        click.echo(f"Embedded ECS at {endpoint_url}: unreachable ({exc})")
-        sys.exit(1)
-    click.echo(f"Embedded ECS at {endpoint_url}: reachable, {len(cluster_arns)} cluster(s)")
-    for arn, (running, stopped) in counts.items():
-        echo(f"  {cluster_name(arn)}: {running} RUNNING, {stopped} STOPPED")  # names from the API
-
-
-def _answers(endpoint_url: str) -> bool:
-    try:
-        urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=2).close()
-    except (urllib.error.URLError, OSError):
-        return False
-    return True
-
-
 def _account(server: LocalEcs) -> str:
     """What the account it serves holds, in a few words: its clusters (names from the API)."""
     import boto3
@@ -359,57 +286,7 @@ def _seed_function(seed: str) -> Seed | None:
     return seeding
 
 
-def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:
-    paginator = ecs.get_paginator("list_tasks")
-    pages = paginator.paginate(cluster=cluster, desiredStatus=desired_status)  # type: ignore[arg-type]
-    return sum(len(page["taskArns"]) for page in pages)
-
-
-@local.command(name="stop")
-@endpoint_option
-def stop(endpoint_url: str | None) -> None:
-    """Stop the embedded ECS serving at the endpoint (e.g. the one `make run` left running);
-    its running tasks are stopped with it. Only a server that `ecs-pipelines local serve`
-    started on this host, as this user, is stopped. Exits 1 when nothing answers there, or
-    when the server there is not provably this user's.
-
-    \b
-    Example:
-      ecs-pipelines local stop
-    """
-    from ecs_pipelines.local.serving import why_not_own_server
-
-    endpoint_url = checkout_endpoint(endpoint_url)
-    health_url = endpoint_url.rstrip("/") + "/_local/health"
-    try:
-        with urllib.request.urlopen(health_url, timeout=2) as response:
-            health = json.loads(response.read())
-        pid, instance = health.get("pid"), health.get("instance")
-    except (urllib.error.URLError, OSError, ValueError, AttributeError) as exc:
-        click.echo(f"No embedded ECS answers at {endpoint_url} ({exc})")
-        sys.exit(1)
-    refusal = why_not_own_server(instance, pid)
-    if refusal is not None:
-        click.echo(f"Refusing to stop the embedded ECS at {endpoint_url}: {refusal}.")
-        sys.exit(1)
-    assert isinstance(pid, int)
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        click.echo(f"Embedded ECS at {endpoint_url}: process {pid} is gone")
-        sys.exit(1)
-    # The server stops its tasks, then closes its port: wait until nothing answers there.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(health_url, timeout=1).close()
-        except (urllib.error.URLError, OSError):
-            click.echo(f"Embedded ECS at {endpoint_url} stopped (pid {pid})")
-            return
-        time.sleep(0.1)
-    click.echo(f"Embedded ECS (pid {pid}) did not stop within 30 s")
-    sys.exit(1)
-
-
 local.add_command(env_command)
+local.add_command(status_command)
+local.add_command(stop_command)
 local.add_command(reset_command)
