@@ -139,6 +139,13 @@ class _StopSignals:
     f"[default: {default_max_running_tasks()} on this host].",
 )
 @click.option(
+    "--assumed-role-max-seconds",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Credentials STS AssumeRole issues live at most this long (below STS's 900 s "
+    "minimum too), to see their renewal during a short wait; unset: as DurationSeconds asks.",
+)
+@click.option(
     "--insecure-no-auth",
     is_flag=True,
     envvar="ECS_PIPELINES_INSECURE_NO_AUTH",
@@ -153,6 +160,7 @@ def serve(
     seed: str,
     faults: str,
     max_running_tasks: int | None,
+    assumed_role_max_seconds: int | None,
     insecure_no_auth: bool,
 ) -> None:
     """Serve the embedded ECS until SIGINT or SIGTERM, then stop every task process.
@@ -162,7 +170,8 @@ def serve(
     env` prints it for the AWS CLI and SDKs. The demo cluster and task definitions are
     registered on start (--seed). Task output is held in memory within --log-stream-mib per
     stream and --log-total-mib in all; past them the oldest lines are dropped (GetLogEvents and
-    the log pages start at the oldest line still held).
+    the log pages start at the oldest line still held). Its STS answers AssumeRole for a role
+    in any account; the credentials act in that account only (clusters, tasks and logs apart).
 
     \b
     Example:
@@ -207,6 +216,7 @@ def serve(
             max_running_tasks=max_running_tasks,
             # A checkout's server links a task to its run in the checkout's `make ui`.
             dagster_ui=_no_ui if checkout is None else partial(dagster_ui_of, checkout),
+            assumed_role_max_seconds=assumed_role_max_seconds,
         ).start()
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ecs_pipelines.cli.target import target_from_env
+from ecs_pipelines.cli.target import resource_for, target_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,6 +42,16 @@ def test_one_variable_switches_to_aws() -> None:
     assert target.subnets == ("subnet-1", "subnet-2")
     assert target.endpoint_url is None
     assert "AWS ECS in eu-west-1" in target.description
+
+
+def test_a_role_variable_makes_every_call_of_the_aws_target_as_that_role() -> None:
+    """ECS_PIPELINES_ROLE_ARN gives the AWS target's resource the role to assume (no call is
+    made until a client signs)."""
+    role = "arn:aws:iam::444455556666:role/ecs-pipelines-launcher"
+    target = target_from_env({"ECS_PIPELINES_TARGET": "aws", "ECS_PIPELINES_ROLE_ARN": role})
+    assert target.role_arn == role
+    assert resource_for(target).role_arn == role
+    assert resource_for(target_from_env({"ECS_PIPELINES_TARGET": "aws"})).role_arn is None
 
 
 def test_local_is_the_default_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,6 +69,11 @@ class LocalEcs:
     ``faults``: the fault plan it starts with (``local/rules/fault_plan``; ``POST
     /_local/faults`` replaces it). ``max_running_tasks``: past this many tasks not yet STOPPED,
     RunTask answers no capacity, as ECS does (default: ``TASKS_PER_CPU`` per host CPU).
+    ``assumed_role_max_seconds`` caps the lifetime of the credentials STS AssumeRole issues
+    (below STS's 900 s minimum too), so that a test sees them renewed during a short wait;
+    None: as long as DurationSeconds asks.
+    Accounts: moto's backends are per account; the server's own keys act in the default
+    account (123456789012), the credentials of a role assumed through its STS in the role's.
     """
 
     def __init__(
@@ -84,6 +89,7 @@ class LocalEcs:
         faults: FaultPlan | None = None,
         max_running_tasks: int | None = None,
         dagster_ui: Callable[[], str | None] = lambda: None,
+        assumed_role_max_seconds: int | None = None,
     ) -> None:
         self._requested_port = port
         self._host = host
@@ -96,7 +102,9 @@ class LocalEcs:
         self._max_running_tasks = max_running_tasks or default_max_running_tasks()
         # The Dagster UI the task pages link runs to, when known (`local serve --checkout`).
         self._dagster_ui = dagster_ui
-        self.access_keys = AccessKeyStore(new_server_keys())
+        self.access_keys = AccessKeyStore(
+            new_server_keys(), assumed_role_max_seconds=assumed_role_max_seconds
+        )
         # This user's record of the server (its keys for clients of its endpoint); None until
         # started, or when the state directory is not this user's alone.
         self.state_record: Path | None = None
@@ -160,7 +168,9 @@ class LocalEcs:
             on_task_stopped=sessions.kill_task,
             secrets=resolve_secrets,
         )
-        moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
+        moto_bridge.install(
+            EmbeddedController(runner, sessions, lambda: self.endpoint_url), self.access_keys
+        )
         service = ServiceRoutes(sessions, self.instance_id)
         try:
             routes = [

@@ -1,15 +1,17 @@
 """The embedded ECS's pages for its tasks: what the AWS console shows, for tasks it runs.
 
-``/_local/tasks/<id>?cluster=&region=`` shows a task: status, containers with exit codes,
-stop code and reason, overrides (secret values masked), tags and timestamps, refreshing while
-the task runs. ``/_local/tasks/<id>/logs/<container>`` shows one container's awslogs stream
-and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new lines;
-where lines were dropped before the page read them (the server holds only the newest output of
-each stream, ``log_retention``) it says so, at that place and above the lines.
+``/_local/tasks/<id>?cluster=&region=&account=`` shows a task: status, containers with exit
+codes, stop code and reason, overrides (secret values masked), tags and timestamps, refreshing
+while the task runs. ``/_local/tasks/<id>/logs/<container>`` shows one container's awslogs
+stream and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new
+lines; where lines were dropped before the page read them (the server holds only the newest
+output of each stream, ``log_retention``) it says so, at that place and above the lines.
 Everything is read through the server's own public API (DescribeTasks, DescribeTaskDefinition,
-GetLogEvents), as a console reads AWS. Secret values (the variables a launch named as secret)
-are masked in the task's data and in each log line before anything is rendered, wherever the
-task carries them (the command, another variable, a stop reason); then every text is
+GetLogEvents), as a console reads AWS, in the account the address names (the server's own
+keys may name one: ``x-moto-account-id``, as ``local/auth/request_auth.py`` allows them).
+Secret values (the variables a launch named as secret) are masked in the task's data and in
+each log line before anything is rendered, wherever the task carries them (the command,
+another variable, a stop reason); then every text is
 HTML-escaped, or sent as JSON for the page's script to add as text.
 
 The pages are read-only (GET), their address is checked before anything is read
@@ -43,7 +45,7 @@ from ecs_pipelines.ecs.common import (
 )
 from ecs_pipelines.ecs.logs import TASK_PAGES, LogStreamRef, log_stream_refs
 from ecs_pipelines.local import moto_bridge
-from ecs_pipelines.local.auth import KeyPair
+from ecs_pipelines.local.auth import ACCOUNT_HEADER, KeyPair
 from ecs_pipelines.local.rules import events_skipped
 from ecs_pipelines.local.serving.client_cache import ClientCache
 from ecs_pipelines.local.serving.page_address import PageKind, page_address
@@ -72,6 +74,7 @@ class LogPage:
     cluster: str
     region: str
     token: str
+    account: str | None
 
 
 class TaskPages:
@@ -97,16 +100,26 @@ class TaskPages:
     def routes(self) -> list[Route]:
         return [Route(f"{TASK_PAGES}/", self.answer), *asset_routes()]
 
-    def _client(self, service: str, region: str) -> Any:
+    def _client(self, service: str, region: str, account: str | None) -> Any:
         return self._clients.get(
-            (self._endpoint, service, region),
-            lambda: boto3.client(
-                service,  # type: ignore[call-overload]
-                endpoint_url=self._endpoint,
-                region_name=region,
-                **self._credentials.boto3_kwargs(),
-            ),
+            (self._endpoint, service, region, account),
+            lambda: self._new_client(service, region, account),
         )
+
+    def _new_client(self, service: str, region: str, account: str | None) -> Any:
+        client = boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self._endpoint,
+            region_name=region,
+            **self._credentials.boto3_kwargs(),
+        )
+        if account is not None:
+
+            def in_account(request: Any, **_: Any) -> None:
+                request.headers[ACCOUNT_HEADER] = account
+
+            client.meta.events.register("before-sign", in_account)
+        return client
 
     def answer(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         # The pages read this very server, at the address it is bound to.
@@ -117,15 +130,15 @@ class TaskPages:
         if isinstance(address, str):
             reason = f"<p>{html.escape(address)}</p>"
             return _page(start_response, "404 Not Found", "No such page", reason)
-        cluster, region = address.cluster, address.region
+        cluster, region, account = address.cluster, address.region, address.account
         try:
-            task = self._task(cluster, region, address.task_id)
+            task = self._task(cluster, region, account, address.task_id)
             if task is None:
                 return _page(start_response, "404 Not Found", "No such task", "<p>Not found.</p>")
             if address.kind is PageKind.TASK:
                 title = f"Task {address.task_id}"
                 return _page(start_response, "200 OK", title, self._task_html(task))
-            log = LogPage(task, address.container, cluster, region, address.token)
+            log = LogPage(task, address.container, cluster, region, address.token, account)
             if address.kind is PageKind.LOGS:
                 return self._logs_html(start_response, log)
             return self._lines(start_response, log)
@@ -134,15 +147,18 @@ class TaskPages:
 
     # --- reading --------------------------------------------------------------------------
 
-    def _task(self, cluster: str, region: str, ident: str) -> dict[str, Any] | None:
-        answer = self._client("ecs", region).describe_tasks(
+    def _task(
+        self, cluster: str, region: str, account: str | None, ident: str
+    ) -> dict[str, Any] | None:
+        answer = self._client("ecs", region, account).describe_tasks(
             cluster=cluster, tasks=[ident], include=["TAGS"]
         )
         tasks: list[dict[str, Any]] = answer.get("tasks") or []
         return tasks[0] if tasks else None
 
-    def _stream(self, task: Mapping[str, Any], container: str, region: str) -> LogStreamRef:
-        definition = self._client("ecs", region).describe_task_definition(
+    def _stream(self, task: Mapping[str, Any], log: LogPage) -> LogStreamRef:
+        container = log.container
+        definition = self._client("ecs", log.region, log.account).describe_task_definition(
             taskDefinition=task["taskDefinitionArn"]
         )["taskDefinition"]
         refs = [r for r in log_stream_refs(definition, task["taskArn"]) if r.container == container]
@@ -157,8 +173,8 @@ class TaskPages:
         # the page afterwards would miss it. Nothing below reads ``described``.
         task = mask_task(described, reveal=True)
         cluster = cluster_name(str(task.get("clusterArn", "")))
-        region = str(task.get("taskArn", "")).split(":")[3]
-        link_query = urlencode({"cluster": cluster, "region": region})
+        arn_parts = str(task.get("taskArn", "")).split(":")
+        link_query = where(cluster, arn_parts[3], arn_parts[4])
         facts = [
             ("Status", f"{task.get('lastStatus')} (desired {task.get('desiredStatus')})"),
             ("Stop code", task.get("stopCode")),
@@ -213,11 +229,9 @@ class TaskPages:
 
     def _logs_html(self, start_response: StartResponse, log: LogPage) -> list[bytes]:
         ident, container = task_id(str(log.task["taskArn"])), log.container
-        cluster, region = log.cluster, log.region
-        lines_url = f"{TASK_PAGES}/{ident}/logs/{quote(container)}/lines?" + urlencode(
-            {"cluster": cluster, "region": region}
-        )
-        back = f"{TASK_PAGES}/{ident}?" + urlencode({"cluster": cluster, "region": region})
+        query = where(log.cluster, log.region, log.account)
+        lines_url = f"{TASK_PAGES}/{ident}/logs/{quote(container)}/lines?{query}"
+        back = f"{TASK_PAGES}/{ident}?{query}"
         body = (
             f"<p><a href='{html.escape(back)}'>task {html.escape(ident)}</a> · "
             f"container {html.escape(container)}</p><p id='state'>Loading…</p>"
@@ -228,9 +242,9 @@ class TaskPages:
         return _page(start_response, "200 OK", f"Logs of {ident} / {container}", body)
 
     def _lines(self, start_response: StartResponse, log: LogPage) -> list[bytes]:
-        task, container, region, token = log.task, log.container, log.region, log.token
+        task, region, token = log.task, log.region, log.token
         try:
-            ref = self._stream(task, container, region)
+            ref = self._stream(task, log)
         except LookupError:
             return json_response(start_response, "404 Not Found", {"message": "No such log."})
         if ref.region and ref.region not in self._regions:  # read nowhere the server is not
@@ -244,7 +258,7 @@ class TaskPages:
         if token:
             request["nextToken"] = token
         try:
-            page = self._client("logs", ref.region or region).get_log_events(**request)
+            page = self._client("logs", ref.region or region, log.account).get_log_events(**request)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
                 raise
@@ -263,6 +277,13 @@ class TaskPages:
             "done": stopped and not lines,
         }
         return json_response(start_response, "200 OK", answer)
+
+
+def where(cluster: str, region: str, account: str | None) -> str:
+    """The query that names a page's cluster, region and account."""
+    return urlencode(
+        {"cluster": cluster, "region": region, **({"account": account} if account else {})}
+    )
 
 
 def _environment(override: Mapping[str, Any]) -> str:
