@@ -14,8 +14,7 @@ Only a run in an ECS task can use this executor (it refuses any other run launch
 run`, which runs in-process, leaves this job out.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster reads the ops' context annotation.
 import json
 import os
 import urllib.request

@@ -115,11 +115,12 @@ def step_task_arns(dagster_dev: DagsterDev, run_id: str) -> dict[str, str]:
 
 
 def test_ecs_executor_job_runs_each_step_in_its_own_task(
-    dagster_dev: DagsterDev, ecs: EcsResource
+    dagster_dev: DagsterDev, ecs: EcsResource, local_ecs: LocalEcs
 ) -> None:
     """A Launchpad run of ecs_executor_job succeeds: dagster-aws's ecs_executor runs each of
     its three steps in its own task of the run worker's task definition, each step says so
-    from the task metadata endpoint, and the ecs_task_op step launches one more task."""
+    from the task metadata endpoint, and the ecs_task_op step launches one more task;
+    `ecs-pipelines tasks --run-id` lists all five."""
     run_id = dagster_dev.launch(EXECUTOR_JOB_NAME)
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     worker = run_worker(dagster_dev, ecs, run_id)
@@ -130,6 +131,8 @@ def test_ecs_executor_job_runs_each_step_in_its_own_task(
     assert len(step_tasks) == 3
     assert {t["taskDefinitionArn"] for t in step_tasks} == {worker["taskDefinitionArn"]}
     assert {t["clusterArn"] for t in step_tasks} == {worker["clusterArn"]}
+    # The executor's size for a step task (256/512) replaces the definition's (512/1024).
+    assert {(t["cpu"], t["memory"]) for t in step_tasks} == {("256", "512")}
     results = ecs.wait_for_tasks(list(steps.values()), timeout_seconds=60)
     assert all(r.exit_codes == {RUN_WORKER_CONTAINER: 0} for r in results), results
     with dagster_dev.instance() as instance:
@@ -139,6 +142,9 @@ def test_ecs_executor_job_runs_each_step_in_its_own_task(
     [launched] = tasks_of_run(ecs, run_id)
     assert launched["containers"][0]["exitCode"] == 0
     assert launched["taskArn"] not in steps.values()
+    rows = listed_tasks(local_ecs, run_id)
+    listed = {row["task_arn"] for row in rows}
+    assert listed == {worker["taskArn"], launched["taskArn"], *steps.values()}
 
 
 SCROLL_TO_TOP = """
