@@ -73,11 +73,13 @@ def build_executor_job(target_description: str) -> JobDefinition:
     @job(
         name=EXECUTOR_JOB_NAME,
         executor_def=step_tasks_executor,
-        description="count_rows -> check_count -> stage_in_task, each step in its own ECS task "
-        "(dagster-aws's ecs_executor); stage_in_task's step launches one more task with "
-        f"EcsResource. Needs EcsRunLauncher (make ui). Runs on {target_description}.",
+        description="count_rows -> check_count, beside stage_in_task: each step in its own "
+        "ECS task (dagster-aws's ecs_executor); stage_in_task's step launches one more task "
+        f"with EcsResource. Needs EcsRunLauncher (make ui). Runs on {target_description}.",
     )
     def ecs_executor_job() -> None:
-        stage_in_task(after=check_count(count_rows()))
+        check_count(count_rows())
+        # Independent of the count: the executor runs its step task at the same time.
+        stage_in_task()
 
     return ecs_executor_job
