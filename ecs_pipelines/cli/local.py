@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,18 +20,29 @@ from ecs_pipelines.cli.checkout import (
     CheckoutServer,
     checkout_root,
     forget_record,
+    no_server_message,
     recorded_server,
     write_record,
 )
 from ecs_pipelines.cli.common import echo
+from ecs_pipelines.cli.dagster_ui import dagster_ui_of
 from ecs_pipelines.cli.local_access import (
+    FAULTS_ENV,
     endpoint_option,
     env_command,
     reset_command,
     server_access,
 )
 from ecs_pipelines.ecs.common import TaskStatus, cluster_name
-from ecs_pipelines.local.rules import DEFAULT_STREAM_BYTES, DEFAULT_TOTAL_BYTES, MIB, LogLimits
+from ecs_pipelines.local.rules import (
+    DEFAULT_STREAM_BYTES,
+    DEFAULT_TOTAL_BYTES,
+    MIB,
+    FaultPlanError,
+    LogLimits,
+    default_max_running_tasks,
+    parse_fault_plan,
+)
 from ecs_pipelines.local.serving import DEFAULT_PORT, DEFAULT_REGION, Seed
 
 if TYPE_CHECKING:
@@ -118,6 +130,22 @@ class _StopSignals:
     "for an empty account.",
 )
 @click.option(
+    "--faults",
+    envvar=FAULTS_ENV,
+    default="",
+    help="A fault plan to rehearse with, e.g. 'no-capacity:provider=FARGATE_SPOT,rate=0.3,"
+    "seed=7;spot-reclaim:after=5s,warning=1s;pull-error:count=2;throttle:api=RunTask,"
+    "rate=0.2' (or JSON). Read from ECS_PIPELINES_LOCAL_FAULTS when not given, so that "
+    "`make run` and `make ui` pass it on.",
+)
+@click.option(
+    "--max-running-tasks",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Past this many tasks not yet STOPPED, RunTask answers no capacity as ECS does "
+    f"[default: {default_max_running_tasks()} on this host].",
+)
+@click.option(
     "--insecure-no-auth",
     is_flag=True,
     envvar="ECS_PIPELINES_INSECURE_NO_AUTH",
@@ -130,6 +158,8 @@ def serve(
     log_stream_mib: int,
     log_total_mib: int,
     seed: str,
+    faults: str,
+    max_running_tasks: int | None,
     insecure_no_auth: bool,
 ) -> None:
     """Serve the embedded ECS until SIGINT or SIGTERM, then stop every task process.
@@ -164,6 +194,10 @@ def serve(
         )
     log_limits = LogLimits(stream_bytes=log_stream_mib * MIB, total_bytes=log_total_mib * MIB)
     seeding = _seed_function(seed)
+    try:
+        fault_plan = parse_fault_plan(faults)
+    except FaultPlanError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
     # Before any thread starts: a signal that comes while the server starts still stops it.
     stop_signals = _StopSignals()
     try:
@@ -176,6 +210,10 @@ def serve(
             seed=seeding,
             authenticate=not insecure_no_auth,
             owner_pid=os.getpid(),
+            faults=fault_plan,
+            max_running_tasks=max_running_tasks,
+            # A checkout's server links a task to its run in the checkout's `make ui`.
+            dagster_ui=_no_ui if checkout is None else partial(dagster_ui_of, checkout),
         ).start()
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
@@ -197,6 +235,8 @@ def serve(
                 err=True,
             )
         echo(f"Embedded ECS serving on {server.endpoint_url} ({_account(server)})")  # API names
+        if fault_plan.faults:
+            echo(f"Fault plan: {fault_plan.text}")
         sys.stdout.flush()
         stop_signals.wait()
     finally:
@@ -207,6 +247,10 @@ def serve(
     click.echo(f"Embedded ECS stopped ({running} running task(s) stopped)")
 
 
+def _no_ui() -> str | None:
+    return None
+
+
 def checkout_endpoint(endpoint_url: str | None) -> str:
     """The endpoint given, else this checkout's recorded server; exit 1 when there is none."""
     if endpoint_url:
@@ -214,10 +258,8 @@ def checkout_endpoint(endpoint_url: str | None) -> str:
     root = checkout_root()
     server = recorded_server(root)
     if server is None:
-        click.echo(
-            f"No embedded ECS runs for the checkout {root} (`make run` starts one; "
-            "`--endpoint-url` names another)"
-        )
+        message = no_server_message(root)
+        click.echo(f"{message[:1].upper()}{message[1:]} (`--endpoint-url` names another)")
         sys.exit(1)
     return server.endpoint_url
 

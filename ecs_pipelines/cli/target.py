@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ecs_pipelines.cli.checkout import checkout_root, recorded_server, start_server
+from ecs_pipelines.cli.local_access import FAULTS_ENV, send_fault_plan
 from ecs_pipelines.cli.local_credentials import (
     credentials_not_found,
     credentials_of_endpoint,
@@ -128,9 +129,15 @@ def at_endpoint(target: Target, endpoint_url: str) -> Target:
 
 
 def resource_for(target: Target, **fields: object) -> EcsResource:
-    """The EcsResource for a target; ``fields`` override its settings (an ``endpoint_url`` of
-    another embedded ECS brings that server's keys, a ``profile_name`` its own keys). On the
-    embedded ECS, raises LocalCredentialsNotFound, before any call, when no keys are found."""
+    """The EcsResource for a target (``resource_config``)."""
+    return EcsResource(**resource_config(target, **fields))  # type: ignore[arg-type]
+
+
+def resource_config(target: Target, **fields: object) -> dict[str, object]:
+    """An EcsResource's fields for a target; ``fields`` override its settings (an
+    ``endpoint_url`` of another embedded ECS brings that server's keys, a ``profile_name`` its
+    own keys). On the embedded ECS, raises LocalCredentialsNotFound, before any call, when no
+    keys are found."""
     endpoint = fields.get("endpoint_url")
     if target.name == "local" and isinstance(endpoint, str) and endpoint != target.endpoint_url:
         target = at_endpoint(target, endpoint)
@@ -152,7 +159,7 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
     elif local_keys and target.endpoint_url and not target.task_role:
         raise credentials_not_found(target.endpoint_url)
     config.update(fields)
-    return EcsResource(**config)  # type: ignore[arg-type]
+    return config
 
 
 def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:
@@ -216,6 +223,11 @@ def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator
             print(f"Embedded ECS: {where} (ECS_PIPELINES_ENDPOINT_URL)")
             known = target.credentials is not None or target.task_role
             running = target if known else at_endpoint(target, where)
+            plan = os.environ.get(FAULTS_ENV, "")
+            if plan and running.credentials is not None:
+                # A server started earlier did not read it: hand it the plan now.
+                send_fault_plan(where, running.credentials, plan)
+                print(f"Embedded ECS: fault plan of {FAULTS_ENV} set")
         else:
             pid = start_local_ecs(where).pid
             print(f"Embedded ECS: started at {where} (ECS_PIPELINES_ENDPOINT_URL)")

@@ -92,19 +92,25 @@ class EcsResource(EcsSettings):
         copy._task_client = None
         return copy
 
+    def connection(self) -> EcsSettings:
+        """The settings the clients connect with (endpoint, region, credentials): the fields.
+        A subclass may find them when a client is first needed instead (the demo's resource
+        finds the checkout's embedded ECS then); links and ECS Exec use them too."""
+        return self
+
     def ecs_client(self) -> ECSClient:
         if self._ecs_client is None:
-            self._ecs_client = boto3_client("ecs", self)
+            self._ecs_client = boto3_client("ecs", self.connection())
         return self._ecs_client
 
     def logs_client(self) -> CloudWatchLogsClient:
         if self._logs_client is None:
-            self._logs_client = boto3_client("logs", self)
+            self._logs_client = boto3_client("logs", self.connection())
         return self._logs_client
 
     def sqs_client(self) -> SQSClient:
         if self._sqs_client is None:
-            self._sqs_client = boto3_client("sqs", self)
+            self._sqs_client = boto3_client("sqs", self.connection())
         return self._sqs_client
 
     def task_event_queue(self, queue_url: str | None = None) -> TaskEventQueue | None:
@@ -130,7 +136,7 @@ class EcsResource(EcsSettings):
 
     def links(self) -> TaskLinks:
         """Task and log pages on the ECS in use: the AWS console, or the embedded ECS's."""
-        return links_for(self.endpoint_url, self.region)
+        return links_for(self.connection().endpoint_url, self.region)
 
     # --- launching -------------------------------------------------------------------------
 
@@ -339,5 +345,5 @@ class EcsResource(EcsSettings):
             interactive=interactive,
             region=self.region,
             profile=self.profile_name,
-            endpoint_url=self.endpoint_url,
+            endpoint_url=self.connection().endpoint_url,
         )

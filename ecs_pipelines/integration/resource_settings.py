@@ -110,6 +110,9 @@ class EcsSettings(ResourceWithBoto3Configuration):
     started_by: str | None = Field(default=None, description=describe("started_by"))
     group: str | None = Field(default=None, description=describe("group"))
     task_role_arn: str | None = Field(default=None, description=describe("task_role_arn"))
+    capacity_retry_seconds: float = Field(
+        default=default_of("capacity_retry_seconds"), description=describe("capacity_retry_seconds")
+    )
     code_task_definitions: CodeTaskDefinitionSettings = Field(
         default_factory=CodeTaskDefinitionSettings,
         description=(
@@ -221,6 +224,7 @@ class EcsSettings(ResourceWithBoto3Configuration):
             started_by=self.started_by,
             group=self.group,
             task_role_arn=self.task_role_arn,
+            capacity_retry_seconds=self.capacity_retry_seconds,
         )
 
     def watch_settings(self, timeout_seconds: float | None = None) -> WatchSettings:

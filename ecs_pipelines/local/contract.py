@@ -31,6 +31,18 @@ class RequestRejected(EcsError):
 
 
 @dataclass(frozen=True)
+class TaskFaults:
+    """What a fault plan does to one new task: fail its start, or reclaim it as Spot."""
+
+    start_failure: str | None = None  # the stoppedReason of a task that fails to start
+    reclaim_after_seconds: float | None = None  # since it was launched
+    reclaim_warning_seconds: float = 0.0  # SIGTERM to SIGKILL
+
+
+NO_TASK_FAULTS = TaskFaults()
+
+
+@dataclass(frozen=True)
 class NewTask:
     """A task moto has just created, in ECS terms, for the controller to run."""
 
@@ -44,6 +56,7 @@ class NewTask:
     availability_zone: str = ""
     # The task's elastic network interface (awsvpc): subnetId, privateIPv4Address, macAddress...
     network_interface: Mapping[str, str] = field(default_factory=dict)
+    faults: TaskFaults = NO_TASK_FAULTS
 
 
 @dataclass(frozen=True)

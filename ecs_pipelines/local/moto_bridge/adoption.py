@@ -11,7 +11,7 @@ from typing import Any
 from moto.ecs.models import Cluster, EC2ContainerServiceBackend, Task
 
 from ecs_pipelines.ecs.common import TaskStatus, task_id
-from ecs_pipelines.local.contract import NewTask
+from ecs_pipelines.local.contract import NO_TASK_FAULTS, NewTask, TaskFaults
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
     controller,
@@ -42,11 +42,13 @@ def hand_over(
     task_definition: Any,
     placement: Placement,
     started_by: str | None,
+    faults: Sequence[TaskFaults] = (),
 ) -> None:
-    """Give each new moto task its ECS identity and fields, then hand them to the controller."""
+    """Give each new moto task its ECS identity and fields, then hand them to the controller
+    (with what the fault plan does to each, ``faults[i]`` for ``tasks[i]``)."""
     local = controller()
     created = []
-    for task in tasks:
+    for index, task in enumerate(tasks):
         _give_ecs_identity(task, backend, cluster.name, started_by)
         _adopt(task, backend, cluster.name, task_definition, placement)
         set_fields(task, {"enableExecuteCommand": placement.enable_execute_command})
@@ -61,6 +63,7 @@ def hand_over(
                 enable_execute_command=placement.enable_execute_command,
                 availability_zone=f"{backend.region_name}a",
                 network_interface=_network_interface(task),
+                faults=faults[index] if index < len(faults) else NO_TASK_FAULTS,
             )
         )
     with rejections_as_ecs_errors():

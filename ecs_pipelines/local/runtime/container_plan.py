@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecs_pipelines.ecs.common import cluster_name, task_id
-from ecs_pipelines.local.contract import NewTask
+from ecs_pipelines.local.contract import NO_TASK_FAULTS, NewTask, TaskFaults
 from ecs_pipelines.local.runtime.container_order import Dependency
 from ecs_pipelines.local.runtime.health_checks import HealthCheck, parse_health_check
 
@@ -81,6 +81,7 @@ class TaskLaunch:
     network_interface: Mapping[str, str] = field(default_factory=dict)
     cpu: str | None = None
     memory: str | None = None
+    faults: TaskFaults = NO_TASK_FAULTS  # what the fault plan does to the task
 
     @property
     def task_id(self) -> str:
@@ -222,4 +223,5 @@ def build_task_launch(
         network_interface=dict(task.network_interface or {}),
         cpu=(overrides or {}).get("cpu") or task_definition.get("cpu"),
         memory=(overrides or {}).get("memory") or task_definition.get("memory"),
+        faults=task.faults,
     )

@@ -22,7 +22,7 @@ Content-Security-Policy every answer carries (``http_boundary.py``) needs no 'un
 from __future__ import annotations
 
 import html
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,6 +55,7 @@ from ecs_pipelines.local.serving.routes import (
     query,
     text_response,
 )
+from ecs_pipelines.local.serving.run_links import dagster_run_link
 
 LINES_PER_PAGE = 1000
 # Clients the pages keep (the least recently used is dropped): one per service and region
@@ -81,9 +82,12 @@ class TaskPages:
         credentials: KeyPair,
         region: str = "us-east-1",
         regions: Collection[str] | None = None,
+        dagster_ui: Callable[[], str | None] = lambda: None,
     ) -> None:
         # The pages read the server's API as its user would: signed with its own keys.
         self._credentials = credentials
+        # Asked at each page: the UI may start (or go) while the server runs.
+        self._dagster_ui = dagster_ui
         self._region = region  # what an address that names no region means
         self._clients = ClientCache(CLIENT_CACHE_SIZE, "task pages")
         self._endpoint = ""
@@ -173,6 +177,9 @@ class TaskPages:
             for name, value in facts
             if value is not None
         )
+        run_link = dagster_run_link(task, self._dagster_ui())
+        if run_link is not None:
+            rows += f"<tr><th>Dagster run</th><td class='dagster-run'>{run_link}</td></tr>"
         containers = "".join(
             "<tr>"
             f"<td>{_text(c.get('name'))}</td><td>{_text(c.get('lastStatus'))}</td>"
