@@ -70,7 +70,8 @@ def stop_executor_step_tasks(
     ecs: EcsResource, instance: DagsterInstance, run_id: str, status: str
 ) -> StopReport:
     """Stops the run's ecs_executor step tasks still running, each in the cluster its ARN
-    names (the run launcher's, not necessarily the resource's); best effort, never raises."""
+    names (the run launcher's, not necessarily the resource's); a StopTask that fails is in
+    the report, not raised."""
     by_cluster: dict[str, list[str]] = defaultdict(list)
     for arn in executor_step_tasks(instance, run_id):
         by_cluster[task_cluster(arn) or ecs.cluster].append(arn)
