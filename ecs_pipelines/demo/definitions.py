@@ -22,6 +22,7 @@ import ecs_pipelines.demo.defs as yaml_defs_module
 from ecs_pipelines.cli.target import Target, resource_config, target_from_env
 from ecs_pipelines.demo.assets import DEMO_ASSETS, detached_export
 from ecs_pipelines.demo.checkout_resource import CheckoutEcsResource
+from ecs_pipelines.demo.executor_job import build_executor_job
 from ecs_pipelines.demo.jobs import (
     NIGHTLY_EXPORT_STARTED_BY,
     build_completion_report_job,
@@ -117,6 +118,7 @@ defs = Definitions.merge(
             daily_assets_job,
             build_nightly_export_job(target.description),
             completion_report_job,
+            build_executor_job(target.description),
         ],
         schedules=[daily_report_schedule(report_job)],
         # The cleanup sensors stop tasks that a failed or canceled run left running.

@@ -14,6 +14,7 @@ from ecs_pipelines.ecs.common.arns import (
     started_by_value,
     tag_list,
     tags_of,
+    task_cluster,
     task_id,
     task_refs,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "tag_list",
     "tag_map",
     "tags_of",
+    "task_cluster",
     "task_id",
     "task_refs",
     "task_secret_values",

@@ -103,6 +103,9 @@ def _adopt(
     # Stop moto's own state machine: the runner owns lastStatus from here on.
     task._transitions = [(TaskStatus.PROVISIONING, TaskStatus.PROVISIONING)]
     platform_version = task.platform_version
+    # ECS reports the size a task runs with: RunTask's task-level override, else the
+    # definition's (moto keeps the definition's).
+    overrides = placement.overrides or {}
     if placement.fargate and platform_version in (None, "LATEST"):
         platform_version = _DEFAULT_PLATFORM_VERSION
     set_fields(
@@ -112,8 +115,8 @@ def _adopt(
             "capacityProviderName": placement.provider,
             "platformVersion": platform_version,
             "platformFamily": "Linux" if placement.fargate else None,
-            "cpu": task_definition.cpu,
-            "memory": task_definition.memory,
+            "cpu": overrides.get("cpu") or task_definition.cpu,
+            "memory": overrides.get("memory") or task_definition.memory,
             "availabilityZone": f"{backend.region_name}a",
             "version": 1,
             "healthStatus": "UNKNOWN",
