@@ -139,6 +139,50 @@ else:
 OPTION_NAMES = frozenset(_option_fields())
 
 
+class OpModel(YamlModel):
+    """One op of an op job: its task's options sit beside these fields."""
+
+    name: str = Field(description="the op's name, unique in the job")
+    description: str | None = None
+    after: list[str] = Field(
+        default_factory=list, description="ops of the job (listed above it) this one runs after"
+    )
+
+
+# An op and the options of its task, as EcsTaskAssetModel for assets.
+if TYPE_CHECKING:
+    EcsTaskOpModel = OpModel
+else:
+    EcsTaskOpModel = create_model(
+        "EcsTaskOpModel",
+        __base__=OpModel,
+        __doc__="An op that launches ECS task(s), and the options of its task.",
+        **_option_fields(),
+    )
+
+
+class OpJobModel(YamlModel):
+    """A job of ops, each launching ECS task(s), in the order ``after`` gives."""
+
+    name: str = Field(description="the job's name")
+    description: str | None = None
+    ops: list[EcsTaskOpModel] = Field(description="the job's ops, each after those it names")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpJobModel:
+        seen: set[str] = set()
+        for op_model in self.ops:
+            if op_model.name in seen:
+                raise ValueError(f"op {op_model.name!r} is declared twice")
+            unknown = [name for name in op_model.after if name not in seen]
+            if unknown:
+                raise ValueError(
+                    f"op {op_model.name!r} runs after {unknown}, which are not ops listed above it"
+                )
+            seen.add(op_model.name)
+        return self
+
+
 class ScheduleModel(YamlModel):
     """A schedule that materialises the component's assets."""
 

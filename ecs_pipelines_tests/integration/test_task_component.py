@@ -272,3 +272,53 @@ def test_role_for_yaml_task_definitions_comes_from_the_resource(local_ecs: Local
         assert result.success
         [task] = tasks_of_run(ecs, result.run_id)
     assert "weekly_report" in task["taskDefinitionArn"]
+
+
+OP_JOB_YAML = """\
+job:
+  name: yaml_maintenance
+  ops:
+    - name: vacuum
+      command: ["python", "-c", "print('vacuumed')"]
+    - name: reindex
+      after: [vacuum]
+      command: ["python", "-c", "print('reindexed')"]
+      environment: {INDEX: "all"}
+schedule: {cron_schedule: "0 3 * * *"}
+"""
+
+
+def test_an_op_job_declared_in_yaml_runs_its_ops_in_order_on_the_embedded_ecs(
+    local_ecs: LocalEcs,
+) -> None:
+    """A YAML op job runs each op as an ECS task, the one declared after another once that one
+    has finished, and its schedule targets that job."""
+    from ecs_pipelines import EcsTaskComponent
+
+    component = EcsTaskComponent.resolve_from_yaml(OP_JOB_YAML)
+    defs = component.build_defs(ComponentTree.for_test().load_context)
+    [job_def] = defs.jobs  # type: ignore[misc]
+    [schedule] = defs.schedules  # type: ignore[misc]
+    assert schedule.job_name == "yaml_maintenance"
+    ecs = make_resource(local_ecs)
+    with DagsterInstance.ephemeral() as instance:
+        result = job_def.execute_in_process(instance=instance, resources={"ecs": ecs})
+        assert result.success
+        tasks = tasks_of_run(ecs, result.run_id)
+    by_step = {
+        next(t["value"] for t in task["tags"] if t["key"] == "dagster/step-key"): task
+        for task in tasks
+    }
+    assert sorted(by_step) == ["reindex", "vacuum"]
+    assert by_step["vacuum"]["stoppedAt"] <= by_step["reindex"]["createdAt"]
+
+
+def test_an_op_after_an_op_not_listed_above_it_is_refused() -> None:
+    """An op job whose op runs after an unknown (or later) op is refused, naming both."""
+    from dagster.components.resolved.errors import ResolutionException
+
+    from ecs_pipelines import EcsTaskComponent
+
+    broken = OP_JOB_YAML.replace("after: [vacuum]", "after: [analyse]")
+    with pytest.raises((ResolutionException, ValueError), match="analyse"):
+        EcsTaskComponent.resolve_from_yaml(broken)
