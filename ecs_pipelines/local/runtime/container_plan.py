@@ -81,6 +81,7 @@ class TaskLaunch:
     network_interface: Mapping[str, str] = field(default_factory=dict)
     cpu: str | None = None
     memory: str | None = None
+    container_insights: bool = False
 
     @property
     def task_id(self) -> str:
@@ -222,4 +223,5 @@ def build_task_launch(
         network_interface=dict(task.network_interface or {}),
         cpu=(overrides or {}).get("cpu") or task_definition.get("cpu"),
         memory=(overrides or {}).get("memory") or task_definition.get("memory"),
+        container_insights=task.container_insights,
     )
