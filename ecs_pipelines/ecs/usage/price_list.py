@@ -89,7 +89,7 @@ def fetch_prices(
     products: list[str] = []
     token: str | None = None
     for _ in range(MAX_PAGES):
-        request: dict[str, Any] = {
+        request: dict[str, object] = {
             "ServiceCode": "AmazonECS",
             "FormatVersion": "aws_v1",
             "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region}],
