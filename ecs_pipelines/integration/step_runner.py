@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetExecutionContext, OpExecutionContext
+from dagster import AssetExecutionContext, AssetKey, MetadataValue, OpExecutionContext
 from dagster._core.events import EngineEventData
 
 from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, short_task_id, task_id
@@ -27,11 +27,13 @@ from ecs_pipelines.ecs.launching import LaunchSettings, launch
 from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
 from ecs_pipelines.ecs.tasks import EcsTaskResult, stop_tasks
+from ecs_pipelines.ecs.usage import Architecture
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.integration.step_options import StepOptions
+from ecs_pipelines.integration.step_usage import right_sizing_hint, step_usage
 from ecs_pipelines.integration.task_naming import (
     DETACHED_TAG,
     started_by_for_run,
@@ -39,6 +41,7 @@ from ecs_pipelines.integration.task_naming import (
     step_environment,
     step_tags,
 )
+from ecs_pipelines.integration.usage_metadata import RIGHT_SIZING
 
 PIPES_MARKER = '"__dagster_pipes_version"'
 SIBLING_STOP_REASON = "Sibling task {task_id} failed in Dagster run {run_id}"
@@ -92,6 +95,8 @@ class StepTaskRunner:
         self.cluster = ecs.cluster
         # The container that received command and environment, once launched.
         self.container_name: str | None = None
+        # The task definition's CPU architecture, for tasks that do not say theirs.
+        self.architecture = Architecture.X86_64
         self._log_refs: dict[str, list[LogStreamRef]] = {}
         self._log_lock = threading.Lock()
         # Secret values from the run worker's environment, named by the step's config.
@@ -177,7 +182,8 @@ class StepTaskRunner:
     def run(self, *, extra_environment: Mapping[str, str] | None = None) -> StepTasks:
         with self.launched(extra_environment=extra_environment) as arns:
             results = self.wait(arns)
-        return StepTasks(results=results, metadata=self.result_metadata(results))
+        metadata = {**self.result_metadata(results), **self.usage_metadata(results)}
+        return StepTasks(results=results, metadata=metadata)
 
     def run_detached(self) -> DetachedLaunch:
         """Launches (or reattaches to) the step's tasks and returns without waiting for them."""
@@ -215,6 +221,9 @@ class StepTaskRunner:
         arns = launch(self.ecs.task_client(), plan)
         self.cluster, self.container_name = plan.cluster, plan.container_name
         definition = plan.definition or {}
+        platform = definition.get("runtimePlatform") or {}
+        if str(platform.get("cpuArchitecture", "")).upper() == "ARM64":
+            self.architecture = Architecture.ARM64
         for arn in arns:
             self._log_refs[arn] = log_stream_refs(definition, arn)
             self.report_launch(arn, definition, exec_enabled=plan.enable_execute_command)
@@ -333,6 +342,29 @@ class StepTaskRunner:
         metadata = md.result_metadata(
             results, links=self.ecs.links(), cluster=self.cluster, log_refs=self._log_refs
         )
+        return self.redaction.metadata(metadata)
+
+    def usage_metadata(self, results: Sequence[EcsTaskResult]) -> dict[str, Any]:
+        """What the step's tasks cost and used (one read, after they stopped), a line per
+        task in the run log, and for an asset the right-sizing hint. Never fails the step."""
+        try:
+            usage = step_usage(
+                self.ecs, self.cluster, results, default_architecture=self.architecture
+            )
+            metadata = dict(usage.metadata)
+            for line in usage.lines:
+                self.log.info(line)
+            if self.asset_key and "+" not in self.asset_key:
+                key = AssetKey.from_user_string(self.asset_key)
+                hint = right_sizing_hint(
+                    self.ecs, self.context.instance, key, usage, self.ecs.region
+                )
+                if hint:
+                    self.log.warning(hint)
+                    metadata[RIGHT_SIZING] = MetadataValue.text(hint)
+        except Exception as error:  # a report, never a reason for the step to fail
+            self.log.warning(f"What the step's tasks cost and used could not be reported: {error}")
+            return {}
         return self.redaction.metadata(metadata)
 
     def pipes_log_ref(self, arn: str) -> LogStreamRef | None:

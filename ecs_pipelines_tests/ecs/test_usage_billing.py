@@ -106,7 +106,7 @@ def test_overrides_win_over_the_shipped_table() -> None:
 
 def test_a_bad_override_names_its_entry() -> None:
     """An override with a negative price is refused, naming the entry and the limit."""
-    with pytest.raises(EcsSpecError, match=r"cost_prices\['us-east-1/FARGATE/X86_64'\].vcpu_hour"):
+    with pytest.raises(EcsSpecError, match=r"cost.prices\['us-east-1/FARGATE/X86_64'\].vcpu_hour"):
         parse_price_overrides({"us-east-1/FARGATE/X86_64": {"vcpu_hour": -1, "gib_hour": 0}})
     with pytest.raises(EcsSpecError, match="<region>/<FARGATE"):
         parse_price_overrides({"us-east-1": {"vcpu_hour": 1, "gib_hour": 0}})

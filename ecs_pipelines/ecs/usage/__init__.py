@@ -42,6 +42,7 @@ from ecs_pipelines.ecs.usage.prices import (
     unit_prices,
 )
 from ecs_pipelines.ecs.usage.reads import INSIGHTS_OFF, UsageRead, read_usage
+from ecs_pipelines.ecs.usage.report import StepFigures, TaskFigures, step_figures
 from ecs_pipelines.ecs.usage.sizing import (
     DEFAULT_HEADROOM,
     DEFAULT_THRESHOLD,
@@ -75,7 +76,9 @@ __all__ = [
     "Reservation",
     "RunUsage",
     "SizeHint",
+    "StepFigures",
     "TaskCost",
+    "TaskFigures",
     "TaskUsage",
     "UnitPrices",
     "UsageRead",
@@ -92,6 +95,7 @@ __all__ = [
     "reservation_of",
     "size_hint",
     "smallest_fitting",
+    "step_figures",
     "task_cost",
     "task_event",
     "unit_prices",

@@ -42,6 +42,8 @@ class TaskUsage:
     cpu_peak_units: float
     memory_peak_mib: float
     samples: int
+    # Seconds the events cover (the sum of their periods).
+    measured_seconds: float = 0.0
     # (epoch seconds at the end of the period, CPU units used, memory MiB), oldest first.
     series: tuple[tuple[float, float, float], ...] = ()
 
@@ -155,5 +157,6 @@ def usage_of(task: str, events: list[Mapping[str, Any]]) -> TaskUsage:
         cpu_peak_units=peak_units,
         memory_peak_mib=memory_peak,
         samples=len(events),
+        measured_seconds=period_total,
         series=tuple(series),
     )

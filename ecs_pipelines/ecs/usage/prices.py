@@ -5,7 +5,7 @@ The shipped table holds the on-demand Linux prices AWS published on its Fargate 
 (https://aws.amazon.com/fargate/pricing/) for the Regions below, as read on ``PRICES_AS_OF``,
 and one recent Fargate Spot figure (Spot prices move with spare capacity; the Price List API
 gives today's). Prices change: ask the Price List API (``price_list.py``) or override the
-table in the resource's configuration (``cost_prices``) where it matters.
+table in the resource's configuration (``cost.prices``) where it matters.
 """
 
 from __future__ import annotations
@@ -98,13 +98,13 @@ class PriceTable:
 
 
 def parse_price_overrides(config: Mapping[str, Mapping[str, float]]) -> dict[PriceKey, UnitPrices]:
-    """The resource's ``cost_prices`` setting: ``"<region>/<FARGATE|FARGATE_SPOT>/<X86_64|ARM64>"``
+    """The resource's ``cost.prices`` setting: ``"<region>/<FARGATE|FARGATE_SPOT>/<X86_64|ARM64>"``
     -> ``{"vcpu_hour": ..., "gib_hour": ..., "storage_gib_hour": ...}``; raises EcsSpecError
     naming the entry that is wrong."""
     parsed: dict[PriceKey, UnitPrices] = {}
     for name, values in config.items():
         parts = name.split("/")
-        field = f"cost_prices[{name!r}]"
+        field = f"cost.prices[{name!r}]"
         if len(parts) != 3:
             raise EcsSpecError(
                 field, "must be named <region>/<FARGATE|FARGATE_SPOT>/<X86_64|ARM64>"

@@ -247,7 +247,9 @@ class TaskRunner:
         self._health.stop(state.task_arn, spec.name)
         with self._lock:
             siblings = self._live.remove(container)
-            self._usage.container_exited(state, container.cpu_at_exit)
+            self._usage.container_exited(
+                state, container.cpu_at_exit, container.init.peak_memory_bytes
+            )
             if start_error is not None:
                 # The init process could not execute the command (see container_init.py).
                 reason = spawn_failure(spec, start_error)

@@ -77,14 +77,18 @@ class UsageMeter:
 
     # ---- told by the runner ----
 
-    def container_exited(self, state: TaskState, cpu_seconds: float | None) -> None:
-        """A container's whole CPU time, read from its init process as it exited."""
-        if not state.launch.container_insights or cpu_seconds is None:
+    def container_exited(
+        self, state: TaskState, cpu_seconds: float | None, peak_memory_bytes: int | None
+    ) -> None:
+        """A container's whole CPU time and memory peak, as its init process exited (a
+        container too short for any sample still counts)."""
+        if not state.launch.container_insights:
             return
         with self._lock:
             meter = self._meter(state)
-            meter.exited_cpu += cpu_seconds
+            meter.exited_cpu += cpu_seconds or 0.0
             meter.cpu_total = max(meter.cpu_total, meter.exited_cpu)
+            meter.window_memory = max(meter.window_memory, peak_memory_bytes or 0)
 
     def task_finished(self, state: TaskState) -> None:
         """The task's last event, for the time since its previous one (before it shows

@@ -1,0 +1,154 @@
+"""What a step's tasks cost and used, read once after they stop: prices (the shipped table,
+the user's, or the Price List API's, cached), one Container Insights read for all the step's
+tasks, and, for an asset, the right-sizing hint from its recent materialisations.
+
+Never fails the step: what cannot be read (no permission, Container Insights off, the Price
+List API out of reach) becomes a note in the metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from dagster import AssetKey, DagsterInstance
+
+from ecs_pipelines.ecs.common import EcsError, Retrier, task_id
+from ecs_pipelines.ecs.usage import (
+    PRICING_REGION,
+    Architecture,
+    PriceTable,
+    RunUsage,
+    StepFigures,
+    TaskFigures,
+    UsageRead,
+    fetch_prices,
+    read_usage,
+    size_hint,
+    step_figures,
+    task_cost,
+)
+from ecs_pipelines.integration import usage_metadata as umd
+from ecs_pipelines.integration.clients import boto3_client
+
+if TYPE_CHECKING:
+    from ecs_pipelines.ecs.tasks import EcsTaskResult
+    from ecs_pipelines.integration.resource import EcsResource
+
+_READ_ERRORS = (ClientError, BotoCoreError, EcsError, OSError)
+
+
+@dataclass(frozen=True)
+class StepUsage:
+    figures: StepFigures
+    metadata: dict[str, Any]
+    lines: list[str]
+    hint: str | None = None
+
+
+def price_table(ecs: EcsResource, notes: list[str]) -> PriceTable:
+    """The table to price with: the Price List API's answer laid over the shipped table when
+    the resource asks for it (the user's overrides still win)."""
+    table = ecs.cost.price_table()
+    if not ecs.cost.price_list_api:
+        return table
+    try:
+        client = boto3_client("pricing", ecs.model_copy(update={"region_name": PRICING_REGION}))
+        prices = fetch_prices(client, ecs.region, retrier=Retrier(max_attempts=ecs.max_attempts))
+    except _READ_ERRORS as error:
+        notes.append(f"The AWS Price List API could not be read ({error}); {table.source} used.")
+        return table
+    return table.with_prices(prices, "AWS Price List API (pricing:GetProducts, AmazonECS)")
+
+
+def read_step_usage(ecs: EcsResource, cluster: str, results: Sequence[EcsTaskResult]) -> UsageRead:
+    """One read for all of the step's tasks, over the time they ran."""
+    starts = [r.task.get("createdAt") or r.started_at for r in results]
+    ends = [r.stopped_at or r.task.get("stoppedAt") for r in results]
+    known_starts = [s for s in starts if s is not None]
+    known_ends = [e for e in ends if e is not None]
+    if not known_starts or not known_ends:
+        return UsageRead()
+    return read_usage(
+        ecs.logs_client(),
+        cluster,
+        [task_id(r.task_arn) for r in results],
+        start=min(known_starts),
+        end=max(known_ends),
+        retrier=Retrier(max_attempts=ecs.max_attempts),
+    )
+
+
+def step_usage(
+    ecs: EcsResource,
+    cluster: str,
+    results: Sequence[EcsTaskResult],
+    *,
+    default_architecture: Architecture = Architecture.X86_64,
+) -> StepUsage:
+    """The step's figures, metadata and run-log lines."""
+    notes: list[str] = []
+    table = price_table(ecs, notes)
+    read = UsageRead()
+    if ecs.cost.report_usage:
+        try:
+            read = read_step_usage(ecs, cluster, results)
+        except _READ_ERRORS as error:
+            notes.append(f"Task use could not be read from Container Insights: {error}")
+    if read.insights_off:
+        notes.append(read.insights_off)
+    if read.truncated:
+        notes.append("Task use was read in part: the performance log group held too much.")
+    tasks = [
+        TaskFigures(
+            cost=task_cost(
+                r.task, region=ecs.region, prices=table, default_architecture=default_architecture
+            ),
+            usage=read.usage.get(task_id(r.task_arn)),
+        )
+        for r in results
+    ]
+    figures = step_figures(tasks)
+    priced = any(t.cost.cost_usd is not None for t in tasks)
+    metadata = umd.usage_metadata(
+        figures, prices_source=table.source if priced else None, notes=notes
+    )
+    return StepUsage(figures=figures, metadata=metadata, lines=[t.line() for t in tasks])
+
+
+def right_sizing_hint(
+    ecs: EcsResource,
+    instance: DagsterInstance,
+    asset_key: AssetKey,
+    usage: StepUsage,
+    region: str,
+) -> str | None:
+    """For a one-task asset step: the smaller Fargate size its recent materialisations (this
+    one included) would have fitted, with the saving; None otherwise."""
+    if len(usage.figures.tasks) != 1 or usage.figures.tasks[0].usage is None:
+        return None
+    task = usage.figures.tasks[0]
+    current = umd.recorded_run(usage.metadata)
+    if current is None:
+        return None
+    wanted = ecs.cost.right_sizing_runs
+    runs: list[RunUsage] = [current]
+    if wanted > 1:
+        records = instance.fetch_materializations(asset_key, limit=wanted - 1).records
+        for record in records:
+            materialization = record.asset_materialization
+            run = None if materialization is None else umd.recorded_run(materialization.metadata)
+            if run is not None:
+                runs.append(run)
+    reservation = task.cost.reservation
+    prices = ecs.cost.price_table().get(region, reservation.capacity, reservation.architecture)
+    hint = size_hint(
+        reservation,
+        runs,
+        prices=prices,
+        threshold=ecs.cost.right_sizing_threshold,
+        min_runs=wanted,
+    )
+    return None if hint is None else hint.text(reservation)
