@@ -17,7 +17,6 @@ from dagster import AssetKey, DagsterInstance
 
 from ecs_pipelines.ecs.common import EcsError, Retrier, task_id
 from ecs_pipelines.ecs.usage import (
-    PRICING_REGION,
     Architecture,
     PriceTable,
     RunUsage,
@@ -31,7 +30,6 @@ from ecs_pipelines.ecs.usage import (
     task_cost,
 )
 from ecs_pipelines.integration import usage_metadata as umd
-from ecs_pipelines.integration.clients import boto3_client
 
 if TYPE_CHECKING:
     from ecs_pipelines.ecs.tasks import EcsTaskResult
@@ -55,8 +53,8 @@ def price_table(ecs: EcsResource, notes: list[str]) -> PriceTable:
     if not ecs.cost.price_list_api:
         return table
     try:
-        client = boto3_client("pricing", ecs.model_copy(update={"region_name": PRICING_REGION}))
-        prices = fetch_prices(client, ecs.region, retrier=Retrier(max_attempts=ecs.max_attempts))
+        retrier = Retrier(max_attempts=ecs.max_attempts)
+        prices = fetch_prices(ecs.pricing_client(), ecs.region, retrier=retrier)
     except _READ_ERRORS as error:
         notes.append(f"The AWS Price List API could not be read ({error}); {table.source} used.")
         return table
