@@ -6,11 +6,13 @@ the task runs. ``/_local/tasks/<id>/logs/<container>`` shows one container's aws
 and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new lines;
 where lines were dropped before the page read them (the server holds only the newest output of
 each stream, ``log_retention``) it says so, at that place and above the lines.
+The task page also draws the task's CPU and memory over time against its reservation
+(``usage_chart.py``), from its Container Insights performance events.
 Everything is read through the server's own public API (DescribeTasks, DescribeTaskDefinition,
-GetLogEvents), as a console reads AWS. Secret values (the variables a launch named as secret)
-are masked in the task's data and in each log line before anything is rendered, wherever the
-task carries them (the command, another variable, a stop reason); then every text is
-HTML-escaped, or sent as JSON for the page's script to add as text.
+GetLogEvents, FilterLogEvents), as a console reads AWS. Secret values (the variables a launch
+named as secret) are masked in the task's data and in each log line before anything is
+rendered, wherever the task carries them (the command, another variable, a stop reason); then
+every text is HTML-escaped, or sent as JSON for the page's script to add as text.
 
 The pages are read-only (GET), their address is checked before anything is read
 (``page_address.py``: a made-up region or a malformed name is a 404), the clients they read
@@ -42,6 +44,7 @@ from ecs_pipelines.ecs.common import (
     task_secret_values,
 )
 from ecs_pipelines.ecs.logs import TASK_PAGES, LogStreamRef, log_stream_refs
+from ecs_pipelines.ecs.usage import read_usage
 from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.auth import KeyPair
 from ecs_pipelines.local.rules import events_skipped
@@ -55,6 +58,7 @@ from ecs_pipelines.local.serving.routes import (
     query,
     text_response,
 )
+from ecs_pipelines.local.serving.usage_chart import usage_charts
 
 LINES_PER_PAGE = 1000
 # Clients the pages keep (the least recently used is dropped): one per service and region
@@ -202,7 +206,39 @@ class TaskPages:
             f"<th>Environment</th></tr>{overrides}</table>"
             f"<h2>Tags</h2><table id='tags'>{tags}</table>"
         )
-        return body
+        return body + self._usage_html(task)
+
+    def _usage_html(self, task: Mapping[str, Any]) -> str:
+        """The task's CPU and memory over time against its reservation, from its Container
+        Insights performance events (read as any client reads them: ``ecs.usage``)."""
+        region = str(task.get("taskArn", "")).split(":")[3]
+        ident = task_id(str(task.get("taskArn", "")))
+        created = task.get("createdAt")
+        if not isinstance(created, datetime):
+            return ""
+        end = task.get("stoppedAt") or datetime.now(created.tzinfo)
+        read = read_usage(
+            self._client("logs", region),
+            str(task.get("clusterArn", "")),
+            [ident],
+            start=created,
+            end=end,
+        )
+        usage = read.usage.get(ident)
+        heading = "<h2>CPU and memory</h2>"
+        if usage is None:
+            why = read.insights_off or "No Container Insights data for this task yet."
+            return f"{heading}<p id='usage'>{html.escape(why)}</p>"
+        chart = usage_charts(
+            usage,
+            cpu_reserved=float(task.get("cpu") or 0),
+            memory_reserved=float(task.get("memory") or 0),
+        )
+        used = (
+            f"{usage.vcpu_seconds:.2f} vCPU-seconds used, memory peak "
+            f"{usage.memory_peak_mib:.0f} MiB ({usage.samples} samples)"
+        )
+        return f"{heading}<p id='usage'>{html.escape(used)}</p>{chart}"
 
     def _logs_html(self, start_response: StartResponse, log: LogPage) -> list[bytes]:
         ident, container = task_id(str(log.task["taskArn"])), log.container
