@@ -79,22 +79,35 @@ def read_step_usage(ecs: EcsResource, cluster: str, results: Sequence[EcsTaskRes
     )
 
 
+def guarded_read(
+    ecs: EcsResource, cluster: str, results: Sequence[EcsTaskResult], notes: list[str]
+) -> UsageRead:
+    """The one read of ``results``' use, unless the resource says not to; a failure is a
+    note, never the step's failure."""
+    if not ecs.cost.report_usage:
+        return UsageRead()
+    try:
+        return read_step_usage(ecs, cluster, results)
+    except _READ_ERRORS as error:
+        notes.append(f"Task use could not be read from Container Insights: {error}")
+        return UsageRead()
+
+
 def step_usage(
     ecs: EcsResource,
     cluster: str,
     results: Sequence[EcsTaskResult],
     *,
     default_architecture: Architecture = Architecture.X86_64,
+    read: UsageRead | None = None,
+    notes: Sequence[str] = (),
 ) -> StepUsage:
-    """The step's figures, metadata and run-log lines."""
-    notes: list[str] = []
+    """The step's figures, metadata and run-log lines (``read``: the use read already, for
+    several steps at once; else read here, once)."""
+    notes = list(notes)
     table = price_table(ecs, notes)
-    read = UsageRead()
-    if ecs.cost.report_usage:
-        try:
-            read = read_step_usage(ecs, cluster, results)
-        except _READ_ERRORS as error:
-            notes.append(f"Task use could not be read from Container Insights: {error}")
+    if read is None:
+        read = guarded_read(ecs, cluster, results, notes)
     if read.insights_off:
         notes.append(read.insights_off)
     if read.truncated:
@@ -150,3 +163,23 @@ def right_sizing_hint(
         min_runs=wanted,
     )
     return None if hint is None else hint.text(reservation)
+
+
+def tick_usage(
+    ecs: EcsResource, groups: Sequence[tuple[str, Sequence[EcsTaskResult]]]
+) -> list[dict[str, Any]]:
+    """The cost and use metadata of each (cluster, results) group a sensor tick reports, with
+    one read per cluster for all of them."""
+    by_cluster: dict[str, list[EcsTaskResult]] = {}
+    for cluster, results in groups:
+        by_cluster.setdefault(cluster, []).extend(results)
+    reads: dict[str, tuple[UsageRead, list[str]]] = {}
+    for cluster, results in by_cluster.items():
+        notes: list[str] = []
+        reads[cluster] = (guarded_read(ecs, cluster, results, notes), notes)
+    answers: list[dict[str, Any]] = []
+    for cluster, results in groups:
+        read, notes = reads[cluster]
+        usage = step_usage(ecs, cluster, results, read=read, notes=notes)
+        answers.append(usage.metadata)
+    return answers
