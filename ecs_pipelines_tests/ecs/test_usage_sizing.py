@@ -98,3 +98,38 @@ def test_no_hint_without_enough_runs_or_when_the_task_used_its_size() -> None:
     full = [RunUsage(memory_peak_mib=3900, cpu_peak_units=1000, billed_seconds=60)] * 3
     assert size_hint(BIG, small, prices=PRICES) is None
     assert size_hint(BIG, full, prices=PRICES) is None
+
+
+def test_a_step_sums_its_tasks_and_has_a_cost_only_when_each_has_one() -> None:
+    """Billed seconds, reservations and memory peaks add up; the average CPU use is the
+    vCPU-seconds used over those reserved while measured; one unpriced task leaves no cost."""
+    from ecs_pipelines.ecs.usage import TaskCost, TaskFigures, TaskUsage, step_figures
+
+    def figures(cost: float | None, used: float) -> TaskFigures:
+        bill = TaskCost(
+            task_arn="arn:aws:ecs:us-east-1:1:task/c/abc",
+            reservation=BIG,
+            billed_seconds=60,
+            vcpu_seconds_reserved=60,
+            gib_seconds_reserved=240,
+            cost_usd=cost,
+            prices_source="table",
+        )
+        usage = TaskUsage(
+            task_id="abc",
+            vcpu_seconds=used,
+            cpu_utilization_avg=used / 10,
+            cpu_utilization_peak=None,
+            cpu_peak_units=0,
+            memory_peak_mib=100,
+            samples=10,
+            measured_seconds=10,
+        )
+        return TaskFigures(cost=bill, usage=usage)
+
+    step = step_figures([figures(0.001, 2.0), figures(0.002, 4.0)])
+    assert step.cost_usd == pytest.approx(0.003)
+    assert step.billed_seconds == 120 and step.memory_reserved_mib == 8192
+    assert step.memory_peak_mib == 200 and step.vcpu_seconds_used == 6.0
+    assert step.cpu_utilization_avg == pytest.approx(6.0 / 20)
+    assert step_figures([figures(0.001, 1.0), figures(None, 1.0)]).cost_usd is None
