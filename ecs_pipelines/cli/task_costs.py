@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ecs_pipelines.cli.common import Env
-from ecs_pipelines.ecs.common import TaskStatus, task_id
+from ecs_pipelines.ecs.common import EcsError, TaskStatus, task_id
 from ecs_pipelines.ecs.usage import TaskUsage, UsageRead, read_usage, task_cost
 
 
@@ -37,11 +39,17 @@ def cost_of(env: Env, task: Mapping[str, Any]) -> float | None:
 def add_cost_columns(
     env: Env, tasks: Sequence[Mapping[str, Any]], rows: list[dict[str, Any]]
 ) -> str | None:
-    """Each row's ``cost_usd`` and ``memory_peak_mib``; the note when use cannot be read."""
-    read = usage_of(env, tasks)
+    """Each row's ``cost_usd`` and ``memory_peak_mib``; the note when use cannot be read
+    (Container Insights off, or no permission to read it: the listing is shown all the same)."""
+    note: str | None = None
+    try:
+        read = usage_of(env, tasks)
+        note = read.insights_off
+    except (ClientError, BotoCoreError, EcsError) as error:
+        read, note = UsageRead(), f"Memory peaks could not be read from Container Insights: {error}"
     for task, row in zip(tasks, rows, strict=True):
         cost = cost_of(env, task)
         usage: TaskUsage | None = read.usage.get(task_id(str(task["taskArn"])))
         row["cost_usd"] = None if cost is None else round(cost, 6)
         row["memory_peak_mib"] = None if usage is None else round(usage.memory_peak_mib, 1)
-    return read.insights_off
+    return note

@@ -110,6 +110,13 @@ def step_usage(
         read = guarded_read(ecs, cluster, results, notes)
     if read.insights_off:
         notes.append(read.insights_off)
+    unread = [r for r in results if task_id(r.task_arn) not in read.usage]
+    if read.calls and not read.insights_off and unread:
+        notes.append(
+            f"No Container Insights events yet for {len(unread)} of the {len(results)} task(s): "
+            "ECS writes them about a minute after each collection period, so a task that "
+            "ran under a minute may have none when its step ends."
+        )
     if read.truncated:
         notes.append("Task use was read in part: the performance log group held too much.")
     tasks = [

@@ -247,13 +247,17 @@ def test_an_oversized_asset_plots_its_cost_and_is_told_a_smaller_size(
         assert each["ecs/memory_reserved_mib"].value == 4096
     assert "smaller Fargate size" in metadata[0]["ecs/right_sizing"].value
     with browser_page(1400, 1000) as page:
-        page.goto(f"http://127.0.0.1:{dagster_dev.port}/assets/oversized_report?view=plots")
-        with contextlib.suppress(PlaywrightTimeout):  # Dagster's first-visit dialog
-            page.click("button:has-text('Skip')", timeout=5_000)
-        page.wait_for_selector("text=ecs/cost_usd", timeout=60_000)
-        page.wait_for_selector("text=ecs/memory_peak_mib", timeout=30_000)
-        page.wait_for_selector("canvas", timeout=30_000)  # the plots are drawn
-        page.evaluate(SCROLL_TO_TOP)
+        page.goto(f"http://127.0.0.1:{dagster_dev.port}/assets/oversized_report")
+        page.wait_for_selector("button:has-text('Plots')", timeout=60_000)
+        with contextlib.suppress(PlaywrightTimeout):  # Dagster's first-visit dialog, late
+            page.click("button:has-text('Skip')", timeout=15_000)
+        # The overview's metadata, as plots over the materialisations.
+        page.click("button:has-text('Plots')", timeout=30_000)
+        page.wait_for_selector("canvas", timeout=30_000)
+        cost = page.locator("text=ecs/cost_usd").first
+        cost.wait_for(timeout=30_000)
+        page.locator("text=ecs/memory_peak_mib").first.wait_for(timeout=30_000)
+        cost.scroll_into_view_if_needed()
         shot = tmp_path / "asset-cost.png"
         page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000

@@ -127,6 +127,8 @@ class UsageMeter:
             # Asked again after the read: a container that ended meanwhile counts by its
             # figure at exit (container_exited), not by what was read of it.
             for state, roots in self._live().values():
+                if state.forgotten:  # the server was reset: nothing of it is written
+                    continue
                 meter = self._meter(state)
                 cpu, memory = meter.exited_cpu, 0
                 for pid in roots.values():
