@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ecs_pipelines.ecs.common import TaskStatus
 from ecs_pipelines.ecs.usage.billing import CPU_UNITS_PER_VCPU
 
 PERFORMANCE_GROUP = "/aws/ecs/containerinsights/{cluster}/performance"
@@ -70,7 +71,7 @@ def task_event(
             "TaskDefinitionFamily": family,
             "ClusterName": cluster,
             "LaunchType": launch_type,
-            "KnownStatus": "RUNNING",
+            "KnownStatus": TaskStatus.RUNNING.value,
             "StartedAt": started_at_ms,
             "Timestamp": timestamp_ms,
             "CpuUtilized": round(cpu_units_used, 4),
