@@ -257,7 +257,8 @@ def test_an_oversized_asset_plots_its_cost_and_is_told_a_smaller_size(
         cost = page.locator("text=ecs/cost_usd").first
         cost.wait_for(timeout=30_000)
         page.locator("text=ecs/memory_peak_mib").first.wait_for(timeout=30_000)
-        cost.scroll_into_view_if_needed()
+        # The picture starts at the cost plot: memory and CPU below it.
+        cost.evaluate("element => element.scrollIntoView({block: 'start'})")
         shot = tmp_path / "asset-cost.png"
         page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
