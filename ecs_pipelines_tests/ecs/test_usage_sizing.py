@@ -60,6 +60,17 @@ def test_aws_minute_events_count_a_minute_each() -> None:
     assert parse_task_events(messages, ["a"])["a"].vcpu_seconds == pytest.approx(90)
 
 
+def test_a_peak_is_taken_over_periods_of_a_second_at_least() -> None:
+    """A last period of 50 ms at full speed is no peak; with only short periods, the task's
+    average stands for it."""
+    messages = [event("a", 1000, 256, 1), event("a", 2000, 512, 1), event("a", 2050, 1024, 1)]
+    usage = parse_task_events(messages, ["a"])["a"]
+    assert usage.cpu_peak_units == 512
+    assert usage.cpu_utilization_peak == pytest.approx(0.5)
+    short = parse_task_events([event("b", 400, 1024, 1, started_ms=0)], ["b"])["b"]
+    assert short.cpu_peak_units == pytest.approx(1024)
+
+
 def test_other_types_and_garbage_are_skipped() -> None:
     """Container events, other tasks and text that is not JSON do not count."""
     messages = ['{"Type": "Container", "TaskId": "a", "Timestamp": 5}', "not json", "[]"]

@@ -26,6 +26,9 @@ from ecs_pipelines.ecs.usage.billing import CPU_UNITS_PER_VCPU
 PERFORMANCE_GROUP = "/aws/ecs/containerinsights/{cluster}/performance"
 TASK_EVENT_TYPE = "Task"
 MAX_PERIOD_SECONDS = 60.0
+# A peak is taken over periods at least this long: over a shorter one (a task's last moments,
+# between the last sample and its exit) it says more about the sampling than about the task.
+MIN_PEAK_SECONDS = 1.0
 
 
 def performance_group(cluster_name: str) -> str:
@@ -121,8 +124,9 @@ def usage_of(task: str, events: list[Mapping[str, Any]]) -> TaskUsage:
     """One task's usage from its events (any order)."""
     events = sorted(events, key=lambda e: _number(e, "Timestamp") or 0.0)
     vcpu_seconds = period_total = 0.0
-    peak_units = memory_peak = 0.0
-    peak_share: float | None = None
+    memory_peak = 0.0
+    # (CPU units used, CPU units reserved) of each period long enough to tell a peak.
+    peaks: list[tuple[float, float | None]] = []
     series: list[tuple[float, float, float]] = []
     previous: float | None = None
     for event in events:
@@ -141,15 +145,19 @@ def usage_of(task: str, events: list[Mapping[str, Any]]) -> TaskUsage:
         reserved = _number(event, "CpuReserved")
         vcpu_seconds += used / CPU_UNITS_PER_VCPU * period
         period_total += period
-        peak_units = max(peak_units, used)
         memory_peak = max(memory_peak, memory)
-        if reserved:
-            peak_share = max(peak_share or 0.0, used / reserved)
+        if period >= MIN_PEAK_SECONDS:
+            peaks.append((used, reserved))
         series.append((stamp, used, memory))
     reserved_units = next((r for r in (_number(e, "CpuReserved") for e in events) if r), None)
     average = None
     if reserved_units and period_total:
         average = vcpu_seconds * CPU_UNITS_PER_VCPU / (reserved_units * period_total)
+    if not peaks and period_total:  # every period too short: the task's average is its peak
+        peaks = [(vcpu_seconds * CPU_UNITS_PER_VCPU / period_total, reserved_units)]
+    peak_units = max((used for used, _ in peaks), default=0.0)
+    shares = [used / reserved for used, reserved in peaks if reserved]
+    peak_share = max(shares) if shares else None
     return TaskUsage(
         task_id=task,
         vcpu_seconds=vcpu_seconds,
