@@ -135,3 +135,44 @@ def test_price_list_products_become_prices() -> None:
     assert prices[("eu-central-1", Capacity.FARGATE, Architecture.ARM64)].vcpu_hour == 0.03725
     # Spot without its memory price is no price at all.
     assert ("eu-central-1", Capacity.FARGATE_SPOT, Architecture.X86_64) not in prices
+
+
+def test_price_list_answers_are_paged_and_cached_for_a_day() -> None:
+    """fetch_prices pages GetProducts for the Region (the embedded ECS does not serve the
+    Price List API: a stubbed client stands in), then answers from its cache for a day."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from ecs_pipelines.ecs.usage import fetch_prices, forget_prices
+
+    def product(usage: str, usd: str) -> str:
+        dimension = {"unit": "hours", "pricePerUnit": {"USD": usd}}
+        terms = {"OnDemand": {"s.t": {"priceDimensions": {"s.t.d": dimension}}}}
+        return json.dumps({"product": {"attributes": {"usagetype": usage}}, "terms": terms})
+
+    client = boto3.client(
+        "pricing", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    expected = {
+        "ServiceCode": "AmazonECS",
+        "FormatVersion": "aws_v1",
+        "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-west-2"}],
+    }
+    forget_prices()
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_products",
+            {"PriceList": [product("USW2-Fargate-vCPU-Hours:perCPU", "0.05")], "NextToken": "2"},
+            expected,
+        )
+        stub.add_response(
+            "get_products",
+            {"PriceList": [product("USW2-Fargate-GB-Hours", "0.005")]},
+            {**expected, "NextToken": "2"},
+        )
+        first = fetch_prices(client, "us-west-2", clock=lambda: 1000.0)
+        again = fetch_prices(client, "us-west-2", clock=lambda: 1000.0 + 3600)
+        stub.assert_no_pending_responses()
+    assert first == again
+    assert first[("us-west-2", Capacity.FARGATE, Architecture.X86_64)] == UnitPrices(0.05, 0.005)
+    forget_prices()
