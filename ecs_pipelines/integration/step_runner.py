@@ -276,8 +276,11 @@ class StepTaskRunner:
         failed = self.redaction.output([r for r in results if not r.succeeded])
         if failed:
             tails = {r.task_arn: self.log_tail(r.task_arn) for r in failed}
+            # A failed task was billed too: its cost and use go with the failure.
+            spent = self.usage_metadata(results, with_hint=False)
             raise self.redaction.failure(
-                md.failure_description(failed, tails), md.failure_metadata(failed, tails)
+                md.failure_description(failed, tails),
+                {**md.failure_metadata(failed, tails), **spent},
             )
         return results
 
@@ -344,7 +347,9 @@ class StepTaskRunner:
         )
         return self.redaction.metadata(metadata)
 
-    def usage_metadata(self, results: Sequence[EcsTaskResult]) -> dict[str, Any]:
+    def usage_metadata(
+        self, results: Sequence[EcsTaskResult], *, with_hint: bool = True
+    ) -> dict[str, Any]:
         """What the step's tasks cost and used (one read, after they stopped), a line per
         task in the run log, and for an asset the right-sizing hint. Never fails the step."""
         try:
@@ -354,7 +359,7 @@ class StepTaskRunner:
             metadata = dict(usage.metadata)
             for line in usage.lines:
                 self.log.info(line)
-            if self.asset_key and "+" not in self.asset_key:
+            if with_hint and self.asset_key and "+" not in self.asset_key:
                 key = AssetKey.from_user_string(self.asset_key)
                 hint = right_sizing_hint(
                     self.ecs, self.context.instance, key, usage, self.ecs.region
