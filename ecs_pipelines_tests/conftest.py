@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -12,12 +12,27 @@ import pytest
 from ecs_pipelines.demo.seed import DEMO_CLUSTER, DEMO_SECURITY_GROUP, DEMO_SUBNET, seed_demo
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
+from ecs_pipelines_tests.support.fault_plans import set_fault_plan
 
 
 @pytest.fixture(scope="session")
 def local_ecs() -> Iterator[LocalEcs]:
     with LocalEcs(port=0, seed=seed_demo) as local:
         yield local
+
+
+@pytest.fixture
+def fault_plan(local_ecs: LocalEcs) -> Iterator[Callable[[str], None]]:
+    """Sets the shared embedded ECS's fault plan for one test (the signed route tests use);
+    the plan is cleared after the test whatever happened, so that no other test meets it."""
+
+    def set_plan(plan: str) -> None:
+        set_fault_plan(local_ecs.endpoint_url, local_ecs.credentials, plan)
+
+    try:
+        yield set_plan
+    finally:
+        set_plan("")
 
 
 def local_client(local: LocalEcs, service: str, **options: Any) -> Any:

@@ -21,11 +21,23 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from ecs_pipelines.cli.checkout import checkout_root, recorded_server
+from ecs_pipelines.cli.checkout import (
+    CheckoutServer,
+    checkout_root,
+    no_server_message,
+    recorded_server,
+)
 from ecs_pipelines.cli.local_credentials import credentials_of_endpoint
 from ecs_pipelines.cli.local_names import LOCAL_REGION
 from ecs_pipelines.local.auth import KeyPair
-from ecs_pipelines.local.serving import ACTION, ACTION_HEADER, RESET_PATH, state_dir
+from ecs_pipelines.local.serving import (
+    ACTION,
+    ACTION_HEADER,
+    FAULTS_ACTION,
+    FAULTS_PATH,
+    RESET_PATH,
+    state_dir,
+)
 
 ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
 # The variables a shell may hold that would take precedence over, or mix with, the keys.
@@ -47,19 +59,23 @@ def server_access(endpoint_url: str | None) -> tuple[str, KeyPair]:
             click.echo(
                 f"No credentials for the embedded ECS at {endpoint_url}: nothing ready answers "
                 f"there, or no record of this user in {state_dir()} names it (start one with "
-                "`make run` or `ecs-pipelines local serve`)"
+                "`ecs-pipelines local serve`)"
             )
             sys.exit(1)
         return endpoint_url, credentials
+    server = checkout_server()
+    return server.endpoint_url, server.credentials
+
+
+def checkout_server() -> CheckoutServer:
+    """This checkout's recorded server; exits 1 saying what to run when there is none."""
     root = checkout_root()
     server = recorded_server(root)
     if server is None:
-        click.echo(
-            f"No embedded ECS runs for the checkout {root} (`make run` starts one; "
-            "`--endpoint-url` names another)"
-        )
+        message = no_server_message(root)
+        click.echo(f"{message[:1].upper()}{message[1:]} (`--endpoint-url` names another)")
         sys.exit(1)
-    return server.endpoint_url, server.credentials
+    return server
 
 
 @click.command(name="env")
@@ -116,16 +132,17 @@ def post_signed(
     credentials: KeyPair,
     *,
     headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
     timeout: float = 30.0,
 ) -> tuple[int, bytes]:
-    """``POST url`` with ``headers``, signed with SigV4 (service "ecs", the demo region); its
-    status and body."""
-    request = AWSRequest(method="POST", url=url, data=b"", headers=dict(headers or {}))
+    """``POST url`` with ``headers`` and ``body``, signed with SigV4 (service "ecs", the demo
+    region); its status and body."""
+    request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers or {}))
     keys = Credentials(credentials.access_key_id, credentials.secret_access_key)
     SigV4Auth(keys, "ecs", LOCAL_REGION).add_auth(request)
     prepared = request.prepare()
     sent = urllib.request.Request(
-        url, data=b"", headers=dict(prepared.headers.items()), method="POST"
+        url, data=body, headers=dict(prepared.headers.items()), method="POST"
     )
     try:
         with urllib.request.urlopen(sent, timeout=timeout) as answer:
@@ -145,3 +162,18 @@ def _error_of(status: int, body: bytes) -> str:
         return f"HTTP {status}"
     code = answer.get("__type") or answer.get("code") or f"HTTP {status}"
     return f"{code}: {answer.get('message', '')}".rstrip(": ")
+
+
+# The fault plan `local serve` starts with when no --faults is given; `make run` and `make ui`
+# also set it on a checkout server that is already running (``send_fault_plan``).
+FAULTS_ENV = "ECS_PIPELINES_LOCAL_FAULTS"
+
+
+def send_fault_plan(endpoint_url: str, credentials: KeyPair, plan: str) -> None:
+    """Replace the fault plan of the embedded ECS at ``endpoint_url`` ("" clears it), as its
+    own user; a plan it refuses is a ClickException naming why."""
+    url = endpoint_url.rstrip("/") + FAULTS_PATH
+    headers = {ACTION_HEADER: FAULTS_ACTION}
+    status, body = post_signed(url, credentials, headers=headers, body=plan.encode())
+    if status != 200:
+        raise click.ClickException(f"{FAULTS_ENV}: {_error_of(status, body)}")

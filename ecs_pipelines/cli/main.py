@@ -11,6 +11,7 @@ from ecs_pipelines.cli.logs import logs_command
 from ecs_pipelines.cli.run import run_command
 from ecs_pipelines.cli.tasks import describe_command, stop_command, tasks_command
 
+DISTRIBUTION = "ecs_pipelines"  # --version reads its version from the installed metadata
 TASK_COMMANDS = (
     tasks_command,
     describe_command,
@@ -22,6 +23,7 @@ TASK_COMMANDS = (
 
 
 @click.group(name="ecs-pipelines")
+@click.version_option(package_name=DISTRIBUTION, prog_name="ecs-pipelines")
 def main() -> None:
     """ecs-pipelines: run workloads as AWS ECS tasks from Dagster, and serve an embedded local
     ECS to try it all without an AWS account.

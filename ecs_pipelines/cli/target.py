@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ecs_pipelines.cli.checkout import checkout_root, recorded_server, start_server
+from ecs_pipelines.cli.local_access import FAULTS_ENV, send_fault_plan
 from ecs_pipelines.cli.local_credentials import (
     credentials_not_found,
     credentials_of_endpoint,
@@ -64,6 +65,8 @@ class Target:
     credentials: KeyPair | None = None
     # Inside a task of the embedded ECS: its task role's credentials, by the default chain.
     task_role: bool = False
+    # aws: the role every call is made as (ECS_PIPELINES_ROLE_ARN), in its account.
+    role_arn: str | None = None
 
     @property
     def description(self) -> str:
@@ -118,6 +121,7 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
         security_groups=_split(env.get("ECS_PIPELINES_SECURITY_GROUPS")),
         assign_public_ip=None if public_ip is None else public_ip.lower() in ("1", "true", "yes"),
         launch_type=env.get("ECS_PIPELINES_LAUNCH_TYPE", "FARGATE") or None,
+        role_arn=env.get("ECS_PIPELINES_ROLE_ARN") or None,
     )
 
 
@@ -128,9 +132,15 @@ def at_endpoint(target: Target, endpoint_url: str) -> Target:
 
 
 def resource_for(target: Target, **fields: object) -> EcsResource:
-    """The EcsResource for a target; ``fields`` override its settings (an ``endpoint_url`` of
-    another embedded ECS brings that server's keys, a ``profile_name`` its own keys). On the
-    embedded ECS, raises LocalCredentialsNotFound, before any call, when no keys are found."""
+    """The EcsResource for a target (``resource_config``)."""
+    return EcsResource(**resource_config(target, **fields))  # type: ignore[arg-type]
+
+
+def resource_config(target: Target, **fields: object) -> dict[str, object]:
+    """An EcsResource's fields for a target; ``fields`` override its settings (an
+    ``endpoint_url`` of another embedded ECS brings that server's keys, a ``profile_name`` its
+    own keys). On the embedded ECS, raises LocalCredentialsNotFound, before any call, when no
+    keys are found."""
     endpoint = fields.get("endpoint_url")
     if target.name == "local" and isinstance(endpoint, str) and endpoint != target.endpoint_url:
         target = at_endpoint(target, endpoint)
@@ -145,6 +155,8 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
         "assign_public_ip": target.assign_public_ip,
         "launch_type": target.launch_type,
     }
+    if target.role_arn is not None:
+        config["role_arn"] = target.role_arn
     # A profile named explicitly (the CLI's --profile) brings its own keys.
     local_keys = target.name == "local" and not fields.get("profile_name")
     if local_keys and target.credentials is not None:
@@ -152,7 +164,7 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
     elif local_keys and target.endpoint_url and not target.task_role:
         raise credentials_not_found(target.endpoint_url)
     config.update(fields)
-    return EcsResource(**config)  # type: ignore[arg-type]
+    return config
 
 
 def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:
@@ -216,6 +228,11 @@ def local_ecs_running(target: Target, *, keep_running: bool = False) -> Iterator
             print(f"Embedded ECS: {where} (ECS_PIPELINES_ENDPOINT_URL)")
             known = target.credentials is not None or target.task_role
             running = target if known else at_endpoint(target, where)
+            plan = os.environ.get(FAULTS_ENV, "")
+            if plan and running.credentials is not None:
+                # A server started earlier did not read it: hand it the plan now.
+                send_fault_plan(where, running.credentials, plan)
+                print(f"Embedded ECS: fault plan of {FAULTS_ENV} set")
         else:
             pid = start_local_ecs(where).pid
             print(f"Embedded ECS: started at {where} (ECS_PIPELINES_ENDPOINT_URL)")

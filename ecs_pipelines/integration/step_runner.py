@@ -22,8 +22,14 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, MetadataValue, OpExecutionContext
 from dagster._core.events import EngineEventData
 
-from ecs_pipelines.ecs.common import EcsSpecError, EcsTimeoutError, short_task_id, task_id
-from ecs_pipelines.ecs.launching import LaunchSettings, launch
+from ecs_pipelines.ecs.common import (
+    Deadline,
+    EcsSpecError,
+    EcsTimeoutError,
+    short_task_id,
+    task_id,
+)
+from ecs_pipelines.ecs.launching import CapacityWait, LaunchSettings, launch
 from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
 from ecs_pipelines.ecs.tasks import EcsTaskResult, stop_tasks
@@ -218,7 +224,14 @@ class StepTaskRunner:
         plan = self.ecs.plan_launch(
             self.step_settings(), self.call_settings(extra_environment), read_definition=True
         )
-        arns = launch(self.ecs.task_client(), plan)
+        # A launch ECS refuses for a passing reason waits (within the step's timeout too);
+        # each wait is said once in the run log.
+        arns = launch(
+            self.ecs.task_client(),
+            plan,
+            on_wait=self.report_wait,
+            deadline=Deadline.after(self.options.timeout_seconds),
+        )
         self.cluster, self.container_name = plan.cluster, plan.container_name
         definition = plan.definition or {}
         platform = definition.get("runtimePlatform") or {}
@@ -229,6 +242,17 @@ class StepTaskRunner:
             self.report_launch(arn, definition, exec_enabled=plan.enable_execute_command)
             progress.info("%s  %-14s %s launched", self.run_id[:8], self.step_key, task_id(arn))
         return arns
+
+    def report_wait(self, wait: CapacityWait) -> None:
+        """One line in the run log (and on the terminal of `make run`) per wait for capacity."""
+        self.log.info(wait.message())
+        progress.info(
+            "%s  %-14s RunTask refused (%s): next attempt in %.1f s",
+            self.run_id[:8],
+            self.step_key,
+            self.redaction.text(wait.said),
+            wait.pause_seconds,
+        )
 
     def report_launch(self, arn: str, definition: Mapping[str, Any], *, exec_enabled: bool) -> None:
         region = self.ecs.region
@@ -251,7 +275,7 @@ class StepTaskRunner:
                 cluster=self.cluster,
                 task_arn=arn,
                 container=container,
-                endpoint_url=self.ecs.endpoint_url,
+                endpoint_url=self.ecs.connection().endpoint_url,
             )
             self.log.info(hint)
 

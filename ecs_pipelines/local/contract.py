@@ -1,13 +1,15 @@
 """What the moto bridge and the controller exchange. No moto here.
 
 The bridge hands new tasks, stop requests and ExecuteCommand calls to a ``LocalController``;
-a controller refuses a call by raising ``RequestRejected`` with the ECS error code.
+a controller refuses a call by raising ``RequestRejected`` with the ECS error code. The
+credentials STS AssumeRole issues go to a ``CredentialsRegistry`` (the server's key store).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from ecs_pipelines.ecs.common import EcsError
@@ -31,6 +33,18 @@ class RequestRejected(EcsError):
 
 
 @dataclass(frozen=True)
+class TaskFaults:
+    """What a fault plan does to one new task: fail its start, or reclaim it as Spot."""
+
+    start_failure: str | None = None  # the stoppedReason of a task that fails to start
+    reclaim_after_seconds: float | None = None  # since it was launched
+    reclaim_warning_seconds: float = 0.0  # SIGTERM to SIGKILL
+
+
+NO_TASK_FAULTS = TaskFaults()
+
+
+@dataclass(frozen=True)
 class NewTask:
     """A task moto has just created, in ECS terms, for the controller to run."""
 
@@ -46,6 +60,7 @@ class NewTask:
     network_interface: Mapping[str, str] = field(default_factory=dict)
     # The cluster's containerInsights setting is enabled or enhanced: the task's use is measured.
     container_insights: bool = False
+    faults: TaskFaults = NO_TASK_FAULTS
 
 
 @dataclass(frozen=True)
@@ -69,3 +84,24 @@ class LocalController(Protocol):
     def forget_all_tasks(self) -> None: ...
 
     def execute_command(self, request: ExecRequest) -> dict[str, Any]: ...
+
+
+class CredentialsRegistry(Protocol):
+    """Where the credentials STS AssumeRole issues are registered, so that requests signed
+    with them verify (``local.auth.AccessKeyStore``)."""
+
+    def assumed_role_seconds(self, requested: int) -> int:
+        """The lifetime to issue when ``requested`` seconds are asked."""
+        ...
+
+    def register_assumed_role(
+        self,
+        *,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str,
+        expires_at: datetime,
+        role_arn: str,
+        principal: str,
+        account_id: str,
+    ) -> object: ...

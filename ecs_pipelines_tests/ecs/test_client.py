@@ -25,12 +25,13 @@ def throttled(stubber: Stubber, operation: str) -> None:
 
 
 def test_launch_raises_with_runtask_failures(stubbed: tuple[EcsTaskClient, Stubber]) -> None:
-    """RunTask failures become EcsLaunchError naming the reason and keeping the failures."""
+    """RunTask failures, once no budget is left to wait, become EcsLaunchError naming the
+    reason and keeping the failures."""
     client, stubber = stubbed
     failure = {"arn": "arn:aws:ecs:us-east-1:1:container-instance/x", "reason": "RESOURCE:MEMORY"}
     stubber.add_response("run_task", {"tasks": [], "failures": [failure]}, None)
     with pytest.raises(EcsLaunchError, match="RESOURCE:MEMORY") as raised:
-        launch(client, plan_of(cluster=CLUSTER, task_definition="td"))
+        launch(client, plan_of(cluster=CLUSTER, task_definition="td", capacity_retry_seconds=0))
     assert raised.value.failures == [failure]
 
 
@@ -51,7 +52,10 @@ def test_partial_launch_stops_the_tasks_that_started(
         {"cluster": CLUSTER, "task": started["taskArn"], "reason": ANY},
     )
     with pytest.raises(EcsLaunchError) as raised:
-        launch(client, plan_of(cluster=CLUSTER, task_definition="td", count=2))
+        launch(
+            client,
+            plan_of(cluster=CLUSTER, task_definition="td", count=2, capacity_retry_seconds=0),
+        )
     assert raised.value.task_arns == [started["taskArn"]]
 
 

@@ -95,12 +95,13 @@ def test_throttled_call_is_retried_with_its_own_token(
 def test_failed_call_stops_the_tasks_already_started(
     stubbed: tuple[EcsTaskClient, Stubber],
 ) -> None:
-    """When call 2 reports failures, call 1's tasks are stopped and the error counts them."""
+    """When call 2 reports a final failure, call 1's tasks are stopped and the error counts
+    them."""
     client, stubber = stubbed
     stubber.add_response("run_task", tasks(0, 2), run_task_params(2, chunk_token("base", 0)))
     stubber.add_response(
         "run_task",
-        {"tasks": [], "failures": [{"arn": "x", "reason": "RESOURCE:CPU"}]},
+        {"tasks": [], "failures": [{"arn": "x", "reason": "ATTRIBUTE"}]},
         run_task_params(1, chunk_token("base", 1)),
     )
     for n in range(2):
@@ -109,7 +110,7 @@ def test_failed_call_stops_the_tasks_already_started(
             {"task": {"taskArn": f"{PREFIX}{n:032x}"}},
             {"cluster": CLUSTER, "task": f"{PREFIX}{n:032x}", "reason": ANY},
         )
-    with pytest.raises(EcsLaunchError, match="RESOURCE:CPU") as raised:
+    with pytest.raises(EcsLaunchError, match="ATTRIBUTE") as raised:
         launch_many(client, SPEC, 3, chunk_size=2)
     assert "after 2 task(s)" in str(raised.value)
     assert raised.value.task_arns == [f"{PREFIX}{n:032x}" for n in range(2)]

@@ -21,6 +21,7 @@ RESOURCE_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("poll interval zero", {"poll_interval_seconds": 0}, "poll_interval_seconds"),
     ("negative missing grace", {"missing_grace_seconds": -1}, "missing_grace_seconds"),
     ("no attempts", {"max_attempts": 0}, "max_attempts"),
+    ("negative capacity budget", {"capacity_retry_seconds": -1}, "capacity_retry_seconds"),
     ("unknown launch type", {"launch_type": "SPOT"}, "launch_type"),
     (
         "launch type and strategy",
@@ -66,6 +67,8 @@ CALL_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("count not an int", {"count": True}, "count"),
     ("client token too long", {"client_token": "t" * 65}, "client_token"),
     ("client token with space", {"client_token": "a b"}, "client_token"),
+    ("capacity budget past a day", {"capacity_retry_seconds": 86_401}, "0..86400"),
+    ("capacity budget as text", {"capacity_retry_seconds": "5m"}, "capacity_retry_seconds"),
     ("unknown option", {"launchTypo": "FARGATE"}, "launchTypo"),
     ("unknown overrides key", {"overrides": {"containerOverride": []}}, "overrides"),
     (

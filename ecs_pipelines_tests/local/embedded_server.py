@@ -1,6 +1,7 @@
 """An embedded ECS in a process of its own: prints its endpoint URL, serves until stdin closes.
 
     python -m ecs_pipelines_tests.local.embedded_server [--log-stream-bytes N] [--log-total-bytes N]
+        [--max-running-tasks N]
 
 For a test that needs a server nothing else in its process shares (moto's state is global, and
 moto's own test suite resets it before and after every test), or one configured otherwise.
@@ -21,8 +22,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--log-stream-bytes", type=int)
     parser.add_argument("--log-total-bytes", type=int)
+    parser.add_argument("--max-running-tasks", type=int)
     given = parser.parse_args()
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"max_running_tasks": given.max_running_tasks}
     if given.log_stream_bytes or given.log_total_bytes:
         from ecs_pipelines.local.rules import LogLimits
 

@@ -4,8 +4,8 @@ the levels (``LaunchSettings``), the merged settings, and RunTask's request.
 Each option is declared once (``options``: description, check, RunTask name, merge rule); the
 levels merge by one rule table (``merge``); a call's arguments are parsed once, by either
 spelling (``arguments``); ``plan_launch`` checks the merged settings, resolves the task
-definition and builds RunTask's request once; ``launch`` (all or nothing) and ``launch_many``
-(fan-out) run the plan.
+definition and builds RunTask's request once; ``launch`` (all or nothing, waiting out refusals
+that pass: ``capacity``) and ``launch_many`` (fan-out) run the plan.
 """
 
 from ecs_pipelines.ecs.launching.arguments import (
@@ -15,7 +15,7 @@ from ecs_pipelines.ecs.launching.arguments import (
 )
 from ecs_pipelines.ecs.launching.checking import check_launch
 from ecs_pipelines.ecs.launching.fanout import launch_each, launch_many
-from ecs_pipelines.ecs.launching.launcher import launch
+from ecs_pipelines.ecs.launching.launcher import CapacityBackoff, CapacityWait, launch
 from ecs_pipelines.ecs.launching.limits import MAX_COUNT, MAX_TAG_VALUE
 from ecs_pipelines.ecs.launching.options import (
     LAUNCH_OPTIONS,
@@ -36,6 +36,8 @@ __all__ = [
     "MAX_COUNT",
     "MAX_TAG_VALUE",
     "OPTIONS",
+    "CapacityBackoff",
+    "CapacityWait",
     "ContainerOverride",
     "Kind",
     "LaunchArguments",

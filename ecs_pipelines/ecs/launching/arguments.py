@@ -284,3 +284,4 @@ class LaunchArguments(TypedDict, total=False):
     referenceId: str | None
     client_token: str | None
     clientToken: str | None
+    capacity_retry_seconds: float | None

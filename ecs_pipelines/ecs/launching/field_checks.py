@@ -32,6 +32,7 @@ from ecs_pipelines.ecs.launching.limits import (
     MAX_NAME,
     MAX_PLACEMENT_CONSTRAINTS,
     MAX_PLACEMENT_STRATEGY,
+    MAX_RETRY_BUDGET_SECONDS,
     MAX_SECURITY_GROUPS,
     MAX_STRATEGY_ITEMS,
     MAX_SUBNETS,
@@ -198,6 +199,14 @@ def propagate_tags(field: str, value: object) -> None:
 def volume_configurations(field: str, value: object) -> None:
     for index, volume in enumerate(mapping_list(field, value)):
         non_empty_string(f"{field}[{index}].name", volume.get("name"))
+
+
+def retry_budget(field: str, value: object) -> None:
+    """A number of seconds, 0 (no retry) or more."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EcsSpecError(field, f"must be a number of seconds, got {type(value).__name__}")
+    if not 0 <= value <= MAX_RETRY_BUDGET_SECONDS:
+        raise EcsSpecError(field, f"must be 0..{MAX_RETRY_BUDGET_SECONDS} seconds, got {value}")
 
 
 def client_token(field: str, value: object) -> None:

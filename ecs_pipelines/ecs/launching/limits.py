@@ -33,6 +33,10 @@ MAX_PLACEMENT_STRATEGY = 5
 MAX_CONSTRAINT_EXPRESSION = 2000
 MAX_CLIENT_TOKEN = 64
 MAX_REFERENCE_ID = 1024
+# How long a launch waits out refusals that pass (``launcher.py``): several minutes by default,
+# as Fargate capacity and EC2 scale-out take minutes to come back; at most a day.
+DEFAULT_CAPACITY_RETRY_SECONDS = 300.0
+MAX_RETRY_BUDGET_SECONDS = 86_400
 # "A total of 8192 characters are allowed for overrides. This limit includes the JSON
 # formatting characters" (RunTask reference). Environment values count, so large configs
 # passed through the environment hit this first.

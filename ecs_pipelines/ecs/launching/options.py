@@ -31,6 +31,7 @@ from ecs_pipelines.ecs.common import (
 )
 from ecs_pipelines.ecs.launching import field_checks as checks
 from ecs_pipelines.ecs.launching.limits import (
+    DEFAULT_CAPACITY_RETRY_SECONDS,
     LAUNCH_TYPES,
     MAX_COUNT,
     MAX_NAME,
@@ -330,6 +331,16 @@ LAUNCH_OPTIONS: tuple[LaunchOption, ...] = (
         Kind.STRING,
         checks.client_token,
         "clientToken",
+    ),
+    LaunchOption(
+        "capacity_retry_seconds",
+        "How long a launch keeps trying when ECS refuses it for a reason that passes (no "
+        "capacity, throttling, an EC2 instance short of CPU or memory), with jittered pauses; "
+        "0: no retry. A refusal that cannot pass (a bad task definition or role) fails at once.",
+        Kind.NUMBER,
+        checks.retry_budget,
+        launchpad=True,
+        default=DEFAULT_CAPACITY_RETRY_SECONDS,
     ),
 )
 

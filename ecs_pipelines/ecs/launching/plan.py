@@ -17,6 +17,7 @@ read, the one rule that depends on its name (the overrides as sent) is checked f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from ecs_pipelines.ecs.launching.checking import (
     check_launch,
     check_placed_overrides,
 )
+from ecs_pipelines.ecs.launching.limits import DEFAULT_CAPACITY_RETRY_SECONDS
 from ecs_pipelines.ecs.launching.run_task_request import build_request
 from ecs_pipelines.ecs.launching.settings import LaunchSettings
 from ecs_pipelines.ecs.task_definitions import ResolvedTaskDefinition, TaskDefinitionSpec
@@ -47,6 +49,8 @@ class LaunchPlan:
     request: RunTaskRequestTypeDef
     container_name: str | None = None  # received command, environment, cpu and memory
     definition: Mapping[str, Any] | None = None  # the task definition, when it was read
+    # How long refusals that pass are retried (``launcher.py``); not part of RunTask's request.
+    capacity_retry_seconds: float = DEFAULT_CAPACITY_RETRY_SECONDS
 
     @property
     def cluster(self) -> str:
@@ -73,7 +77,7 @@ class LaunchPlan:
         request = self.request.copy()
         request["count"] = count
         request["clientToken"] = client_token
-        return LaunchPlan(request, self.container_name, self.definition)
+        return dataclasses.replace(self, request=request)
 
 
 def plan_launch(
@@ -120,4 +124,7 @@ def plan_launch(
         if problem:
             raise EcsSpecError("enable_execute_command", problem)
     request = build_request(settings, task_definition=task_definition, container=container)
-    return LaunchPlan(request, container, definition)
+    budget = settings.capacity_retry_seconds
+    if budget is None:
+        budget = DEFAULT_CAPACITY_RETRY_SECONDS
+    return LaunchPlan(request, container, definition, float(budget))

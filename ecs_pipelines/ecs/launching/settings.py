@@ -76,6 +76,7 @@ class LaunchSettings:
     volume_configurations: Sequence[Mapping[str, Any]] | None = None
     reference_id: str | None = None
     client_token: str | None = None
+    capacity_retry_seconds: float | None = None
 
     def given(self) -> dict[str, object]:
         """The options set at this level, by name."""

@@ -16,7 +16,8 @@ one; RunTask, StartTask, CreateService, UpdateService and CreateTaskSet refuse a
 one; RegisterTaskDefinition refuses what ECS refuses), ``store`` (writes into moto's models
 for the runner, log events within the bounds of ``local/log_retention.py``), ``log_reads``
 (GetLogEvents tokens that keep their place when a stream's oldest events are dropped),
-``secret_store`` (reads of Secrets Manager and Parameter Store for task start-up).
+``secret_store`` (reads of Secrets Manager and Parameter Store for task start-up), ``faults``
+(the fault plan and the cap on running tasks, where RunTask and DescribeTasks are answered).
 
 Everything here names moto attributes on purpose; ``test_moto_bridge.py`` checks that each one
 still exists, so a moto upgrade that renames one fails loudly there instead of deep in a task.
@@ -29,6 +30,11 @@ from ecs_pipelines.local.moto_bridge.event_bus import (
     described_task,
     guard_sqs_deletes,
     mark_published,
+)
+from ecs_pipelines.local.moto_bridge.faults import (
+    fault_plan,
+    set_fault_plan,
+    set_max_running_tasks,
 )
 from ecs_pipelines.local.moto_bridge.hooks import (
     QuietRequestHandler,
@@ -54,6 +60,7 @@ __all__ = [
     "QuietRequestHandler",
     "deliver_event",
     "described_task",
+    "fault_plan",
     "guard_sqs_deletes",
     "install",
     "installed",
@@ -64,6 +71,8 @@ __all__ = [
     "read_secret",
     "reset_backends",
     "served_regions",
+    "set_fault_plan",
+    "set_max_running_tasks",
     "shipped_attribute",
     "uninstall",
     "update_task",

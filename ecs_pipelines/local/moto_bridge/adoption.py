@@ -11,7 +11,7 @@ from typing import Any
 from moto.ecs.models import Cluster, EC2ContainerServiceBackend, Task
 
 from ecs_pipelines.ecs.common import TaskStatus, task_id
-from ecs_pipelines.local.contract import NewTask
+from ecs_pipelines.local.contract import NO_TASK_FAULTS, NewTask, TaskFaults
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
     controller,
@@ -42,11 +42,13 @@ def hand_over(
     task_definition: Any,
     placement: Placement,
     started_by: str | None,
+    faults: Sequence[TaskFaults] = (),
 ) -> None:
-    """Give each new moto task its ECS identity and fields, then hand them to the controller."""
+    """Give each new moto task its ECS identity and fields, then hand them to the controller
+    (with what the fault plan does to each, ``faults[i]`` for ``tasks[i]``)."""
     local = controller()
     created = []
-    for task in tasks:
+    for index, task in enumerate(tasks):
         _give_ecs_identity(task, backend, cluster.name, started_by)
         _adopt(task, backend, cluster.name, task_definition, placement)
         set_fields(task, {"enableExecuteCommand": placement.enable_execute_command})
@@ -62,6 +64,7 @@ def hand_over(
                 availability_zone=f"{backend.region_name}a",
                 network_interface=_network_interface(task),
                 container_insights=_insights_on(cluster),
+                faults=faults[index] if index < len(faults) else NO_TASK_FAULTS,
             )
         )
     with rejections_as_ecs_errors():
@@ -101,6 +104,9 @@ def _adopt(
     # Stop moto's own state machine: the runner owns lastStatus from here on.
     task._transitions = [(TaskStatus.PROVISIONING, TaskStatus.PROVISIONING)]
     platform_version = task.platform_version
+    # ECS reports the size a task runs with: RunTask's task-level override, else the
+    # definition's (moto keeps the definition's).
+    overrides = placement.overrides or {}
     if placement.fargate and platform_version in (None, "LATEST"):
         platform_version = _DEFAULT_PLATFORM_VERSION
     set_fields(
@@ -110,8 +116,8 @@ def _adopt(
             "capacityProviderName": placement.provider,
             "platformVersion": platform_version,
             "platformFamily": "Linux" if placement.fargate else None,
-            "cpu": task_definition.cpu,
-            "memory": task_definition.memory,
+            "cpu": overrides.get("cpu") or task_definition.cpu,
+            "memory": overrides.get("memory") or task_definition.memory,
             "availabilityZone": f"{backend.region_name}a",
             "version": 1,
             "healthStatus": "UNKNOWN",

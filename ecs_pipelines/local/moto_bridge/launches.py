@@ -23,6 +23,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 
 from ecs_pipelines.ecs.common import MISSING
 from ecs_pipelines.local.moto_bridge.adoption import Placement, hand_over
+from ecs_pipelines.local.moto_bridge.faults import no_room, throttled
 from ecs_pipelines.local.moto_bridge.state import (
     controller,
     originals,
@@ -31,6 +32,7 @@ from ecs_pipelines.local.moto_bridge.state import (
 )
 from ecs_pipelines.local.moto_bridge.task_definitions import usable
 from ecs_pipelines.local.rules import (
+    LaunchTarget,
     check_count,
     check_launch_type,
     check_launch_type_or_strategy,
@@ -62,6 +64,8 @@ _RUN_TASK_PARAMS = (
 
 def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
     controller()
+    # A throttled call is refused before ECS looks at it.
+    throttled("RunTask")
     backend = self.ecs_backend
     params = {name: self._get_param(name) for name in _RUN_TASK_PARAMS}
     # The request's own values first, then what must exist (cluster, task definition).
@@ -100,6 +104,12 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
     if not fargate and not backend.container_instances.get(cluster.name):
         raise InvalidParameterException("No Container Instances were found in your cluster.")
 
+    # No room (the fault plan's, or past the cap on running tasks): nothing starts, and the
+    # token is not kept, so that a later call with it tries afresh.
+    target = LaunchTarget(cluster.name, launch_type, provider)
+    refused = no_room(target, count, _instance_arn(backend, cluster.name))
+    if refused:
+        return ActionResult({"tasks": [], "failures": refused})
     network, requested_subnet = _tolerant_network(backend, task_definition, params)
     tasks = backend.run_task(
         cluster_ref,
@@ -115,12 +125,8 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
         params["capacityProviderStrategy"],
     )
     # moto places fewer EC2 tasks than asked when instances are full; ECS reports why.
-    instances = list(backend.container_instances.get(cluster.name, {}).values())
     failures = [
-        {
-            "arn": instances[0].container_instance_arn if instances else "",
-            "reason": "RESOURCE:MEMORY",
-        }
+        {"arn": _instance_arn(backend, cluster.name), "reason": "RESOURCE:MEMORY"}
         for _ in range(count - len(tasks))
     ]
     placement = Placement(
@@ -130,7 +136,9 @@ def run_task(self: EC2ContainerServiceResponse) -> ActionResult:
         overrides=params["overrides"],
         enable_execute_command=bool(params["enableExecuteCommand"]),
     )
-    hand_over(tasks, backend, cluster, task_definition, placement, params["startedBy"])
+    image = str((task_definition.container_definitions or [{}])[0].get("image", ""))
+    faults = [registry.faults.task_faults(target, image) for _ in tasks]
+    hand_over(tasks, backend, cluster, task_definition, placement, params["startedBy"], faults)
     if token:
         registry.client_tokens[token_key] = (fingerprint, [t.task_arn for t in tasks])
     return ActionResult({"tasks": tasks, "failures": failures})
@@ -234,6 +242,11 @@ def _to_launch(
         names = [str(c["name"]) for c in task_definition.container_definitions]
         check_override_names(overrides, names)
     return task_definition
+
+
+def _instance_arn(backend: EC2ContainerServiceBackend, cluster_name: str) -> str:
+    instances = list(backend.container_instances.get(cluster_name, {}).values())
+    return str(instances[0].container_instance_arn) if instances else ""
 
 
 def _task_tags(task_definition: Any, params: dict[str, Any]) -> list[dict[str, str]]:

@@ -1,4 +1,5 @@
-"""What the bridge keeps beside moto: the backend lock, adopted tasks, client tokens."""
+"""What the bridge keeps beside moto: the backend lock, adopted tasks, client tokens, the fault
+plan and the cap on running tasks."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from botocore import xform_name
 from moto.ecs.exceptions import ECSException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 
-from ecs_pipelines.ecs.common import task_id
+from ecs_pipelines.ecs.common import TaskStatus, task_id
 from ecs_pipelines.local.contract import LocalController, RequestRejected
+from ecs_pipelines.local.rules import NO_FAULTS, FaultDecider, default_max_running_tasks
 
 # Guards moto's models: held for every ECS and Logs API call (parsing, model update and
 # serialisation) and by the task runner whenever it changes a task or writes log events.
@@ -52,6 +54,14 @@ class Registry:
         self.by_id: dict[str, Adopted] = {}
         self.client_tokens: dict[tuple[str, str, str, str], tuple[str, list[str]]] = {}
         self.sequence = 0
+        # The fault plan and the cap on running tasks are the server's settings, not ECS
+        # resources: a reset keeps them (``faults.py``).
+        self.faults: FaultDecider = FaultDecider(NO_FAULTS)
+        self.max_running_tasks: int = default_max_running_tasks()
+
+    def running_task_count(self) -> int:
+        """Adopted tasks not STOPPED yet: what the cap on running tasks counts."""
+        return sum(1 for a in self.by_arn.values() if a.task.last_status != TaskStatus.STOPPED)
 
     def clear(self) -> None:
         self.by_arn.clear()

@@ -14,6 +14,7 @@ from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 
 from ecs_pipelines.ecs.common import MISSING, TaskStatus
 from ecs_pipelines.local.contract import ExecRequest
+from ecs_pipelines.local.moto_bridge.faults import throttled
 from ecs_pipelines.local.moto_bridge.state import (
     Adopted,
     cluster_tasks,
@@ -25,6 +26,7 @@ from ecs_pipelines.local.rules import page_of
 
 
 def describe_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
+    throttled("DescribeTasks")
     cluster = self.ecs_backend._get_cluster(self._get_param("cluster") or "default")
     refs: list[str] = self._get_param("tasks") or []
     if not refs:

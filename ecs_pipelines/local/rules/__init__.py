@@ -1,6 +1,6 @@
 """What ECS accepts and answers, as pure rules: RegisterTaskDefinition's and RunTask's checks,
 request bodies against botocore's model, secrets references, listings' pages, the task metadata
-responses and the retention of task output.
+responses, the retention of task output, the fault plan and the cap on running tasks.
 
 The names other packages use, loaded on first use: importing the package loads none of its
 modules (the HTTP surface and the runtime bring in moto).
@@ -12,6 +12,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ecs_pipelines.local.rules.fault_decider import (
+        RATE_EXCEEDED,
+        SPOT_INTERRUPTION,
+        SPOT_STOPPED_REASON,
+        FaultDecider,
+    )
+    from ecs_pipelines.local.rules.fault_plan import (
+        NO_FAULTS,
+        FaultPlan,
+        FaultPlanError,
+        LaunchTarget,
+        parse_fault_plan,
+    )
     from ecs_pipelines.local.rules.listing_pages import INVALID_PARAMETER, descending, page_of
     from ecs_pipelines.local.rules.log_retention import (
         DEFAULT_STREAM_BYTES,
@@ -45,9 +58,28 @@ if TYPE_CHECKING:
         not_found,
         parse_value_from,
     )
+    from ecs_pipelines.local.rules.task_cap import (
+        check_max_running_tasks,
+        default_max_running_tasks,
+        no_capacity_failures,
+        over_cap,
+    )
     from ecs_pipelines.local.rules.wire_check import Rejection, check_body, operation_for
 
 _MODULES = {
+    "RATE_EXCEEDED": "fault_decider",
+    "SPOT_INTERRUPTION": "fault_decider",
+    "SPOT_STOPPED_REASON": "fault_decider",
+    "FaultDecider": "fault_decider",
+    "NO_FAULTS": "fault_plan",
+    "FaultPlan": "fault_plan",
+    "FaultPlanError": "fault_plan",
+    "LaunchTarget": "fault_plan",
+    "parse_fault_plan": "fault_plan",
+    "check_max_running_tasks": "task_cap",
+    "default_max_running_tasks": "task_cap",
+    "no_capacity_failures": "task_cap",
+    "over_cap": "task_cap",
     "Age": "log_retention",
     "check_body": "wire_check",
     "check_count": "run_task_rules",
@@ -89,9 +121,17 @@ __all__ = [
     "DEFAULT_TOTAL_BYTES",
     "INVALID_PARAMETER",
     "MIB",
+    "NO_FAULTS",
+    "RATE_EXCEEDED",
     "SECRETS_MANAGER",
+    "SPOT_INTERRUPTION",
+    "SPOT_STOPPED_REASON",
     "Age",
     "Drop",
+    "FaultDecider",
+    "FaultPlan",
+    "FaultPlanError",
+    "LaunchTarget",
     "LogLimits",
     "Rejection",
     "SecretRef",
@@ -101,10 +141,12 @@ __all__ = [
     "check_count",
     "check_launch_type",
     "check_launch_type_or_strategy",
+    "check_max_running_tasks",
     "check_override_names",
     "check_overrides_size",
     "check_propagate_tags",
     "check_task_definition_active",
+    "default_max_running_tasks",
     "descending",
     "event_bytes",
     "events_bytes",
@@ -112,10 +154,13 @@ __all__ = [
     "head_to_drop",
     "json_value",
     "make_token",
+    "no_capacity_failures",
     "not_found",
     "oldest_to_drop",
     "operation_for",
+    "over_cap",
     "page_of",
+    "parse_fault_plan",
     "parse_token",
     "parse_value_from",
     "registration_error",

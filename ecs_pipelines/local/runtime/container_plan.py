@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecs_pipelines.ecs.common import cluster_name, task_id
-from ecs_pipelines.local.contract import NewTask
+from ecs_pipelines.local.contract import NO_TASK_FAULTS, NewTask, TaskFaults
 from ecs_pipelines.local.runtime.container_order import Dependency
 from ecs_pipelines.local.runtime.health_checks import HealthCheck, parse_health_check
 
@@ -82,6 +82,7 @@ class TaskLaunch:
     cpu: str | None = None
     memory: str | None = None
     container_insights: bool = False
+    faults: TaskFaults = NO_TASK_FAULTS  # what the fault plan does to the task
 
     @property
     def task_id(self) -> str:
@@ -224,4 +225,5 @@ def build_task_launch(
         cpu=(overrides or {}).get("cpu") or task_definition.get("cpu"),
         memory=(overrides or {}).get("memory") or task_definition.get("memory"),
         container_insights=task.container_insights,
+        faults=task.faults,
     )

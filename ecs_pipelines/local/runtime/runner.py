@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ecs_pipelines.local.rules import SPOT_INTERRUPTION, SPOT_STOPPED_REASON
 from ecs_pipelines.local.runtime.container_init import descendants
 from ecs_pipelines.local.runtime.container_output import log_events
 from ecs_pipelines.local.runtime.container_plan import TaskLaunch, docker_style_exit_code
@@ -99,7 +100,27 @@ class TaskRunner:
             self._tasks[launch.task_arn] = state
             self._sink.publish(launch.task_arn, state.ecs_fields())
         self._send("launch", state)
+        faults = launch.faults
+        if faults.reclaim_after_seconds is not None:
+            # The fault plan's Spot reclaim: a timer, so that the supervisor never waits on it.
+            timer = threading.Timer(
+                faults.reclaim_after_seconds,
+                self.reclaim,
+                (launch.task_arn, faults.reclaim_warning_seconds),
+            )
+            timer.daemon = True
+            timer.start()
         return state
+
+    def reclaim(self, task_arn: str, warning_seconds: float) -> None:
+        """A Spot interruption: SIGTERM now, SIGKILL once ``warning_seconds`` have passed
+        (ECS warns two minutes ahead; the plan shortens it); stopCode SpotInterruption."""
+        with self._lock:
+            state = self._tasks.get(task_arn)
+            if state is None or not state.begin_stop(SPOT_INTERRUPTION, SPOT_STOPPED_REASON):
+                return
+            self._sink.publish(task_arn, state.ecs_fields())
+        self._send("reclaim", (state, time.monotonic() + warning_seconds))
 
     def stop(self, task_arn: str, reason: str) -> None:
         """StopTask: desiredStatus STOPPED now; SIGTERM, then SIGKILL after stopTimeout."""
@@ -199,6 +220,8 @@ class TaskRunner:
                 self._carry_out(payload, step)
             elif command == "terminate":
                 self._terminate(payload)
+            elif command == "reclaim":
+                self._terminate(*payload)
             elif command == "forget":
                 now = time.monotonic()
                 for state in payload:

@@ -132,6 +132,9 @@ class TaskStarter:
                 return NextStep.FINISH
             state.mark_pending()
             self._sink.publish(state.task_arn, state.ecs_fields())
+        if state.launch.faults.start_failure is not None:
+            # The fault plan's failed image pull or resource initialisation.
+            return self._fail_to_start(state, state.launch.faults.start_failure)
         if self._secrets is not None:
             try:
                 state.secret_environment = self._secrets(state.launch)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -24,7 +25,12 @@ from ecs_pipelines.local.auth import (
     new_server_keys,
     require_server_signature,
 )
-from ecs_pipelines.local.rules import LogLimits
+from ecs_pipelines.local.rules import (
+    NO_FAULTS,
+    FaultPlan,
+    LogLimits,
+    default_max_running_tasks,
+)
 from ecs_pipelines.local.runtime import (
     BridgeSink,
     EmbeddedController,
@@ -32,11 +38,13 @@ from ecs_pipelines.local.runtime import (
     TaskRunner,
     resolve_secrets,
 )
+from ecs_pipelines.local.serving.fault_route import fault_action
 from ecs_pipelines.local.serving.http_boundary import HttpBoundary
 from ecs_pipelines.local.serving.instance import forget_server, new_instance_id, record_server
 from ecs_pipelines.local.serving.metadata_routes import MetadataRoutes
-from ecs_pipelines.local.serving.reset_route import Authorize, ResetRoute
+from ecs_pipelines.local.serving.reset_route import reset_action
 from ecs_pipelines.local.serving.routes import LocalRoutes, ServiceRoutes, WsgiApp
+from ecs_pipelines.local.serving.server_actions import Authorize, action_routes
 from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
 from ecs_pipelines.local.serving.task_credentials import CredentialsRoutes
 from ecs_pipelines.local.serving.task_pages import TaskPages
@@ -58,6 +66,14 @@ class LocalEcs:
     a throwaway sandbox only). ``owner_pid``: the process `ecs-pipelines local stop` may
     signal to end this server (``local serve`` gives its own); None for a server in a process
     that does more (a test session).
+    ``faults``: the fault plan it starts with (``local/rules/fault_plan``; ``POST
+    /_local/faults`` replaces it). ``max_running_tasks``: past this many tasks not yet STOPPED,
+    RunTask answers no capacity, as ECS does (default: ``TASKS_PER_CPU`` per host CPU).
+    ``assumed_role_max_seconds`` caps the lifetime of the credentials STS AssumeRole issues
+    (below STS's 900 s minimum too), so that a test sees them renewed during a short wait;
+    None: as long as DurationSeconds asks.
+    Accounts: moto's backends are per account; the server's own keys act in the default
+    account (123456789012), the credentials of a role assumed through its STS in the role's.
     """
 
     def __init__(
@@ -70,6 +86,10 @@ class LocalEcs:
         log_limits: LogLimits | None = None,
         authenticate: bool = True,
         owner_pid: int | None = None,
+        faults: FaultPlan | None = None,
+        max_running_tasks: int | None = None,
+        dagster_ui: Callable[[], str | None] = lambda: None,
+        assumed_role_max_seconds: int | None = None,
     ) -> None:
         self._requested_port = port
         self._host = host
@@ -78,7 +98,13 @@ class LocalEcs:
         self._log_limits = log_limits or LogLimits()
         self._authenticate = authenticate
         self._owner_pid = owner_pid
-        self.access_keys = AccessKeyStore(new_server_keys())
+        self._faults = faults
+        self._max_running_tasks = max_running_tasks or default_max_running_tasks()
+        # The Dagster UI the task pages link runs to, when known (`local serve --checkout`).
+        self._dagster_ui = dagster_ui
+        self.access_keys = AccessKeyStore(
+            new_server_keys(), assumed_role_max_seconds=assumed_role_max_seconds
+        )
         # This user's record of the server (its keys for clients of its endpoint); None until
         # started, or when the state directory is not this user's alone.
         self.state_record: Path | None = None
@@ -111,9 +137,9 @@ class LocalEcs:
     def authenticates(self) -> bool:
         return self._authenticate
 
-    def _reset_authorization(self) -> Authorize | None:
-        """What a reset must show: a signature by the server's own keys (none when the server
-        authenticates nobody)."""
+    def _control_authorization(self) -> Authorize | None:
+        """What a request to one of the server's controls (reset, fault plan) must show: a
+        signature by the server's own keys (none when the server authenticates nobody)."""
         if not self._authenticate:
             return None
         keys = self.access_keys
@@ -131,6 +157,9 @@ class LocalEcs:
             raise RuntimeError("an embedded ECS is already running in this process")
         moto_bridge.reset_backends()
         moto_bridge.limit_log_events(self._log_limits)
+        moto_bridge.set_max_running_tasks(self._max_running_tasks)
+        if self._faults is not None:
+            moto_bridge.set_fault_plan(self._faults)
         sessions = ExecSessions()
         runner = TaskRunner(
             sink=BridgeSink(),
@@ -139,15 +168,23 @@ class LocalEcs:
             on_task_stopped=sessions.kill_task,
             secrets=resolve_secrets,
         )
-        moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
+        moto_bridge.install(
+            EmbeddedController(runner, sessions, lambda: self.endpoint_url), self.access_keys
+        )
         service = ServiceRoutes(sessions, self.instance_id)
         try:
             routes = [
                 *service.routes(),
                 *MetadataRoutes(runner).routes(),
                 *CredentialsRoutes(runner, self.access_keys).routes(),
-                *TaskPages(self.credentials, self._region).routes(),
-                *ResetRoute(moto_bridge.reset_backends, self._reset_authorization()).routes(),
+                *TaskPages(self.credentials, self._region, dagster_ui=self._dagster_ui).routes(),
+                *action_routes(
+                    [
+                        reset_action(moto_bridge.reset_backends),
+                        fault_action(moto_bridge.set_fault_plan),
+                    ],
+                    self._control_authorization(),
+                ),
             ]
             app: WsgiApp = LocalRoutes(moto_bridge.make_moto_app(), routes)
             if self._authenticate:
@@ -201,6 +238,8 @@ class LocalEcs:
         if self._sessions is not None:
             self._sessions.close()
         moto_bridge.uninstall()
+        # The next server in this process starts with its own plan, not this one's.
+        moto_bridge.set_fault_plan(NO_FAULTS)
         self._server = None
         self._thread = None
         self._runner = None
