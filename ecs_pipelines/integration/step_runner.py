@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, MetadataValue, OpExecutionContext
+from dagster import AssetExecutionContext, AssetKey, OpExecutionContext
 from dagster._core.events import EngineEventData
 
 from ecs_pipelines.ecs.common import (
@@ -39,7 +39,7 @@ from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.integration.step_options import StepOptions
-from ecs_pipelines.integration.step_usage import right_sizing_hint, step_usage
+from ecs_pipelines.integration.step_usage import step_report
 from ecs_pipelines.integration.task_naming import (
     DETACHED_TAG,
     started_by_for_run,
@@ -47,7 +47,6 @@ from ecs_pipelines.integration.task_naming import (
     step_environment,
     step_tags,
 )
-from ecs_pipelines.integration.usage_metadata import RIGHT_SIZING
 
 PIPES_MARKER = '"__dagster_pipes_version"'
 SIBLING_STOP_REASON = "Sibling task {task_id} failed in Dagster run {run_id}"
@@ -374,26 +373,19 @@ class StepTaskRunner:
     def usage_metadata(
         self, results: Sequence[EcsTaskResult], *, with_hint: bool = True
     ) -> dict[str, Any]:
-        """What the step's tasks cost and used (one read, after they stopped), a line per
-        task in the run log, and for an asset the right-sizing hint. Never fails the step."""
-        try:
-            usage = step_usage(
-                self.ecs, self.cluster, results, default_architecture=self.architecture
-            )
-            metadata = dict(usage.metadata)
-            for line in usage.lines:
-                self.log.info(line)
-            if with_hint and self.asset_key and "+" not in self.asset_key:
-                key = AssetKey.from_user_string(self.asset_key)
-                hint = right_sizing_hint(
-                    self.ecs, self.context.instance, key, usage, self.ecs.region
-                )
-                if hint:
-                    self.log.warning(hint)
-                    metadata[RIGHT_SIZING] = MetadataValue.text(hint)
-        except Exception as error:  # a report, never a reason for the step to fail
-            self.log.warning(f"What the step's tasks cost and used could not be reported: {error}")
-            return {}
+        """What the step's tasks cost and used, a run-log line per task and, for a step of one
+        asset, the right-sizing hint (``step_usage.step_report``: never fails the step)."""
+        one_asset = with_hint and self.asset_key is not None and "+" not in self.asset_key
+        key = AssetKey.from_user_string(self.asset_key) if one_asset and self.asset_key else None
+        metadata = step_report(
+            self.ecs,
+            self.cluster,
+            results,
+            architecture=self.architecture,
+            log=self.log,
+            instance=self.context.instance,
+            asset_key=key,
+        )
         return self.redaction.metadata(metadata)
 
     def pipes_log_ref(self, arn: str) -> LogStreamRef | None:

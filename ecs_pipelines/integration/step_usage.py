@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, DagsterInstance, MetadataValue
 
 from ecs_pipelines.ecs.common import EcsError, Retrier, task_id
 from ecs_pipelines.ecs.usage import (
@@ -190,3 +190,37 @@ def tick_usage(
         usage = step_usage(ecs, cluster, results, read=read, notes=notes)
         answers.append(usage.metadata)
     return answers
+
+
+class _Log(Protocol):
+    def info(self, message: str) -> None: ...
+
+    def warning(self, message: str) -> None: ...
+
+
+def step_report(
+    ecs: EcsResource,
+    cluster: str,
+    results: Sequence[EcsTaskResult],
+    *,
+    architecture: Architecture,
+    log: _Log,
+    instance: DagsterInstance,
+    asset_key: AssetKey | None,
+) -> dict[str, Any]:
+    """A step's cost and use metadata, a run-log line per task and, for an asset (a one-task
+    step's), the right-sizing hint; never raises: a report is no reason for a step to fail."""
+    try:
+        usage = step_usage(ecs, cluster, results, default_architecture=architecture)
+        metadata = dict(usage.metadata)
+        for line in usage.lines:
+            log.info(line)
+        if asset_key is not None:
+            hint = right_sizing_hint(ecs, instance, asset_key, usage, ecs.region)
+            if hint:
+                log.warning(hint)
+                metadata[umd.RIGHT_SIZING] = MetadataValue.text(hint)
+    except Exception as error:
+        log.warning(f"What the step's tasks cost and used could not be reported: {error}")
+        return {}
+    return metadata

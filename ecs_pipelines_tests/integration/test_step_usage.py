@@ -14,7 +14,8 @@ from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py
 
 HINT = "ecs/right_sizing"
-SMALL_WORK = py("data = b'x' * (20 * 1024 * 1024); print(len(data))")
+# Holds 20 MiB and idles a little over a second: a sliver of 1 vCPU and 4 GiB.
+SMALL_WORK = py("import time\ndata = b'x' * (20 * 1024 * 1024)\ntime.sleep(1.2)\nprint(len(data))")
 
 
 def latest_metadata(instance: DagsterInstance, key: str) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def test_materialisations_record_cost_and_use_and_an_oversized_task_gets_the_hin
     assert metadata["ecs/memory_reserved_mib"] == 4096
     assert 20 <= metadata["ecs/memory_peak_mib"] < 100
     assert 0 <= metadata["ecs/cpu_utilization_avg"] < 0.5
-    # Python's start-up is a short burst of CPU: the size that fits is 0.25 or 0.5 vCPU.
+    # Python's start-up is a burst of CPU in the first second: 0.25 or 0.5 vCPU fits it.
     hint = re.search(r"smaller Fargate size cpu (\d+) / memory (\d+) MiB", metadata[HINT])
     assert hint is not None, metadata[HINT]
     assert int(hint[1]) <= 512 and int(hint[2]) <= 1024
