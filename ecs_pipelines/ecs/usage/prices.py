@@ -1,11 +1,14 @@
 """Fargate's prices: what one vCPU, one GiB of memory and one GiB of extra ephemeral storage
 cost per hour, by Region, capacity (on-demand or Spot) and CPU architecture.
 
-The shipped table holds the on-demand Linux prices AWS published on its Fargate pricing page
-(https://aws.amazon.com/fargate/pricing/) for the Regions below, as read on ``PRICES_AS_OF``,
-and one recent Fargate Spot figure (Spot prices move with spare capacity; the Price List API
-gives today's). Prices change: ask the Price List API (``price_list.py``) or override the
-table in the resource's configuration (``cost.prices``) where it matters.
+The shipped table holds AWS's published on-demand Linux prices of Fargate
+(https://aws.amazon.com/fargate/pricing/) for the Regions below, as transcribed on
+``PRICES_AS_OF``: the US East / US West / Ireland x86_64 rates ($0.04048 per vCPU-hour,
+$0.004445 per GB-hour) are those of the pricing page's worked examples; the ARM64, Frankfurt
+and Fargate Spot rows were transcribed without a live check against the page and are the
+first to verify (Spot prices move with spare capacity: the Price List API gives today's).
+Prices change: ask the Price List API (``price_list.py``) or override the table in the
+resource's configuration (``cost.prices``) where it matters.
 """
 
 from __future__ import annotations
