@@ -3,10 +3,11 @@ cost per hour, by Region, capacity (on-demand or Spot) and CPU architecture.
 
 The shipped table holds AWS's published on-demand Linux prices of Fargate
 (https://aws.amazon.com/fargate/pricing/) for the Regions below, as transcribed on
-``PRICES_AS_OF``: the US East / US West / Ireland x86_64 rates ($0.04048 per vCPU-hour,
-$0.004445 per GB-hour) are those of the pricing page's worked examples; the ARM64, Frankfurt
-and Fargate Spot rows were transcribed without a live check against the page and are the
-first to verify (Spot prices move with spare capacity: the Price List API gives today's).
+``PRICES_AS_OF``: the x86_64 rate of US East (N. Virginia), $0.04048 per vCPU-hour and
+$0.004445 per GB-hour, is the one the pricing page's examples use; the other rows (the same
+rate in Ohio, Oregon and Ireland, ARM64, Frankfurt, Fargate Spot) were transcribed without a
+live check against the page and are the first to verify (Spot prices move with spare
+capacity: the Price List API gives today's).
 Prices change: ask the Price List API (``price_list.py``) or override the table in the
 resource's configuration (``cost.prices``) where it matters.
 """
