@@ -64,7 +64,7 @@ NOT_SCANNED = (
 LIBRARY_CODE = (PipesCloudWatchMessageReader, pipes_message_readers.get_log_events)
 
 # IAM action prefix of each botocore service the code builds clients for.
-IAM_PREFIX = {"ecs": "ecs", "logs": "logs", "sqs": "sqs", "sts": "sts"}
+IAM_PREFIX = {"ecs": "ecs", "logs": "logs", "sqs": "sqs", "sts": "sts", "pricing": "pricing"}
 # What the resource's own identity calls when it assumes role_arn (the caller's policy); every
 # other call is made as the role (docs/iam-policy.json).
 CALLER_ACTIONS = frozenset({"sts:AssumeRole"})
@@ -91,9 +91,14 @@ DEPENDENT_ACTIONS = {
 
 # The only actions whose statement may use "Resource": "*": DescribeTaskDefinition and
 # ListTaskDefinitions have no resource-level permissions, ListTasks is scoped by its
-# ecs:cluster condition.
+# ecs:cluster condition, the Price List API's GetProducts has no resources at all.
 UNSCOPED_ACTIONS = frozenset(
-    {"ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:ListTasks"}
+    {
+        "ecs:DescribeTaskDefinition",
+        "ecs:ListTaskDefinitions",
+        "ecs:ListTasks",
+        "pricing:GetProducts",
+    }
 )
 
 
@@ -227,7 +232,10 @@ def exercise_everything(local: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> Non
     exec and a Pipes asset: what a run worker and a person at the CLI do."""
     instance = DagsterInstance.ephemeral()
     ok = ecs_task_op("iam_ok", command=py("print('fine')"))
-    assert run_op(ok, make_resource(local), instance=instance).success
+    # Prices from the Price List API (which the embedded ECS does not serve: the shipped
+    # table stands in, with a note), and the step's use read from Container Insights.
+    priced = make_resource(local, cost={"price_list_api": True})
+    assert run_op(ok, priced, instance=instance).success
     failing = ecs_task_op("iam_fails", command=py("import sys; print('bad'); sys.exit(3)"))
     assert not run_op(failing, make_resource(local), instance=instance).success
 
@@ -414,8 +422,14 @@ def test_task_event_queues_are_read_only_by_name() -> None:
         "sqs:ChangeMessageVisibility",
     }
     assert as_list(queues["Resource"]) == ["arn:aws:sqs:REGION:ACCOUNT:ecs-pipelines-task-events-*"]
-    [filtered] = statements_for("logs:FilterLogEvents")
-    assert as_list(filtered["Resource"]) == ["arn:aws:logs:REGION:ACCOUNT:log-group:LOG_GROUP:*"]
+    filtered = {s["Sid"]: as_list(s["Resource"]) for s in statements_for("logs:FilterLogEvents")}
+    assert filtered == {
+        "ReadManyTaskLogsAtOnce": ["arn:aws:logs:REGION:ACCOUNT:log-group:LOG_GROUP:*"],
+        # Container Insights' task performance events: what each task used.
+        "ReadTaskUseFromContainerInsights": [
+            "arn:aws:logs:REGION:ACCOUNT:log-group:/aws/ecs/containerinsights/CLUSTER/performance:*"
+        ],
+    }
 
 
 def test_task_role_policy_grants_what_ecs_exec_needs() -> None:

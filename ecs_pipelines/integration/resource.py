@@ -9,7 +9,7 @@ stopping in ``ecs.tasks``, retries and deadlines in ``ecs.common``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from dagster import get_dagster_logger
 from pydantic import PrivateAttr
@@ -47,6 +47,7 @@ from ecs_pipelines.ecs.tasks import (
     StopReport,
     stop_tasks,
 )
+from ecs_pipelines.ecs.usage import PRICING_REGION
 from ecs_pipelines.ecs.waiting import (
     ResultCallback,
     StatusCallback,
@@ -80,6 +81,7 @@ class EcsResource(EcsSettings):
     _ecs_client: ECSClient | None = PrivateAttr(default=None)
     _logs_client: CloudWatchLogsClient | None = PrivateAttr(default=None)
     _sqs_client: SQSClient | None = PrivateAttr(default=None)
+    _pricing_client: Any = PrivateAttr(default=None)
     _task_client: EcsTaskClient | None = PrivateAttr(default=None)
     _role_credentials: AssumedRoleCredentials | None = PrivateAttr(default=None)
 
@@ -138,6 +140,14 @@ class EcsResource(EcsSettings):
         if self._logs_client is None:
             self._logs_client = boto3_client("logs", self.connection(), self.role_credentials())
         return self._logs_client
+
+    def pricing_client(self) -> Any:
+        """The Price List API's client (it answers from us-east-1, whatever Region is priced;
+        untyped: mypy-boto3-pricing is not among the project's stubs)."""
+        if self._pricing_client is None:
+            settings = self.connection().model_copy(update={"region_name": PRICING_REGION})
+            self._pricing_client = boto3_client("pricing", settings, self.role_credentials())
+        return self._pricing_client
 
     def sqs_client(self) -> SQSClient:
         if self._sqs_client is None:

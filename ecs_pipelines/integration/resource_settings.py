@@ -31,6 +31,7 @@ from ecs_pipelines.ecs.task_definitions import (
     check_log_group,
 )
 from ecs_pipelines.ecs.waiting import EventSettings, WatchSettings
+from ecs_pipelines.integration.cost_settings import CostSettings
 from ecs_pipelines.integration.role_credentials import RoleToAssume
 
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
@@ -187,6 +188,14 @@ class EcsSettings(ResourceWithBoto3Configuration):
         ),
     )
 
+    cost: CostSettings = Field(
+        default_factory=CostSettings,
+        description=(
+            "What each step's tasks cost and used: Container Insights reads, prices (shipped "
+            "table, Price List API, overrides, EC2 prices) and the right-sizing hint."
+        ),
+    )
+
     def __repr_args__(self) -> Any:
         # A repr ends up in tracebacks and test output: keep credentials out of it.
         for name, value in super().__repr_args__():
@@ -201,6 +210,7 @@ class EcsSettings(ResourceWithBoto3Configuration):
         int_range("max_attempts", self.max_attempts, 1)
         self.watch_settings()  # checks missing_grace_seconds and the task event settings
         self._check_code_task_definitions()
+        self.cost.check()
         self.role_to_assume()  # checks the role settings
         # This level alone, against every RunTask rule; a launch checks the merged levels.
         check_launch(self.launch_settings())

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetExecutionContext, OpExecutionContext
+from dagster import AssetExecutionContext, AssetKey, OpExecutionContext
 from dagster._core.events import EngineEventData
 
 from ecs_pipelines.ecs.common import (
@@ -33,11 +33,13 @@ from ecs_pipelines.ecs.launching import CapacityWait, LaunchSettings, launch
 from ecs_pipelines.ecs.logs import LogStreamRef, last_lines, log_stream_refs
 from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
 from ecs_pipelines.ecs.tasks import EcsTaskResult, stop_tasks
+from ecs_pipelines.ecs.usage import Architecture
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.integration.step_options import StepOptions
+from ecs_pipelines.integration.step_usage import step_report
 from ecs_pipelines.integration.task_naming import (
     DETACHED_TAG,
     started_by_for_run,
@@ -98,6 +100,8 @@ class StepTaskRunner:
         self.cluster = ecs.cluster
         # The container that received command and environment, once launched.
         self.container_name: str | None = None
+        # The task definition's CPU architecture, for tasks that do not say theirs.
+        self.architecture = Architecture.X86_64
         self._log_refs: dict[str, list[LogStreamRef]] = {}
         self._log_lock = threading.Lock()
         # Secret values from the run worker's environment, named by the step's config.
@@ -183,7 +187,8 @@ class StepTaskRunner:
     def run(self, *, extra_environment: Mapping[str, str] | None = None) -> StepTasks:
         with self.launched(extra_environment=extra_environment) as arns:
             results = self.wait(arns)
-        return StepTasks(results=results, metadata=self.result_metadata(results))
+        metadata = {**self.result_metadata(results), **self.usage_metadata(results)}
+        return StepTasks(results=results, metadata=metadata)
 
     def run_detached(self) -> DetachedLaunch:
         """Launches (or reattaches to) the step's tasks and returns without waiting for them."""
@@ -228,6 +233,9 @@ class StepTaskRunner:
         )
         self.cluster, self.container_name = plan.cluster, plan.container_name
         definition = plan.definition or {}
+        platform = definition.get("runtimePlatform") or {}
+        if str(platform.get("cpuArchitecture", "")).upper() == "ARM64":
+            self.architecture = Architecture.ARM64
         for arn in arns:
             self._log_refs[arn] = log_stream_refs(definition, arn)
             self.report_launch(arn, definition, exec_enabled=plan.enable_execute_command)
@@ -291,8 +299,11 @@ class StepTaskRunner:
         failed = self.redaction.output([r for r in results if not r.succeeded])
         if failed:
             tails = {r.task_arn: self.log_tail(r.task_arn) for r in failed}
+            # A failed task was billed too: its cost and use go with the failure.
+            spent = self.usage_metadata(results, with_hint=False)
             raise self.redaction.failure(
-                md.failure_description(failed, tails), md.failure_metadata(failed, tails)
+                md.failure_description(failed, tails),
+                {**md.failure_metadata(failed, tails), **spent},
             )
         return results
 
@@ -356,6 +367,24 @@ class StepTaskRunner:
     def result_metadata(self, results: Sequence[EcsTaskResult]) -> dict[str, Any]:
         metadata = md.result_metadata(
             results, links=self.ecs.links(), cluster=self.cluster, log_refs=self._log_refs
+        )
+        return self.redaction.metadata(metadata)
+
+    def usage_metadata(
+        self, results: Sequence[EcsTaskResult], *, with_hint: bool = True
+    ) -> dict[str, Any]:
+        """What the step's tasks cost and used, a run-log line per task and, for a step of one
+        asset, the right-sizing hint (``step_usage.step_report``: never fails the step)."""
+        one_asset = with_hint and self.asset_key is not None and "+" not in self.asset_key
+        key = AssetKey.from_user_string(self.asset_key) if one_asset and self.asset_key else None
+        metadata = step_report(
+            self.ecs,
+            self.cluster,
+            results,
+            architecture=self.architecture,
+            log=self.log,
+            instance=self.context.instance,
+            asset_key=key,
         )
         return self.redaction.metadata(metadata)
 

@@ -58,6 +58,8 @@ class NewTask:
     availability_zone: str = ""
     # The task's elastic network interface (awsvpc): subnetId, privateIPv4Address, macAddress...
     network_interface: Mapping[str, str] = field(default_factory=dict)
+    # The cluster's containerInsights setting is enabled or enhanced: the task's use is measured.
+    container_insights: bool = False
     faults: TaskFaults = NO_TASK_FAULTS
 
 

@@ -277,3 +277,40 @@ def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
     assert metadata["task_arn"] == task["taskArn"]
     assert metadata["exit_codes"] == {"main": 0}
     assert metadata["launched_by_run"] == run_id
+
+
+def test_an_oversized_asset_plots_its_cost_and_is_told_a_smaller_size(
+    dagster_dev: DagsterDev, tmp_path: Path
+) -> None:
+    """Three materialisations of oversized_report each record ecs/cost_usd and
+    ecs/memory_peak_mib, the asset page plots them (taken in Chromium), and the last one
+    names the smaller Fargate size its task fits."""
+    for _ in range(3):
+        run_id = dagster_dev.launch("__ASSET_JOB", assets=["oversized_report"])
+        assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
+    with dagster_dev.instance() as instance:
+        records = instance.fetch_materializations(AssetKey("oversized_report"), limit=3).records
+        metadata = [dict(r.asset_materialization.metadata) for r in records]  # type: ignore[union-attr]
+    assert len(metadata) == 3
+    for each in metadata:
+        assert each["ecs/cost_usd"].value > 0 and each["ecs/memory_peak_mib"].value > 0
+        assert each["ecs/memory_reserved_mib"].value == 4096
+    assert "smaller Fargate size" in metadata[0]["ecs/right_sizing"].value
+    with browser_page(1400, 1000) as page:
+        page.goto(f"http://127.0.0.1:{dagster_dev.port}/assets/oversized_report")
+        page.wait_for_selector("button:has-text('Plots')", timeout=60_000)
+        with contextlib.suppress(PlaywrightTimeout):  # Dagster's first-visit dialog, late
+            page.click("button:has-text('Skip')", timeout=15_000)
+        # The overview's metadata, as plots over the materialisations.
+        page.click("button:has-text('Plots')", timeout=30_000)
+        page.wait_for_selector("canvas", timeout=30_000)
+        cost = page.locator("text=ecs/cost_usd").first
+        cost.wait_for(timeout=30_000)
+        page.locator("text=ecs/memory_peak_mib").first.wait_for(timeout=30_000)
+        # The picture starts at the cost plot: memory and CPU below it.
+        cost.evaluate("element => element.scrollIntoView({block: 'start'})")
+        shot = tmp_path / "asset-cost.png"
+        page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("ECS_PIPELINES_UPDATE_DOCS"):  # refreshes the README's picture
+        shutil.copy(shot, ROOT / "docs" / "asset-cost.png")

@@ -63,6 +63,7 @@ def hand_over(
                 enable_execute_command=placement.enable_execute_command,
                 availability_zone=f"{backend.region_name}a",
                 network_interface=_network_interface(task),
+                container_insights=_insights_on(cluster),
                 faults=faults[index] if index < len(faults) else NO_TASK_FAULTS,
             )
         )
@@ -151,3 +152,11 @@ def task_definition_view(task_definition: Any) -> dict[str, Any]:
         "cpu": task_definition.cpu,
         "memory": task_definition.memory,
     }
+
+
+def _insights_on(cluster: Any) -> bool:
+    """The cluster's containerInsights setting is on (``enabled`` or ``enhanced``)."""
+    for setting in getattr(cluster, "settings", None) or ():
+        if setting.get("name") == "containerInsights":
+            return setting.get("value") in ("enabled", "enhanced")
+    return False

@@ -2,17 +2,19 @@
 
 ``/_local/tasks/<id>?cluster=&region=&account=`` shows a task: status, containers with exit
 codes, stop code and reason, overrides (secret values masked), tags and timestamps, refreshing
-while the task runs. ``/_local/tasks/<id>/logs/<container>`` shows one container's awslogs
-stream and follows new lines while the task runs, from ``.../lines?token=``, a JSON page of new
-lines; where lines were dropped before the page read them (the server holds only the newest
-output of each stream, ``log_retention``) it says so, at that place and above the lines.
+while the task runs, and its CPU and memory over time against its reservation
+(``usage_chart.py``, from its Container Insights performance events).
+``/_local/tasks/<id>/logs/<container>`` shows one container's awslogs stream and follows new
+lines while the task runs, from ``.../lines?token=``, a JSON page of new lines; where lines
+were dropped before the page read them (the server holds only the newest output of each
+stream, ``log_retention``) it says so, at that place and above the lines.
 Everything is read through the server's own public API (DescribeTasks, DescribeTaskDefinition,
-GetLogEvents), as a console reads AWS, in the account the address names (the server's own
-keys may name one: ``x-moto-account-id``, as ``local/auth/request_auth.py`` allows them).
-Secret values (the variables a launch named as secret) are masked in the task's data and in
-each log line before anything is rendered, wherever the task carries them (the command,
-another variable, a stop reason); then every text is
-HTML-escaped, or sent as JSON for the page's script to add as text.
+GetLogEvents, FilterLogEvents), as a console reads AWS, in the account the address names (the
+server's own keys may name one: ``x-moto-account-id``, as ``local/auth/request_auth.py``
+allows them). Secret values (the variables a launch named as secret) are masked in the task's
+data and in each log line before anything is rendered, wherever the task carries them (the
+command, another variable, a stop reason); then every text is HTML-escaped, or sent as JSON
+for the page's script to add as text.
 
 The pages are read-only (GET), their address is checked before anything is read
 (``page_address.py``: a made-up region or a malformed name is a 404), the clients they read
@@ -44,6 +46,7 @@ from ecs_pipelines.ecs.common import (
     task_secret_values,
 )
 from ecs_pipelines.ecs.logs import TASK_PAGES, LogStreamRef, log_stream_refs
+from ecs_pipelines.ecs.usage import read_usage
 from ecs_pipelines.local import moto_bridge
 from ecs_pipelines.local.auth import ACCOUNT_HEADER, KeyPair
 from ecs_pipelines.local.rules import events_skipped
@@ -58,6 +61,7 @@ from ecs_pipelines.local.serving.routes import (
     text_response,
 )
 from ecs_pipelines.local.serving.run_links import dagster_run_link
+from ecs_pipelines.local.serving.usage_chart import usage_charts
 
 LINES_PER_PAGE = 1000
 # Clients the pages keep (the least recently used is dropped): one per service and region
@@ -137,7 +141,7 @@ class TaskPages:
                 return _page(start_response, "404 Not Found", "No such task", "<p>Not found.</p>")
             if address.kind is PageKind.TASK:
                 title = f"Task {address.task_id}"
-                return _page(start_response, "200 OK", title, self._task_html(task))
+                return _page(start_response, "200 OK", title, self._task_html(task, account))
             log = LogPage(task, address.container, cluster, region, address.token, account)
             if address.kind is PageKind.LOGS:
                 return self._logs_html(start_response, log)
@@ -168,7 +172,7 @@ class TaskPages:
 
     # --- pages ----------------------------------------------------------------------------
 
-    def _task_html(self, described: Mapping[str, Any]) -> str:
+    def _task_html(self, described: Mapping[str, Any], account: str | None = None) -> str:
         # Masked first: HTML escaping changes a secret's text (& becomes &amp;), so masking
         # the page afterwards would miss it. Nothing below reads ``described``.
         task = mask_task(described, reveal=True)
@@ -225,7 +229,39 @@ class TaskPages:
             f"<th>Environment</th></tr>{overrides}</table>"
             f"<h2>Tags</h2><table id='tags'>{tags}</table>"
         )
-        return body
+        return body + self._usage_html(task, account)
+
+    def _usage_html(self, task: Mapping[str, Any], account: str | None) -> str:
+        """The task's CPU and memory over time against its reservation, from its Container
+        Insights performance events (read as any client reads them: ``ecs.usage``)."""
+        region = str(task.get("taskArn", "")).split(":")[3]
+        ident = task_id(str(task.get("taskArn", "")))
+        created = task.get("createdAt")
+        if not isinstance(created, datetime):
+            return ""
+        end = task.get("stoppedAt") or datetime.now(created.tzinfo)
+        read = read_usage(
+            self._client("logs", region, account),
+            str(task.get("clusterArn", "")),
+            [ident],
+            start=created,
+            end=end,
+        )
+        usage = read.usage.get(ident)
+        heading = "<h2>CPU and memory</h2>"
+        if usage is None:
+            why = read.insights_off or "No Container Insights data for this task yet."
+            return f"{heading}<p id='usage'>{html.escape(why)}</p>"
+        chart = usage_charts(
+            usage,
+            cpu_reserved=float(task.get("cpu") or 0),
+            memory_reserved=float(task.get("memory") or 0),
+        )
+        used = (
+            f"{usage.vcpu_seconds:.2f} vCPU-seconds used, memory peak "
+            f"{usage.memory_peak_mib:.0f} MiB ({usage.samples} samples)"
+        )
+        return f"{heading}<p id='usage'>{html.escape(used)}</p>{chart}"
 
     def _logs_html(self, start_response: StartResponse, log: LogPage) -> list[bytes]:
         ident, container = task_id(str(log.task["taskArn"])), log.container
