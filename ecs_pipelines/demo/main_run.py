@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from dagster import DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, materialize
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
 from ecs_pipelines.cli.target import local_ecs_running, target_from_env
@@ -59,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+# An asset of the demo's YAML definitions (demo/defs/), launched as the Python ones are.
+YAML_ASSET = AssetKey(["yaml", "weekly_report"])
+
+
 def _run_demo(
     ecs: EcsResource, instance: DagsterInstance, config: dict[str, Any]
 ) -> list[tuple[str, bool, str]]:
@@ -75,6 +79,7 @@ def _run_demo(
         (f"daily assets {day}", [daily_events, daily_summary], day),
         ("model_scores (Pipes)", [model_scores], None),
         ("weekly_rollup (task definition in code)", [weekly_rollup], None),
+        ("yaml/weekly_report (declared in YAML)", [defs.get_assets_def(YAML_ASSET)], None),
     ]
     for name, assets, partition in materialisations:
         result = materialize(

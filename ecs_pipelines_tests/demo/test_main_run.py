@@ -15,8 +15,9 @@ from dagster import AssetKey, DagsterInstance
 from ecs_pipelines.local import LocalEcs
 
 ROOT = Path(__file__).resolve().parents[2]
-# extract, transform, report, daily_events, daily_summary, model_scores, weekly_rollup
-TASKS = 7
+# extract, transform, report, daily_events, daily_summary, model_scores, weekly_rollup and
+# the YAML-declared yaml/weekly_report
+TASKS = 8
 
 
 def make_run(
@@ -50,10 +51,11 @@ def quiet_run(
 def test_make_run_prints_progress_then_the_table_without_noise(
     quiet_run: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
-    """Without --verbose: one line per task launched and ended, the table, no DEBUG, no
-    warning, exit 0."""
+    """Without --verbose: one line per task launched and ended (the YAML-declared asset's
+    too), the table, no DEBUG, no warning, exit 0."""
     done, _ = quiet_run
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS  yaml/weekly_report (declared in YAML)" in done.stdout
     lines = done.stdout.splitlines()
     launched = [ln for ln in lines if ln.endswith(" launched")]
     ended = [ln for ln in lines if "succeeded (exit 0)" in ln and ln.startswith("  ")]
