@@ -18,7 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m ecs_pipelines.demo.main_run $(ARGS)
 
-# dagster dev (webserver + daemon) with the embedded ECS started for it.
+# dg dev (webserver + daemon) with the embedded ECS started for it.
 ui: $(STAMP)
 	$(BIN)/python -m ecs_pipelines.demo.ui
 

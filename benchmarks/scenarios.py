@@ -20,6 +20,7 @@ from ecs_pipelines.ecs.launching import LaunchPlan
 from ecs_pipelines.ecs.launching.fanout import launch_each, launch_many
 from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.ecs.tasks.client import DescribeResult, EcsTaskClient
+from ecs_pipelines.ecs.usage import read_usage
 from ecs_pipelines.ecs.waiting import TaskWatcher
 from ecs_pipelines.integration.resource import EcsResource
 
@@ -92,10 +93,23 @@ def watch_ours(endpoint: ScriptedEcsProcess, n: int, *, scale: float = 1.0) -> d
         on_result=on_result,
     )
     results = watcher.wait(arns)
+    # What a step then does once for its tasks: read what they used (Container Insights).
+    before = endpoint.stats()["calls"].get("FilterLogEvents", 0)
+    ended = [r.stopped_at for r in results if r.stopped_at is not None]
+    if ended:
+        read_usage(
+            resource.logs_client(),
+            CLUSTER,
+            [r.task_id for r in results],
+            start=min(r.started_at or r.stopped_at for r in results if r.stopped_at),
+            end=max(ended),
+        )
     cpu = time.process_time() - cpu
     stats = endpoint.stats()
+    usage_reads = stats["calls"].get("FilterLogEvents", 0) - before
     full = [calls / tasks for tasks, calls in client.rounds if tasks == n]
     return {
+        "usage_reads_per_task": usage_reads / n,
         "describe_full_round": full[0] if full else None,
         "describe_whole_run": stats["calls"].get("DescribeTasks", 0) / stats["task_describes"],
         "api_calls_per_task": calls_total(stats) / n,
@@ -160,6 +174,16 @@ def watch_rows(endpoint: ScriptedEcsProcess, sizes: Sequence[int]) -> list[Row]:
                 "API calls / task (all APIs)",
                 ours["api_calls_per_task"],
                 theirs["api_calls_per_task"],
+            ),
+            Row(
+                name,
+                "usage reads / task (FilterLogEvents, after the stops)",
+                ours["usage_reads_per_task"],
+                None,
+                target="1 per step",
+                met=ours["usage_reads_per_task"] * n == 1,
+                note="one Container Insights read for all the step's tasks, none per round; "
+                "theirs reports no use",
             ),
             Row(
                 name,

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
     from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
     from ecs_pipelines.integration.resource import EcsResource
+    from ecs_pipelines.integration.task_component import EcsTaskComponent
 
 _HOMES = {
     "EcsResource": "ecs_pipelines.integration.resource",
+    "EcsTaskComponent": "ecs_pipelines.integration.task_component",
     "EcsTaskFailure": "ecs_pipelines.ecs.common.errors",
     "EcsTaskResult": "ecs_pipelines.ecs.tasks.results",
     "TaskDefinitionSpec": "ecs_pipelines.ecs.task_definitions.spec",
@@ -40,6 +42,7 @@ _HOMES = {
 
 __all__ = [
     "EcsResource",
+    "EcsTaskComponent",
     "EcsTaskFailure",
     "EcsTaskResult",
     "TaskDefinitionSpec",

@@ -53,6 +53,8 @@ def test_watch_scenario_runs_both_sides(endpoint: ScriptedEcsProcess) -> None:
         assert side["latency_median"] is not None and side["latency_median"] >= 0
         assert side["api_calls_per_task"] > 0
     assert ours["describe_full_round"] == pytest.approx(1 / N)
+    # What the tasks used: one read for all of them, after they stopped.
+    assert ours["usage_reads_per_task"] == pytest.approx(1 / N)
     assert theirs["describe_whole_run"] == pytest.approx(1.0)
 
 

@@ -1,5 +1,8 @@
 """docs/iam-policy.json grants exactly the AWS APIs the code calls, found by reading the code and
 by watching it work against the embedded ECS; docs/iam-task-role-exec.json is what ECS Exec needs.
+With ``role_arn``, the resource's own identity calls only STS AssumeRole
+(docs/iam-assume-role.json) and the role, which trusts it (docs/iam-trust-policy.json), holds
+docs/iam-policy.json.
 """
 
 from __future__ import annotations
@@ -41,18 +44,30 @@ from ecs_pipelines_tests.support.task_events import (
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "docs" / "iam-policy.json"
 TASK_ROLE_POLICY = ROOT / "docs" / "iam-task-role-exec.json"
+CALLER_POLICY = ROOT / "docs" / "iam-assume-role.json"
+TRUST_POLICY = ROOT / "docs" / "iam-trust-policy.json"
 PACKAGE = Path(ecs_pipelines.__file__).parent
 
-# The embedded ECS (local/), the commands that run it (cli/local.py) and the demo's set-up of
-# its account on it (demo/seed.py, demo/task_events_queue.py) talk to loopback only.
-NOT_SCANNED = ("local/", "cli/local.py", "demo/seed.py", "demo/task_events_queue.py")
+# The embedded ECS (local/), the commands that run it (cli/local.py, cli/local_running.py)
+# and the demo's set-up of its account on it (demo/seed.py, demo/task_events_queue.py) talk
+# to loopback only.
+NOT_SCANNED = (
+    "local/",
+    "cli/local.py",
+    "cli/local_running.py",
+    "demo/seed.py",
+    "demo/task_events_queue.py",
+)
 
 # Library code the project hands its boto3 clients to: dagster-aws's Pipes reader gets the
 # resource's CloudWatch Logs client, so its calls are made with the resource's permissions.
 LIBRARY_CODE = (PipesCloudWatchMessageReader, pipes_message_readers.get_log_events)
 
 # IAM action prefix of each botocore service the code builds clients for.
-IAM_PREFIX = {"ecs": "ecs", "logs": "logs", "sqs": "sqs"}
+IAM_PREFIX = {"ecs": "ecs", "logs": "logs", "sqs": "sqs", "sts": "sts", "pricing": "pricing"}
+# What the resource's own identity calls when it assumes role_arn (the caller's policy); every
+# other call is made as the role (docs/iam-policy.json).
+CALLER_ACTIONS = frozenset({"sts:AssumeRole"})
 
 # SQS has no IAM action for its batch calls: "You cannot set permissions explicitly for
 # SendMessageBatch, DeleteMessageBatch, or ChangeMessageVisibilityBatch. Instead, setting
@@ -76,9 +91,14 @@ DEPENDENT_ACTIONS = {
 
 # The only actions whose statement may use "Resource": "*": DescribeTaskDefinition and
 # ListTaskDefinitions have no resource-level permissions, ListTasks is scoped by its
-# ecs:cluster condition.
+# ecs:cluster condition, the Price List API's GetProducts has no resources at all.
 UNSCOPED_ACTIONS = frozenset(
-    {"ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:ListTasks"}
+    {
+        "ecs:DescribeTaskDefinition",
+        "ecs:ListTaskDefinitions",
+        "ecs:ListTasks",
+        "pricing:GetProducts",
+    }
 )
 
 
@@ -212,7 +232,10 @@ def exercise_everything(local: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> Non
     exec and a Pipes asset: what a run worker and a person at the CLI do."""
     instance = DagsterInstance.ephemeral()
     ok = ecs_task_op("iam_ok", command=py("print('fine')"))
-    assert run_op(ok, make_resource(local), instance=instance).success
+    # Prices from the Price List API (which the embedded ECS does not serve: the shipped
+    # table stands in, with a note), and the step's use read from Container Insights.
+    priced = make_resource(local, cost={"price_list_api": True})
+    assert run_op(ok, priced, instance=instance).success
     failing = ecs_task_op("iam_fails", command=py("import sys; print('bad'); sys.exit(3)"))
     assert not run_op(failing, make_resource(local), instance=instance).success
 
@@ -234,6 +257,11 @@ def exercise_everything(local: LocalEcs, monkeypatch: pytest.MonkeyPatch) -> Non
     assert materialize([scores], resources={"ecs": make_resource(local)}).success
 
     exercise_code_defined_task_definitions(local)
+
+    # Through a role (of the default account here: its demo cluster is set up already).
+    as_role = make_resource(local, role_arn="arn:aws:iam::123456789012:role/iam-coverage")
+    [through_role] = as_role.run_task_and_wait(command=py("print('as the role')"))
+    assert through_role.succeeded
 
     monkeypatch.setenv("ECS_PIPELINES_TARGET", "local")
     monkeypatch.setenv("ECS_PIPELINES_ENDPOINT_URL", local.endpoint_url)
@@ -285,13 +313,16 @@ def exercise_code_defined_task_definitions(local: LocalEcs) -> None:
 
 
 def test_code_builds_clients_only_for_services_the_policy_knows() -> None:
-    """The code builds boto3 clients for ECS, CloudWatch Logs and SQS only."""
+    """The code builds boto3 clients for ECS, CloudWatch Logs and SQS, and STS to assume a role."""
     assert client_services() == set(IAM_PREFIX)
 
 
 def test_policy_allows_exactly_the_apis_the_code_calls() -> None:
-    """The policy's actions equal the scanned calls' IAM actions: none missing, none extra."""
+    """The policy's actions equal the scanned calls' IAM actions: none missing, none extra;
+    the caller's policy allows just AssumeRole."""
     needed = iam_actions(set(statically_called_operations()))
+    assert needed & CALLER_ACTIONS == policy_actions(CALLER_POLICY) == CALLER_ACTIONS
+    needed -= CALLER_ACTIONS
     granted = policy_actions(POLICY)
     assert not needed - granted, f"calls the policy does not allow: {sorted(needed - granted)}"
     assert not granted - needed, f"actions no code needs: {sorted(granted - needed)}"
@@ -309,7 +340,7 @@ def test_calls_made_against_the_embedded_ecs_are_those_the_scan_finds(
     made = {call.name for call in recorded_calls}
     scanned = set(statically_called_operations())
     assert made == scanned, f"made, not scanned: {made - scanned}; never made: {scanned - made}"
-    assert iam_actions(made) == policy_actions(POLICY)
+    assert iam_actions(made) == policy_actions(POLICY) | policy_actions(CALLER_POLICY)
     # The dependent actions are really needed: op and asset launches tag their tasks, and the
     # launched task definition has the task and execution roles that RunTask passes.
     launches = [c.params for c in recorded_calls if c.name == "ecs:RunTask"]
@@ -391,10 +422,28 @@ def test_task_event_queues_are_read_only_by_name() -> None:
         "sqs:ChangeMessageVisibility",
     }
     assert as_list(queues["Resource"]) == ["arn:aws:sqs:REGION:ACCOUNT:ecs-pipelines-task-events-*"]
-    [filtered] = statements_for("logs:FilterLogEvents")
-    assert as_list(filtered["Resource"]) == ["arn:aws:logs:REGION:ACCOUNT:log-group:LOG_GROUP:*"]
+    filtered = {s["Sid"]: as_list(s["Resource"]) for s in statements_for("logs:FilterLogEvents")}
+    assert filtered == {
+        "ReadManyTaskLogsAtOnce": ["arn:aws:logs:REGION:ACCOUNT:log-group:LOG_GROUP:*"],
+        # Container Insights' task performance events: what each task used.
+        "ReadTaskUseFromContainerInsights": [
+            "arn:aws:logs:REGION:ACCOUNT:log-group:/aws/ecs/containerinsights/CLUSTER/performance:*"
+        ],
+    }
 
 
 def test_task_role_policy_grants_what_ecs_exec_needs() -> None:
     """The task-role policy allows exactly the ssmmessages channels ECS Exec opens."""
     assert policy_actions(TASK_ROLE_POLICY) == set(EXEC_PERMISSIONS)
+
+
+def test_the_trust_policy_lets_one_named_caller_assume_the_role_with_an_external_id() -> None:
+    """The role's trust policy allows sts:AssumeRole to one named principal, on condition of
+    the ExternalId; the caller's policy names the roles it may assume (no '*')."""
+    [trust] = load_statements(TRUST_POLICY)
+    assert trust["Effect"] == "Allow" and trust["Action"] == "sts:AssumeRole"
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::CALLER_ACCOUNT:role/CALLER_ROLE"}
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": "EXTERNAL_ID"}}
+    [caller] = load_statements(CALLER_POLICY)
+    assert caller["Action"] == "sts:AssumeRole"
+    assert all(r.startswith("arn:aws:iam::") for r in as_list(caller["Resource"]))

@@ -1,7 +1,8 @@
 """One embedded ECS per checkout: which server belongs to the project directory in use.
 
 A checkout (the nearest directory, from the working directory up, that holds a
-``pyproject.toml``; else the one holding this package) records its server in
+``pyproject.toml``; else the checkout this package runs from, if any; else, for a package
+installed from a wheel, the working directory) records its server in
 ``<checkout>/.ecs-pipelines/local-ecs.json``: endpoint, instance id, pid and the server's key
 pair (a 0600 file in a 0700 directory: only this user reads the keys). ``make run`` and
 ``make ui`` reuse that server while it answers with the same instance id, and otherwise start
@@ -42,14 +43,35 @@ class CheckoutServer:
     credentials: KeyPair
 
 
-def checkout_root(start: Path | None = None) -> Path:
+# Where the package runs from: a checkout of this project (an editable install), or a
+# site-packages directory (a wheel), which is no project of anyone's.
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]
+
+
+def checkout_root(start: Path | None = None, package_parent: Path = PACKAGE_PARENT) -> Path:
     """The project directory in use: the nearest one from ``start`` (the working directory)
-    up that holds a pyproject.toml, else the directory this package is installed in."""
+    up that holds a pyproject.toml, else the checkout this package runs from, else (a wheel's
+    site-packages is no project) the working directory."""
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
         if (directory / "pyproject.toml").is_file():
             return directory
-    return Path(__file__).resolve().parents[2]
+    return package_parent if is_source_checkout(package_parent) else here
+
+
+def is_source_checkout(root: Path) -> bool:
+    """True when ``root`` is a checkout of this project, where `make run` and `make ui` are."""
+    return (root / "Makefile").is_file() and (root / "ecs_pipelines" / "demo").is_dir()
+
+
+def no_server_message(root: Path) -> str:
+    """Says that ``root`` has no embedded ECS running, and what starts one there."""
+    if is_source_checkout(root):
+        return f"no embedded ECS runs for the checkout {root}: `make run` or `make ui` starts one"
+    return (
+        f"no embedded ECS runs for the project directory {root}: `ecs-pipelines local serve "
+        f"--port 0 --checkout {root}` starts one"
+    )
 
 
 def record_path(root: Path) -> Path:

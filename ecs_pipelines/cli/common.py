@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_pipelines.cli.checkout import checkout_root
+from ecs_pipelines.cli.checkout import checkout_root, no_server_message
 from ecs_pipelines.cli.target import Target, local_ecs_reachable, resource_for, target_from_env
 from ecs_pipelines.cli.terminal import terminal_text
 from ecs_pipelines.ecs.common import (
@@ -131,12 +131,12 @@ def build_env(
     # Fail fast when the embedded ECS is down, rather than after retrying connections.
     if target.name == "local" and not endpoint:
         raise click.ClickException(
-            f"no embedded ECS runs for the checkout {checkout_root()}: `make run` starts one "
-            "(or name one with --endpoint-url / ECS_PIPELINES_ENDPOINT_URL)"
+            f"{no_server_message(checkout_root())} (or name one with --endpoint-url / "
+            "ECS_PIPELINES_ENDPOINT_URL)"
         )
     if target.name == "local" and endpoint and not local_ecs_reachable(endpoint):
         raise click.ClickException(
-            f"nothing answers at {endpoint}; start the embedded ECS with `make run` or "
+            f"nothing answers at {endpoint}; start the embedded ECS with "
             "`ecs-pipelines local serve`, or point ECS_PIPELINES_ENDPOINT_URL at it"
         )
     try:

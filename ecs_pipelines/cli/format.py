@@ -18,7 +18,16 @@ from ecs_pipelines.cli.table import render_table
 from ecs_pipelines.ecs.common import MASK, family_revision, tags_of, task_id
 from ecs_pipelines.integration.task_naming import ASSET_KEY_TAG, RUN_ID_TAG
 
-TASK_HEADERS = ("TASK ID", "STATUS", "TASK DEFINITION", "STARTED BY", "AGE", "DAGSTER RUN")
+TASK_HEADERS = (
+    "TASK ID",
+    "STATUS",
+    "TASK DEFINITION",
+    "STARTED BY",
+    "AGE",
+    "COST (USD)",
+    "MEM PEAK",
+    "DAGSTER RUN",
+)
 # dagster-aws's EcsRunLauncher tags each run-worker task with the run id under its own key.
 RUN_WORKER_RUN_ID_TAG = "dagster/run_id"
 
@@ -84,6 +93,8 @@ def render_task_table(rows: Sequence[Mapping[str, Any]]) -> str:
             r["task_definition"],
             r["started_by"],
             r["age"],
+            "-" if r.get("cost_usd") is None else f"{r['cost_usd']:.6f}",
+            "-" if r.get("memory_peak_mib") is None else f"{r['memory_peak_mib']:.0f} MiB",
             r["dagster_run_id"],
         )
         for r in rows

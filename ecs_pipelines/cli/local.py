@@ -1,15 +1,13 @@
-"""``ecs-pipelines local ...``: serve the embedded ECS, or check on one that is running."""
+"""``ecs-pipelines local ...``: serve the embedded ECS (``serve``); the commands for one that
+is running (``status``, ``stop``, ``env``, ``reset``) are in ``local_running``, ``local_access``."""
 
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import signal
 import sys
-import time
-import urllib.error
-import urllib.request
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,20 +15,18 @@ import click
 
 from ecs_pipelines.cli.checkout import (
     CheckoutServer,
-    checkout_root,
     forget_record,
-    recorded_server,
     write_record,
 )
 from ecs_pipelines.cli.common import echo
+from ecs_pipelines.cli.dagster_ui import dagster_ui_of
 from ecs_pipelines.cli.local_access import (
     FAULTS_ENV,
-    endpoint_option,
     env_command,
     reset_command,
-    server_access,
 )
-from ecs_pipelines.ecs.common import TaskStatus, cluster_name
+from ecs_pipelines.cli.local_running import status_command, stop_command
+from ecs_pipelines.ecs.common import cluster_name
 from ecs_pipelines.local.rules import (
     DEFAULT_STREAM_BYTES,
     DEFAULT_TOTAL_BYTES,
@@ -40,7 +36,7 @@ from ecs_pipelines.local.rules import (
     default_max_running_tasks,
     parse_fault_plan,
 )
-from ecs_pipelines.local.serving import DEFAULT_PORT, DEFAULT_REGION, Seed
+from ecs_pipelines.local.serving import DEFAULT_PORT, Seed
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -143,6 +139,13 @@ class _StopSignals:
     f"[default: {default_max_running_tasks()} on this host].",
 )
 @click.option(
+    "--assumed-role-max-seconds",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Credentials STS AssumeRole issues live at most this long (below STS's 900 s "
+    "minimum too), to see their renewal during a short wait; unset: as DurationSeconds asks.",
+)
+@click.option(
     "--insecure-no-auth",
     is_flag=True,
     envvar="ECS_PIPELINES_INSECURE_NO_AUTH",
@@ -157,6 +160,7 @@ def serve(
     seed: str,
     faults: str,
     max_running_tasks: int | None,
+    assumed_role_max_seconds: int | None,
     insecure_no_auth: bool,
 ) -> None:
     """Serve the embedded ECS until SIGINT or SIGTERM, then stop every task process.
@@ -166,7 +170,8 @@ def serve(
     env` prints it for the AWS CLI and SDKs. The demo cluster and task definitions are
     registered on start (--seed). Task output is held in memory within --log-stream-mib per
     stream and --log-total-mib in all; past them the oldest lines are dropped (GetLogEvents and
-    the log pages start at the oldest line still held).
+    the log pages start at the oldest line still held). Its STS answers AssumeRole for a role
+    in any account; the credentials act in that account only (clusters, tasks and logs apart).
 
     \b
     Example:
@@ -209,6 +214,9 @@ def serve(
             owner_pid=os.getpid(),
             faults=fault_plan,
             max_running_tasks=max_running_tasks,
+            # A checkout's server links a task to its run in the checkout's `make ui`.
+            dagster_ui=_no_ui if checkout is None else partial(dagster_ui_of, checkout),
+            assumed_role_max_seconds=assumed_role_max_seconds,
         ).start()
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
@@ -242,68 +250,8 @@ def serve(
     click.echo(f"Embedded ECS stopped ({running} running task(s) stopped)")
 
 
-def checkout_endpoint(endpoint_url: str | None) -> str:
-    """The endpoint given, else this checkout's recorded server; exit 1 when there is none."""
-    if endpoint_url:
-        return endpoint_url
-    root = checkout_root()
-    server = recorded_server(root)
-    if server is None:
-        click.echo(
-            f"No embedded ECS runs for the checkout {root} (`make run` starts one; "
-            "`--endpoint-url` names another)"
-        )
-        sys.exit(1)
-    return server.endpoint_url
-
-
-@local.command(name="status")
-@endpoint_option
-def status(endpoint_url: str | None) -> None:
-    """Say whether the embedded ECS answers, and count RUNNING and STOPPED tasks per cluster.
-
-    Exits 1 when the endpoint is unreachable.
-
-    \b
-    Example:
-      ecs-pipelines local status --endpoint-url http://127.0.0.1:4590
-    """
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    if endpoint_url and not _answers(endpoint_url):
-        click.echo(f"Embedded ECS at {endpoint_url}: unreachable (nothing answers its health)")
-        sys.exit(1)
-    endpoint_url, credentials = server_access(endpoint_url)
-    ecs: ECSClient = boto3.client(
-        "ecs",
-        endpoint_url=endpoint_url,
-        region_name=DEFAULT_REGION,
-        config=Config(connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 1}),
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-    )
-    try:
-        cluster_arns = ecs.list_clusters()["clusterArns"]
-        counts = {
-            arn: (_count(ecs, arn, TaskStatus.RUNNING), _count(ecs, arn, TaskStatus.STOPPED))
-            for arn in cluster_arns
-        }
-    except (BotoCoreError, ClientError) as exc:
-        click.echo(f"Embedded ECS at {endpoint_url}: unreachable ({exc})")
-        sys.exit(1)
-    click.echo(f"Embedded ECS at {endpoint_url}: reachable, {len(cluster_arns)} cluster(s)")
-    for arn, (running, stopped) in counts.items():
-        echo(f"  {cluster_name(arn)}: {running} RUNNING, {stopped} STOPPED")  # names from the API
-
-
-def _answers(endpoint_url: str) -> bool:
-    try:
-        urllib.request.urlopen(endpoint_url.rstrip("/") + "/_local/health", timeout=2).close()
-    except (urllib.error.URLError, OSError):
-        return False
-    return True
+def _no_ui() -> str | None:
+    return None
 
 
 def _account(server: LocalEcs) -> str:
@@ -342,57 +290,7 @@ def _seed_function(seed: str) -> Seed | None:
     return seeding
 
 
-def _count(ecs: ECSClient, cluster: str, desired_status: str) -> int:
-    paginator = ecs.get_paginator("list_tasks")
-    pages = paginator.paginate(cluster=cluster, desiredStatus=desired_status)  # type: ignore[arg-type]
-    return sum(len(page["taskArns"]) for page in pages)
-
-
-@local.command(name="stop")
-@endpoint_option
-def stop(endpoint_url: str | None) -> None:
-    """Stop the embedded ECS serving at the endpoint (e.g. the one `make run` left running);
-    its running tasks are stopped with it. Only a server that `ecs-pipelines local serve`
-    started on this host, as this user, is stopped. Exits 1 when nothing answers there, or
-    when the server there is not provably this user's.
-
-    \b
-    Example:
-      ecs-pipelines local stop
-    """
-    from ecs_pipelines.local.serving import why_not_own_server
-
-    endpoint_url = checkout_endpoint(endpoint_url)
-    health_url = endpoint_url.rstrip("/") + "/_local/health"
-    try:
-        with urllib.request.urlopen(health_url, timeout=2) as response:
-            health = json.loads(response.read())
-        pid, instance = health.get("pid"), health.get("instance")
-    except (urllib.error.URLError, OSError, ValueError, AttributeError) as exc:
-        click.echo(f"No embedded ECS answers at {endpoint_url} ({exc})")
-        sys.exit(1)
-    refusal = why_not_own_server(instance, pid)
-    if refusal is not None:
-        click.echo(f"Refusing to stop the embedded ECS at {endpoint_url}: {refusal}.")
-        sys.exit(1)
-    assert isinstance(pid, int)
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        click.echo(f"Embedded ECS at {endpoint_url}: process {pid} is gone")
-        sys.exit(1)
-    # The server stops its tasks, then closes its port: wait until nothing answers there.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(health_url, timeout=1).close()
-        except (urllib.error.URLError, OSError):
-            click.echo(f"Embedded ECS at {endpoint_url} stopped (pid {pid})")
-            return
-        time.sleep(0.1)
-    click.echo(f"Embedded ECS (pid {pid}) did not stop within 30 s")
-    sys.exit(1)
-
-
 local.add_command(env_command)
 local.add_command(reset_command)
+local.add_command(status_command)
+local.add_command(stop_command)

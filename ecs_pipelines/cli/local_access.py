@@ -21,7 +21,12 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from ecs_pipelines.cli.checkout import checkout_root, recorded_server
+from ecs_pipelines.cli.checkout import (
+    CheckoutServer,
+    checkout_root,
+    no_server_message,
+    recorded_server,
+)
 from ecs_pipelines.cli.local_credentials import credentials_of_endpoint
 from ecs_pipelines.cli.local_names import LOCAL_REGION
 from ecs_pipelines.local.auth import KeyPair
@@ -54,19 +59,23 @@ def server_access(endpoint_url: str | None) -> tuple[str, KeyPair]:
             click.echo(
                 f"No credentials for the embedded ECS at {endpoint_url}: nothing ready answers "
                 f"there, or no record of this user in {state_dir()} names it (start one with "
-                "`make run` or `ecs-pipelines local serve`)"
+                "`ecs-pipelines local serve`)"
             )
             sys.exit(1)
         return endpoint_url, credentials
+    server = checkout_server()
+    return server.endpoint_url, server.credentials
+
+
+def checkout_server() -> CheckoutServer:
+    """This checkout's recorded server; exits 1 saying what to run when there is none."""
     root = checkout_root()
     server = recorded_server(root)
     if server is None:
-        click.echo(
-            f"No embedded ECS runs for the checkout {root} (`make run` starts one; "
-            "`--endpoint-url` names another)"
-        )
+        message = no_server_message(root)
+        click.echo(f"{message[:1].upper()}{message[1:]} (`--endpoint-url` names another)")
         sys.exit(1)
-    return server.endpoint_url, server.credentials
+    return server
 
 
 @click.command(name="env")

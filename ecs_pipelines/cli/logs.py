@@ -94,6 +94,26 @@ def print_tail(env: Env, show: LinePrinter, refs: Sequence[LogStreamRef], n: int
     return sum(show(ref.container, last_lines(clients(ref.region), ref, n)) for ref in refs)
 
 
+@dataclass(frozen=True)
+class TailShown:
+    """What ``print_last`` printed: how many lines, and whether earlier ones were left out."""
+
+    printed: int
+    cut: bool
+
+
+def print_last(env: Env, show: LinePrinter, refs: Sequence[LogStreamRef], n: int) -> TailShown:
+    """At most the last ``n`` lines of each stream; says whether a stream had more."""
+    clients = LogsClients(env)
+    printed, cut = 0, False
+    for ref in refs:
+        # One line more than shown tells whether the stream had earlier lines.
+        lines = last_lines(clients(ref.region), ref, n + 1)
+        cut = cut or len(lines) > n
+        printed += show(ref.container, lines[-n:])
+    return TailShown(printed, cut)
+
+
 def follow(
     env: Env,
     task: Mapping[str, Any],

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ecs_pipelines.cli.common import Env, echo, ecs_command
-from ecs_pipelines.cli.logs import LinePrinter, print_tail, streams
+from ecs_pipelines.cli.logs import LinePrinter, print_last, streams
 from ecs_pipelines.ecs.common import task_id
 from ecs_pipelines.ecs.launching import MAX_COUNT, default_of, describe
 from ecs_pipelines.ecs.tasks import EcsTaskResult
@@ -52,20 +52,29 @@ def wait_for(env: Env, arns: list[str], queue_url: str | None) -> list[EcsTaskRe
     return watcher.wait(arns)
 
 
-def _show_failure(env: Env, result: EcsTaskResult) -> None:
-    """The failed task's last log lines, so the terminal shows why without another command.
-    The launch's secrets are the resource's, which ``env.redactor()`` masks."""
+def _show_output(env: Env, result: EcsTaskResult) -> None:
+    """The task's last log lines (at most LOG_TAIL_LINES per container, saying when earlier
+    ones were left out), so the terminal shows what it did, or why it failed, without another
+    command. The launch's secrets are the resource's, which ``env.redactor()`` masks."""
     if result.lost or not result.task_definition_arn:
         return
     definition = env.client.task_definition(result.task_definition_arn)
-    echo(f"Last log lines of task {result.task_id}:", err=True)
+    echo(f"Log of task {result.task_id}:", err=True)
     try:
         refs = streams(definition, result.task_arn, None)
         show = LinePrinter(env.redactor(), several=len(refs) > 1)
-        if not print_tail(env, show, refs, LOG_TAIL_LINES):
-            echo("(no log lines)", err=True)
+        shown = print_last(env, show, refs, LOG_TAIL_LINES)
     except click.ClickException as error:
         echo(f"({error.message})", err=True)
+        return
+    if not shown.printed:
+        echo("(no log lines)", err=True)
+    elif shown.cut:
+        echo(
+            f"(only the last {LOG_TAIL_LINES} lines of each container: "
+            f"`ecs-pipelines logs {result.task_id}` prints them all)",
+            err=True,
+        )
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True})
@@ -96,8 +105,8 @@ def run_command(
     task_events_queue_url: str | None,
 ) -> None:
     """Launch task(s) with RunTask (the same checks and defaults as EcsResource) and print
-    their ids; with --wait, wait for them, print the last log lines of a failed one and exit 1
-    if any failed. Ctrl-C while waiting stops the task(s) and exits 130.
+    their ids; with --wait, wait for them, print each one's last log lines and exit 1 if any
+    failed. Ctrl-C while waiting stops the task(s) and exits 130.
 
     \b
     Example:
@@ -131,8 +140,7 @@ def run_command(
         sys.exit(INTERRUPTED_EXIT)
     for result in results:
         echo(result.masked(env.redactor()).summary())
-    failed = [r for r in results if not r.succeeded]
-    for result in failed:
-        _show_failure(env, result)
-    if failed:
+    for result in results:
+        _show_output(env, result)
+    if not all(result.succeeded for result in results):
         raise SystemExit(1)

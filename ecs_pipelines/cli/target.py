@@ -65,6 +65,8 @@ class Target:
     credentials: KeyPair | None = None
     # Inside a task of the embedded ECS: its task role's credentials, by the default chain.
     task_role: bool = False
+    # aws: the role every call is made as (ECS_PIPELINES_ROLE_ARN), in its account.
+    role_arn: str | None = None
 
     @property
     def description(self) -> str:
@@ -119,6 +121,7 @@ def target_from_env(env: Mapping[str, str] | None = None) -> Target:
         security_groups=_split(env.get("ECS_PIPELINES_SECURITY_GROUPS")),
         assign_public_ip=None if public_ip is None else public_ip.lower() in ("1", "true", "yes"),
         launch_type=env.get("ECS_PIPELINES_LAUNCH_TYPE", "FARGATE") or None,
+        role_arn=env.get("ECS_PIPELINES_ROLE_ARN") or None,
     )
 
 
@@ -129,9 +132,15 @@ def at_endpoint(target: Target, endpoint_url: str) -> Target:
 
 
 def resource_for(target: Target, **fields: object) -> EcsResource:
-    """The EcsResource for a target; ``fields`` override its settings (an ``endpoint_url`` of
-    another embedded ECS brings that server's keys, a ``profile_name`` its own keys). On the
-    embedded ECS, raises LocalCredentialsNotFound, before any call, when no keys are found."""
+    """The EcsResource for a target (``resource_config``)."""
+    return EcsResource(**resource_config(target, **fields))  # type: ignore[arg-type]
+
+
+def resource_config(target: Target, **fields: object) -> dict[str, object]:
+    """An EcsResource's fields for a target; ``fields`` override its settings (an
+    ``endpoint_url`` of another embedded ECS brings that server's keys, a ``profile_name`` its
+    own keys). On the embedded ECS, raises LocalCredentialsNotFound, before any call, when no
+    keys are found."""
     endpoint = fields.get("endpoint_url")
     if target.name == "local" and isinstance(endpoint, str) and endpoint != target.endpoint_url:
         target = at_endpoint(target, endpoint)
@@ -146,6 +155,8 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
         "assign_public_ip": target.assign_public_ip,
         "launch_type": target.launch_type,
     }
+    if target.role_arn is not None:
+        config["role_arn"] = target.role_arn
     # A profile named explicitly (the CLI's --profile) brings its own keys.
     local_keys = target.name == "local" and not fields.get("profile_name")
     if local_keys and target.credentials is not None:
@@ -153,7 +164,7 @@ def resource_for(target: Target, **fields: object) -> EcsResource:
     elif local_keys and target.endpoint_url and not target.task_role:
         raise credentials_not_found(target.endpoint_url)
     config.update(fields)
-    return EcsResource(**config)  # type: ignore[arg-type]
+    return config
 
 
 def local_ecs_reachable(endpoint_url: str, timeout: float = 1.0) -> bool:

@@ -10,6 +10,7 @@ import click
 
 from ecs_pipelines.cli import format as fmt
 from ecs_pipelines.cli.common import RAW_OPTION, Env, echo, ecs_command, find_task
+from ecs_pipelines.cli.task_costs import add_cost_columns
 from ecs_pipelines.ecs.common import (
     EcsSpecError,
     TaskStatus,
@@ -94,8 +95,9 @@ def tasks_command(
 ) -> None:
     """List the tasks of the cluster, newest first.
 
-    Columns: task id, status, task definition, started by, age, Dagster run.
-    Stopped tasks stay listed for about an hour after they stop.
+    Columns: task id, status, task definition, started by, age, cost (a stopped task's, by
+    Fargate's rule at the resource's prices), memory peak (Container Insights, read once for
+    all the tasks), Dagster run. Stopped tasks stay listed for about an hour after they stop.
 
     \b
     Example:
@@ -112,10 +114,13 @@ def tasks_command(
         found = [task for task in found if fmt.run_id_of(task) == run_id]
     now = datetime.now(UTC)
     rows = [fmt.task_row(env.shown_task(task), now) for task in found]
+    note = add_cost_columns(env, found, rows)
     if as_json:
         echo(fmt.to_json(rows))
     elif rows:
         echo(fmt.render_task_table(rows))
+        if note:
+            echo(note, err=True)
     else:
         echo(f"No tasks in cluster {env.cluster} match.", err=True)
 

@@ -1,6 +1,7 @@
 """Demo assets: daily-partitioned ECS assets, one that reports through Dagster Pipes, a
-detached one that a completion sensor materialises when its task ends, and one whose task
-definition is described here, in code, rather than registered beforehand."""
+detached one that a completion sensor materialises when its task ends, one whose task
+definition is described here, in code, rather than registered beforehand, and an oversized
+one that is told the smaller size it fits."""
 
 from __future__ import annotations
 
@@ -69,4 +70,23 @@ weekly_rollup = ecs_task_asset(
     "revision until its image, command or size changes.",
 )
 
-DEMO_ASSETS = [daily_events, daily_summary, model_scores, detached_export, weekly_rollup]
+oversized_report = ecs_task_asset(
+    "oversized_report",
+    command=python_command("stage", "--stage", "oversized_report", "--batches", "1"),
+    task_cpu="1024",
+    task_memory="4096",
+    group_name="cost",
+    description="An ECS task that reserves 1 vCPU and 4 GiB and uses a sliver of them: each "
+    "materialisation records its cost and use (ecs/cost_usd, ecs/memory_peak_mib, plotted on "
+    "the asset's page), and from the third on its metadata and run log name the smaller "
+    "Fargate size that fits, with the saving.",
+)
+
+DEMO_ASSETS = [
+    daily_events,
+    daily_summary,
+    model_scores,
+    detached_export,
+    weekly_rollup,
+    oversized_report,
+]

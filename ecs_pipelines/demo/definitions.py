@@ -6,11 +6,23 @@
 from __future__ import annotations
 
 import os
+import warnings
+from pathlib import Path
 
-from dagster import DefaultSensorStatus, Definitions, EnvVar
+from dagster import (
+    BetaWarning,
+    ComponentTree,
+    DefaultSensorStatus,
+    Definitions,
+    EnvVar,
+    PreviewWarning,
+)
 
-from ecs_pipelines.cli.target import Target, resource_for, target_from_env
+import ecs_pipelines.demo.defs as yaml_defs_module
+from ecs_pipelines.cli.target import Target, resource_config, target_from_env
 from ecs_pipelines.demo.assets import DEMO_ASSETS, detached_export
+from ecs_pipelines.demo.checkout_resource import CheckoutEcsResource
+from ecs_pipelines.demo.executor_job import build_executor_job
 from ecs_pipelines.demo.jobs import (
     NIGHTLY_EXPORT_STARTED_BY,
     build_completion_report_job,
@@ -46,12 +58,17 @@ def code_task_definitions(target: Target) -> dict[str, str | None]:
 
 def demo_resource(target: Target) -> EcsResource:
     """The EcsResource every demo op, asset and sensor uses (also `make run`'s); with
-    ECS_PIPELINES_TASK_EVENTS_QUEUE_URL set (`make ui` sets it) steps wait on task events."""
-    return resource_for(
+    ECS_PIPELINES_TASK_EVENTS_QUEUE_URL set (`make ui` sets it) steps wait on task events.
+    On the embedded ECS with no endpoint known yet (`dagster dev` run directly), it finds the
+    checkout's server when first used, and never falls back to AWS (``checkout_resource.py``)."""
+    unknown_endpoint = target.name == "local" and not target.endpoint_url and not target.task_role
+    resource_type = CheckoutEcsResource if unknown_endpoint else EcsResource
+    config = resource_config(
         target,
         code_task_definitions=code_task_definitions(target),
         task_events_queue_url=os.environ.get("ECS_PIPELINES_TASK_EVENTS_QUEUE_URL") or None,
     )
+    return resource_type(**config)  # type: ignore[arg-type]
 
 
 target = target_from_env()
@@ -79,17 +96,34 @@ nightly_export_sensor = ecs_task_completion_sensor(
     "ends, however it was launched (ecs_nightly_export_job, EventBridge, the console).",
 )
 
-defs = Definitions(
-    assets=DEMO_ASSETS,
-    jobs=[
-        report_job,
-        build_exec_job(target.description),
-        daily_assets_job,
-        build_nightly_export_job(target.description),
-        completion_report_job,
-    ],
-    schedules=[daily_report_schedule(report_job)],
-    # The cleanup sensors stop tasks that a failed or canceled run left running.
-    sensors=[detached_export_sensor, nightly_export_sensor, *ecs_orphaned_task_sensors()],
-    resources={"ecs": demo_resource(target)},
+
+def yaml_definitions() -> Definitions:
+    """The assets declared in YAML (demo/defs/*/defs.yaml, EcsTaskComponent), as `dg` loads
+    them."""
+    # Dagster marks the component loader preview/beta; those warnings are not the user's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        warnings.simplefilter("ignore", PreviewWarning)
+        return ComponentTree.from_module(
+            defs_module=yaml_defs_module, project_root=Path(__file__).resolve().parents[2]
+        ).build_defs()
+
+
+defs = Definitions.merge(
+    Definitions(
+        assets=DEMO_ASSETS,
+        jobs=[
+            report_job,
+            build_exec_job(target.description),
+            daily_assets_job,
+            build_nightly_export_job(target.description),
+            completion_report_job,
+            build_executor_job(target.description),
+        ],
+        schedules=[daily_report_schedule(report_job)],
+        # The cleanup sensors stop tasks that a failed or canceled run left running.
+        sensors=[detached_export_sensor, nightly_export_sensor, *ecs_orphaned_task_sensors()],
+        resources={"ecs": demo_resource(target)},
+    ),
+    yaml_definitions(),
 )

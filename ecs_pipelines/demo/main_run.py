@@ -16,55 +16,17 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from dagster import DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, materialize
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
-from ecs_pipelines.cli.table import render_table
-from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
+from ecs_pipelines.cli.target import local_ecs_running, target_from_env
 from ecs_pipelines.demo.assets import daily_events, daily_summary, model_scores, weekly_rollup
 from ecs_pipelines.demo.jobs import DAILY
-from ecs_pipelines.ecs.common import LocalCredentialsNotFound, TaskStatus, tags_of, task_id
-from ecs_pipelines.ecs.logs import log_stream_refs
-from ecs_pipelines.ecs.tasks import decide, essential_containers
+from ecs_pipelines.demo.run_table import HOW_TO_LOOK_CLOSER, render_run_table, task_rows
+from ecs_pipelines.demo.ui_instance import checkout_dagster_home, in_process_instance
+from ecs_pipelines.ecs.common import LocalCredentialsNotFound
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.step_progress import progress
-from ecs_pipelines.integration.task_naming import STEP_KEY_TAG, started_by_for_run
-
-HEADERS = ("run", "step", "task", "status", "exit code", "duration s", "log")
-
-
-def task_rows(ecs: EcsResource, target: Target, run_id: str) -> list[list[Any]]:
-    """One row per ECS task the run started (found by its startedBy)."""
-    client = ecs.task_client()
-    started_by = started_by_for_run(run_id)
-    arns = [
-        arn
-        for status in (TaskStatus.STOPPED, TaskStatus.RUNNING)
-        for arn in client.list_task_arns(ecs.cluster, started_by=started_by, desired_status=status)
-    ]
-    rows = []
-    tasks = client.describe(ecs.cluster, arns).tasks.values()
-    for task in sorted(tasks, key=lambda t: str(t.get("createdAt", ""))):
-        definition = client.task_definition(task["taskDefinitionArn"])
-        verdict = decide(task, essential_containers(definition))
-        tags = tags_of(task)
-        started, stopped = task.get("startedAt"), task.get("stoppedAt")
-        duration = f"{(stopped - started).total_seconds():.1f}" if started and stopped else ""
-        refs = log_stream_refs(definition, task["taskArn"])
-        log = ecs.links().logs(ecs.cluster, task["taskArn"], refs[0]) if refs else ""
-        codes = ",".join(str(c) for c in verdict.exit_codes.values())
-        rows.append(
-            [
-                run_id[:8],
-                tags.get(STEP_KEY_TAG, ""),
-                task_id(task["taskArn"]),
-                f"{verdict.last_status} ({verdict.outcome.value})",
-                codes,
-                duration,
-                log,
-            ]
-        )
-    return rows
 
 
 def quiet_run_config(verbose: bool) -> dict[str, Any]:
@@ -97,50 +59,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+# An asset of the demo's YAML definitions (demo/defs/), launched as the Python ones are.
+YAML_ASSET = AssetKey(["yaml", "weekly_report"])
+
+
+def _run_demo(
+    ecs: EcsResource, instance: DagsterInstance, config: dict[str, Any]
+) -> list[tuple[str, bool, str]]:
+    """Runs the report job, then materialises the demo assets: (name, success, run id) each."""
+    from ecs_pipelines.demo.definitions import defs
+
+    runs = []
+    job_result = defs.get_job_def("ecs_report_job").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=config
+    )
+    runs.append(("ecs_report_job", job_result.success, job_result.run_id))
+    day = DAILY.get_last_partition_key()
+    materialisations = [
+        (f"daily assets {day}", [daily_events, daily_summary], day),
+        ("model_scores (Pipes)", [model_scores], None),
+        ("weekly_rollup (task definition in code)", [weekly_rollup], None),
+        ("yaml/weekly_report (declared in YAML)", [defs.get_assets_def(YAML_ASSET)], None),
+    ]
+    for name, assets, partition in materialisations:
+        result = materialize(
+            assets,
+            partition_key=partition,
+            resources={"ecs": ecs},
+            instance=instance,
+            raise_on_error=False,
+            run_config=config,
+        )
+        runs.append((name, result.success, result.run_id))
+    return runs
+
+
 def _run(verbose: bool) -> int:
     with local_ecs_running(target_from_env(), keep_running=True) as target:
         # The code location reads the target when it loads: it must see this endpoint.
         if target.endpoint_url:
             os.environ.setdefault("ECS_PIPELINES_ENDPOINT_URL", target.endpoint_url)
         print(f"Target: {target.description}")
-        from ecs_pipelines.demo.definitions import defs, demo_resource
+        from ecs_pipelines.demo.definitions import demo_resource
 
         ecs = demo_resource(target)
-        instance = DagsterInstance.ephemeral()
-        config = quiet_run_config(verbose)
-        runs = []
-        job_result = defs.get_job_def("ecs_report_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=config
-        )
-        runs.append(("ecs_report_job", job_result.success, job_result.run_id))
-        day = DAILY.get_last_partition_key()
-        materialisations = [
-            (f"daily assets {day}", [daily_events, daily_summary], day),
-            ("model_scores (Pipes)", [model_scores], None),
-            ("weekly_rollup (task definition in code)", [weekly_rollup], None),
-        ]
-        for name, assets, partition in materialisations:
-            result = materialize(
-                assets,
-                partition_key=partition,
-                resources={"ecs": ecs},
-                instance=instance,
-                raise_on_error=False,
-                run_config=config,
-            )
-            runs.append((name, result.success, result.run_id))
-
-        rows = [row for _, _, run_id in runs for row in task_rows(ecs, target, run_id)]
+        # The instance `make ui` shows, so that the UI opened afterwards has these runs.
+        home = checkout_dagster_home(os.environ)
+        print(f"Instance: {home}")
+        with in_process_instance(home) as instance:
+            runs = _run_demo(ecs, instance, quiet_run_config(verbose))
+        rows = [row for _, _, run_id in runs for row in task_rows(ecs, run_id)]
     print()
     for name, success, run_id in runs:
         print(f"{'SUCCESS' if success else 'FAILURE'}  {name}  (run {run_id})")
     print()
-    print(render_table(HEADERS, rows))
+    print(render_run_table(rows))
+    print(f"\n{HOW_TO_LOOK_CLOSER}")
     if target.name == "local":
         print(
-            f"\nThe embedded ECS keeps running at {target.endpoint_url}: list these tasks with "
-            "`.venv/bin/ecs-pipelines tasks`, stop it with `.venv/bin/ecs-pipelines local stop` "
-            "(both find this checkout's server)."
+            f"\nThe embedded ECS keeps running at {target.endpoint_url}: list these tasks\n"
+            "with `.venv/bin/ecs-pipelines tasks`, stop it with `.venv/bin/ecs-pipelines local "
+            "stop`\n(both find this checkout's server). `make ui` shows these runs."
         )
     tasks_ok = rows and all("(succeeded)" in row[3] for row in rows)
     return 0 if tasks_ok and all(success for _, success, _ in runs) else 1

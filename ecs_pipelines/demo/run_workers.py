@@ -40,6 +40,10 @@ from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec
 RUN_WORKER_FAMILY = "ecs-pipelines-run-worker"
 # The container EcsRunLauncher overrides with `dagster api execute_run ...` (container_name).
 RUN_WORKER_CONTAINER = "run"
+# The run-worker tasks' startedBy (`ecs-pipelines tasks` shows it); the steps' tasks are
+# started by dagster/<run id> (integration/task_naming.py), which the cleanup sensors stop
+# when a run ends, so run workers keep a name of their own.
+RUN_WORKER_STARTED_BY = "dagster-run-worker"
 TASK_DEFINITION_ENV = "DAGSTER_RUN_WORKER_TASK_DEFINITION"
 # What deploy/dagster.yaml gives a run worker (run_resources): it waits on tasks, the work
 # happens in them.

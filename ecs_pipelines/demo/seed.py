@@ -124,6 +124,8 @@ def seed_demo(endpoint_url: str, credentials: KeyPair, region: str = DEMO_REGION
         clusterName=DEMO_CLUSTER,
         capacityProviders=["FARGATE", "FARGATE_SPOT"],
         defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}],
+        # Each task's CPU and memory use is recorded (ecs/usage reads it back).
+        settings=[{"name": "containerInsights", "value": "enhanced"}],
     )
     register_demo(ecs)
     logs = boto3.client("logs", **kwargs)

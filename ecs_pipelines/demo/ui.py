@@ -1,4 +1,4 @@
-"""`make ui`: dagster dev (webserver and daemon) with this checkout's embedded ECS for it.
+"""`make ui`: `dg dev` (Dagster's webserver and daemon) with this checkout's embedded ECS for it.
 
 By default it runs the production topology of docs/deploy.md on the embedded ECS: every run is
 a run-worker task started by dagster-aws's EcsRunLauncher (its task definition registered
@@ -7,8 +7,9 @@ stops its run worker, which stops its step tasks. ``ECS_PIPELINES_RUN_LAUNCHER=d
 switches back to Dagster's default launcher (`ui_instance.py`).
 
 The instance lives in ``.dagster_home`` (``DAGSTER_HOME`` overrides); a user's own
-``dagster.yaml`` there is never overwritten. Arguments are passed on to `dagster dev`
-(``python -m ecs_pipelines.demo.ui -p 3001``).
+``dagster.yaml`` there is never overwritten. Arguments are passed on to `dg dev`
+(``python -m ecs_pipelines.demo.ui -p 3001``), which serves the checkout's dg project
+(``[tool.dg]`` in pyproject.toml): the demo's code location, its YAML definitions checked first.
 """
 
 from __future__ import annotations
@@ -21,14 +22,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ecs_pipelines.cli.checkout import checkout_root
+from ecs_pipelines.cli.dagster_ui import dagster_ui_published
 from ecs_pipelines.cli.local_credentials import credentials_not_found
 from ecs_pipelines.cli.target import Target, local_ecs_running, target_from_env
 from ecs_pipelines.demo.run_workers import launcher_environment, register_run_worker
 from ecs_pipelines.demo.task_events_queue import demo_task_events_environment
-from ecs_pipelines.demo.ui_instance import ECS_LAUNCHER, ensure_instance_file, launcher_choice
+from ecs_pipelines.demo.ui_address import webserver_address
+from ecs_pipelines.demo.ui_instance import (
+    ECS_LAUNCHER,
+    PROJECT_ROOT,
+    checkout_dagster_home,
+    ensure_instance_file,
+    launcher_choice,
+)
 from ecs_pipelines.ecs.common import LocalCredentialsNotFound
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 
 
 TASK_EVENTS_ENV = "ECS_PIPELINES_TASK_EVENTS"
@@ -93,8 +103,7 @@ def prepare(target: Target, env: dict[str, str]) -> StartUp:
 
 def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
-    env.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))
-    env["DAGSTER_HOME"] = str(Path(env["DAGSTER_HOME"]).resolve())
+    env["DAGSTER_HOME"] = str(checkout_dagster_home(env))
     target = target_from_env(env)
     try:
         launcher_choice(env, target)  # a wrong value fails before any server starts
@@ -118,16 +127,26 @@ def _serve(target: Target, env: dict[str, str], argv: Sequence[str] | None) -> i
         print(f"Target: {target.description}")
         for note in start.notes:
             print(note)
-        command = [sys.executable, "-m", "dagster", "dev", "-w", str(ROOT / "workspace.yaml")]
-        command += list(sys.argv[1:] if argv is None else argv)
+        webserver = webserver_address(sys.argv[1:] if argv is None else argv)
+        print(f"Dagster UI: {webserver.url}")
+        command = dg_dev_command(webserver.arguments)
+        # dg checks that it runs in the project's environment: it does, say so.
+        start.env.setdefault("VIRTUAL_ENV", sys.prefix)
         # Ctrl-C reaches dagster dev too, which stops its webserver, daemon and code server:
         # wait for that (and then stop the embedded ECS if it was started here) rather than
         # leaving it half-stopped.
         previous = signal.signal(signal.SIGINT, _let_dagster_dev_stop)
         try:
-            return subprocess.call(command, env=start.env, cwd=ROOT)
+            with dagster_ui_published(checkout_root(), target.endpoint_url, webserver.url):
+                return subprocess.call(command, env=start.env, cwd=ROOT)
         finally:
             signal.signal(signal.SIGINT, previous)
+
+
+def dg_dev_command(arguments: Sequence[str]) -> list[str]:
+    """`dg dev` (what Dagster recommends over `dagster dev`) for this checkout's dg project
+    (`[tool.dg]` in pyproject.toml: the demo's code location), with ``arguments`` passed on."""
+    return [str(Path(sys.executable).parent / "dg"), "dev", *arguments]
 
 
 def _let_dagster_dev_stop(_signum: int, _frame: object) -> None:

@@ -15,16 +15,27 @@ touched.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
+
 from ecs_pipelines.cli.target import Target
-from ecs_pipelines.demo.run_workers import RUN_WORKER_CONTAINER, TASK_DEFINITION_ENV
+from ecs_pipelines.demo.run_workers import (
+    RUN_WORKER_CONTAINER,
+    RUN_WORKER_STARTED_BY,
+    TASK_DEFINITION_ENV,
+)
 from ecs_pipelines.demo.seed import DEMO_SECURITY_GROUP, DEMO_SUBNET
 
+# The project directory the package runs from (a checkout, with `pip install -e`).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
 RUN_LAUNCHER_ENV = "ECS_PIPELINES_RUN_LAUNCHER"
 ECS_LAUNCHER = "ecs"
 DEFAULT_LAUNCHER = "default"
@@ -53,6 +64,7 @@ run_launcher:
     use_current_ecs_task_config: false
     run_task_kwargs:
       cluster: ecs-pipelines-demo
+      startedBy: {RUN_WORKER_STARTED_BY}
       launchType: FARGATE
       networkConfiguration:
         awsvpcConfiguration:
@@ -87,6 +99,34 @@ telemetry:
 """
 
 INSTANCES = {ECS_LAUNCHER: ECS_INSTANCE, DEFAULT_LAUNCHER: DEFAULT_INSTANCE}
+
+
+def checkout_dagster_home(env: Mapping[str, str]) -> Path:
+    """The instance directory `make ui` and `make run` share, so that the UI shows what
+    `make run` materialised: ``DAGSTER_HOME`` when the user set one, else the project's
+    ``.dagster_home``."""
+    return Path(env.get(DAGSTER_HOME_ENV) or PROJECT_ROOT / ".dagster_home").resolve()
+
+
+# Runs executed in this process launch nothing: the storage is what they share with the UI.
+OPEN_LOCK = ".ecs-pipelines-open.lock"
+IN_PROCESS_OVERRIDES = {
+    "run_launcher": {"module": "dagster._core.launcher", "class": "DefaultRunLauncher"},
+    "run_monitoring": {"enabled": False},
+}
+
+
+def in_process_instance(dagster_home: Path) -> DagsterInstance:
+    """The instance at ``dagster_home`` for runs executed in this process (`make run`): its
+    storage as the UI reads it, without the run launcher its dagster.yaml names (`make ui`'s
+    EcsRunLauncher needs what only `make ui` sets up, and in-process runs use no launcher)."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    ref = InstanceRef.from_dir(str(dagster_home), overrides=IN_PROCESS_OVERRIDES)
+    # Two `make run`s opening a new SQLite instance at once would both create and stamp its
+    # tables (alembic then finds two heads): one opens it at a time.
+    with (dagster_home / OPEN_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return DagsterInstance.from_ref(ref)
 
 
 def launcher_choice(env: Mapping[str, str], target: Target) -> str:

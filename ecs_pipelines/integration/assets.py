@@ -28,7 +28,7 @@ from dagster_aws.pipes import PipesCloudWatchMessageReader
 from ecs_pipelines.ecs.common import EcsSpecError
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.detached_step import detached_launch_message, sensor_verdicts
-from ecs_pipelines.integration.launchpad import launchpad_schema
+from ecs_pipelines.integration.launchpad import launchpad_schema, step_options_for_run
 from ecs_pipelines.integration.step_options import StepOptions
 from ecs_pipelines.integration.step_runner import StepTaskRunner
 
@@ -104,7 +104,7 @@ def ecs_task_multi_asset(
         ecs = getattr(context.resources, resource_key)
         keys = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
         asset_tag = "+".join(k.to_user_string() for k in keys)
-        step_options = defaults.with_config(context.op_config)
+        step_options = step_options_for_run(defaults, context.op_config)
         runner = StepTaskRunner(context, ecs, step_options, asset_key=asset_tag)
         if pipes:
             yield from _run_with_pipes(context, runner)
@@ -173,15 +173,20 @@ def ecs_task_asset(
     deps: Sequence[str | AssetKey | AssetSpec] = (),
     metadata: Mapping[str, Any] | None = None,
     kinds: set[str] | None = None,
+    owners: Sequence[str] = (),
+    asset_tags: Mapping[str, str] | None = None,
     **kwargs: Any,
 ) -> AssetsDefinition:
-    """One asset materialised by an ECS task; keyword arguments as ``ecs_task_multi_asset``."""
+    """One asset materialised by an ECS task; keyword arguments as ``ecs_task_multi_asset``
+    (``tags`` are the task's tags; ``asset_tags`` the asset's own)."""
     asset_key = AssetKey.from_coercible(key)
     spec = AssetSpec(
         key=asset_key,
         deps=list(deps),
         metadata=metadata,
         kinds=kinds or {"ecs"},
+        owners=list(owners),
+        tags=asset_tags,
         group_name=kwargs.pop("group_name", None),
         description=kwargs.pop("description", None),
     )

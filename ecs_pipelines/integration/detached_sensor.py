@@ -51,6 +51,7 @@ from ecs_pipelines.integration.sensor_task_events import (
     visibility_seconds,
 )
 from ecs_pipelines.integration.sensor_ticks import definition_lookup, remaining, tick_summary
+from ecs_pipelines.integration.step_usage import tick_usage
 from ecs_pipelines.integration.task_naming import WATCHED_ASSETS_TAG
 
 # Storing what a tick found gets this long past the tick's budget (at least one launch is
@@ -133,6 +134,14 @@ def ecs_detached_asset_sensor(
         recorder = CompletionRecorder(context.instance, result.completions)
         unrecorded: list[TaskGroup] = []
         reported = 0
+        # What the finished tasks cost and used: one read per cluster for the whole tick.
+        succeeded = [c for c in result.completions if c.succeeded]
+        try:
+            figures = tick_usage(ecs, [(c.group.cluster, c.results) for c in succeeded])
+        except Exception as error:  # a report, never a reason to hold the tick back
+            context.log.warning(f"What the finished tasks cost and used is not known: {error}")
+            figures = [{} for _ in succeeded]
+        usage = dict(zip((id(c) for c in succeeded), figures, strict=True))
         for completion in result.completions:
             if reported and not remaining(started, budget_seconds + RECORDING_SECONDS):
                 unrecorded.append(completion.group)  # out of time: first in line next tick
@@ -144,6 +153,7 @@ def ecs_detached_asset_sensor(
                 checked,
                 # Log tails use what the tick left of the budget, no more.
                 fetch_tails=lambda: remaining(started, budget_seconds) > 0,
+                usage=usage.get(id(completion)),
             )
             try:
                 recorder.record(completion, events)

@@ -5,6 +5,12 @@ Each option the declarations mark for the Launchpad (launch options in
 its one description, a Dagster config type from its kind, and the factory's value as its
 default. An option the resource also sets is optional (null: the resource's); the others
 default to their declared default.
+
+The Launchpad leaves a field whose default is null out of its default config, "Scaffold all
+default config" included, so an option the factory does not set would be hidden there. Such
+a field shows instead the one value of its kind that no option accepts (an empty string or
+list, -1), meaning "unset", as null does: the resource's value, else the task definition's.
+A run with that default config launches exactly as a run with no config.
 """
 
 from __future__ import annotations
@@ -30,9 +36,27 @@ CONFIG_TYPES: dict[Kind, Any] = {
 }
 
 
+# The value of each kind that means "unset" in the Launchpad: none is a valid option value.
+UNSET_IN_LAUNCHPAD: dict[Kind, Any] = {
+    Kind.STRING: "",
+    Kind.STRING_LIST: [],
+    Kind.INTEGER: -1,
+    Kind.NUMBER: -1.0,
+}
+UNSET_SHOWN = {
+    Kind.STRING: "an empty string",
+    Kind.STRING_LIST: "an empty list",
+    Kind.INTEGER: "-1",
+    Kind.NUMBER: "-1",
+}
+
+
 def launchpad_options() -> tuple[LaunchOption, ...]:
     """The options a step's Launchpad config shows, in the order it shows them."""
     return tuple(o for o in (*LAUNCH_OPTIONS, *STEP_ONLY_OPTIONS) if o.launchpad)
+
+
+LAUNCHPAD_OPTIONS = {option.name: option for option in launchpad_options()}
 
 
 def launchpad_schema(
@@ -52,16 +76,34 @@ def launchpad_schema(
         given = _factory_value(defaults, option.name)
         if option.name == "command" and given is None and code_defined is not None:
             given = None if code_defined.command is None else list(code_defined.command)
-        # An option the resource sets too is left unset (null) to fall back on it.
+        # An option the resource sets too is left unset to fall back on it.
         inherits = option.default is None or option.name in EcsSettings.model_fields
-        default = given if given is not None else None if inherits else default_of(option.name)
+        unset = UNSET_IN_LAUNCHPAD.get(option.kind)
+        default = given if given is not None else unset if inherits else default_of(option.name)
+        description = option.description
+        if inherits and unset is not None:
+            description += (
+                f" In the Launchpad, {UNSET_SHOWN[option.kind]} (or null) leaves it unset."
+            )
         config_type = CONFIG_TYPES[option.kind]
         schema[option.name] = Field(
             Noneable(config_type) if inherits else config_type,
             default_value=default,
-            description=option.description,
+            description=description,
         )
     return schema
+
+
+def step_options_for_run(defaults: StepOptions, config: Mapping[str, Any]) -> StepOptions:
+    """The step's options with a run's Launchpad config on top, its "unset" values as null."""
+    return defaults.with_config({name: _unset_as_none(name, v) for name, v in config.items()})
+
+
+def _unset_as_none(name: str, value: Any) -> Any:
+    option = LAUNCHPAD_OPTIONS.get(name)
+    if option is None or option.kind not in UNSET_IN_LAUNCHPAD:
+        return value
+    return None if value == UNSET_IN_LAUNCHPAD[option.kind] else value
 
 
 def _factory_value(defaults: StepOptions, name: str) -> Any:

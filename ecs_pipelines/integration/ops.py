@@ -19,7 +19,7 @@ from dagster import (
     op,
 )
 
-from ecs_pipelines.integration.launchpad import launchpad_schema
+from ecs_pipelines.integration.launchpad import launchpad_schema, step_options_for_run
 from ecs_pipelines.integration.step_options import StepOptions
 from ecs_pipelines.integration.step_runner import StepTaskRunner
 
@@ -62,7 +62,7 @@ def ecs_task_op(
     )
     def _ecs_op(context: OpExecutionContext) -> Output[list]:  # type: ignore[type-arg]
         ecs = getattr(context.resources, resource_key)
-        runner = StepTaskRunner(context, ecs, defaults.with_config(context.op_config))
+        runner = StepTaskRunner(context, ecs, step_options_for_run(defaults, context.op_config))
         if runner.options.detached:
             launch = runner.run_detached()
             return Output(launch.task_arns, metadata=launch.metadata)

@@ -9,7 +9,7 @@ stopping in ``ecs.tasks``, retries and deadlines in ``ecs.common``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from dagster import get_dagster_logger
 from pydantic import PrivateAttr
@@ -47,6 +47,7 @@ from ecs_pipelines.ecs.tasks import (
     StopReport,
     stop_tasks,
 )
+from ecs_pipelines.ecs.usage import PRICING_REGION
 from ecs_pipelines.ecs.waiting import (
     ResultCallback,
     StatusCallback,
@@ -56,6 +57,12 @@ from ecs_pipelines.ecs.waiting import (
 )
 from ecs_pipelines.integration.clients import boto3_client
 from ecs_pipelines.integration.resource_settings import EcsSettings
+from ecs_pipelines.integration.role_credentials import (
+    AssumedRoleCredentials,
+    assume_with,
+    credential_variables,
+    shared_credentials,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -75,7 +82,9 @@ class EcsResource(EcsSettings):
     _ecs_client: ECSClient | None = PrivateAttr(default=None)
     _logs_client: CloudWatchLogsClient | None = PrivateAttr(default=None)
     _sqs_client: SQSClient | None = PrivateAttr(default=None)
+    _pricing_client: Any = PrivateAttr(default=None)
     _task_client: EcsTaskClient | None = PrivateAttr(default=None)
+    _role_credentials: AssumedRoleCredentials | None = PrivateAttr(default=None)
 
     # --- clients ---------------------------------------------------------------------------
 
@@ -93,19 +102,57 @@ class EcsResource(EcsSettings):
         copy._task_client = None
         return copy
 
+    def connection(self) -> EcsSettings:
+        """The settings the clients connect with (endpoint, region, credentials): the fields.
+        A subclass may find them when a client is first needed instead (the demo's resource
+        finds the checkout's embedded ECS then); links and ECS Exec use them too."""
+        return self
+
+    def role_credentials(self) -> AssumedRoleCredentials | None:
+        """The assumed role's credentials every client signs with (``role_arn``), shared by
+        the resources of this process that assume it as the same caller; None: no role."""
+        if self.role_arn is None:
+            return None
+        if self._role_credentials is None:
+            connection = self.connection()
+            role = connection.role_to_assume()
+            assert role is not None  # role_arn is set
+            caller = (
+                connection.endpoint_url,
+                connection.region_name,
+                connection.profile_name,
+                connection.aws_access_key_id,
+            )
+            retrier = Retrier(max_attempts=self.max_attempts)
+            self._role_credentials = shared_credentials(
+                (caller, role),
+                lambda: AssumedRoleCredentials(
+                    assume_with(boto3_client("sts", connection), role, retrier)
+                ),
+            )
+        return self._role_credentials
+
     def ecs_client(self) -> ECSClient:
         if self._ecs_client is None:
-            self._ecs_client = boto3_client("ecs", self)
+            self._ecs_client = boto3_client("ecs", self.connection(), self.role_credentials())
         return self._ecs_client
 
     def logs_client(self) -> CloudWatchLogsClient:
         if self._logs_client is None:
-            self._logs_client = boto3_client("logs", self)
+            self._logs_client = boto3_client("logs", self.connection(), self.role_credentials())
         return self._logs_client
+
+    def pricing_client(self) -> Any:
+        """The Price List API's client (it answers from us-east-1, whatever Region is priced;
+        untyped: mypy-boto3-pricing is not among the project's stubs)."""
+        if self._pricing_client is None:
+            settings = self.connection().model_copy(update={"region_name": PRICING_REGION})
+            self._pricing_client = boto3_client("pricing", settings, self.role_credentials())
+        return self._pricing_client
 
     def sqs_client(self) -> SQSClient:
         if self._sqs_client is None:
-            self._sqs_client = boto3_client("sqs", self)
+            self._sqs_client = boto3_client("sqs", self.connection(), self.role_credentials())
         return self._sqs_client
 
     def task_event_queue(self, queue_url: str | None = None) -> TaskEventQueue | None:
@@ -131,7 +178,7 @@ class EcsResource(EcsSettings):
 
     def links(self) -> TaskLinks:
         """Task and log pages on the ECS in use: the AWS console, or the embedded ECS's."""
-        return links_for(self.endpoint_url, self.region)
+        return links_for(self.connection().endpoint_url, self.region)
 
     # --- launching -------------------------------------------------------------------------
 
@@ -161,6 +208,7 @@ class EcsResource(EcsSettings):
             client.meta.region_name,
             self.profile_name,
             self.aws_access_key_id,
+            self.role_arn,
         )
         return TaskDefinitionRegistry(self.task_client(), process_cache(target))
 
@@ -335,7 +383,9 @@ class EcsResource(EcsSettings):
         interactive: bool = True,
         cluster: str | None = None,
     ) -> ExecResult:
-        """Runs ``command`` in the task through ECS Exec (session-manager-plugin on AWS)."""
+        """Runs ``command`` in the task through ECS Exec (session-manager-plugin on AWS; with
+        ``role_arn`` it gets the role's credentials, not the profile)."""
+        role = self.role_credentials()
         return execute_command(
             self.task_client(),
             cluster=cluster or self.cluster,
@@ -345,5 +395,6 @@ class EcsResource(EcsSettings):
             interactive=interactive,
             region=self.region,
             profile=self.profile_name,
-            endpoint_url=self.endpoint_url,
+            endpoint_url=self.connection().endpoint_url,
+            plugin_environment=credential_variables(role) if role is not None else None,
         )

@@ -32,6 +32,8 @@ from ecs_pipelines.ecs.task_definitions import (
     check_log_group,
 )
 from ecs_pipelines.ecs.waiting import EventSettings, WatchSettings
+from ecs_pipelines.integration.cost_settings import CostSettings
+from ecs_pipelines.integration.role_credentials import RoleToAssume
 
 SECRET_FIELDS = frozenset({"aws_secret_access_key", "aws_session_token"})
 FAMILY_PREFIX = re.compile(r"[A-Za-z0-9_-]{0,200}")
@@ -166,11 +168,46 @@ class EcsSettings(ResourceWithBoto3Configuration):
             "wait and this often after, for events lost or late."
         ),
     )
+    role_arn: str | None = Field(
+        default=None,
+        description=(
+            "IAM role to assume (STS AssumeRole, with the credentials above) for every call: "
+            "launches, waits, logs, sensors and ECS Exec act in the role's account. The "
+            "temporary credentials are renewed before they expire, however long a wait. "
+            "docs/iam-trust-policy.json: the role's trust policy."
+        ),
+    )
+    role_external_id: str | None = Field(
+        default=None,
+        description="ExternalId for AssumeRole, when the role's trust policy requires one.",
+    )
+    role_session_name: str = Field(
+        default="ecs-pipelines",
+        description=(
+            "RoleSessionName for AssumeRole (2..64 letters, digits, +=,.@_-): CloudTrail "
+            "names the calls made with the role by it."
+        ),
+    )
+    role_duration_seconds: int = Field(
+        default=3600,
+        description=(
+            "DurationSeconds for AssumeRole, 900..43200 (at most the role's maximum session "
+            "duration): how long each set of credentials lives before it is renewed."
+        ),
+    )
     task_events_silence_seconds: float = Field(
         default=60.0,
         description=(
             "With task events: a task no event has named for this long is described directly "
             "(its events may not reach the queue)."
+        ),
+    )
+
+    cost: CostSettings = Field(
+        default_factory=CostSettings,
+        description=(
+            "What each step's tasks cost and used: Container Insights reads, prices (shipped "
+            "table, Price List API, overrides, EC2 prices) and the right-sizing hint."
         ),
     )
 
@@ -188,6 +225,8 @@ class EcsSettings(ResourceWithBoto3Configuration):
         int_range("max_attempts", self.max_attempts, 1)
         self.watch_settings()  # checks missing_grace_seconds and the task event settings
         self._check_code_task_definitions()
+        self.cost.check()
+        self.role_to_assume()  # checks the role settings
         # This level alone, against every RunTask rule; a launch checks the merged levels.
         check_launch(self.launch_settings())
         return self
@@ -204,6 +243,19 @@ class EcsSettings(ResourceWithBoto3Configuration):
         for name in ("execution_role_arn", "task_role_arn"):
             if getattr(code, name) is not None:
                 iam_role_arn(f"code_task_definitions.{name}", getattr(code, name))
+
+    def role_to_assume(self) -> RoleToAssume | None:
+        """The role every call is made as (checked), or None: the credentials themselves."""
+        if self.role_arn is None:
+            if self.role_external_id is not None:
+                raise EcsSpecError("role_external_id", "needs role_arn (the role to assume)")
+            return None
+        return RoleToAssume(
+            role_arn=self.role_arn,
+            session_name=self.role_session_name,
+            duration_seconds=self.role_duration_seconds,
+            external_id=self.role_external_id,
+        ).check()
 
     def task_definition_defaults(self, region: str | None) -> TaskDefinitionDefaults:
         """The resource's part of every code-defined task definition."""

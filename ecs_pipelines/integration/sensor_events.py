@@ -153,6 +153,7 @@ def completion_asset_events(
     lookup: DefinitionLookup,
     checked: set[AssetKey],
     fetch_tails: Callable[[], bool] = lambda: True,
+    usage: Mapping[str, Any] | None = None,
 ) -> list[AssetEvent]:
     """Success: per key, a materialisation with the blocking path's metadata and a passing
     check. Failure: per key, a failing ``ecs_task_succeeded`` check (severity ERROR) giving
@@ -160,13 +161,16 @@ def completion_asset_events(
     with many failures must still end inside Dagster's time limit).
 
     Every event passes the redaction: the resource's secrets and the tasks' own secret
-    variables (named by their launch, the values read from their overrides)."""
+    variables (named by their launch, the values read from their overrides). ``usage``: what
+    the tasks cost and used (``step_usage.tick_usage``), added to a materialisation."""
     redaction = Redaction(list(ecs.secret_environment.values())).with_values(
         completion.secret_values
     )
     return [
         redaction.dagster_object(event)
-        for event in _completion_events(completion, ecs, lookup, checked, fetch_tails, redaction)
+        for event in _completion_events(
+            completion, ecs, lookup, checked, fetch_tails, redaction, usage or {}
+        )
     ]
 
 
@@ -177,6 +181,7 @@ def _completion_events(
     checked: set[AssetKey],
     fetch_tails: Callable[[], bool],
     redaction: Redaction,
+    usage: Mapping[str, Any],
 ) -> list[AssetEvent]:
     launch = parse_launch_label(completion.group.label)
     partition, keys = launch.partition, launch.keys
@@ -191,6 +196,7 @@ def _completion_events(
         metadata = md.result_metadata(
             completion.results, links=ecs.links(), cluster=cluster, log_refs=refs
         )
+        metadata.update(usage)
         run_id = launching_run_id(completion)
         if run_id:
             metadata["launched_by_run"] = MetadataValue.dagster_run(run_id)

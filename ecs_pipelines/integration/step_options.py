@@ -16,9 +16,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ecs_pipelines.ecs.common import boolean, environment_map, optional_timeout
+from ecs_pipelines.ecs.common import EcsSpecError, boolean, environment_map, optional_timeout
 from ecs_pipelines.ecs.launching import (
     Kind,
     LaunchOption,
@@ -30,7 +30,10 @@ from ecs_pipelines.ecs.launching import (
     setting_names,
     settings_from_arguments,
 )
-from ecs_pipelines.ecs.task_definitions import check_image
+from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, check_image, with_family
+
+if TYPE_CHECKING:
+    from ecs_pipelines.integration.resource import EcsResource
 
 # Declared as the launch options are: name, description, kind, check (no RunTask name, no
 # merge: a higher level's value wins), all shown in the Launchpad.
@@ -129,3 +132,26 @@ SETTING_NAMES = frozenset(setting_names())
 
 def option_names() -> tuple[str, ...]:
     return (*setting_names(), *STEP_ONLY)
+
+
+def step_level(options: StepOptions, ecs: EcsResource, name: str) -> LaunchSettings:
+    """The step's level of launch settings (the factory's, the run's config on top), its
+    task definition described in code when it has one: the factory's spec with the run's
+    image, or, for an image alone, the registered task definition with that image. The
+    family, unless the spec names one, is the resource's prefix + the op/asset name."""
+    step = options.launch
+    spec, image = step.task_definition_spec, options.image
+    if spec is None and image is None:
+        return step
+    if spec is None:
+        base = step.task_definition or ecs.task_definition
+        if base is None:
+            raise EcsSpecError(
+                "image", "needs a task definition to change: set task_definition or a spec"
+            )
+        spec = TaskDefinitionSpec(base=base, image=image)
+    elif image is not None:
+        spec = dataclasses.replace(spec, image=image)
+    return step.replace(
+        task_definition=None, task_definition_spec=with_family(spec, ecs.family_for(name))
+    )

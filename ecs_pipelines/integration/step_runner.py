@@ -12,18 +12,16 @@ worker launched for the same step attempt, found in the run log (``step_reattach
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetExecutionContext, OpExecutionContext
+from dagster import AssetExecutionContext, AssetKey, OpExecutionContext
 from dagster._core.events import EngineEventData
 
 from ecs_pipelines.ecs.common import (
     Deadline,
-    EcsSpecError,
     EcsTimeoutError,
 )
 from ecs_pipelines.ecs.launching import (
@@ -34,18 +32,19 @@ from ecs_pipelines.ecs.launching import (
     launch_on_capacity,
 )
 from ecs_pipelines.ecs.logs import LogStreamRef, log_stream_refs
-from ecs_pipelines.ecs.task_definitions import TaskDefinitionSpec, with_family
 from ecs_pipelines.ecs.tasks import EcsTaskResult, Relaunch
+from ecs_pipelines.ecs.usage import Architecture
 from ecs_pipelines.ecs.waiting import Attempt, Relaunches
 from ecs_pipelines.integration import metadata as md
 from ecs_pipelines.integration.redaction import Redaction
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.secrets import resolve_secret_environment
 from ecs_pipelines.integration.step_logs import StepLogs
-from ecs_pipelines.integration.step_options import StepOptions
+from ecs_pipelines.integration.step_options import StepOptions, step_level
 from ecs_pipelines.integration.step_progress import StepProgress
 from ecs_pipelines.integration.step_reattach import launch_event_metadata, launched_before
 from ecs_pipelines.integration.step_stopping import siblings_to_stop, stop_and_say, stop_reason
+from ecs_pipelines.integration.step_usage import step_report
 from ecs_pipelines.integration.task_naming import (
     DETACHED_TAG,
     started_by_for_run,
@@ -77,29 +76,6 @@ def op_context(context: OpExecutionContext | AssetExecutionContext) -> OpExecuti
     return context
 
 
-def step_level(options: StepOptions, ecs: EcsResource, name: str) -> LaunchSettings:
-    """The step's level of launch settings (the factory's, the run's config on top), its
-    task definition described in code when it has one: the factory's spec with the run's
-    image, or, for an image alone, the registered task definition with that image. The
-    family, unless the spec names one, is the resource's prefix + the op/asset name."""
-    step = options.launch
-    spec, image = step.task_definition_spec, options.image
-    if spec is None and image is None:
-        return step
-    if spec is None:
-        base = step.task_definition or ecs.task_definition
-        if base is None:
-            raise EcsSpecError(
-                "image", "needs a task definition to change: set task_definition or a spec"
-            )
-        spec = TaskDefinitionSpec(base=base, image=image)
-    elif image is not None:
-        spec = dataclasses.replace(spec, image=image)
-    return step.replace(
-        task_definition=None, task_definition_spec=with_family(spec, ecs.family_for(name))
-    )
-
-
 class StepTaskRunner:
     """Launch, report, wait and clean up the tasks of one step."""
 
@@ -125,6 +101,8 @@ class StepTaskRunner:
         self.attempts: list[Attempt] = []
         self.launched_arns: list[str] = []  # every task launched or reattached to, relaunches too
         self._extra_environment: Mapping[str, str] | None = None
+        # The task definition's CPU architecture, for tasks that do not say theirs.
+        self.architecture = Architecture.X86_64
         # Secret values from the run worker's environment, named by the step's config.
         self.step_secrets = resolve_secret_environment(options.secret_environment_from)
         self.redaction = Redaction(
@@ -204,7 +182,8 @@ class StepTaskRunner:
     def run(self, *, extra_environment: Mapping[str, str] | None = None) -> StepTasks:
         with self.launched(extra_environment=extra_environment) as arns:
             results = self.wait(arns)
-        return StepTasks(results=results, metadata=self.result_metadata(results))
+        metadata = {**self.result_metadata(results), **self.usage_metadata(results)}
+        return StepTasks(results=results, metadata=metadata)
 
     def run_detached(self) -> DetachedLaunch:
         """Launches (or reattaches to) the step's tasks and returns without waiting for them."""
@@ -267,6 +246,9 @@ class StepTaskRunner:
         self.launched_arns.extend(arns)
         self.cluster, self.container_name = plan.cluster, plan.container_name
         definition = plan.definition or {}
+        platform = definition.get("runtimePlatform") or {}
+        if str(platform.get("cpuArchitecture", "")).upper() == "ARM64":
+            self.architecture = Architecture.ARM64
         replaces = relaunch[1].predecessor_arn if relaunch else None
         for arn in arns:
             self._log_refs[arn] = log_stream_refs(definition, arn)
@@ -313,7 +295,7 @@ class StepTaskRunner:
         if exec_enabled:
             containers = [c["name"] for c in definition.get("containerDefinitions", [])]
             container = self.container_name or containers[0]
-            endpoint, region = self.ecs.endpoint_url, self.ecs.region
+            endpoint, region = self.ecs.connection().endpoint_url, self.ecs.region
             self.log.info(md.exec_hint(region, self.cluster, arn, container, endpoint))
 
     # --- waiting ----------------------------------------------------------------------
@@ -347,8 +329,9 @@ class StepTaskRunner:
         failed = self.redaction.output([r for r in results if not r.succeeded])
         if failed:
             tails = {r.task_arn: self.logs.tail(r.task_arn) for r in failed}
-            metadata = md.failure_metadata(failed, tails)
-            metadata.update(self.attempt_metadata())
+            # A failed task was billed too: its cost and use go with the failure.
+            spent = self.usage_metadata(results, with_hint=False)
+            metadata = {**md.failure_metadata(failed, tails), **spent, **self.attempt_metadata()}
             raise self.redaction.failure(md.failure_description(failed, tails), metadata)
         return results
 
@@ -385,6 +368,24 @@ class StepTaskRunner:
         """The tasks relaunched after an interruption (where each task ran is in its own
         metadata, from DescribeTasks)."""
         return md.attempt_metadata([a.as_dict() for a in self.attempts])
+
+    def usage_metadata(
+        self, results: Sequence[EcsTaskResult], *, with_hint: bool = True
+    ) -> dict[str, Any]:
+        """What the step's tasks cost and used, a run-log line per task and, for a step of one
+        asset, the right-sizing hint (``step_usage.step_report``: never fails the step)."""
+        one_asset = with_hint and self.asset_key is not None and "+" not in self.asset_key
+        key = AssetKey.from_user_string(self.asset_key) if one_asset and self.asset_key else None
+        metadata = step_report(
+            self.ecs,
+            self.cluster,
+            results,
+            architecture=self.architecture,
+            log=self.log,
+            instance=self.context.instance,
+            asset_key=key,
+        )
+        return self.redaction.metadata(metadata)
 
     def pipes_log_ref(self, arn: str) -> LogStreamRef | None:
         """The stream of the container that speaks Dagster Pipes (the overridden one)."""

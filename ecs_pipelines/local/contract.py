@@ -1,13 +1,15 @@
 """What the moto bridge and the controller exchange. No moto here.
 
 The bridge hands new tasks, stop requests and ExecuteCommand calls to a ``LocalController``;
-a controller refuses a call by raising ``RequestRejected`` with the ECS error code.
+a controller refuses a call by raising ``RequestRejected`` with the ECS error code. The
+credentials STS AssumeRole issues go to a ``CredentialsRegistry`` (the server's key store).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from ecs_pipelines.ecs.common import EcsError
@@ -56,6 +58,8 @@ class NewTask:
     availability_zone: str = ""
     # The task's elastic network interface (awsvpc): subnetId, privateIPv4Address, macAddress...
     network_interface: Mapping[str, str] = field(default_factory=dict)
+    # The cluster's containerInsights setting is enabled or enhanced: the task's use is measured.
+    container_insights: bool = False
     faults: TaskFaults = NO_TASK_FAULTS
 
 
@@ -80,3 +84,24 @@ class LocalController(Protocol):
     def forget_all_tasks(self) -> None: ...
 
     def execute_command(self, request: ExecRequest) -> dict[str, Any]: ...
+
+
+class CredentialsRegistry(Protocol):
+    """Where the credentials STS AssumeRole issues are registered, so that requests signed
+    with them verify (``local.auth.AccessKeyStore``)."""
+
+    def assumed_role_seconds(self, requested: int) -> int:
+        """The lifetime to issue when ``requested`` seconds are asked."""
+        ...
+
+    def register_assumed_role(
+        self,
+        *,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str,
+        expires_at: datetime,
+        role_arn: str,
+        principal: str,
+        account_id: str,
+    ) -> object: ...

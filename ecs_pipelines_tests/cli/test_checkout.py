@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from ecs_pipelines.cli.checkout import checkout_root, health, recorded_server
+from ecs_pipelines.cli.dagster_ui import dagster_ui_of
 
 RUN = [sys.executable, "-m", "ecs_pipelines.demo.main_run"]
 
@@ -26,6 +27,7 @@ def checkout(path: Path) -> Path:
 def environment(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "ECS_PIPELINES_ENDPOINT_URL"}
     env["ECS_PIPELINES_STATE_DIR"] = str(tmp_path / "state")
+    env["DAGSTER_HOME"] = str(tmp_path / "dagster_home")  # never the checkout's own instance
     env.pop("ECS_PIPELINES_TARGET", None)
     return env
 
@@ -81,8 +83,9 @@ def test_two_checkouts_run_side_by_side_each_on_its_own_server(tmp_path: Path) -
 def test_make_ui_hands_dagster_dev_this_checkouts_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`make ui` gives dagster dev the checkout's own endpoint and a DAGSTER_HOME with a
-    dagster.yaml it wrote, and leaves a user's own dagster.yaml as it was."""
+    """`make ui` starts `dg dev` (not the superseded `dagster dev`) with the checkout's own
+    endpoint and a DAGSTER_HOME with a dagster.yaml it wrote, and leaves a user's own
+    dagster.yaml as it was."""
     from ecs_pipelines.demo import ui
 
     root = checkout(tmp_path / "ui")
@@ -97,7 +100,7 @@ def test_make_ui_hands_dagster_dev_this_checkouts_server(
     seen: dict[str, Any] = {}
 
     def dagster_dev(command: list[str], env: dict[str, str], cwd: Path) -> int:
-        seen.update(env=env)
+        seen.update(env=env, command=command, ui=dagster_ui_of(root))
         server = recorded_server(checkout_root())
         seen["server"] = server
         return 0
@@ -105,9 +108,14 @@ def test_make_ui_hands_dagster_dev_this_checkouts_server(
     monkeypatch.setattr(ui.subprocess, "call", dagster_dev)
     assert ui.main() == 0
     assert seen["server"] is not None
+    assert [Path(seen["command"][0]).name, seen["command"][1]] == ["dg", "dev"]
     assert seen["env"]["ECS_PIPELINES_ENDPOINT_URL"] == seen["server"].endpoint_url
     assert (home / "dagster.yaml").read_text() == "# mine\n"
     assert recorded_server(root) is None  # make ui stops the server it started
+    # While dagster dev ran, the checkout's record named its webserver (its port passed on).
+    port = seen["command"][seen["command"].index("--port") + 1]
+    assert seen["ui"] == f"http://127.0.0.1:{port}"
+    assert dagster_ui_of(root) is None
 
 
 def test_the_checkouts_record_holds_the_servers_credentials_for_its_owner_only(
@@ -140,3 +148,40 @@ def test_the_checkouts_record_holds_the_servers_credentials_for_its_owner_only(
         assert ecs.list_clusters()["clusterArns"]
     finally:
         stop_process(server.pid)
+
+
+def test_a_wheel_outside_any_project_uses_the_working_directory(tmp_path: Path) -> None:
+    """Installed from a wheel and run outside any project, the CLI's project directory is the
+    working directory, never site-packages; a checkout it runs from is still found."""
+    work, site_packages = tmp_path / "work", tmp_path / "site-packages"
+    work.mkdir()
+    site_packages.mkdir()
+    assert checkout_root(work, package_parent=site_packages) == work
+    source = checkout(tmp_path / "source")
+    (source / "Makefile").write_text("run:\n")
+    (source / "ecs_pipelines" / "demo").mkdir(parents=True)
+    assert checkout_root(work, package_parent=source) == source
+
+
+def test_version_is_the_installed_packages() -> None:
+    """`ecs-pipelines --version` prints the version of the installed distribution."""
+    from importlib.metadata import version
+
+    from click.testing import CliRunner
+
+    from ecs_pipelines.cli.main import main
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"ecs-pipelines, version {version('ecs_pipelines')}"
+
+
+def test_the_ui_is_published_only_for_the_checkouts_own_server(tmp_path: Path) -> None:
+    """`make ui` on another server than the checkout's (ECS_PIPELINES_ENDPOINT_URL) records no
+    UI address in the checkout: that server reads no record of the checkout's."""
+    from ecs_pipelines.cli.dagster_ui import dagster_ui_published, ui_record_path
+
+    root = checkout(tmp_path / "elsewhere")
+    with dagster_ui_published(root, "http://127.0.0.1:9", "http://127.0.0.1:3000") as published:
+        assert not published
+        assert not ui_record_path(root).exists()

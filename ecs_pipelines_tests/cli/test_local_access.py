@@ -81,17 +81,29 @@ def test_local_env_names_every_variable_the_sdks_read(local_ecs: LocalEcs) -> No
     assert "unset AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE" in result.output
 
 
+@pytest.mark.parametrize(
+    ("source_checkout", "words", "hint"),
+    [
+        (True, "for the checkout", "`make run`"),
+        (False, "for the project directory", "`ecs-pipelines local serve --port 0 --checkout"),
+    ],
+)
 def test_local_env_without_a_server_says_what_to_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source_checkout: bool, words: str, hint: str
 ) -> None:
-    """In a checkout with no server, `local env` prints no keys, says `make run` starts one,
-    and exits 1."""
+    """With no server, `local env` prints no keys and exits 1, saying what starts one there:
+    `make run` in a checkout of this project, the CLI's own command in any other project."""
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'empty'\n")
+    if source_checkout:
+        (tmp_path / "Makefile").write_text("run:\n")
+        (tmp_path / "ecs_pipelines" / "demo").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ECS_PIPELINES_ENDPOINT_URL", raising=False)
     result = CliRunner().invoke(main, ["local", "env"])
     assert result.exit_code == 1
-    assert "make run" in result.output and "export" not in result.output
+    assert f"{words} {tmp_path}" in result.output and hint in result.output
+    assert ("make run" in result.output) is source_checkout
+    assert "export" not in result.output
 
 
 class ResetStandIn:

@@ -46,6 +46,19 @@ def test_run_wait_exits_1_when_the_task_fails(local_ecs: LocalEcs) -> None:
     assert "main=6" in output
 
 
+def test_run_wait_prints_a_successful_tasks_last_lines_saying_when_cut(
+    local_ecs: LocalEcs,
+) -> None:
+    """`run --wait` prints a successful task's last 20 log lines, and says that earlier ones
+    were left out and how to see them all."""
+    program = "for i in range(30): print(f'line {i}')"
+    code, output = invoke(local_ecs, "run", "--wait", "--", "python", "-c", program)
+    assert code == 0, output
+    lines = output.splitlines()
+    assert [f"line {i}" for i in range(10, 30)] == [ln for ln in lines if ln.startswith("line")]
+    assert "only the last 20 lines" in output and "ecs-pipelines logs" in output
+
+
 def test_run_refuses_a_malformed_env_option(local_ecs: LocalEcs) -> None:
     """`--env` without NAME=VALUE is a usage error naming the option."""
     code, output = invoke(local_ecs, "run", "--env", "NOVALUE", "--", "true")

@@ -20,6 +20,7 @@ import pytest
 from dagster import AssetKey, DagsterEventType
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from ecs_pipelines.demo.executor_job import EXECUTOR_JOB_NAME
 from ecs_pipelines.demo.run_workers import RUN_WORKER_CONTAINER, RUN_WORKER_FAMILY
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
@@ -100,6 +101,51 @@ def test_launchpad_run_of_the_report_job_succeeds(
     [container] = definition["containerDefinitions"]
     variables = {e["name"]: e["value"] for e in container["environment"]}
     assert variables["ECS_PIPELINES_TASK_EVENTS_QUEUE_URL"].endswith("task-events-steps")
+
+
+def step_task_arns(dagster_dev: DagsterDev, run_id: str) -> dict[str, str]:
+    """Step key -> the ECS task the ecs_executor started it in (its step-worker events)."""
+    with dagster_dev.instance() as instance:
+        records = instance.all_logs(run_id, of_type=DagsterEventType.STEP_WORKER_STARTING)
+    found = {}
+    for record in records:
+        event = record.dagster_event
+        assert event is not None and event.engine_event_data is not None
+        found[str(event.step_key)] = str(event.engine_event_data.metadata["Task ARN"].value)
+    return found
+
+
+def test_ecs_executor_job_runs_each_step_in_its_own_task(
+    dagster_dev: DagsterDev, ecs: EcsResource, local_ecs: LocalEcs
+) -> None:
+    """A Launchpad run of ecs_executor_job succeeds: dagster-aws's ecs_executor runs each of
+    its three steps in its own task of the run worker's task definition, each step says so
+    from the task metadata endpoint, and the ecs_task_op step launches one more task;
+    `ecs-pipelines tasks --run-id` lists all five."""
+    run_id = dagster_dev.launch(EXECUTOR_JOB_NAME)
+    assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
+    worker = run_worker(dagster_dev, ecs, run_id)
+    steps = step_task_arns(dagster_dev, run_id)
+    assert set(steps) == {"count_rows", "check_count", "stage_in_task"}
+    assert worker["taskArn"] not in steps.values()
+    step_tasks = ecs.describe_tasks(list(steps.values()))
+    assert len(step_tasks) == 3
+    assert {t["taskDefinitionArn"] for t in step_tasks} == {worker["taskDefinitionArn"]}
+    assert {t["clusterArn"] for t in step_tasks} == {worker["clusterArn"]}
+    # The executor's size for a step task (256/512) replaces the definition's (512/1024).
+    assert {(t["cpu"], t["memory"]) for t in step_tasks} == {("256", "512")}
+    results = ecs.wait_for_tasks(list(steps.values()), timeout_seconds=60)
+    assert all(r.exit_codes == {RUN_WORKER_CONTAINER: 0} for r in results), results
+    with dagster_dev.instance() as instance:
+        said = all_log_text(instance, run_id)
+    for step in ("count_rows", "check_count"):
+        assert f"step {step} runs in ECS task {steps[step]}" in said
+    [launched] = tasks_of_run(ecs, run_id)
+    assert launched["containers"][0]["exitCode"] == 0
+    assert launched["taskArn"] not in steps.values()
+    rows = listed_tasks(local_ecs, run_id)
+    listed = {row["task_arn"] for row in rows}
+    assert listed == {worker["taskArn"], launched["taskArn"], *steps.values()}
 
 
 SCROLL_TO_TOP = """
@@ -211,9 +257,13 @@ def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
     run_id = dagster_dev.launch("__ASSET_JOB", assets=["detached_export"], run_config=config)
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     [task] = tasks_of_run(ecs, run_id)
-    assert task["lastStatus"] != "STOPPED", "the step waited for its detached task"
 
     with dagster_dev.instance() as instance:
+        # The run ended before its task did (however slowly the run worker went about it).
+        run_ended = instance.get_run_stats(run_id).end_time
+        assert run_ended is not None
+        if task["lastStatus"] == "STOPPED":
+            assert task["stoppedAt"].timestamp() > run_ended, "the step waited for its task"
         said = all_log_text(instance, run_id)
         assert "sensor ecs_detached_export_sensor materialises detached_export" in said
 
@@ -326,3 +376,40 @@ def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
     assert figures["tasks"] >= LOAD_RUNS * LOAD_TASKS_PER_RUN
     # The figures the test met, for whoever reads its output (-rP).
     print(f"load: {figures}, {time.monotonic() - started:.0f} s from the first launch")
+
+
+def test_an_oversized_asset_plots_its_cost_and_is_told_a_smaller_size(
+    dagster_dev: DagsterDev, tmp_path: Path
+) -> None:
+    """Three materialisations of oversized_report each record ecs/cost_usd and
+    ecs/memory_peak_mib, the asset page plots them (taken in Chromium), and the last one
+    names the smaller Fargate size its task fits."""
+    for _ in range(3):
+        run_id = dagster_dev.launch("__ASSET_JOB", assets=["oversized_report"])
+        assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
+    with dagster_dev.instance() as instance:
+        records = instance.fetch_materializations(AssetKey("oversized_report"), limit=3).records
+        metadata = [dict(r.asset_materialization.metadata) for r in records]  # type: ignore[union-attr]
+    assert len(metadata) == 3
+    for each in metadata:
+        assert each["ecs/cost_usd"].value > 0 and each["ecs/memory_peak_mib"].value > 0
+        assert each["ecs/memory_reserved_mib"].value == 4096
+    assert "smaller Fargate size" in metadata[0]["ecs/right_sizing"].value
+    with browser_page(1400, 1000) as page:
+        page.goto(f"http://127.0.0.1:{dagster_dev.port}/assets/oversized_report")
+        page.wait_for_selector("button:has-text('Plots')", timeout=60_000)
+        with contextlib.suppress(PlaywrightTimeout):  # Dagster's first-visit dialog, late
+            page.click("button:has-text('Skip')", timeout=15_000)
+        # The overview's metadata, as plots over the materialisations.
+        page.click("button:has-text('Plots')", timeout=30_000)
+        page.wait_for_selector("canvas", timeout=30_000)
+        cost = page.locator("text=ecs/cost_usd").first
+        cost.wait_for(timeout=30_000)
+        page.locator("text=ecs/memory_peak_mib").first.wait_for(timeout=30_000)
+        # The picture starts at the cost plot: memory and CPU below it.
+        cost.evaluate("element => element.scrollIntoView({block: 'start'})")
+        shot = tmp_path / "asset-cost.png"
+        page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("ECS_PIPELINES_UPDATE_DOCS"):  # refreshes the README's picture
+        shutil.copy(shot, ROOT / "docs" / "asset-cost.png")

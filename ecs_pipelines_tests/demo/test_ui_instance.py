@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterInstance, job, op
 from dagster._core.launcher import DefaultRunLauncher
 from dagster_aws.ecs import EcsRunLauncher
 
@@ -16,6 +16,7 @@ from ecs_pipelines.demo import ui
 from ecs_pipelines.demo.run_workers import (
     RUN_WORKER_CONTAINER,
     RUN_WORKER_FAMILY,
+    RUN_WORKER_STARTED_BY,
     TASK_DEFINITION_ENV,
 )
 from ecs_pipelines.demo.seed import DEMO_TASK_ROLE_ARN
@@ -23,10 +24,13 @@ from ecs_pipelines.demo.ui_instance import (
     DEFAULT_LAUNCHER,
     ECS_LAUNCHER,
     LEGACY_INSTANCE,
+    checkout_dagster_home,
     ensure_instance_file,
+    in_process_instance,
     instance_text,
     launcher_choice,
 )
+from ecs_pipelines.ecs.common import started_by_string
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 
@@ -64,6 +68,9 @@ def test_make_ui_runs_every_run_in_a_run_worker_task_by_default(
         assert launcher.task_definition == arn
         assert not launcher.use_current_ecs_task_config
         assert launcher.run_task_kwargs["cluster"] == target.cluster
+        # `ecs-pipelines tasks` shows who started a run worker, as for a step's task.
+        assert launcher.run_task_kwargs["startedBy"] == RUN_WORKER_STARTED_BY
+        started_by_string("startedBy", RUN_WORKER_STARTED_BY)
         assert instance.run_monitoring_enabled
     definition = ecs.task_client().task_definition(arn)
     [container] = definition["containerDefinitions"]
@@ -133,3 +140,28 @@ def test_make_ui_says_why_it_refuses_a_launcher(
     monkeypatch.setenv("ECS_PIPELINES_RUN_LAUNCHER", "kubernetes")
     assert ui.main([]) == 2
     assert "ECS_PIPELINES_RUN_LAUNCHER: must be 'ecs' or 'default'" in capsys.readouterr().err
+
+
+def test_make_run_and_make_ui_share_one_instance_directory(tmp_path: Path) -> None:
+    """Both use the project's .dagster_home by default, and a user's own DAGSTER_HOME when set."""
+    assert checkout_dagster_home({}) == ui.ROOT / ".dagster_home"
+    assert checkout_dagster_home({"DAGSTER_HOME": str(tmp_path)}) == tmp_path.resolve()
+
+
+def test_make_runs_instance_opens_where_make_ui_wrote_its_launcher(tmp_path: Path) -> None:
+    """`make run` stores its runs in the DAGSTER_HOME where `make ui` wrote its EcsRunLauncher
+    file, without what only `make ui` sets up for that launcher."""
+
+    @op
+    def one() -> int:
+        return 1
+
+    @job
+    def tiny() -> None:
+        one()
+
+    ensure_instance_file(tmp_path, ECS_LAUNCHER)
+    with in_process_instance(tmp_path) as instance:
+        assert tiny.execute_in_process(instance=instance).success
+    with in_process_instance(tmp_path) as instance:
+        assert len(instance.get_runs()) == 1

@@ -352,6 +352,42 @@ def test_hands_session_to_plugin_with_cli_argv(
     ]
 
 
+def test_an_assumed_roles_credentials_reach_the_plugin_in_place_of_the_profile(ecs: Any) -> None:
+    """With an assumed role's credentials, the plugin gets them as the SDK's variables (added
+    to the environment) and no profile, so its own calls act in the role's account."""
+    seen: dict[str, Any] = {}
+
+    def runner(argv: list[str], env: dict[str, str]) -> int:
+        seen.update(argv=argv, env=env)
+        return 0
+
+    role = {
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEROLEKEY01",
+        "AWS_SECRET_ACCESS_KEY": "role-secret",
+        "AWS_SESSION_TOKEN": "role-token",
+    }
+    with Stubber(ecs) as stub:
+        stub.add_response("describe_tasks", {"tasks": [_task()]})
+        stub.add_response("execute_command", _exec_response())
+        result = execute_command(
+            ecs,
+            cluster="demo",
+            task_arn=TASK_ARN,
+            command="/bin/sh",
+            container="app",
+            region="us-east-1",
+            profile="dev",
+            endpoint_url=None,
+            plugin_environment=role,
+            runner=runner,
+            plugin_lookup=lambda _: "/usr/local/bin/session-manager-plugin",
+        )
+    assert result.exit_code == 0
+    assert seen["argv"][4] == ""  # no profile
+    assert {k: seen["env"][k] for k in role} == role
+    assert seen["env"]["PATH"] == os.environ["PATH"]  # added to the environment, not replacing it
+
+
 def _run_stubbed_error(ecs: Any, code: str, message: str) -> EcsExecError:
     with Stubber(ecs) as stub:
         stub.add_response("describe_tasks", {"tasks": [_task()]})

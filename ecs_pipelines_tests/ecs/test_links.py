@@ -26,9 +26,17 @@ def test_loopback_endpoints_link_to_the_embedded_pages() -> None:
     links = links_for("http://127.0.0.1:4711", "us-east-1")
     assert isinstance(links, EmbeddedEcsLinks)
     cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/demo"
-    assert links.task(cluster, ARN) == (
-        f"http://127.0.0.1:4711/_local/tasks/{'a' * 32}?cluster=demo&region=us-east-1"
-    )
+    where = "cluster=demo&region=us-east-1&account=123456789012"
+    assert links.task(cluster, ARN) == (f"http://127.0.0.1:4711/_local/tasks/{'a' * 32}?{where}")
     assert links.logs("demo", ARN, REF) == (
-        f"http://127.0.0.1:4711/_local/tasks/{'a' * 32}/logs/main?cluster=demo&region=us-east-1"
+        f"http://127.0.0.1:4711/_local/tasks/{'a' * 32}/logs/main?{where}"
     )
+
+
+def test_embedded_pages_name_the_tasks_own_account() -> None:
+    """A task launched in another account (an assumed role's) links to its page in that
+    account; a bare task id names none (the server's default)."""
+    links = links_for("http://127.0.0.1:4711", "us-east-1")
+    other = "arn:aws:ecs:us-east-1:111122223333:task/demo/" + "b" * 32
+    assert links.task("demo", other).endswith("&account=111122223333")
+    assert "account=" not in links.task("demo", "b" * 32)

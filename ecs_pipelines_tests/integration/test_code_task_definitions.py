@@ -168,7 +168,7 @@ def test_the_launchpad_shows_the_code_defined_command_and_no_task_definition() -
     fields = asset_def.op.config_schema.as_field().config_type.fields
     assert "task_definition" not in fields
     assert fields["command"].default_value == SPEC.command
-    assert fields["image"].default_value is None
+    assert fields["image"].default_value == ""  # unset: the spec's image
 
 
 def test_a_bad_spec_fails_when_the_definitions_load() -> None:

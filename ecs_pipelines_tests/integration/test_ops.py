@@ -53,7 +53,8 @@ def test_op_output_is_the_task_results(ecs: EcsResource) -> None:
 
 
 def test_failed_task_fails_the_step_with_reason_exit_codes_and_log_tail(ecs: EcsResource) -> None:
-    """A failing task raises a Failure naming stopCode, exit code and its last log lines."""
+    """A failing task raises a Failure naming stopCode, exit code and its last log lines, with
+    what the task cost (a failed task is billed too)."""
     source = "import sys\nfor i in range(30): print(f'line {i}')\nprint('boom'); sys.exit(4)"
     result = run_op(ecs_task_op("failing", command=py(source)), ecs)
     assert not result.success
@@ -64,6 +65,8 @@ def test_failed_task_fails_the_step_with_reason_exit_codes_and_log_tail(ecs: Ecs
     assert "boom" in error.description
     assert "line 29" in error.description and "line 5\n" not in error.description
     assert error.metadata["stop_code"].value == "EssentialContainerExited"
+    assert error.metadata["ecs/billed_seconds"].value == 60
+    assert error.metadata["ecs/cost_usd"].value > 0
 
 
 def test_tasks_carry_run_tags_and_started_by(ecs: EcsResource) -> None:

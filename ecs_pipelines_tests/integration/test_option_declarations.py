@@ -3,11 +3,21 @@ its one description, and a factory takes every option by the names run_task take
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+import yaml
+from dagster import job
+from dagster._config import process_config
+from dagster._core.snap.snap_to_yaml import default_values_yaml_from_type_snap
 
 from ecs_pipelines.ecs.common import EcsSpecError
 from ecs_pipelines.ecs.launching import LAUNCH_OPTIONS, OPTIONS, argument_names
-from ecs_pipelines.integration.launchpad import launchpad_options, launchpad_schema
+from ecs_pipelines.integration.launchpad import (
+    launchpad_options,
+    launchpad_schema,
+    step_options_for_run,
+)
 from ecs_pipelines.integration.ops import ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.step_options import STEP_ONLY, StepOptions, option_names
@@ -38,7 +48,7 @@ def test_every_launchpad_field_has_the_declared_description() -> None:
     assert {"task_definition", "command", "environment", "cpu", "memory", "count"} <= set(schema)
     assert {"enable_execute_command", "image", "timeout_seconds", "detached"} <= set(schema)
     for name, field in schema.items():
-        assert field.description == DECLARED[name], name
+        assert field.description.startswith(DECLARED[name]), name
     assert schema["count"].default_value == 2
 
 
@@ -56,3 +66,42 @@ def test_launchpad_environment_replaces_the_factorys() -> None:
     factory's): a variable removed there is not launched."""
     defaults = StepOptions.from_kwargs({"environment": {"A": "1", "B": "2"}}, factory="test")
     assert defaults.with_config({"environment": {"A": "1"}}).launch.environment == {"A": "1"}
+
+
+def scaffolded_op_config(op: Any) -> dict[str, Any]:
+    """The op's config as the Launchpad's "Scaffold all default config" writes it."""
+
+    @job
+    def one_step() -> None:
+        op()
+
+    snapshot = one_step.get_job_snapshot()
+    schema = snapshot.config_schema_snapshot
+    root = schema.get_config_snap(snapshot.mode_def_snaps[0].root_config_key)
+    scaffold = yaml.safe_load(default_values_yaml_from_type_snap(schema, root))
+    return dict(scaffold["ops"][op.name]["config"])
+
+
+def test_scaffolded_default_config_shows_every_launchpad_option() -> None:
+    """The Launchpad's default config shows every Launchpad option, those the factory leaves
+    unset included (cpu, memory, image, task_definition, timeout_seconds, command), but a
+    yes/no the resource decides (no third value to show for "the resource's")."""
+    shown = scaffolded_op_config(ecs_task_op("plain"))
+    everything = {option.name for option in launchpad_options()}
+    assert set(shown) == everything - {"enable_execute_command"}
+
+
+def test_scaffolded_default_config_launches_as_no_config() -> None:
+    """A run with the scaffolded default config gets the step options of a run with no config:
+    every option the factory left unset stays unset (the resource's, or the definition's)."""
+    op = ecs_task_op("sized", cpu=256, command=["true"])
+    schema = op.config_schema.as_field().config_type
+    defaults = StepOptions.from_kwargs({"cpu": 256, "command": ["true"]}, factory="test")
+    scaffolded = process_config(schema, scaffolded_op_config(op))
+    no_config = process_config(schema, {})
+    assert scaffolded.success and no_config.success
+    with_scaffold = step_options_for_run(defaults, scaffolded.value or {})
+    assert with_scaffold == step_options_for_run(defaults, no_config.value or {})
+    launch = with_scaffold.launch
+    assert (launch.cpu, launch.memory, launch.task_definition) == (256, None, None)
+    assert (with_scaffold.image, with_scaffold.timeout_seconds) == (None, None)

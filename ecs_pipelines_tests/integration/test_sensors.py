@@ -146,7 +146,8 @@ def test_sensor_materialises_a_detached_asset_once_its_task_ends(
 def test_detached_and_blocking_materialisations_carry_the_same_metadata_keys(
     ecs: EcsResource, instance: DagsterInstance
 ) -> None:
-    """The sensor's materialisation has every metadata key the blocking path records."""
+    """The sensor's materialisation has every metadata key the blocking path records, what
+    the task cost and used included (read once for the tick)."""
     blocking = ecs_task_asset("blocking_twin", command=py("print(1)"), cpu=256, memory=512)
     detached = ecs_task_asset(
         "detached_twin", command=py("print(1)"), cpu=256, memory=512, detached=True
@@ -159,6 +160,7 @@ def test_detached_and_blocking_materialisations_carry_the_same_metadata_keys(
     detached_keys = latest_materialization(instance, "detached_twin").keys()
     assert blocking_keys <= detached_keys
     assert detached_keys - blocking_keys == {"launched_by_run"}
+    assert {"ecs/cost_usd", "ecs/memory_peak_mib", "ecs/billed_seconds"} <= detached_keys
 
 
 def test_failed_detached_task_fails_the_check_with_reason_exit_codes_and_log_tail(

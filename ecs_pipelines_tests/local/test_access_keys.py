@@ -77,3 +77,36 @@ def test_expired_task_keys_are_dropped_and_the_store_is_bounded(
     assert store.lookup(newest.access_key_id) == newest
     assert "dropped" in caplog.text and kept[0].access_key_id in caplog.text
     assert kept[0].secret_access_key not in caplog.text
+
+
+def test_assumed_role_keys_act_in_the_roles_account_and_task_keys_in_the_tasks() -> None:
+    """A key STS AssumeRole issued is looked up with the role's account; a task's key carries
+    its task's account; the server's own key names none (it may act in any)."""
+    clock = Clock()
+    store = AccessKeyStore(new_server_keys(), clock=clock)
+    assumed = store.register_assumed_role(
+        access_key_id="ASIAEXAMPLEASSUMED01",
+        secret_access_key="s" * 40,
+        session_token="token",
+        expires_at=clock.now + timedelta(minutes=15),
+        role_arn="arn:aws:iam::111122223333:role/launcher",
+        principal="arn:aws:sts::111122223333:assumed-role/launcher/nightly",
+        account_id="111122223333",
+    )
+    assert store.lookup("ASIAEXAMPLEASSUMED01") == assumed
+    assert assumed.account_id == "111122223333" and not assumed.is_server_key
+    other_task = "arn:aws:ecs:us-east-1:444455556666:task/demo/0123"
+    assert store.issue_task_key(other_task, ROLE).account_id == "444455556666"
+    server = store.lookup(store.server.access_key_id)
+    assert server is not None and server.account_id is None
+    clock.now += timedelta(minutes=15)
+    assert assumed.expired(clock.now)
+
+
+def test_assumed_role_lifetime_is_as_asked_unless_the_server_caps_it() -> None:
+    """DurationSeconds is issued as asked; a server started with a cap (for tests of renewal)
+    issues at most the cap."""
+    store = AccessKeyStore(new_server_keys())
+    assert store.assumed_role_seconds(3600) == 3600
+    store.assumed_role_max_seconds = 2
+    assert store.assumed_role_seconds(900) == 2

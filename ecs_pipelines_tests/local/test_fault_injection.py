@@ -73,7 +73,8 @@ def test_a_refused_token_may_be_used_again(ecs_client: Any, fault_plan: SetPlan)
 def test_a_spot_task_is_reclaimed(ecs_client: Any, fault_plan: SetPlan) -> None:
     """A FARGATE_SPOT task gets SIGTERM (its handler runs) and stops with stopCode
     SpotInterruption and ECS's reason."""
-    fault_plan("spot-reclaim:after=200ms,warning=10s")
+    # After the task's Python has its handler in place, even on a loaded machine.
+    fault_plan("spot-reclaim:after=5s,warning=10s")
     script = (
         "import signal, sys, time; "
         "signal.signal(signal.SIGTERM, lambda *_: sys.exit(7)); time.sleep(60)"
@@ -89,8 +90,8 @@ def test_the_warning_window_is_shortened(ecs_client: Any, fault_plan: SetPlan) -
     """A reclaimed task that ignores SIGTERM is killed once the plan's warning has passed,
     not after its two minutes."""
     # The reclaim comes after the task's Python has set SIGTERM aside (it starts in well under
-    # 3 s even on a loaded machine): the kill must come from the warning's end.
-    fault_plan("spot-reclaim:after=3s,warning=300ms")
+    # 5 s even on a loaded machine): the kill must come from the warning's end.
+    fault_plan("spot-reclaim:after=5s,warning=300ms")
     script = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)"
     family = register(
         ecs_client, [{"name": "main", "command": ["python", "-c", script], "stopTimeout": 120}]

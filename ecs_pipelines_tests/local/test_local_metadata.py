@@ -50,6 +50,17 @@ def test_task_endpoint_names_the_task_and_its_cluster(ecs_client: Any, logs_clie
     assert [c["Name"] for c in task["Containers"]] == ["main"]
 
 
+def test_task_size_overrides_are_the_task_size(ecs_client: Any, logs_client: Any) -> None:
+    """RunTask's task-level cpu and memory overrides are the task's size, in DescribeTasks (as
+    ECS reports an overridden task) and in the metadata endpoint's limits."""
+    command = {"name": "main", "command": ["python", "-c", READ_METADATA]}
+    overrides = {"cpu": "512", "memory": "1024", "containerOverrides": [command]}
+    stopped, answers = _read(ecs_client, logs_client, overrides=overrides)
+    assert (stopped["cpu"], stopped["memory"]) == ("512", "1024")
+    assert (stopped["overrides"]["cpu"], stopped["overrides"]["memory"]) == ("512", "1024")
+    assert answers["/task"]["Limits"] == {"CPU": 0.5, "Memory": 1024}
+
+
 def test_container_endpoint_describes_the_container(ecs_client: Any, logs_client: Any) -> None:
     """``${ECS_CONTAINER_METADATA_URI_V4}`` answers the container as ECS names its fields."""
     stopped, answers = _read(ecs_client, logs_client)

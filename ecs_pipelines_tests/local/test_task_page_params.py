@@ -97,3 +97,12 @@ def test_a_well_formed_address_still_shows_the_task(ecs_client: Any, local_ecs: 
         region="us-east-1",
     )
     assert status == "200 OK" and task["taskArn"] in body
+
+
+def test_a_malformed_account_is_no_page(local_ecs: LocalEcs) -> None:
+    """A page naming an account that is no 12-digit id is a 404, with no client made for it."""
+    pages = TaskPages(local_ecs.credentials)
+    for account in ("12345", "1234567890123", "abcdefghijkl", "../../etc"):
+        status, body = ask(pages, local_ecs, f"/_local/tasks/{TASK_ID}", account=account)
+        assert status == "404 Not Found" and "12 digits" in body
+    assert len(pages._clients) == 0

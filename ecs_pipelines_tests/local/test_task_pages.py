@@ -96,3 +96,22 @@ def test_log_page_follows_new_lines_while_the_task_runs(ecs: EcsResource, tmp_pa
         page.wait_for_selector("#state:has-text('Task stopped:')", timeout=30_000)
         assert (page.text_content("#lines") or "").splitlines() == ["first line", "second line"]
     assert refused == []
+
+
+def test_task_page_charts_cpu_and_memory_against_the_reservation(ecs: EcsResource) -> None:
+    """A task's page draws its CPU and memory over time as inline SVG next to its
+    reservation (dashed), under the page's Content-Security-Policy."""
+    work = "import time\nblock = b'x' * (64 * 1024 * 1024)\ntime.sleep(2.5)\nprint(len(block))"
+    [arn] = ecs.run_task(command=["python", "-c", work])
+    wait_stopped(ecs, arn)
+    with browser_page() as page:
+        refused = refusals(page)
+        page.goto(ecs.links().task(ecs.cluster, arn))
+        assert "memory peak" in (page.text_content("#usage") or "")
+        memory_title = page.text_content("#memory-chart title") or ""
+        assert "reserved 512" in memory_title
+        peak = float(memory_title.split("peak ")[1].split(",")[0])
+        assert 60 <= peak < 120
+        assert page.locator("#memory-chart polyline.used").count() == 1
+        assert page.locator("#cpu-chart line.reserved").count() == 1
+        assert refused == []

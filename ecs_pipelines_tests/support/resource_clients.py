@@ -18,8 +18,8 @@ def hook_resource_clients(
 
     build = resource_module.boto3_client
 
-    def hooked(service: str, settings: Any) -> Any:
-        client = build(service, settings)
+    def hooked(service: str, settings: Any, credentials: Any = None) -> Any:
+        client = build(service, settings, credentials)
         client.meta.events.register(event, handler)
         return client
 

@@ -41,6 +41,14 @@ def cluster_name(cluster: str) -> str:
     return cluster.rsplit("/", 1)[-1]
 
 
+def task_cluster(task_arn: str) -> str | None:
+    """The cluster name in a task ARN (``...:task/<cluster>/<id>``); None for a task id or the
+    older ``task/<id>`` form, which do not name it."""
+    path = task_arn.split(":", 5)[-1] if task_arn.startswith("arn:") else ""
+    parts = path.split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == "task" else None
+
+
 def family_revision(task_definition_arn: str | None) -> str:
     """``family:revision`` from a task definition ARN (or the name it was given as)."""
     return task_definition_arn.rsplit("/", 1)[-1] if task_definition_arn else ""

@@ -110,3 +110,16 @@ class LocalCredentialsNotFound(EcsError, ValueError):
             "tools (the CLI's --profile names a profile that holds them)."
         )
         self.endpoint_url = endpoint_url
+
+
+class EmbeddedEcsNotRunning(EcsError):
+    """The project directory in use has no embedded ECS running, and nothing names another."""
+
+    def __init__(self, root: object, how_to_start: str) -> None:
+        # root: the checkout or project directory (named, not read); how_to_start: what to run
+        super().__init__(
+            f"no embedded ECS runs for {root}, and the local target never falls back to AWS: "
+            f"{how_to_start}, then launch again; or name a server with ECS_PIPELINES_ENDPOINT_URL"
+            " (ECS_PIPELINES_TARGET=aws runs on AWS)"
+        )
+        self.root = root

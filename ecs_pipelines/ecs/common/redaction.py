@@ -130,10 +130,13 @@ def masked_task(
 ) -> TaskTypeDef:
     """A copy of a described task with environment override values masked.
 
-    By default every value is masked; ``reveal`` shows the values of variables that are not
-    known to be secret (the secret-names tag, and ``also_secret``). A task without the tag has
-    no known secrets: with ``reveal`` only ``also_secret`` stays masked. Only the overrides are
-    copied deeply (a sensor tick makes one of these per finished task); the rest is shared.
+    By default every value is masked but those the task shows anyway (a tag's value, its
+    startedBy or group: a step's DAGSTER_RUN_ID is its run-id tag), since masking them hides
+    nothing; ``reveal`` shows the values of every variable not known to be secret (the
+    secret-names tag, and ``also_secret``). A variable known to be secret is always masked. A
+    task without the tag has no known secrets: with ``reveal`` only ``also_secret`` stays
+    masked. Only the overrides are copied deeply (a sensor tick makes one of these per
+    finished task); the rest is shared.
     """
     # A described task: from boto3 (TaskTypeDef) or, in the embedded ECS's pages, as the
     # JSON of the same wire shape.
@@ -141,12 +144,21 @@ def masked_task(
     if "overrides" in masked:
         masked["overrides"] = copy.deepcopy(masked["overrides"])
     names = secret_names(task)
+    shown_anyway = _shown_anyway(task)
     for variable in _override_variables(masked):
         name = variable.get("name")
         secret = names is None or name in names or name in also_secret
-        if "value" in variable and (secret or not reveal):
+        hidden = not reveal and variable.get("value") not in shown_anyway
+        if "value" in variable and (secret or hidden):
             variable["value"] = MASK
     return masked
+
+
+def _shown_anyway(task: Mapping[str, Any]) -> frozenset[str]:
+    """Values a described task shows outside its variables: its tags' values, its startedBy
+    and its group (any known secret among them is masked there too, by value)."""
+    fields = (task.get("startedBy"), task.get("group"), *tags_of(task).values())
+    return frozenset(value for value in fields if isinstance(value, str))
 
 
 def mask_task(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import signal
 import subprocess
@@ -219,7 +220,8 @@ def execute_command(
     region: str,
     profile: str | None,
     endpoint_url: str | None,
-    runner: Callable[[list[str]], int] = subprocess.call,
+    plugin_environment: Mapping[str, str] | None = None,
+    runner: Callable[..., int] = subprocess.call,
     plugin_lookup: Callable[[str], str | None] = shutil.which,
     readiness_timeout_seconds: float = 120,
     http_get: Callable[[str], bytes] = _urllib_get,
@@ -229,6 +231,8 @@ def execute_command(
     """Run ``command`` in a container of a running task through ECS Exec.
 
     ``endpoint_url`` is the ECS endpoint handed to the plugin; None means the client's own.
+    ``plugin_environment``: variables added to the plugin's environment, the credentials it
+    uses in place of ``profile`` (an assumed role's: its calls act in the role's account).
     """
     client = _task_client(ecs)
     client_endpoint = client.ecs.meta.endpoint_url
@@ -281,13 +285,16 @@ def execute_command(
     argv = session_manager_plugin_argv(
         response,
         region=region,
-        profile=profile,
+        profile=None if plugin_environment is not None else profile,
         target=target,
         endpoint_url=effective_endpoint,
         executable=plugin,
     )
     with _signals_left_to_plugin():
-        exit_code = runner(argv)
+        if plugin_environment is None:
+            exit_code = runner(argv)
+        else:
+            exit_code = runner(argv, env={**os.environ, **plugin_environment})
     return ExecResult(exit_code=exit_code, output=None)
 
 

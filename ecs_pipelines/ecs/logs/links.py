@@ -50,16 +50,22 @@ class EmbeddedEcsLinks:
     region: str
 
     def task(self, cluster: str, task_arn: str) -> str:
-        return f"{self._base(task_arn)}?{self._query(cluster)}"
+        return f"{self._base(task_arn)}?{self._query(cluster, task_arn)}"
 
     def logs(self, cluster: str, task_arn: str, ref: LogStreamRef) -> str:
-        return f"{self._base(task_arn)}/logs/{quote(ref.container, safe='')}?{self._query(cluster)}"
+        container = quote(ref.container, safe="")
+        return f"{self._base(task_arn)}/logs/{container}?{self._query(cluster, task_arn)}"
 
     def _base(self, task_arn: str) -> str:
         return f"{self.endpoint_url.rstrip('/')}{TASK_PAGES}/{task_id(task_arn)}"
 
-    def _query(self, cluster: str) -> str:
-        return urlencode({"cluster": cluster_name(cluster), "region": self.region})
+    def _query(self, cluster: str, task_arn: str) -> str:
+        query = {"cluster": cluster_name(cluster), "region": self.region}
+        # The pages read the task in its own account (an assumed role's may be another).
+        parts = task_arn.split(":")
+        if len(parts) > 5 and parts[4]:
+            query["account"] = parts[4]
+        return urlencode(query)
 
 
 def links_for(endpoint_url: str | None, region: str) -> TaskLinks:

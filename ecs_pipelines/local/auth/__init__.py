@@ -17,9 +17,14 @@ if TYPE_CHECKING:
         KeyPair,
         new_server_keys,
     )
-    from ecs_pipelines.local.auth.request_auth import RequestAuth, require_server_signature
+    from ecs_pipelines.local.auth.request_auth import (
+        ACCOUNT_HEADER,
+        RequestAuth,
+        require_server_signature,
+    )
 
 _MODULES = {
+    "ACCOUNT_HEADER": "request_auth",
     "AccessKeyStore": "access_keys",
     "IssuedKey": "access_keys",
     "KeyPair": "access_keys",
@@ -28,6 +33,7 @@ _MODULES = {
     "require_server_signature": "request_auth",
 }
 __all__ = [
+    "ACCOUNT_HEADER",
     "AccessKeyStore",
     "IssuedKey",
     "KeyPair",

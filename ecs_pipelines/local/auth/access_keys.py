@@ -3,8 +3,13 @@
 Each server makes its own key pair when it starts (``new_server_keys``), shaped like AWS's: a
 20-character access key id starting ``AKIA`` in AWS's alphabet, and a 40-character secret. A
 task with a task role gets temporary credentials (``ASIA`` id, secret, session token, an
-expiration) from the credentials endpoint, issued here per task. ``AccessKeyStore`` is what
+expiration) from the credentials endpoint, issued here per task. STS AssumeRole's credentials
+(made by moto) are registered here too, with the role's account. ``AccessKeyStore`` is what
 the request verifier (``sigv4.py``) looks keys up in.
+
+Every key acts in one account: a task's key in its task's, an assumed role's in the role's.
+The server's own pair is the embedded ECS's administrator: it acts in the default account,
+or in the one a request names (``account_id`` None).
 
 No moto and no WSGI here: the CLI reads and writes key pairs through this module.
 """
@@ -33,7 +38,8 @@ _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 TASK_KEY_VALIDITY = timedelta(hours=6)
 # A task asking again with less than this left gets new credentials.
 _RENEW_WHEN_LEFT = timedelta(minutes=30)
-# Task keys kept at most (expired ones go first); the oldest are dropped past it, with a log.
+# Temporary keys (tasks' and assumed roles') kept at most (expired ones go first); the oldest
+# are dropped past it, with a log.
 MAX_TASK_KEYS = 10_000
 
 
@@ -87,7 +93,9 @@ def new_server_keys() -> KeyPair:
 @dataclass(frozen=True)
 class IssuedKey:
     """A key the server accepts signatures from: its own (``principal`` "server", no token,
-    no expiry) or a task's role credentials (``principal`` the task ARN)."""
+    no expiry), a task's role credentials (``principal`` the task ARN) or an assumed role's
+    (``principal`` the assumed-role ARN). ``account_id``: the only account the key acts in
+    (None for the server's own key, which may act in any)."""
 
     access_key_id: str
     secret_access_key: str = field(repr=False)
@@ -95,6 +103,7 @@ class IssuedKey:
     session_token: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
     role_arn: str | None = None
+    account_id: str | None = None
 
     @property
     def is_server_key(self) -> bool:
@@ -119,9 +128,13 @@ SERVER_PRINCIPAL = "server"
 class AccessKeyStore:
     """The server's key pair and the task keys it issued, looked up by access key id.
 
-    Thread safe (the HTTP server answers on many threads). Task keys are kept until they
+    Thread safe (the HTTP server answers on many threads). Temporary keys are kept until they
     expire, at most ``max_task_keys`` of them: past that the oldest is dropped, and a warning
     says so (a task holding it then gets refused and fetches new credentials).
+
+    ``assumed_role_max_seconds`` shortens what AssumeRole issues below STS's own 900 s
+    minimum, whatever DurationSeconds asks: for tests of credentials renewed during a wait
+    (``local serve --assumed-role-max-seconds``). None: DurationSeconds as asked.
     """
 
     def __init__(
@@ -130,8 +143,10 @@ class AccessKeyStore:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_task_keys: int = MAX_TASK_KEYS,
+        assumed_role_max_seconds: int | None = None,
     ) -> None:
         self.server = server
+        self.assumed_role_max_seconds = assumed_role_max_seconds
         self._server_key = IssuedKey(
             server.access_key_id, server.secret_access_key, SERVER_PRINCIPAL
         )
@@ -173,20 +188,56 @@ class AccessKeyStore:
             session_token=secrets.token_urlsafe(96),
             expires_at=(self._clock() + validity).replace(microsecond=0),
             role_arn=role_arn,
+            account_id=task_arn.split(":")[4],
         )
+        self._add(key)
+        with self._lock:
+            self._latest_for_task[task_arn] = key.access_key_id
+        return key
+
+    def assumed_role_seconds(self, requested: int) -> int:
+        """How long AssumeRole's credentials live when ``requested`` seconds are asked."""
+        if self.assumed_role_max_seconds is None:
+            return requested
+        return min(requested, self.assumed_role_max_seconds)
+
+    def register_assumed_role(
+        self,
+        *,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str,
+        expires_at: datetime,
+        role_arn: str,
+        principal: str,
+        account_id: str,
+    ) -> IssuedKey:
+        """Accept signatures by credentials STS AssumeRole issued, in the role's account, until
+        they expire."""
+        key = IssuedKey(
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            principal=principal,
+            session_token=session_token,
+            expires_at=expires_at,
+            role_arn=role_arn,
+            account_id=account_id,
+        )
+        self._add(key)
+        return key
+
+    def _add(self, key: IssuedKey) -> None:
         with self._lock:
             self._drop_expired()
             while len(self._task_keys) >= self._max:
                 dropped_id, dropped = self._task_keys.popitem(last=False)
                 _log.warning(
-                    "embedded ECS: more than %d task credentials held; dropped %s of %s",
+                    "embedded ECS: more than %d temporary credentials held; dropped %s of %s",
                     self._max,
                     dropped_id,
                     dropped.principal,
                 )
             self._task_keys[key.access_key_id] = key
-            self._latest_for_task[task_arn] = key.access_key_id
-        return key
 
     def _drop_expired(self) -> None:
         now = self._clock()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from ecs_pipelines.local.auth.access_keys import AccessKeyStore
+from ecs_pipelines.local.auth.access_keys import AccessKeyStore, IssuedKey
 from ecs_pipelines.local.auth.auth_errors import Answer, RequestShape, refusal_answer
 from ecs_pipelines.local.auth.sigv4 import Problem, Refusal, SignedRequest, Verified, verify
 
@@ -29,6 +29,9 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 LOCAL_ROUTES = "/_local/"
+# moto's header naming the account a request acts in (moto.core.responses get_current_account).
+ACCOUNT_HEADER = "x-moto-account-id"
+_ACCOUNT_ENVIRON = "HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_")
 # A body hashed for its signature is kept in memory up to this size, in a temporary file above.
 _BODY_IN_MEMORY = 8 * 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -57,7 +60,15 @@ class RequestAuth:
         outcome = authenticate(environ, self._keys, self._clock())
         if isinstance(outcome, Answer):
             return send(outcome, start_response)
+        scope_to_account(environ, outcome.key)
         return self._app(environ, start_response)
+
+
+def scope_to_account(environ: dict[str, Any], key: IssuedKey) -> None:
+    """The request acts in ``key``'s account: a temporary key's own, never one the client
+    names; the server's own key in the one its request names, if any."""
+    if key.account_id is not None:
+        environ[_ACCOUNT_ENVIRON] = key.account_id
 
 
 def require_server_signature(

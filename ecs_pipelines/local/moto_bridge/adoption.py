@@ -63,6 +63,7 @@ def hand_over(
                 enable_execute_command=placement.enable_execute_command,
                 availability_zone=f"{backend.region_name}a",
                 network_interface=_network_interface(task),
+                container_insights=_insights_on(cluster),
                 faults=faults[index] if index < len(faults) else NO_TASK_FAULTS,
             )
         )
@@ -103,6 +104,9 @@ def _adopt(
     # Stop moto's own state machine: the runner owns lastStatus from here on.
     task._transitions = [(TaskStatus.PROVISIONING, TaskStatus.PROVISIONING)]
     platform_version = task.platform_version
+    # ECS reports the size a task runs with: RunTask's task-level override, else the
+    # definition's (moto keeps the definition's).
+    overrides = placement.overrides or {}
     if placement.fargate and platform_version in (None, "LATEST"):
         platform_version = _DEFAULT_PLATFORM_VERSION
     set_fields(
@@ -112,8 +116,8 @@ def _adopt(
             "capacityProviderName": placement.provider,
             "platformVersion": platform_version,
             "platformFamily": "Linux" if placement.fargate else None,
-            "cpu": task_definition.cpu,
-            "memory": task_definition.memory,
+            "cpu": overrides.get("cpu") or task_definition.cpu,
+            "memory": overrides.get("memory") or task_definition.memory,
             "availabilityZone": f"{backend.region_name}a",
             "version": 1,
             "healthStatus": "UNKNOWN",
@@ -148,3 +152,11 @@ def task_definition_view(task_definition: Any) -> dict[str, Any]:
         "cpu": task_definition.cpu,
         "memory": task_definition.memory,
     }
+
+
+def _insights_on(cluster: Any) -> bool:
+    """The cluster's containerInsights setting is on (``enabled`` or ``enhanced``)."""
+    for setting in getattr(cluster, "settings", None) or ():
+        if setting.get("name") == "containerInsights":
+            return setting.get("value") in ("enabled", "enhanced")
+    return False

@@ -27,9 +27,17 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.ssm.responses import SimpleSystemManagerResponse
+from moto.sts.models import STSBackend
 
-from ecs_pipelines.local.contract import LocalController
-from ecs_pipelines.local.moto_bridge import launches, listings, log_reads, task_definitions, tasks
+from ecs_pipelines.local.contract import CredentialsRegistry, LocalController
+from ecs_pipelines.local.moto_bridge import (
+    assumed_roles,
+    launches,
+    listings,
+    log_reads,
+    task_definitions,
+    tasks,
+)
 from ecs_pipelines.local.moto_bridge.guard import guarded
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
 from ecs_pipelines.local.moto_bridge.store import resource_requirements
@@ -74,12 +82,19 @@ def reset_backends() -> None:
         reset_model_data()
 
 
-def install(controller: LocalController) -> None:
-    """Hook moto so that ECS calls reach ``controller``. One controller per process."""
+def install(controller: LocalController, credentials: CredentialsRegistry | None = None) -> None:
+    """Hook moto so that ECS calls reach ``controller`` (and the credentials STS AssumeRole
+    issues reach ``credentials``). One controller per process."""
     with BACKEND_LOCK:
         if registry.controller is not None:
             raise RuntimeError("an embedded ECS is already running in this process")
         registry.controller = controller
+        if credentials is not None:
+            _patch(
+                STSBackend,
+                "assume_role",
+                assumed_roles.registering(STSBackend.assume_role, credentials),
+            )
         for response_class in (EC2ContainerServiceResponse, LogsResponse):
             _patch(response_class, "_dispatch", guarded(BaseResponse._dispatch))
             _patch(response_class, "call_action", _locked_call_action)

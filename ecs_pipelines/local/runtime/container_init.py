@@ -21,7 +21,8 @@ CONTROL_FD is one end of a socket pair whose other end the server holds. The ser
 ``K`` to ask for every process to be SIGKILLed (the stopTimeout expired, the task stopped); end
 of file means the server is gone (even SIGKILLed), and the processes go with it. The init
 process writes lines there: ``E<reason>`` when ARGV cannot be started, ``X<code>`` when a
-session's command has exited.
+session's command has exited, ``M<KiB>`` as it exits: the largest resident memory any process
+it reaped ever had (a container's memory peak, however short it ran).
 
 Standard library only, and run with ``-I -S``, so it starts in a few milliseconds and never
 imports anything from the container's working directory or environment.
@@ -33,6 +34,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import resource
 import select
 import signal
 import sys
@@ -42,6 +44,7 @@ from collections.abc import Callable
 KILL_REQUEST = b"K"
 START_ERROR = b"E"
 COMMAND_EXITED = b"X"
+PEAK_MEMORY = b"M"
 SESSION_FLAG = "--session"
 # Signals ``docker kill`` may deliver and tini forwards to the main process.
 FORWARDED_SIGNALS = (
@@ -237,6 +240,7 @@ def main(argv: list[str]) -> int:
     else:
         # The main process is gone: so is the container, and every process left in it.
         kill_all(main_pid)
+    _send(control, PEAK_MEMORY, str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
     return code
 
 

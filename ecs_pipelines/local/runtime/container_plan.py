@@ -81,6 +81,7 @@ class TaskLaunch:
     network_interface: Mapping[str, str] = field(default_factory=dict)
     cpu: str | None = None
     memory: str | None = None
+    container_insights: bool = False
     faults: TaskFaults = NO_TASK_FAULTS  # what the fault plan does to the task
 
     @property
@@ -223,5 +224,6 @@ def build_task_launch(
         network_interface=dict(task.network_interface or {}),
         cpu=(overrides or {}).get("cpu") or task_definition.get("cpu"),
         memory=(overrides or {}).get("memory") or task_definition.get("memory"),
+        container_insights=task.container_insights,
         faults=task.faults,
     )

@@ -21,6 +21,7 @@ from typing import IO
 from ecs_pipelines.local.runtime.container_output import OutputLines
 from ecs_pipelines.local.runtime.container_plan import ContainerSpec
 from ecs_pipelines.local.runtime.init_process import InitProcess
+from ecs_pipelines.local.runtime.proc_usage import read_process
 from ecs_pipelines.local.runtime.task_state import TaskState
 
 # Without pidfd support (non-Linux), exits are noticed by polling this often.
@@ -50,6 +51,9 @@ class Container:
     # When an init process that was asked to kill its container is itself killed.
     force_at: float | None = None
     drain_until: float | None = None
+    # The container's whole CPU time (every process of it), read from its init process as it
+    # exited; None where there is no /proc.
+    cpu_at_exit: float | None = None
 
     @property
     def stdout(self) -> IO[bytes]:
@@ -181,8 +185,13 @@ class ContainerProcesses:
         self._maybe_ended(container)
 
     def _reap(self, container: Container) -> None:
-        if container.exited or container.init.popen.poll() is None:
+        if container.exited:
             return
+        # Read before poll() reaps it: as a zombie its figures hold every process it reaped.
+        figures = read_process(container.init.pid)
+        if container.init.popen.poll() is None:
+            return
+        container.cpu_at_exit = None if figures is None else figures.cpu_seconds
         container.exited = True
         container.kill_at = container.force_at = None
         if container.pidfd is not None:

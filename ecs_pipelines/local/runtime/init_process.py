@@ -22,6 +22,7 @@ from pathlib import Path
 from ecs_pipelines.local.runtime.container_init import (
     COMMAND_EXITED,
     KILL_REQUEST,
+    PEAK_MEMORY,
     SESSION_FLAG,
     START_ERROR,
     descendants,
@@ -40,6 +41,8 @@ class InitProcess:
         self._received = b""
         self._start_error: str | None = None
         self._command_code: int | None = None
+        # The largest resident memory of any process of the container (M<KiB> at its exit).
+        self.peak_memory_bytes: int | None = None
         self._partial_output = bytearray()
 
     @classmethod
@@ -173,6 +176,8 @@ class InitProcess:
                 self._start_error = line[len(START_ERROR) :].decode("utf-8", errors="replace")
             elif line.startswith(COMMAND_EXITED) and line[1:].isdigit():
                 self._command_code = int(line[1:])
+            elif line.startswith(PEAK_MEMORY) and line[1:].isdigit():
+                self.peak_memory_bytes = int(line[1:]) * 1024
 
     def close(self) -> None:
         """Release the control socket (the init process reads end of file: all processes die)

@@ -46,6 +46,7 @@ from ecs_pipelines.local.runtime.task_state import (
     ContainerState,
     TaskState,
 )
+from ecs_pipelines.local.runtime.usage_meter import UsageMeter
 
 _log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class TaskRunner:
             health=self._health,
             secrets=secrets,
         )
+        self._usage = UsageMeter(sink=sink, lock=lock, live=self._measured_roots)
         self._shutting_down = False
         self._thread = threading.Thread(target=self._run, name="ecs-task-runner", daemon=True)
 
@@ -89,6 +91,7 @@ class TaskRunner:
 
     def start(self) -> None:
         self._thread.start()
+        self._usage.start()
 
     def launch(self, launch: TaskLaunch) -> TaskState:
         """Register a task (PROVISIONING) and queue its start; returns at once."""
@@ -167,6 +170,17 @@ class TaskRunner:
                 pids += [container.init.pid, *descendants(container.init.pid)]
         return pids
 
+    def _measured_roots(self) -> dict[str, tuple[TaskState, dict[str, int]]]:
+        """Each running task of a cluster with Container Insights on, and the init process of
+        each of its live containers (called under the lock)."""
+        roots: dict[str, tuple[TaskState, dict[str, int]]] = {}
+        for arn in self._live.tasks():
+            state = self._tasks.get(arn)
+            if state is not None and state.launch.container_insights:
+                pids = {c.spec.name: c.init.pid for c in self._live.of(arn) if not c.exited}
+                roots[arn] = (state, pids)
+        return roots
+
     def running_task_count(self) -> int:
         with self._lock:
             return sum(1 for state in self._tasks.values() if not state.stopped)
@@ -194,6 +208,7 @@ class TaskRunner:
                     # One bad event must not leave every other task unsupervised.
                     _log.exception("task runner step failed; continuing")
         finally:
+            self._usage.close()
             self._processes.close()
             shutil.rmtree(self._work_dir, ignore_errors=True)
 
@@ -255,6 +270,9 @@ class TaskRunner:
         self._health.stop(state.task_arn, spec.name)
         with self._lock:
             siblings = self._live.remove(container)
+            self._usage.container_exited(
+                state, container.cpu_at_exit, container.init.peak_memory_bytes
+            )
             if start_error is not None:
                 # The init process could not execute the command (see container_init.py).
                 reason = spawn_failure(spec, start_error)
@@ -280,6 +298,8 @@ class TaskRunner:
             self._live.drop(state.task_arn)
             for name in state.containers:
                 self._health.stop(state.task_arn, name)
+            # Its last performance event is written before it shows STOPPED.
+            self._usage.task_finished(state)
             state.finish()
             self._sink.publish(state.task_arn, state.ecs_fields())
         if state.cwd:

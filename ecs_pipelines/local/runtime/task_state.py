@@ -214,6 +214,11 @@ class TaskState:
             "stoppedReason": self.stopped_reason,
         }
         fields.update(optional)
+        # The task's size as RunTask's overrides left it (ECS reports the overridden one).
+        if self.launch.cpu:
+            fields["cpu"] = str(self.launch.cpu)
+        if self.launch.memory:
+            fields["memory"] = str(self.launch.memory)
         fields["connectivity"] = "CONNECTED" if self.started_at else None
         return fields
 

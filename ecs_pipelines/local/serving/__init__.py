@@ -19,13 +19,15 @@ if TYPE_CHECKING:
         why_not_own_server,
     )
     from ecs_pipelines.local.serving.private_files import private_directory, write_private_json
-    from ecs_pipelines.local.serving.reset_route import ACTION, ACTION_HEADER, RESET_PATH
+    from ecs_pipelines.local.serving.reset_route import ACTION, RESET_PATH
+    from ecs_pipelines.local.serving.run_links import web_address
     from ecs_pipelines.local.serving.server import LocalEcs
+    from ecs_pipelines.local.serving.server_actions import ACTION_HEADER
     from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
 
 _MODULES = {
     "ACTION": "reset_route",
-    "ACTION_HEADER": "reset_route",
+    "ACTION_HEADER": "server_actions",
     "DEFAULT_PORT": "startup",
     "DEFAULT_REGION": "startup",
     "FAULTS_ACTION": "fault_route",
@@ -36,6 +38,7 @@ _MODULES = {
     "RESET_PATH": "reset_route",
     "Seed": "startup",
     "state_dir": "instance",
+    "web_address": "run_links",
     "why_not_own_server": "instance",
     "write_private_json": "private_files",
 }
@@ -52,6 +55,7 @@ __all__ = [
     "private_directory",
     "recorded_credentials",
     "state_dir",
+    "web_address",
     "why_not_own_server",
     "write_private_json",
 ]

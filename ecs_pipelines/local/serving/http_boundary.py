@@ -13,7 +13,7 @@ passes here before any route or moto sees it, and every answer on its way out:
    themselves, so a page can only reach the server under another name, which is refused.
 2. **moto's admin API** (``/moto-api/...``: its data dump with every secret, its request
    recorder that replays what is uploaded to it, its reset) is not served: 404, as any unknown
-   path. The server's own reset is ``POST /_local/reset`` (``reset_route.py``).
+   path. The server's own controls (reset, fault plan) are guarded POSTs (``server_actions.py``).
 3. **No CORS grant**: a preflight (OPTIONS with ``Access-Control-Request-Method``) is refused
    without one, so a page never sends a request that needs one (a custom header, a JSON
    content type); every ``Access-Control-*`` header is taken off the answers (moto's server

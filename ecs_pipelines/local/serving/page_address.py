@@ -1,6 +1,7 @@
 """What a task page's address asks for, checked before the server reads anything for it.
 
-``/_local/tasks/<task id>[/logs/<container>[/lines]]?cluster=&region=&token=``: any web page
+``/_local/tasks/<task id>[/logs/<container>[/lines]]?cluster=&region=&account=&token=``
+(``account``: the task's, when not the server's default one): any web page
 can make the browser request such an address, so each part is checked against what ECS itself
 accepts, and the region against the regions the server serves. Anything else is no page at
 all (a 404 naming the part and its rule), before a client is made or a call sent.
@@ -22,6 +23,8 @@ _NAME_RULE = "1 to 255 letters, digits, hyphens and underscores"
 # The id at the end of a task ARN: 32 hexadecimal digits (the long ARN format), or a UUID (the
 # older one).
 _TASK_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+# An AWS account id: 12 digits.
+_ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 class PageKind(Enum):
@@ -40,6 +43,7 @@ class PageAddress:
     region: str
     container: str = ""
     token: str = ""
+    account: str | None = None  # None: the server's default account
 
 
 # What ECS calls a cluster when a request names none (RunTask, DescribeTasks: "If you do not
@@ -70,8 +74,11 @@ def page_address(
         return "No such region: the region is not one this embedded ECS serves."
     if kind is not PageKind.TASK and not _NAME.fullmatch(container):
         return f"No such container: a container name is {_NAME_RULE}."
+    account = _first(query, "account", "") or None
+    if account is not None and not _ACCOUNT.fullmatch(account):
+        return "No such account: an account id is 12 digits."
     token = _first(query, "token", "")
-    return PageAddress(kind, task_id, cluster, region, container, token)
+    return PageAddress(kind, task_id, cluster, region, container, token, account)
 
 
 def _kind(parts: Sequence[str]) -> PageKind | None:

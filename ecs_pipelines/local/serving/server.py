@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -37,12 +38,13 @@ from ecs_pipelines.local.runtime import (
     TaskRunner,
     resolve_secrets,
 )
-from ecs_pipelines.local.serving.fault_route import FaultRoute
+from ecs_pipelines.local.serving.fault_route import fault_action
 from ecs_pipelines.local.serving.http_boundary import HttpBoundary
 from ecs_pipelines.local.serving.instance import forget_server, new_instance_id, record_server
 from ecs_pipelines.local.serving.metadata_routes import MetadataRoutes
-from ecs_pipelines.local.serving.reset_route import Authorize, ResetRoute
+from ecs_pipelines.local.serving.reset_route import reset_action
 from ecs_pipelines.local.serving.routes import LocalRoutes, ServiceRoutes, WsgiApp
+from ecs_pipelines.local.serving.server_actions import Authorize, action_routes
 from ecs_pipelines.local.serving.startup import DEFAULT_PORT, DEFAULT_REGION, Seed
 from ecs_pipelines.local.serving.task_credentials import CredentialsRoutes
 from ecs_pipelines.local.serving.task_pages import TaskPages
@@ -67,6 +69,11 @@ class LocalEcs:
     ``faults``: the fault plan it starts with (``local/rules/fault_plan``; ``POST
     /_local/faults`` replaces it). ``max_running_tasks``: past this many tasks not yet STOPPED,
     RunTask answers no capacity, as ECS does (default: ``TASKS_PER_CPU`` per host CPU).
+    ``assumed_role_max_seconds`` caps the lifetime of the credentials STS AssumeRole issues
+    (below STS's 900 s minimum too), so that a test sees them renewed during a short wait;
+    None: as long as DurationSeconds asks.
+    Accounts: moto's backends are per account; the server's own keys act in the default
+    account (123456789012), the credentials of a role assumed through its STS in the role's.
     """
 
     def __init__(
@@ -81,6 +88,8 @@ class LocalEcs:
         owner_pid: int | None = None,
         faults: FaultPlan | None = None,
         max_running_tasks: int | None = None,
+        dagster_ui: Callable[[], str | None] = lambda: None,
+        assumed_role_max_seconds: int | None = None,
     ) -> None:
         self._requested_port = port
         self._host = host
@@ -91,7 +100,11 @@ class LocalEcs:
         self._owner_pid = owner_pid
         self._faults = faults
         self._max_running_tasks = max_running_tasks or default_max_running_tasks()
-        self.access_keys = AccessKeyStore(new_server_keys())
+        # The Dagster UI the task pages link runs to, when known (`local serve --checkout`).
+        self._dagster_ui = dagster_ui
+        self.access_keys = AccessKeyStore(
+            new_server_keys(), assumed_role_max_seconds=assumed_role_max_seconds
+        )
         # This user's record of the server (its keys for clients of its endpoint); None until
         # started, or when the state directory is not this user's alone.
         self.state_record: Path | None = None
@@ -124,9 +137,9 @@ class LocalEcs:
     def authenticates(self) -> bool:
         return self._authenticate
 
-    def _reset_authorization(self) -> Authorize | None:
-        """What a reset (or a new fault plan) must show: a signature by the server's own keys
-        (none when the server authenticates nobody)."""
+    def _control_authorization(self) -> Authorize | None:
+        """What a request to one of the server's controls (reset, fault plan) must show: a
+        signature by the server's own keys (none when the server authenticates nobody)."""
         if not self._authenticate:
             return None
         keys = self.access_keys
@@ -155,16 +168,23 @@ class LocalEcs:
             on_task_stopped=sessions.kill_task,
             secrets=resolve_secrets,
         )
-        moto_bridge.install(EmbeddedController(runner, sessions, lambda: self.endpoint_url))
+        moto_bridge.install(
+            EmbeddedController(runner, sessions, lambda: self.endpoint_url), self.access_keys
+        )
         service = ServiceRoutes(sessions, self.instance_id)
         try:
             routes = [
                 *service.routes(),
                 *MetadataRoutes(runner).routes(),
                 *CredentialsRoutes(runner, self.access_keys).routes(),
-                *TaskPages(self.credentials, self._region).routes(),
-                *ResetRoute(moto_bridge.reset_backends, self._reset_authorization()).routes(),
-                *FaultRoute(moto_bridge.set_fault_plan, self._reset_authorization()).routes(),
+                *TaskPages(self.credentials, self._region, dagster_ui=self._dagster_ui).routes(),
+                *action_routes(
+                    [
+                        reset_action(moto_bridge.reset_backends),
+                        fault_action(moto_bridge.set_fault_plan),
+                    ],
+                    self._control_authorization(),
+                ),
             ]
             app: WsgiApp = LocalRoutes(moto_bridge.make_moto_app(), routes)
             if self._authenticate:
