@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -60,6 +62,25 @@ def ecs_client(local_ecs: LocalEcs) -> Any:
 def logs_client(local_ecs: LocalEcs) -> Any:
     """A plain boto3 CloudWatch Logs client for the shared embedded ECS."""
     return _boto3_client(local_ecs, "logs")
+
+
+@pytest.fixture(autouse=True)
+def _default_signal_handlers() -> Iterator[None]:
+    """Each test starts with Python's own SIGINT and SIGTERM handling, and leaves it so.
+
+    Dagster's in-process runs map SIGTERM to whatever handles SIGINT at that moment (its
+    ``setup_interrupt_handlers``) and restore only SIGINT; a handler left behind that way (a
+    held or ignored signal) made a later test's Ctrl-C do nothing, and children started by it
+    inherit an ignored signal (a subprocess that then ignores SIGTERM or SIGINT)."""
+
+    def reset() -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    reset()
+    yield
+    reset()
 
 
 @pytest.fixture(autouse=True)
