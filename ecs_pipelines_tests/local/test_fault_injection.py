@@ -4,6 +4,7 @@ cap on running tasks; and who may set a plan."""
 
 from __future__ import annotations
 
+import io
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -189,3 +190,29 @@ def test_serve_reads_the_plan_from_its_option_or_the_environment() -> None:
     )
     assert inherited.exit_code == 2
     assert "'x' is not name=value" in inherited.output
+
+
+@pytest.mark.parametrize("length", ["-1", "70000", "many"])
+def test_a_fault_plan_body_past_its_bound_is_refused_unread(length: str) -> None:
+    """A control's body whose Content-Length is negative, too large or not a number is
+    refused with 413 before any of it is read (a negative length would read to the end)."""
+    from ecs_pipelines.local.serving.fault_route import fault_action
+    from ecs_pipelines.local.serving.server_actions import ACTION_HEADER, action_routes
+
+    plans: list[object] = []
+    [route] = action_routes([fault_action(plans.append)], authorize=None)
+    statuses: list[str] = []
+
+    class Unread(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise AssertionError("the body was read")
+
+    environ = {
+        "PATH_INFO": FAULTS_PATH,
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": length,
+        "HTTP_" + ACTION_HEADER.upper().replace("-", "_"): "faults",
+        "wsgi.input": Unread(b"no-capacity"),
+    }
+    route.handler(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["413 Content Too Large"] and plans == []

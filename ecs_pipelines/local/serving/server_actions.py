@@ -80,7 +80,10 @@ def _answer(
 
 
 def _content_length(environ: dict[str, Any]) -> int | None:
+    """The body's declared length; None when it is no length (a negative one would read the
+    whole stream, past any bound)."""
     try:
-        return int(environ.get("CONTENT_LENGTH") or 0)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return None
+    return length if length >= 0 else None
