@@ -50,7 +50,13 @@ from ecs_pipelines.integration.sensor_task_events import (
     settle,
     visibility_seconds,
 )
-from ecs_pipelines.integration.sensor_ticks import definition_lookup, remaining, tick_summary
+from ecs_pipelines.integration.sensor_ticks import (
+    definition_lookup,
+    remaining,
+    reported_line,
+    reported_reason,
+    tick_summary,
+)
 from ecs_pipelines.integration.step_usage import tick_usage
 from ecs_pipelines.integration.task_naming import WATCHED_ASSETS_TAG
 
@@ -110,6 +116,9 @@ def ecs_detached_asset_sensor(
         or "Materialises detached ECS asset(s) when their task ends: "
         + ", ".join(k.to_user_string() for k in keys),
         tags={WATCHED_ASSETS_TAG: " ".join(k.to_user_string() for k in keys)},
+        # The assets it materialises: their pages list it among their automations. It
+        # requests no run of them; it reports their tasks' ends.
+        asset_selection=keys,
     )
     def _detached_sensor(context: SensorEvaluationContext) -> SensorResult:
         started = time.monotonic()
@@ -133,7 +142,7 @@ def ecs_detached_asset_sensor(
         result = ticked.result
         recorder = CompletionRecorder(context.instance, result.completions)
         unrecorded: list[TaskGroup] = []
-        reported = 0
+        reported: list[str] = []
         # What the finished tasks cost and used: one read per cluster for the whole tick.
         succeeded = [c for c in result.completions if c.succeeded]
         try:
@@ -157,14 +166,15 @@ def ecs_detached_asset_sensor(
             )
             try:
                 recorder.record(completion, events)
-                reported += 1
+                reported.append(reported_line(completion))
+                context.log.info(f"Reported: {reported[-1]}")
             except Exception as error:  # kept for the next tick; never blocks those behind
                 arns = ", ".join(completion.group.task_arns)
                 context.log.error(f"Could not store the end of ECS task(s) {arns}: {error}")
                 unrecorded.append(completion.group)
             _stop_unfinished(context, ecs, completion)
         context.log.info(
-            tick_summary(result, ticked.decision.describing) + f"; {reported} reported"
+            tick_summary(result, ticked.decision.describing) + f"; {len(reported)} reported"
         )
         kept, delete, release = ticked.next_state(unrecorded=unrecorded, after=after)
         if queue is not None:
@@ -172,6 +182,6 @@ def ecs_detached_asset_sensor(
         cursor = kept.to_cursor()
         if not reported:
             return SensorResult(cursor=cursor, skip_reason="No ECS task finished")
-        return SensorResult(cursor=cursor, skip_reason=f"Reported {reported} finished launch(es)")
+        return SensorResult(cursor=cursor, skip_reason=reported_reason(reported))
 
     return _detached_sensor

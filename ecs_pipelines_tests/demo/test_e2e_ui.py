@@ -26,7 +26,12 @@ from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.browser import browser_page
-from ecs_pipelines_tests.support.dagster_dev import DagsterDev, dagster_dev_on
+from ecs_pipelines_tests.support.dagster_dev import (
+    LOCATION,
+    REPOSITORY,
+    DagsterDev,
+    dagster_dev_on,
+)
 from ecs_pipelines_tests.support.dagster_helpers import (
     all_log_text,
     engine_event_metadata,
@@ -247,11 +252,41 @@ def test_terminating_a_run_stops_its_step_task_ten_times_out_of_ten(
     assert {r.stop_code for r in ended} == {"UserInitiated"}
 
 
+DETACHED_SENSOR = "ecs_detached_export_sensor"
+ASSET_AUTOMATIONS = """
+query Automations($key: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $key) {
+    ... on AssetNode { targetingInstigators { __typename ... on Sensor { name } } }
+  }
+}
+"""
+SENSOR_TICKS = """
+query Ticks($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { sensorState { ticks(limit: 100) { status skipReason } } }
+  }
+}
+"""
+
+
+def sensor_ticks(dagster_dev: DagsterDev, name: str) -> list[dict[str, Any]]:
+    """The sensor's ticks as its page in the UI lists them, newest first."""
+    selector = {
+        "repositoryLocationName": LOCATION,
+        "repositoryName": REPOSITORY,
+        "sensorName": name,
+    }
+    found = dagster_dev.graphql(SENSOR_TICKS, {"selector": selector})["sensorOrError"]
+    ticks: list[dict[str, Any]] = found["sensorState"]["ticks"]
+    return ticks
+
+
 def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
     dagster_dev: DagsterDev, ecs: EcsResource
 ) -> None:
     """The detached asset's run ends while its task runs, saying which sensor will report it;
-    the daemon's sensor then materialises it with the task's metadata."""
+    the daemon's sensor then materialises it with the task's metadata, its tick says so, and
+    the asset's page lists the sensor among its automations."""
     command = python_command("sleep", "--seconds", "8")
     config = {"ops": {"detached_export": {"config": {"command": command}}}}
     run_id = dagster_dev.launch("__ASSET_JOB", assets=["detached_export"], run_config=config)
@@ -278,6 +313,31 @@ def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
     assert metadata["task_arn"] == task["taskArn"]
     assert metadata["exit_codes"] == {"main": 0}
     assert metadata["launched_by_run"] == run_id
+
+    # The sensor's page: the tick that reported it names the asset, the task and the run.
+    told = f"materialized detached_export (task {task['taskArn'].rsplit('/', 1)[-1]}, run "
+    tick = wait_until(
+        lambda: next(
+            (
+                t
+                for t in sensor_ticks(dagster_dev, DETACHED_SENSOR)
+                if told in (t["skipReason"] or "")
+            ),
+            None,
+        ),
+        timeout=60,
+        interval=1,
+        what="the tick that reported the task",
+    )
+    assert f"run {run_id[:8]})" in tick["skipReason"]
+    # The asset's page: the sensor is listed among its automations, in the UI itself.
+    found = dagster_dev.graphql(ASSET_AUTOMATIONS, {"key": {"path": ["detached_export"]}})
+    instigators = found["assetNodeOrError"]["targetingInstigators"]
+    assert {"__typename": "Sensor", "name": DETACHED_SENSOR} in instigators
+    with browser_page(1400, 1000) as page:
+        page.goto(f"http://127.0.0.1:{dagster_dev.port}/assets/detached_export")
+        page.get_by_text(DETACHED_SENSOR).first.wait_for(timeout=60_000)
+        assert page.get_by_text("No automations found for this asset").count() == 0
 
 
 # The load test: 20 runs whose steps launch 5 tasks each (100 in all), 5 of them terminated

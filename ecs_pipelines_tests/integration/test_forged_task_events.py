@@ -19,7 +19,6 @@ from dagster import (
     AssetKey,
     DagsterInstance,
     SensorDefinition,
-    build_sensor_context,
     instance_for_test,
     job,
     materialize,
@@ -34,7 +33,7 @@ from ecs_pipelines.integration.ops import ecs_completion_report_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
-from ecs_pipelines_tests.support.dagster_helpers import py
+from ecs_pipelines_tests.support.dagster_helpers import py, sensor_context
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.task_events import (
     ELSEWHERE_ACCOUNT,
@@ -163,7 +162,7 @@ def evaluate(
 ) -> Any:
     """One tick as the daemon runs it (a fresh context from the stored cursor); its log lines
     go to ``log``."""
-    context = build_sensor_context(instance=instance, resources={"ecs": ecs}, cursor=cursor)
+    context = sensor_context(sensor_def, instance=instance, resources={"ecs": ecs}, cursor=cursor)
     context.log.addHandler(log)
     data = sensor_def.evaluate_tick(context)
     for event in data.asset_events:

@@ -31,7 +31,7 @@ from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import make_resource
 from ecs_pipelines_tests.support.browser import browser_page
-from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
+from ecs_pipelines_tests.support.dagster_helpers import sensor_context, tasks_of_run
 from ecs_pipelines_tests.support.secret_shapes import PIECES, SHAPED_SECRET, encodings, sha
 
 # Each secret carries markers that must never show up anywhere but in the task.
@@ -206,7 +206,7 @@ def test_a_detached_failure_reports_no_secret(
 ) -> None:
     """A detached task that prints its secrets and fails: the sensor's failing check (log
     tail, description, metadata) and everything it stores carry none of them."""
-    from dagster import AssetCheckKey, AssetKey, build_sensor_context, instance_for_test
+    from dagster import AssetCheckKey, AssetKey, instance_for_test
 
     from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
     from ecs_pipelines.integration.metadata import ECS_TASK_CHECK
@@ -223,8 +223,9 @@ def test_a_detached_failure_reports_no_secret(
         launched = materialize([asset_def], resources={"ecs": ecs}, instance=instance)
         [task] = tasks_of_run(ecs, launched.run_id)
         wait_until(lambda: ecs.describe_tasks([task["taskArn"]])[0]["lastStatus"] == "STOPPED")
-        context = build_sensor_context(instance=instance, resources={"ecs": ecs})
-        evaluation = ecs_detached_asset_sensor(asset_def).evaluate_tick(context)
+        sensor_def = ecs_detached_asset_sensor(asset_def)
+        context = sensor_context(sensor_def, instance=instance, resources={"ecs": ecs})
+        evaluation = sensor_def.evaluate_tick(context)
         key = AssetCheckKey(AssetKey("detached_leak"), ECS_TASK_CHECK)
         record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
         check = record.event.dagster_event.event_specific_data
@@ -252,7 +253,7 @@ def notify_job() -> None:
 def test_a_sensor_run_config_rendered_from_a_result_carries_no_secret(local_ecs: LocalEcs) -> None:
     """A completion sensor's run_config_fn that shell-quotes a task's stop reason receives the
     result with secrets already masked, so its run config cannot carry the quoted secret."""
-    from dagster import build_sensor_context, instance_for_test
+    from dagster import instance_for_test
 
     from ecs_pipelines.integration.completion_sensor import ecs_task_completion_sensor
     from ecs_pipelines_tests.support.polling import wait_until
@@ -270,7 +271,9 @@ def test_a_sensor_run_config_rendered_from_a_result_carries_no_secret(local_ecs:
     with instance_for_test() as instance:
 
         def tick(cursor: str | None) -> Any:
-            context = build_sensor_context(instance=instance, resources={"ecs": ecs}, cursor=cursor)
+            context = sensor_context(
+                sensor_def, instance=instance, resources={"ecs": ecs}, cursor=cursor
+            )
             return sensor_def.evaluate_tick(context)
 
         first = tick(None)

@@ -24,7 +24,6 @@ from dagster import (
     DefaultSensorStatus,
     Definitions,
     EnvVar,
-    build_sensor_context,
     instance_for_test,
     job,
     materialize,
@@ -40,7 +39,7 @@ from ecs_pipelines.integration.ops import ecs_completion_report_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import ApiCalls
-from ecs_pipelines_tests.support.dagster_helpers import py
+from ecs_pipelines_tests.support.dagster_helpers import py, sensor_context
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.sensor_daemon import (
     ModuleLocation,
@@ -180,7 +179,9 @@ def test_detached_sensor_on_events_reports_each_completion_once_across_restarts(
 
 def evaluate(sensor_def: Any, ecs: EcsResource, cursor: str | None) -> Any:
     with instance_for_test() as instance:
-        context = build_sensor_context(instance=instance, resources={"ecs": ecs}, cursor=cursor)
+        context = sensor_context(
+            sensor_def, instance=instance, resources={"ecs": ecs}, cursor=cursor
+        )
         return sensor_def.evaluate_tick(context)
 
 

@@ -20,7 +20,6 @@ from dagster import (
     DagsterInstance,
     DailyPartitionsDefinition,
     SensorDefinition,
-    build_sensor_context,
     instance_for_test,
     job,
     materialize,
@@ -35,7 +34,7 @@ from ecs_pipelines.integration.detached_sensor import ecs_detached_asset_sensor
 from ecs_pipelines.integration.ops import ecs_completion_report_op, ecs_task_op
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.task_naming import DETACHED_TAG, JOB_TAG
-from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op
+from ecs_pipelines_tests.support.dagster_helpers import all_log_text, py, run_op, sensor_context
 from ecs_pipelines_tests.support.polling import wait_until
 
 BLOCKING_KEYS = {"task_arn", "task_console", "logs_main", "exit_codes", "last_status"}
@@ -52,7 +51,7 @@ def evaluate(
     sensor_def: SensorDefinition, instance: DagsterInstance, ecs: EcsResource, cursor: str | None
 ) -> SensorExecutionData:
     """One tick as the daemon runs it: a fresh context from the stored cursor, events stored."""
-    context = build_sensor_context(instance=instance, resources={"ecs": ecs}, cursor=cursor)
+    context = sensor_context(sensor_def, instance=instance, resources={"ecs": ecs}, cursor=cursor)
     data = sensor_def.evaluate_tick(context)
     for event in data.asset_events:
         instance.report_runless_asset_event(event)
@@ -127,11 +126,18 @@ def test_sensor_materialises_a_detached_asset_once_its_task_ends(
     ).success
     running = evaluate(sensor_def, instance, ecs, None)
     assert not running.asset_events and running.cursor
+    assert running.skip_message == "No ECS task finished"
     (tmp_path / "go").touch()
     arn = launched_arn(instance, "daily_detached")
     wait_until(lambda: stopped(ecs, arn), what="the task to stop")
     done = evaluate(sensor_def, instance, ecs, running.cursor)
     assert materialization_count(instance, "daily_detached") == 1
+    # The tick says what it reported (the UI shows it beside the tick).
+    assert done.skip_message is not None
+    assert done.skip_message.startswith("Reported 1 finished ECS launch(es): ")
+    assert f"materialized daily_detached [2026-11-20] (task {arn.rsplit('/', 1)[-1]}" in (
+        done.skip_message
+    )
     metadata = latest_materialization(instance, "daily_detached")
     assert metadata is not None and metadata.keys() >= BLOCKING_KEYS
     assert metadata["task_arn"] == arn and metadata["exit_codes"] == {"main": 0}
@@ -172,8 +178,12 @@ def test_failed_detached_task_fails_the_check_with_reason_exit_codes_and_log_tai
     assert materialize([asset_def], resources={"ecs": ecs}, instance=instance).success
     arn = launched_arn(instance, "fragile")
     wait_until(lambda: stopped(ecs, arn), what="the task to stop")
-    evaluate(ecs_detached_asset_sensor(asset_def), instance, ecs, None)
+    tick = evaluate(ecs_detached_asset_sensor(asset_def), instance, ecs, None)
     assert latest_materialization(instance, "fragile") is None
+    task_id = arn.rsplit("/", 1)[-1]
+    assert f"fragile failed (task {task_id}: EssentialContainerExited, exit main=4" in str(
+        tick.skip_message
+    )
     check = check_evaluation(instance, "fragile")
     assert not check.passed and check.severity == AssetCheckSeverity.ERROR
     assert "EssentialContainerExited" in check.description and "main=4" in check.description

@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from dagster import (
+    AssetSpec,
     DagsterEventType,
     DagsterInstance,
+    Definitions,
     ExecuteInProcessResult,
     OpDefinition,
     RetryPolicy,
+    SensorDefinition,
+    SensorEvaluationContext,
+    build_sensor_context,
     job,
 )
+from dagster._core.definitions.asset_selection import KeysAssetSelection
 
 from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.integration.task_naming import started_by_for_run
@@ -78,3 +84,20 @@ def tasks_started_by(
 def tasks_of_run(ecs: EcsResource, run_id: str) -> list[dict[str, Any]]:
     """Every task the run launched (found by its startedBy), running or stopped."""
     return tasks_started_by(ecs, started_by_for_run(run_id))
+
+
+def sensor_context(
+    sensor_def: SensorDefinition,
+    *,
+    instance: DagsterInstance | None,
+    resources: dict[str, Any],
+    cursor: str | None = None,
+) -> SensorEvaluationContext:
+    """A tick's context as the daemon builds it: with a code location holding the sensor and
+    the assets it targets, which Dagster reads for a sensor with an asset selection."""
+    selection = sensor_def.asset_selection
+    keys = selection.selected_keys if isinstance(selection, KeysAssetSelection) else []
+    definitions = Definitions(assets=[AssetSpec(key) for key in keys], sensors=[sensor_def])
+    return build_sensor_context(
+        instance=instance, resources=resources, cursor=cursor, definitions=definitions
+    )

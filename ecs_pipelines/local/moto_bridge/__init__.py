@@ -16,7 +16,8 @@ one; RunTask, StartTask, CreateService, UpdateService and CreateTaskSet refuse a
 one; RegisterTaskDefinition refuses what ECS refuses), ``store`` (writes into moto's models
 for the runner, log events within the bounds of ``local/log_retention.py``), ``log_reads``
 (GetLogEvents tokens that keep their place when a stream's oldest events are dropped),
-``secret_store`` (reads of Secrets Manager and Parameter Store for task start-up), ``faults``
+``secret_store`` (reads of Secrets Manager and Parameter Store for task start-up),
+``sqs_queues`` (SQS queues safe for many consumers at once), ``faults``
 (the fault plan and the cap on running tasks, where RunTask and DescribeTasks are answered).
 
 Everything here names moto attributes on purpose; ``test_moto_bridge.py`` checks that each one
@@ -26,11 +27,7 @@ still exists, so a moto upgrade that renames one fails loudly there instead of d
 from __future__ import annotations
 
 from ecs_pipelines.local.moto_bridge.event_bus import deliver as deliver_event
-from ecs_pipelines.local.moto_bridge.event_bus import (
-    described_task,
-    guard_sqs_deletes,
-    mark_published,
-)
+from ecs_pipelines.local.moto_bridge.event_bus import described_task, mark_published
 from ecs_pipelines.local.moto_bridge.faults import (
     fault_plan,
     set_fault_plan,
@@ -47,6 +44,7 @@ from ecs_pipelines.local.moto_bridge.hooks import (
     uninstall,
 )
 from ecs_pipelines.local.moto_bridge.secret_store import read_secret
+from ecs_pipelines.local.moto_bridge.sqs_queues import guard_sqs_queues
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK
 from ecs_pipelines.local.moto_bridge.store import (
     limit_log_events,
@@ -61,7 +59,7 @@ __all__ = [
     "deliver_event",
     "described_task",
     "fault_plan",
-    "guard_sqs_deletes",
+    "guard_sqs_queues",
     "install",
     "installed",
     "limit_log_events",

@@ -8,10 +8,8 @@ its targets (``Rule.send_to_targets``: SQS queues, log groups, other buses), in 
 moto's PutEvents does, but with the envelope exactly as given (PutEvents would add an
 ``ingestion-time`` member that AWS never delivers).
 
-moto's SQS queue deletes a message by rebuilding its message list without holding the lock
-that guards appends, so a message sent while another is deleted could be dropped; events are
-sent from the task runner's thread while consumers delete over HTTP, so ``guard_sqs_deletes``
-makes deletes hold that lock.
+Events are sent from the task runner's thread while consumers receive and delete over HTTP:
+``sqs_queues`` makes moto's queues safe for that.
 """
 
 from __future__ import annotations
@@ -26,9 +24,8 @@ from typing import Any
 from moto.core.serialize import XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
 from moto.events.models import events_backends
-from moto.sqs.models import Queue
 
-from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
+from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, registry
 
 _log = logging.getLogger(__name__)
 
@@ -111,19 +108,3 @@ def deliver(account_id: str, region: str, envelope: dict[str, Any]) -> int:
             continue
         delivered += 1
     return delivered
-
-
-def guard_sqs_deletes() -> None:
-    """Makes moto's SQS deletes hold the queue's message lock (see the module docstring).
-    Idempotent; ``moto_bridge.uninstall`` restores moto's own method."""
-    with BACKEND_LOCK:
-        if (Queue, "delete_message") in originals:
-            return
-        shipped = Queue.delete_message
-        originals[(Queue, "delete_message")] = Queue.__dict__.get("delete_message")
-
-        def delete_message(self: Queue, receipt_handle: str) -> None:
-            with self._messages_lock:
-                shipped(self, receipt_handle)
-
-        Queue.delete_message = delete_message  # type: ignore[method-assign]

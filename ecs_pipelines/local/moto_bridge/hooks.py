@@ -39,7 +39,13 @@ from ecs_pipelines.local.moto_bridge import (
     tasks,
 )
 from ecs_pipelines.local.moto_bridge.guard import guarded
-from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, registry
+from ecs_pipelines.local.moto_bridge.sqs_queues import guard_sqs_queues
+from ecs_pipelines.local.moto_bridge.state import (
+    BACKEND_LOCK,
+    originals,
+    patch_attribute,
+    registry,
+)
 from ecs_pipelines.local.moto_bridge.store import resource_requirements
 
 
@@ -89,20 +95,21 @@ def install(controller: LocalController, credentials: CredentialsRegistry | None
         if registry.controller is not None:
             raise RuntimeError("an embedded ECS is already running in this process")
         registry.controller = controller
+        guard_sqs_queues()  # the task events queues' consumers receive at once
         if credentials is not None:
-            _patch(
+            patch_attribute(
                 STSBackend,
                 "assume_role",
                 assumed_roles.registering(STSBackend.assume_role, credentials),
             )
         for response_class in (EC2ContainerServiceResponse, LogsResponse):
-            _patch(response_class, "_dispatch", guarded(BaseResponse._dispatch))
-            _patch(response_class, "call_action", _locked_call_action)
+            patch_attribute(response_class, "_dispatch", guarded(BaseResponse._dispatch))
+            patch_attribute(response_class, "call_action", _locked_call_action)
         # Task start-up reads secrets and parameters from another thread.
         for reader in (SecretsManagerResponse, SimpleSystemManagerResponse):
-            _patch(reader, "call_action", _locked_call_action)
-        _patch(EC2ContainerServiceResponse, "run_task", launches.run_task)
-        _patch(EC2ContainerServiceResponse, "start_task", launches.start_task)
+            patch_attribute(reader, "call_action", _locked_call_action)
+        patch_attribute(EC2ContainerServiceResponse, "run_task", launches.run_task)
+        patch_attribute(EC2ContainerServiceResponse, "start_task", launches.start_task)
         # The service actions that may name a task definition refuse an INACTIVE revision
         # first; CreateTaskSet then runs its tasks like RunTask's.
         for name, action, respond in (
@@ -110,38 +117,42 @@ def install(controller: LocalController, credentials: CredentialsRegistry | None
             ("update_service", "UpdateService", EC2ContainerServiceResponse.update_service),
             ("create_task_set", "CreateTaskSet", launches.create_task_set),
         ):
-            _patch(
+            patch_attribute(
                 EC2ContainerServiceResponse,
                 name,
                 task_definitions.refusing_inactive(action, respond),
             )
-        _patch(EC2ContainerServiceResponse, "describe_tasks", tasks.describe_tasks)
-        _patch(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)
-        _patch(EC2ContainerServiceResponse, "stop_task", tasks.stop_task)
-        _patch(EC2ContainerServiceResponse, "execute_command", tasks.execute_command)
+        patch_attribute(EC2ContainerServiceResponse, "describe_tasks", tasks.describe_tasks)
+        patch_attribute(EC2ContainerServiceResponse, "list_tasks", tasks.list_tasks)
+        patch_attribute(EC2ContainerServiceResponse, "stop_task", tasks.stop_task)
+        patch_attribute(EC2ContainerServiceResponse, "execute_command", tasks.execute_command)
         # Task definition listings sorted, filtered and paged as ECS does (``listings``).
-        _patch(EC2ContainerServiceResponse, "list_task_definitions", listings.list_task_definitions)
-        _patch(
+        patch_attribute(
+            EC2ContainerServiceResponse, "list_task_definitions", listings.list_task_definitions
+        )
+        patch_attribute(
             EC2ContainerServiceResponse,
             "list_task_definition_families",
             listings.list_task_definition_families,
         )
         # The API's RegisterTaskDefinition and CloudFormation's task definitions both register
         # through this method.
-        _patch(
+        patch_attribute(
             EC2ContainerServiceBackend,
             "register_task_definition",
             task_definitions.refusing_invalid(EC2ContainerServiceBackend.register_task_definition),
         )
         # Every moto action resolves a task definition reference through this method.
-        _patch(EC2ContainerServiceBackend, "describe_task_definition", task_definitions.resolve)
-        _patch(
+        patch_attribute(
+            EC2ContainerServiceBackend, "describe_task_definition", task_definitions.resolve
+        )
+        patch_attribute(
             EC2ContainerServiceBackend,
             "_calculate_task_resource_requirements",
             staticmethod(resource_requirements),
         )
         # Tokens that keep their place when a stream's oldest events are dropped (store.py).
-        _patch(LogStream, "get_log_events", log_reads.get_log_events)
+        patch_attribute(LogStream, "get_log_events", log_reads.get_log_events)
 
 
 def installed() -> bool:
@@ -168,11 +179,6 @@ def shipped_attribute(owner: type, name: str) -> Any:
         if (owner, name) in originals:
             return originals[(owner, name)]
         return getattr(owner, name, None)
-
-
-def _patch(owner: type, name: str, replacement: Any) -> None:
-    originals[(owner, name)] = owner.__dict__.get(name)
-    setattr(owner, name, replacement)
 
 
 _base_call_action: Callable[[BaseResponse], Any] = BaseResponse.call_action

@@ -75,6 +75,12 @@ registry = Registry()
 originals: dict[tuple[type, str], Any] = {}
 
 
+def patch_attribute(owner: type, name: str, replacement: Any) -> None:
+    """Replaces moto's ``owner.name``, keeping what moto shipped for ``uninstall``."""
+    originals[(owner, name)] = owner.__dict__.get(name)
+    setattr(owner, name, replacement)
+
+
 def controller() -> LocalController:
     if registry.controller is None:
         raise ECSException("ServerException", "The embedded ECS is not running.")
