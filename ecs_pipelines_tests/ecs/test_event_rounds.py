@@ -136,3 +136,34 @@ def test_another_consumers_message_is_not_dropped_while_young() -> None:
     rounds.round(dict.fromkeys([mine]).keys())
     assert queue.held == [young.receipt]
     assert queue.deleted == [old.receipt]
+
+
+def test_on_a_busy_shared_queue_a_silent_task_is_described_at_the_shared_bound() -> None:
+    """Once others' messages come through the queue, a pending task with no event of its own
+    is described after the shared bound (5 s), not the 60 s one: its events may be in other
+    consumers' hands; 60 s after the last of theirs, the long bound applies again."""
+    mine = ARN + "e" * 32
+    now, described = [0.0], []
+    others = [event_message(c * 32, "RUNNING") for c in "fg"]
+    queue = _ScriptedQueue([[], [others[0]], [], [others[1]]])
+    rounds = rounds_over(queue, [mine], now, described)
+    pending = dict.fromkeys([mine])
+    rounds.round(pending.keys())  # the first sweep; nothing received
+    now[0] = 4.0
+    rounds.round(pending.keys())  # others' message: the queue is shared and busy
+    assert described == [[mine]] and queue.held == [others[0].receipt]
+    assert rounds._due_in() == 1.0  # the long poll ends when the shared bound is due
+    now[0] = 5.5
+    rounds.round(pending.keys())
+    assert described == [[mine], [mine]]
+    now[0] = 9.0
+    rounds.round(pending.keys())  # others' again, at 9 s
+    now[0] = 68.0  # 59 s after: still busy, so every 5 s
+    rounds.round(pending.keys())
+    assert len(described) == 3
+    now[0] = 70.0  # 61 s after the last of theirs: the long bound again
+    rounds.round(pending.keys())
+    assert len(described) == 3
+    now[0] = 128.5
+    rounds.round(pending.keys())
+    assert len(described) == 4

@@ -9,6 +9,11 @@ long poll is the wait):
    since its last event, or since it was last described for that reason) is described
    directly. A task whose events do not arrive at all (a rule that does not match its
    cluster) is then polled at this pace, and a lost stop event costs at most this long.
+   While others' messages come through the queue (a queue many waits share, busy: in the
+   last ``silence_seconds``), the bound is ``shared_silence_seconds``: a message then spends
+   most of its time in other consumers' hands (each holds it about ``hold_seconds`` before
+   handing it back), so with N waits an event takes about N seconds to reach its own, and
+   a wait on a busy shared queue costs what polling at that pace would, never more.
 3. Events: ReceiveMessage (long polling: it returns as soon as a message is there, or when
    the next sweep, silence check or log read is due). An event is a pending task's when it
    names the task by its whole identity (``task_identity``): a state short of STOPPED is
@@ -59,6 +64,7 @@ class EventSettings:
 
     sweep_seconds: float = 300.0
     silence_seconds: float = 60.0
+    shared_silence_seconds: float = 5.0
     # The longest long poll (SQS allows 20 s); a watcher that tails logs polls no longer than
     # its poll interval, so that lines keep coming.
     wait_seconds: float = 20.0
@@ -80,7 +86,7 @@ class EventSettings:
                 "confirm_every_seconds",
                 f"must be a number of seconds >= 0, got {self.confirm_every_seconds!r}",
             )
-        for name in ("sweep_seconds", "silence_seconds"):
+        for name in ("sweep_seconds", "silence_seconds", "shared_silence_seconds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise EcsSpecError(name, f"must be a number of seconds > 0, got {value!r}")
@@ -128,6 +134,7 @@ class EventRounds:
         self.ignored: Counter[Ignored] = Counter()  # events ignored, by why
         self._stopped: dict[str, None] = {}  # pending refs events said stopped, to confirm
         self._first_stop = 0.0  # when the first of them was told
+        self._shared_at: float | None = None  # when others' messages last came through
 
     def watch(self, ref: str) -> None:
         """A task added to the wait (a relaunch): quiet since now, so that the silence check
@@ -145,17 +152,24 @@ class EventRounds:
             self._next_sweep = now + self.settings.sweep_seconds
         for ref in [r for r in self._quiet_since if r not in pending]:
             del self._quiet_since[ref]  # done (described): no longer waited for
-        silent = [
-            ref
-            for ref, since in self._quiet_since.items()
-            if now - since >= self.settings.silence_seconds
-        ]
+        bound = self._silence_bound(now)
+        silent = [ref for ref, since in self._quiet_since.items() if now - since >= bound]
         if silent:
             self._describe(silent)
             for ref in silent:
                 self._quiet_since[ref] = now
         self._receive(pending)
         self._confirm_when_due(pending)
+
+    def _silence_bound(self, now: float) -> float:
+        """How long a pending task may go without an event of its own before it is described:
+        shorter while the queue is shared and busy (see the module docstring, 2)."""
+        shared = (
+            self._shared_at is not None and now - self._shared_at < self.settings.silence_seconds
+        )
+        if shared:
+            return min(self.settings.shared_silence_seconds, self.settings.silence_seconds)
+        return self.settings.silence_seconds
 
     def _unclaimed(self, message: QueueMessage) -> bool:
         """Another consumer's message nobody has taken: received often, and old enough that
@@ -169,7 +183,8 @@ class EventRounds:
         by then)."""
         now = self._clock()
         due = [self._next_sweep or now]
-        due += [since + self.settings.silence_seconds for since in self._quiet_since.values()]
+        bound = self._silence_bound(now)
+        due += [since + bound for since in self._quiet_since.values()]
         if self._stopped:
             due.append(self._first_stop + self.settings.confirm_every_seconds)
         return max(0.0, min(due) - now)
@@ -220,6 +235,7 @@ class EventRounds:
                 self.queue.delete([*mine, *dropped])
             if others:
                 self.queue.hold(others, self.settings.hold_seconds)
+                self._shared_at = self._clock()
         except Exception as error:
             if current_deadline().expired():
                 raise  # the caller's timeout, not the queue's failure
