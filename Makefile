@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run ui test test-load lint bench clean
+.PHONY: install run ui test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,10 +24,6 @@ ui: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
-
-# The load test (20 concurrent runs in make ui's topology under a fault plan), about 150 s.
-test-load: $(STAMP)
-	$(BIN)/python -m pytest -q -m load
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -58,7 +58,9 @@ from ecs_pipelines_tests.support.task_events import (
 QUEUE_ENV = "ECS_PIPELINES_SENSOR_TEST_QUEUE_URL"
 LOCATION = "sensor_task_events"
 ASSET = "evented_export"
-EXIT_WITH_CODE = py("import os, sys, time; time.sleep(float(os.environ['SLEEP'])); "
+# Ends with EXIT_CODE once UNTIL exists (when given: the test decides when it ends).
+EXIT_WITH_CODE = py("import os, sys, time\nuntil = os.environ.get('UNTIL')\n"
+                    "while until and not os.path.exists(until): time.sleep(0.05)\n"
                     "sys.exit(int(os.environ['EXIT_CODE']))")  # fmt: skip
 
 evented_export = ecs_task_asset(
@@ -109,7 +111,7 @@ def daemon(home: str) -> Iterator[SensorDaemon]:
 
 def launch(instance: DagsterInstance, ecs: EcsResource, partition: str, **env: str) -> str:
     """Materialises ``partition`` (detached: it returns at once); the task's ARN."""
-    environment = {"SLEEP": "0", "EXIT_CODE": "0", **env}
+    environment = {"EXIT_CODE": "0", **env}
     config = {"ops": {ASSET: {"config": {"environment": environment}}}}
     result = materialize(
         [evented_export], partition_key=partition, resources={"ecs": ecs}, instance=instance,
@@ -139,7 +141,7 @@ def in_flight(local: LocalEcs) -> int:
 
 
 def test_detached_sensor_on_events_reports_each_completion_once_across_restarts(
-    home: str, local_ecs: LocalEcs, ecs: EcsResource
+    home: str, local_ecs: LocalEcs, ecs: EcsResource, tmp_path: Path
 ) -> None:
     """Under the sensor daemon with events on: a tick replayed from an older cursor stores
     nothing twice; a task that ends while no daemon runs is reported by the next one, once;
@@ -160,9 +162,10 @@ def test_detached_sensor_on_events_reports_each_completion_once_across_restarts(
         with daemon(home) as restarted:
             restarted.tick()  # replays the launch: found, and stored nothing twice
             assert materialised(instance, "2026-03-01") == 1
-            slow = launch(instance, ecs, "2026-03-02", SLEEP="2")
+            slow = launch(instance, ecs, "2026-03-02", UNTIL=str(tmp_path / "end"))
             restarted.tick()  # tracks the running task
             assert materialised(instance, "2026-03-02") == 0
+        (tmp_path / "end").touch()
         ecs.wait_for_tasks([slow], timeout_seconds=60)  # it ends while no daemon runs
         with daemon(home) as again:
             again.tick()
