@@ -23,7 +23,7 @@ ui: $(STAMP)
 	$(BIN)/python -m ecs_pipelines.demo.ui
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

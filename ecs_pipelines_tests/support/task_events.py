@@ -69,15 +69,21 @@ def received_events(
     found: list[dict[str, Any]] = []
 
     def probe() -> bool:
-        response = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-        )
-        for message in response.get("Messages", []):
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        # What is there, in batches of 10 (a queue of the session's cluster also holds the
+        # events of other tests' tasks), then one long poll.
+        for _ in range(20):
+            response = sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            )
+            messages = response.get("Messages", [])
+            for message in messages:
+                found.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            if until(found) or not messages:
+                break
         return until(found)
 
-    wait_until(probe, timeout=30, what="task state events on the queue")
+    wait_until(probe, timeout=60, what="task state events on the queue")
     return found
 
 
