@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run ui test lint bench clean
+.PHONY: install run ui test test-load lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ ui: $(STAMP)
 	$(BIN)/python -m ecs_pipelines.demo.ui
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# The load test (20 runs launched at once in make ui's topology under a fault plan), about 150 s.
+test-load: $(STAMP)
+	$(BIN)/python -m pytest -q -m load
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

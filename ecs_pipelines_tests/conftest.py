@@ -17,16 +17,6 @@ from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.fault_plans import set_fault_plan
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files of long tests (marked ``e2e`` or ``long``) first: `make test` hands whole files
-    to its workers in this order (``--no-loadscope-reorder``: xdist would order them by their
-    number of tests), so the minutes-long ones start at once and the short ones fill in
-    around them, instead of one long file ending the run alone."""
-    items.sort(
-        key=lambda item: not any(item.iter_markers("e2e")) and not any(item.iter_markers("long"))
-    )
-
-
 @pytest.fixture(scope="session")
 def local_ecs() -> Iterator[LocalEcs]:
     with LocalEcs(port=0, seed=seed_demo) as local:

@@ -41,8 +41,6 @@ from ecs_pipelines_tests.support.task_events import (
     events_queue_fixture,  # noqa: F401 (the events_queue fixture)
 )
 
-pytestmark = pytest.mark.long
-
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "docs" / "iam-policy.json"
 TASK_ROLE_POLICY = ROOT / "docs" / "iam-task-role-exec.json"

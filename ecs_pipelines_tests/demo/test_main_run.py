@@ -14,8 +14,6 @@ from dagster import AssetKey, DagsterInstance
 
 from ecs_pipelines.local import LocalEcs
 
-pytestmark = pytest.mark.long
-
 ROOT = Path(__file__).resolve().parents[2]
 # extract, transform, report, daily_events, daily_summary, model_scores, weekly_rollup and
 # the YAML-declared yaml/weekly_report

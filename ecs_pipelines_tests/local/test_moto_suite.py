@@ -25,8 +25,6 @@ import pytest
 from ecs_pipelines_tests.local.dedicated import DedicatedServer
 from ecs_pipelines_tests.local.moto_suite_plugin import EXPECTED_FAILURES
 
-pytestmark = pytest.mark.long
-
 PROJECT = Path(__file__).resolve().parents[2]
 MOTO_VERSION = version("moto")
 CACHE = Path(sys.prefix) / ".cache" / f"moto-{MOTO_VERSION}-tests"
