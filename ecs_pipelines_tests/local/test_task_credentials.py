@@ -4,9 +4,11 @@ a task role works against the embedded server with no credentials or endpoint co
 from __future__ import annotations
 
 import json
+import threading
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,6 +16,7 @@ import pytest
 
 from ecs_pipelines.demo.seed import DEMO_CLUSTER
 from ecs_pipelines.local import LocalEcs
+from ecs_pipelines.local.moto_bridge import BACKEND_LOCK
 from ecs_pipelines_tests.local.local_ecs_tools import (
     log_messages,
     register,
@@ -21,6 +24,7 @@ from ecs_pipelines_tests.local.local_ecs_tools import (
     wait_for_log,
     wait_for_status,
 )
+from ecs_pipelines_tests.support.polling import wait_until
 
 # Writes an object to S3 with the SDK's default chain, and prints how it found credentials.
 PUT_OBJECT = r"""
@@ -55,6 +59,23 @@ print("uri", os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"], flush=True)
 time.sleep(60)
 """
 
+# Once the marker file (argv[1]) exists, asks for its credentials as botocore's container
+# provider does (2 s timeout) and prints how long the answer took.
+FETCH_ON_MARKER = r"""
+import os, sys, time, urllib.request
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)
+request = urllib.request.Request(
+    os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+    headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]},
+)
+started = time.monotonic()
+try:
+    urllib.request.urlopen(request, timeout=2).read()
+    print(f"answered in {time.monotonic() - started:.2f} s", flush=True)
+except Exception as error:
+    print(f"no answer: {type(error).__name__}", flush=True)
+"""
 # Prints what a role-less task is given.
 SHOW_ENVIRONMENT = r"""
 import json, os
@@ -162,3 +183,27 @@ def test_credentials_endpoint_refuses_a_request_without_the_tasks_token(
         assert _fetch(uri, "") == 401
     finally:
         ecs_client.stop_task(cluster=DEMO_CLUSTER, task=task["taskArn"])
+
+
+def test_credentials_are_answered_while_a_long_api_call_holds_the_backend(
+    local_ecs: LocalEcs, ecs_client: Any, logs_client: Any, tmp_path: Path
+) -> None:
+    """A task's credential request is answered within botocore's 2 s while another request
+    holds the embedded ECS's backend for 3 s, as the ECS agent answers it apart from the API."""
+    marker = tmp_path / "fetch"
+    task = run_task(ecs_client, command=["python", "-c", FETCH_ON_MARKER, str(marker)])
+    wait_for_status(ecs_client, task["taskArn"], "RUNNING")
+    with BACKEND_LOCK:  # what a long ListTasks or FilterLogEvents does
+        marker.touch()
+        threading.Event().wait(3.0)  # the long call's length: the task asks meanwhile
+    said = wait_until(
+        lambda: [
+            m
+            for m in log_messages(logs_client, task["taskArn"])
+            if m.startswith(("answered in ", "no answer"))
+        ],
+        what="the task's credential request to end",
+    )
+    [line] = said
+    assert line.startswith("answered in "), line
+    assert float(line.split()[2]) < 2.0

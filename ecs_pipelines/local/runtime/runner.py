@@ -70,6 +70,11 @@ class TaskRunner:
         self._work_dir = work_dir
         self._on_task_stopped = on_task_stopped
         self._tasks: dict[str, TaskState] = {}
+        # Each container's task by its runtime id, for the credentials endpoint, which must
+        # answer while long API calls hold the backend lock, as the ECS agent does (botocore's
+        # container provider gives it 2 s, 3 times, not configurable). Written under the
+        # lock; read without it: a dict lookup is atomic, and a container never changes task.
+        self._by_runtime_id: dict[str, tuple[TaskState, ContainerState]] = {}
         self._live = LiveContainers()
         self._commands: deque[tuple[str, Any]] = deque()
         self._processes = ContainerProcesses(on_output=self._emit, on_ended=self._container_ended)
@@ -98,6 +103,8 @@ class TaskRunner:
         with self._lock:
             state = TaskState(launch)
             self._tasks[launch.task_arn] = state
+            for container in state.containers.values():
+                self._by_runtime_id[container.spec.runtime_id] = (state, container)
             self._sink.publish(launch.task_arn, state.ecs_fields())
         self._send("launch", state)
         faults = launch.faults
@@ -137,6 +144,7 @@ class TaskRunner:
         with self._lock:
             states = list(self._tasks.values())
             self._tasks.clear()
+            self._by_runtime_id.clear()
             for state in states:
                 state.forgotten = True
                 state.begin_stop(USER_INITIATED, "The embedded ECS was reset")
@@ -152,13 +160,9 @@ class TaskRunner:
         return self._lock
 
     def find_container(self, runtime_id: str) -> tuple[TaskState, ContainerState] | None:
-        """The task and container whose runtime id (Docker id) is ``runtime_id``."""
-        with self._lock:
-            for state in self._tasks.values():
-                for container in state.containers.values():
-                    if container.spec.runtime_id == runtime_id:
-                        return state, container
-        return None
+        """The task and container whose runtime id (Docker id) is ``runtime_id``; never waits
+        on the backend lock (what it returns changes under that lock: read it there)."""
+        return self._by_runtime_id.get(runtime_id)
 
     def container_pids(self, task_arn: str, name: str) -> list[int]:
         """The processes of a running container: its init process and every descendant."""
