@@ -3,26 +3,17 @@ job end to end, its run workers local processes and its steps' tasks on the embe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from ecs_pipelines.demo.ui_instance import DEFAULT_LAUNCHER, instance_text
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local import LocalEcs
-from ecs_pipelines_tests.support.dagster_dev import DagsterDev, dagster_dev_on
+from ecs_pipelines_tests.support.dagster_dev import DagsterDev, dagster_dev_fixture
 from ecs_pipelines_tests.support.dagster_helpers import tasks_of_run
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def dagster_dev(
-    local_ecs: LocalEcs, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[DagsterDev]:
-    home = tmp_path_factory.mktemp("dagster_home")
-    with dagster_dev_on(local_ecs.endpoint_url, home, run_launcher="default") as dev:
-        yield dev
+dagster_dev = dagster_dev_fixture("default")
 
 
 def test_the_default_launcher_runs_the_report_job(

@@ -6,7 +6,7 @@ runs wait in the queue, as they would in a team's instance with that limit."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,22 +14,14 @@ from dagster import DagsterEventType
 
 from ecs_pipelines.demo.workloads import python_command
 from ecs_pipelines.integration.resource import EcsResource
-from ecs_pipelines.local import LocalEcs
-from ecs_pipelines_tests.support.dagster_dev import DagsterDev, dagster_dev_on
+from ecs_pipelines_tests.support.dagster_dev import DagsterDev, dagster_dev_fixture
 from ecs_pipelines_tests.support.dagster_helpers import all_log_text, tasks_of_run
 from ecs_pipelines_tests.support.polling import wait_until
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def dagster_dev(
-    local_ecs: LocalEcs, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[DagsterDev]:
-    """A `make ui` of the load test's own."""
-    home = tmp_path_factory.mktemp("dagster_home")
-    with dagster_dev_on(local_ecs.endpoint_url, home, run_launcher="ecs") as dev:
-        yield dev
+dagster_dev = dagster_dev_fixture("ecs")
 
 
 # The load test: 20 runs whose steps launch 5 tasks each (100 in all), 5 of them terminated

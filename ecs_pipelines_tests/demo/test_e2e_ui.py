@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from ecs_pipelines_tests.support.dagster_dev import (
     LOCATION,
     REPOSITORY,
     DagsterDev,
-    dagster_dev_on,
+    dagster_dev_fixture,
 )
 from ecs_pipelines_tests.support.dagster_helpers import (
     all_log_text,
@@ -44,13 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TERMINATIONS = 10
 
 
-@pytest.fixture(scope="module")
-def dagster_dev(
-    local_ecs: LocalEcs, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[DagsterDev]:
-    home = tmp_path_factory.mktemp("dagster_home")
-    with dagster_dev_on(local_ecs.endpoint_url, home, run_launcher="ecs") as dev:
-        yield dev
+dagster_dev = dagster_dev_fixture("ecs")
 
 
 def running_task(ecs: EcsResource, run_id: str) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from dagster import DagsterInstance
 
 from ecs_pipelines.cli.local_credentials import require_credentials_of
 from ecs_pipelines.demo.run_workers import RUN_WORKER_FAMILY, TASK_DEFINITION_ENV, aws_environment
+from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.polling import wait_until
 from ecs_pipelines_tests.support.ports import free_port
 
@@ -201,3 +202,18 @@ def dagster_dev_on(
         yield dev
     finally:
         dev.stop()
+
+
+def dagster_dev_fixture(run_launcher: str) -> Any:
+    """A module-scoped ``dagster_dev`` fixture: `make ui` with ``run_launcher`` on the session's
+    embedded ECS, with a DAGSTER_HOME of the module's own."""
+
+    @pytest.fixture(scope="module")
+    def dagster_dev(
+        local_ecs: LocalEcs, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[DagsterDev]:
+        home = tmp_path_factory.mktemp("dagster_home")
+        with dagster_dev_on(local_ecs.endpoint_url, home, run_launcher=run_launcher) as dev:
+            yield dev
+
+    return dagster_dev

@@ -33,7 +33,6 @@ from ecs_pipelines.ecs.events import TASK_TIMESTAMPS
 from ecs_pipelines.local.moto_bridge import (
     deliver_event,
     described_task,
-    guard_sqs_queues,
     mark_published,
 )
 
@@ -111,7 +110,6 @@ def publish_task_state(task_arn: str, *, clock: Callable[[], float] = time.time)
     """Sends the task's state change event if its state changed since the last one; True when
     an event went out. Never raises."""
     try:
-        guard_sqs_queues()
         described = described_task(task_arn)
         if described is None:
             return False
