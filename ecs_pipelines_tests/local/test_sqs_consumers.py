@@ -1,5 +1,6 @@
 """Many consumers of one SQS queue on the embedded server, as many steps sharing `make ui`'s
-task events queue are: each receive answers, and a message is in one consumer's hands at once."""
+task events queue are: each receive answers, and a message is in one consumer's hands at once.
+A message past the queue's retention period is gone, as SQS deletes it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from botocore.config import Config
+from moto.sqs.models import sqs_backends
 
 from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.conftest import local_client
@@ -74,3 +76,33 @@ def test_concurrent_consumers_each_get_a_message_once_and_no_receive_fails(
     assert set(received) == {str(index) for index in range(MESSAGES)}
     twice: dict[str, Any] = {body: n for body, n in received.items() if n > 1}
     assert twice == {}, f"{len(twice)} messages delivered more than once"
+
+
+def test_a_message_past_the_retention_period_is_deleted_and_the_next_one_is_received(
+    local_ecs: LocalEcs,
+) -> None:
+    """A message older than the queue's MessageRetentionPeriod is deleted (no longer counted or
+    received), and a receive returns the younger message behind it at once."""
+    sqs = local_client(local_ecs, "sqs")
+    url = sqs.create_queue(
+        QueueName=f"retention-{uuid.uuid4().hex[:8]}", Attributes={"MessageRetentionPeriod": "60"}
+    )["QueueUrl"]
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody="old")
+        # Sent 61 s ago: the server runs in this process, so its queue can be aged in place.
+        account_id, name = url.rstrip("/").split("/")[-2:]
+        [old] = sqs_backends[account_id][local_ecs.region].get_queue(name)._messages
+        old.sent_timestamp -= 61_000
+        sqs.send_message(QueueUrl=url, MessageBody="new")
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        assert [m["Body"] for m in answer.get("Messages", [])] == ["new"]
+        counts = sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        assert counts == {
+            "ApproximateNumberOfMessages": "0",
+            "ApproximateNumberOfMessagesNotVisible": "1",
+        }
+    finally:
+        sqs.delete_queue(QueueUrl=url)

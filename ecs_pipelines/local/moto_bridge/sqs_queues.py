@@ -11,6 +11,17 @@ can drop a message appended meanwhile; a visibility change updates the in-flight
 ``guard_sqs_queues`` makes each of these hold the queue's message lock. A long poll does not
 hold it while it waits: it scans under the lock (moto's receive with no wait), then waits for
 a message on the lock's condition, as moto's own loop does, until its wait time is over.
+
+Retention. SQS deletes a message once it has been in the queue longer than the queue's
+MessageRetentionPeriod (SQS developer guide, "Amazon SQS message lifecycle"). moto never
+deletes one: its receive stops at the first expired message it meets (returning nothing
+behind it) and checks each message it hands out by computing every attribute of the queue,
+two counts over all its messages among them. On a queue thousands of messages deep, as a
+shared events queue gets, one receive took over a second while holding the lock, and the task
+runner, which sends each task state event to the queue, waited behind it: every task of the
+server stopped changing state. Here a receive first drops the expired messages (the oldest
+are first: a queue appends in the order it is sent to) and the check reads the retention
+period alone.
 """
 
 from __future__ import annotations
@@ -50,6 +61,7 @@ def guard_sqs_queues() -> None:
             polling_end = time.monotonic() + wait_seconds_timeout
             while True:
                 with queue._messages_lock:
+                    drop_expired(queue)
                     taken: list[Any] = shipped_receive(
                         self, queue_name, count, 0, visibility_timeout, message_attribute_names
                     )
@@ -68,6 +80,35 @@ def guard_sqs_queues() -> None:
             with self._messages_lock:
                 shipped_delete(self, receipt_handle)
 
+        def is_message_valid_based_on_retention_period(
+            self: SQSBackend, queue_name: str, message: Any
+        ) -> bool:
+            return not expired(self.get_queue(queue_name), message, now_ms=time.time() * 1000)
+
         patch_attribute(SQSBackend, "receive_message", receive_message)
+        patch_attribute(
+            SQSBackend,
+            "is_message_valid_based_on_retention_period",
+            is_message_valid_based_on_retention_period,
+        )
         patch_attribute(SQSBackend, "change_message_visibility", change_message_visibility)
         patch_attribute(Queue, "delete_message", delete_message)
+
+
+def expired(queue: Queue, message: Any, *, now_ms: float) -> bool:
+    """Whether ``message`` has been in ``queue`` longer than its retention period."""
+    retention_ms = int(queue.message_retention_period) * 1000  # type: ignore[attr-defined]
+    sent_ms = message.sent_timestamp
+    return sent_ms is not None and sent_ms + retention_ms <= now_ms
+
+
+def drop_expired(queue: Queue) -> None:
+    """Deletes the queue's expired messages, as SQS does; the caller holds its message lock."""
+    now_ms = time.time() * 1000
+    messages = queue._messages
+    gone = 0
+    while gone < len(messages) and expired(queue, messages[gone], now_ms=now_ms):
+        queue.pending_messages.discard(messages[gone])
+        gone += 1
+    if gone:
+        del messages[:gone]
