@@ -1,8 +1,10 @@
 """deploy/dagster.yaml, as shipped, runs the code location on a real PostgreSQL with
 EcsRunLauncher on the embedded ECS, laid out as docs/deploy.md lays it out.
 
-The instance file is copied unmodified into DAGSTER_HOME; the environment provides the rest
-(the embedded ECS's endpoint, the PostgreSQL host and port). The code location is an ECS task
+The instance file is copied into DAGSTER_HOME with one line changed: run monitoring polls
+every 5 s instead of the shipped 30 s, so that a lost worker is replaced within seconds (the
+test of the file loads it unmodified). The environment provides the rest (the embedded ECS's
+endpoint, the PostgreSQL host and port). The code location is an ECS task
 serving gRPC; the daemon is an ECS task running `dagster-daemon run` against it, so
 ``use_current_ecs_task_config: true`` is answered by the daemon's own task metadata endpoint.
 The daemon dequeues runs through the shipped queued coordinator and starts one run-worker
@@ -70,6 +72,14 @@ from ecs_pipelines_tests.support.postgres import (
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "dagster.yaml"
 STEPS = ("extract", "transform", "report")
+SHIPPED_POLL, DEPLOYED_POLL = "  poll_interval_seconds: 30\n", "  poll_interval_seconds: 5\n"
+
+
+def deployed_file() -> str:
+    """The shipped instance file with run monitoring's poll interval shortened for the test."""
+    shipped = SHIPPED.read_text()
+    assert shipped.count(SHIPPED_POLL) == 1, "deploy/dagster.yaml's poll interval changed"
+    return shipped.replace(SHIPPED_POLL, DEPLOYED_POLL)
 
 
 @dataclass
@@ -141,7 +151,7 @@ def deployment(
     postgres: PostgresServer, local_ecs: LocalEcs, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
     home = tmp_path_factory.mktemp("dagster_home")
-    shutil.copyfile(SHIPPED, home / "dagster.yaml")
+    (home / "dagster.yaml").write_text(deployed_file())
     ecs = make_resource(local_ecs)
     secrets = local_client(local_ecs, "secretsmanager")
     password_arn = secrets.create_secret(
@@ -192,12 +202,13 @@ def deployment(
         ecs.wait_for_tasks(arns, timeout_seconds=60)
 
 
-def test_shipped_file_is_loaded_as_shipped(deployment: Deployment) -> None:
+def test_shipped_file_is_loaded_as_shipped(deployment: Deployment, tmp_path: Path) -> None:
     """The unmodified file gives EcsRunLauncher (current task's config), PostgreSQL storage,
     the queue with its limits, run monitoring with resume and run retries, as written."""
     shipped = yaml.safe_load(SHIPPED.read_text())
-    assert (deployment.home / "dagster.yaml").read_bytes() == SHIPPED.read_bytes()
-    instance = deployment.instance
+    shutil.copyfile(SHIPPED, tmp_path / "dagster.yaml")
+    # In the deployment's environment (PostgreSQL, endpoint, run-worker task definition).
+    instance = DagsterInstance.from_config(str(tmp_path))
     assert isinstance(instance.run_storage, PostgresRunStorage)
     assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
     launcher = instance.run_launcher
@@ -218,6 +229,11 @@ def test_shipped_file_is_loaded_as_shipped(deployment: Deployment) -> None:
     assert instance.run_monitoring_poll_interval_seconds == monitoring["poll_interval_seconds"]
     assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
     assert not instance.run_retries_retry_on_asset_or_op_failure
+    instance.dispose()
+    # The deployment runs the same file but for run monitoring's poll interval.
+    deployed = yaml.safe_load((deployment.home / "dagster.yaml").read_text())
+    assert deployed == {**shipped, "run_monitoring": {**monitoring, "poll_interval_seconds": 5}}
+    assert deployment.instance.run_monitoring_poll_interval_seconds == 5
 
 
 def test_queued_run_runs_in_a_run_worker_task_beside_the_daemon(
