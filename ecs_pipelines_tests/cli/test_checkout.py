@@ -106,7 +106,7 @@ def test_make_ui_hands_dagster_dev_this_checkouts_server(
         return 0
 
     monkeypatch.setattr(ui.subprocess, "call", dagster_dev)
-    assert ui.main() == 0
+    assert ui.main([]) == 0  # not pytest's own arguments
     assert seen["server"] is not None
     assert [Path(seen["command"][0]).name, seen["command"][1]] == ["dg", "dev"]
     assert seen["env"]["ECS_PIPELINES_ENDPOINT_URL"] == seen["server"].endpoint_url
