@@ -17,6 +17,15 @@ from ecs_pipelines.local import LocalEcs
 from ecs_pipelines_tests.support.fault_plans import set_fault_plan
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files of long tests (marked ``e2e`` or ``long``) first: `make test` hands whole files
+    to its workers in collection order, so the longest start at once and the short files fill
+    in around them, instead of one long file ending the run alone."""
+    items.sort(
+        key=lambda item: not any(item.iter_markers("e2e")) and not any(item.iter_markers("long"))
+    )
+
+
 @pytest.fixture(scope="session")
 def local_ecs() -> Iterator[LocalEcs]:
     with LocalEcs(port=0, seed=seed_demo) as local:

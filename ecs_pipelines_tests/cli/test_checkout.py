@@ -15,6 +15,7 @@ import pytest
 from ecs_pipelines.cli.checkout import checkout_root, health, recorded_server
 from ecs_pipelines.cli.dagster_ui import dagster_ui_of
 
+pytestmark = pytest.mark.long
 RUN = [sys.executable, "-m", "ecs_pipelines.demo.main_run"]
 
 

@@ -69,6 +69,7 @@ from ecs_pipelines_tests.support.postgres import (
     postgres_fixture,  # noqa: F401 (the ``postgres`` fixture)
 )
 
+pytestmark = pytest.mark.long
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "dagster.yaml"
 STEPS = ("extract", "transform", "report")

@@ -58,8 +58,7 @@ def step_output_metadata(dagster_dev: DagsterDev, run_id: str) -> dict[str, Any]
     return {key: value.value for key, value in metadata.items()}
 
 
-# About 130-150 s on 2 cores alone, more beside the suite: past `make test`'s 10-minute
-# budget, so it runs in `make test-load` (CI runs both).
+# About 85 s on 2 cores, alone or beside the suite (`make test-load` runs it alone).
 @pytest.mark.load
 @pytest.mark.timeout(600)
 def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(

@@ -46,6 +46,31 @@ TERMINATIONS = 10
 dagster_dev = dagster_dev_fixture("ecs")
 
 
+# The detached asset's task: long enough that its run ends first.
+DETACHED_CONFIG = {
+    "ops": {"detached_export": {"config": {"command": python_command("sleep", "--seconds", "8")}}}
+}
+
+
+@pytest.fixture(scope="module")
+def early_runs(dagster_dev: DagsterDev) -> dict[str, str]:
+    """The runs whose tests only read what they did, launched together when the first of those
+    tests starts (side by side, as a team's runs are): name -> run id. The first two of the
+    oversized asset's three materialisations are among them; its third must follow them."""
+    return {
+        "report_job": dagster_dev.launch("ecs_report_job"),
+        "model_scores": dagster_dev.launch("__ASSET_JOB", assets=["model_scores"]),
+        "executor_job": dagster_dev.launch(EXECUTOR_JOB_NAME),
+        "detached_export": dagster_dev.launch(
+            "__ASSET_JOB", assets=["detached_export"], run_config=DETACHED_CONFIG
+        ),
+        **{
+            f"oversized_report_{n}": dagster_dev.launch("__ASSET_JOB", assets=["oversized_report"])
+            for n in (1, 2)
+        },
+    }
+
+
 def running_task(ecs: EcsResource, run_id: str) -> dict[str, Any] | None:
     tasks = [t for t in tasks_of_run(ecs, run_id) if t["lastStatus"] == "RUNNING"]
     return tasks[0] if tasks else None
@@ -74,12 +99,12 @@ def listed_tasks(local_ecs: LocalEcs, run_id: str) -> list[dict[str, Any]]:
 
 
 def test_launchpad_run_of_the_report_job_succeeds(
-    dagster_dev: DagsterDev, ecs: EcsResource, local_ecs: LocalEcs
+    dagster_dev: DagsterDev, ecs: EcsResource, local_ecs: LocalEcs, early_runs: dict[str, str]
 ) -> None:
     """A Launchpad run of ecs_report_job runs in a run-worker task (named by the run's
     ecs/task_arn tag) that runs three step tasks beside it, all exiting 0, its steps waiting
     on task state events; `ecs-pipelines tasks --run-id` lists the four."""
-    run_id = dagster_dev.launch("ecs_report_job")
+    run_id = early_runs["report_job"]
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     worker = run_worker(dagster_dev, ecs, run_id)
     assert worker["taskDefinitionArn"].rsplit("/", 1)[-1].startswith(f"{RUN_WORKER_FAMILY}:")
@@ -113,13 +138,13 @@ def step_task_arns(dagster_dev: DagsterDev, run_id: str) -> dict[str, str]:
 
 
 def test_ecs_executor_job_runs_each_step_in_its_own_task(
-    dagster_dev: DagsterDev, ecs: EcsResource, local_ecs: LocalEcs
+    dagster_dev: DagsterDev, ecs: EcsResource, local_ecs: LocalEcs, early_runs: dict[str, str]
 ) -> None:
     """A Launchpad run of ecs_executor_job succeeds: dagster-aws's ecs_executor runs each of
     its three steps in its own task of the run worker's task definition, each step says so
     from the task metadata endpoint, and the ecs_task_op step launches one more task;
     `ecs-pipelines tasks --run-id` lists all five."""
-    run_id = dagster_dev.launch(EXECUTOR_JOB_NAME)
+    run_id = early_runs["executor_job"]
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     worker = run_worker(dagster_dev, ecs, run_id)
     steps = step_task_arns(dagster_dev, run_id)
@@ -159,12 +184,11 @@ def page_links(metadata: dict[str, Any]) -> list[str]:
 
 
 def test_every_run_log_link_opens_the_embedded_ecs_page_of_its_task(
-    dagster_dev: DagsterDev, ecs: EcsResource, tmp_path: Path
+    dagster_dev: DagsterDev, ecs: EcsResource, tmp_path: Path, early_runs: dict[str, str]
 ) -> None:
     """Each link the run log and the asset metadata carry opens a page of the embedded ECS that
     shows that task; the run page (taken in Chromium) shows the ECS lines and links."""
-    job_run = dagster_dev.launch("ecs_report_job")
-    asset_run = dagster_dev.launch("__ASSET_JOB", assets=["model_scores"])
+    job_run, asset_run = early_runs["report_job"], early_runs["model_scores"]
     for run_id in (job_run, asset_run):
         assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     with dagster_dev.instance() as instance:
@@ -198,10 +222,10 @@ def test_every_run_log_link_opens_the_embedded_ecs_page_of_its_task(
 
 
 def test_asset_materialisation_from_the_ui_succeeds(
-    dagster_dev: DagsterDev, ecs: EcsResource
+    dagster_dev: DagsterDev, ecs: EcsResource, early_runs: dict[str, str]
 ) -> None:
     """Materialising the Pipes asset from the UI runs its ECS task and succeeds."""
-    run_id = dagster_dev.launch("__ASSET_JOB", assets=["model_scores"])
+    run_id = early_runs["model_scores"]
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     [task] = tasks_of_run(ecs, run_id)
     assert task["containers"][0]["exitCode"] == 0
@@ -274,14 +298,12 @@ def sensor_ticks(dagster_dev: DagsterDev, name: str) -> list[dict[str, Any]]:
 
 
 def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
-    dagster_dev: DagsterDev, ecs: EcsResource
+    dagster_dev: DagsterDev, ecs: EcsResource, early_runs: dict[str, str]
 ) -> None:
     """The detached asset's run ends while its task runs, saying which sensor will report it;
     the daemon's sensor then materialises it with the task's metadata, its tick says so, and
     the asset's page lists the sensor among its automations."""
-    command = python_command("sleep", "--seconds", "8")
-    config = {"ops": {"detached_export": {"config": {"command": command}}}}
-    run_id = dagster_dev.launch("__ASSET_JOB", assets=["detached_export"], run_config=config)
+    run_id = early_runs["detached_export"]
     assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     [task] = tasks_of_run(ecs, run_id)
 
@@ -333,14 +355,16 @@ def test_detached_asset_is_materialised_by_the_sensor_after_its_task_ends(
 
 
 def test_an_oversized_asset_plots_its_cost_and_is_told_a_smaller_size(
-    dagster_dev: DagsterDev, tmp_path: Path
+    dagster_dev: DagsterDev, tmp_path: Path, early_runs: dict[str, str]
 ) -> None:
     """Three materialisations of oversized_report each record ecs/cost_usd and
     ecs/memory_peak_mib, the asset page plots them (taken in Chromium), and the last one
     names the smaller Fargate size its task fits."""
-    for _ in range(3):
-        run_id = dagster_dev.launch("__ASSET_JOB", assets=["oversized_report"])
+    # The third after the first two are recorded: its hint reads their materialisations.
+    for run_id in (early_runs["oversized_report_1"], early_runs["oversized_report_2"]):
         assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
+    run_id = dagster_dev.launch("__ASSET_JOB", assets=["oversized_report"])
+    assert dagster_dev.wait_for_run(run_id) == "SUCCESS", dagster_dev.logs()[-3000:]
     with dagster_dev.instance() as instance:
         records = instance.fetch_materializations(AssetKey("oversized_report"), limit=3).records
         metadata = [dict(r.asset_materialization.metadata) for r in records]  # type: ignore[union-attr]
