@@ -22,6 +22,13 @@ runner, which sends each task state event to the queue, waited behind it: every 
 server stopped changing state. Here a receive first drops the expired messages (the oldest
 are first: a queue appends in the order it is sent to) and the check reads the retention
 period alone.
+
+Clock reads. moto asks whether a message is visible, or delayed, by building two datetimes
+per message; every send (it computes the queue's attributes, whose counts ask each message)
+and every receive asks it of every message in the queue. A thousand messages deep, a send took
+23 ms and a receive 20 ms, mostly in those clock reads, and the task runner sends one message
+per task state change. Here both read the clock as a float (the same wall clock): 0.6 ms and
+1.8 ms.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from moto.sqs.models import Queue, SQSBackend
+from moto.sqs.models import Message, Queue, SQSBackend
 
 from ecs_pipelines.local.moto_bridge.state import BACKEND_LOCK, originals, patch_attribute
 
@@ -85,6 +92,8 @@ def guard_sqs_queues() -> None:
         ) -> bool:
             return not expired(self.get_queue(queue_name), message, now_ms=time.time() * 1000)
 
+        patch_attribute(Message, "visible", property(visible))
+        patch_attribute(Message, "delayed", property(delayed))
         patch_attribute(SQSBackend, "receive_message", receive_message)
         patch_attribute(
             SQSBackend,
@@ -112,3 +121,13 @@ def drop_expired(queue: Queue) -> None:
         gone += 1
     if gone:
         del messages[:gone]
+
+
+def visible(message: Message) -> bool:
+    """moto's ``Message.visible``, with one float clock read."""
+    return time.time() * 1000 > message.visible_at
+
+
+def delayed(message: Message) -> bool:
+    """moto's ``Message.delayed``, with one float clock read."""
+    return time.time() * 1000 < message.delayed_until
