@@ -90,7 +90,7 @@ def guard_sqs_queues() -> None:
         def is_message_valid_based_on_retention_period(
             self: SQSBackend, queue_name: str, message: Any
         ) -> bool:
-            return not expired(self.get_queue(queue_name), message, now_ms=time.time() * 1000)
+            return not expired(self.get_queue(queue_name), message, now_ms=clock_ms())
 
         patch_attribute(Message, "visible", property(visible))
         patch_attribute(Message, "delayed", property(delayed))
@@ -104,6 +104,11 @@ def guard_sqs_queues() -> None:
         patch_attribute(Queue, "delete_message", delete_message)
 
 
+def clock_ms() -> float:
+    """The wall clock in milliseconds, as moto's ``unix_time_millis`` reads it."""
+    return time.time() * 1000
+
+
 def expired(queue: Queue, message: Any, *, now_ms: float) -> bool:
     """Whether ``message`` has been in ``queue`` longer than its retention period."""
     retention_ms = int(queue.message_retention_period) * 1000  # type: ignore[attr-defined]
@@ -113,7 +118,7 @@ def expired(queue: Queue, message: Any, *, now_ms: float) -> bool:
 
 def drop_expired(queue: Queue) -> None:
     """Deletes the queue's expired messages, as SQS does; the caller holds its message lock."""
-    now_ms = time.time() * 1000
+    now_ms = clock_ms()
     messages = queue._messages
     gone = 0
     while gone < len(messages) and expired(queue, messages[gone], now_ms=now_ms):
@@ -125,9 +130,9 @@ def drop_expired(queue: Queue) -> None:
 
 def visible(message: Message) -> bool:
     """moto's ``Message.visible``, with one float clock read."""
-    return time.time() * 1000 > message.visible_at
+    return clock_ms() > message.visible_at
 
 
 def delayed(message: Message) -> bool:
     """moto's ``Message.delayed``, with one float clock read."""
-    return time.time() * 1000 < message.delayed_until
+    return clock_ms() < message.delayed_until
