@@ -99,14 +99,23 @@ nightly_export_sensor = ecs_task_completion_sensor(
 
 def yaml_definitions() -> Definitions:
     """The assets declared in YAML (demo/defs/*/defs.yaml, EcsTaskComponent), as `dg` loads
-    them."""
+    them, with their component tree.
+
+    Built from the defs folder rather than the tree's root: at the root Dagster also adds a
+    catalogue of every installed component type (JSON schemas and sample YAML of about twenty
+    types) as repository metadata. Nothing in Dagster's webserver or daemon reads it, and it
+    cost 0.45 s of CPU in every process that loads this code location: each run worker and
+    each step process of every run.
+    """
     # Dagster marks the component loader preview/beta; those warnings are not the user's.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)
         warnings.simplefilter("ignore", PreviewWarning)
-        return ComponentTree.from_module(
+        tree = ComponentTree.from_module(
             defs_module=yaml_defs_module, project_root=Path(__file__).resolve().parents[2]
-        ).build_defs()
+        )
+        defs_folder = Path(yaml_defs_module.__file__ or "").parent
+        return Definitions.merge(tree.build_defs(defs_folder), Definitions(component_tree=tree))
 
 
 defs = Definitions.merge(

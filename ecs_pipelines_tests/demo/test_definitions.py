@@ -82,3 +82,15 @@ def test_launchpad_command_defaults_are_readable() -> None:
     for name, command in commands.items():
         assert command[:2] == ["python", "-m"], name
         assert all("\n" not in part and len(part) < 60 for part in command), name
+
+
+def test_the_yaml_assets_load_with_their_component_tree() -> None:
+    """The code location holds every asset of demo/defs/*/defs.yaml and the component tree
+    they came from (what Dagster's UI shows of components), without the catalogue of installed
+    component types that nothing in Dagster reads."""
+    from ecs_pipelines.demo.definitions import defs
+
+    keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
+    assert {"yaml/hourly_counts", "yaml/weekly_report"} <= keys
+    assert defs.component_tree is not None
+    assert "plugin_component_types_json" not in (defs.metadata or {})
