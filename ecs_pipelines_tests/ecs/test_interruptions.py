@@ -61,6 +61,14 @@ def test_a_task_that_failed_on_its_own_is_not_relaunched(
     assert relaunch_decision(stopped(stop_code, reason), relaunched=0, allowed=5) is None
 
 
+def test_a_reclaimed_task_that_exited_zero_stands_as_a_success() -> None:
+    """A Spot reclaim that reached a task whose container had already exited 0 (ECS reports
+    the stop's cause beside the exit code) leaves the success as it is: no relaunch."""
+    reclaimed = stopped("SpotInterruption", "Your Spot Task was interrupted.", 0, succeeded=True)
+    assert interruption_of(reclaimed) is None
+    assert relaunch_decision(reclaimed, relaunched=0, allowed=5) is None
+
+
 def test_relaunches_stop_at_the_count_allowed() -> None:
     """The n-th interruption of a slot is relaunched only while n <= allowed; 0 relaunches none."""
     spot = stopped("SpotInterruption", "Your Spot Task was interrupted.")
