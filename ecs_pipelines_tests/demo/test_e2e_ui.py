@@ -1,6 +1,10 @@
 """End to end through a real `make ui` (dagster dev) in the production topology: every run is a
 run-worker task started by EcsRunLauncher on the embedded ECS, its steps' tasks beside it.
-Launchpad runs, asset materialisation, termination, detached assets, run-log links."""
+Launchpad runs, asset materialisation, termination, detached assets, run-log links, and last
+the load test: 20 runs launched at once under a fault plan, 5 of them terminated midway.
+`make ui`'s instance keeps Dagster's run queue limit (10 runs in progress): the other runs wait
+in the queue, as they would in a team's instance with that limit. One `make ui` serves the
+whole module."""
 
 from __future__ import annotations
 
@@ -10,12 +14,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import AssetKey, DagsterEventType
+from dagster import AssetKey, DagsterEventType, DagsterInstance
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ecs_pipelines.demo.executor_job import EXECUTOR_JOB_NAME
@@ -391,3 +397,117 @@ def test_an_oversized_asset_plots_its_cost_and_is_told_a_smaller_size(
     assert shot.stat().st_size > 10_000
     if os.environ.get("ECS_PIPELINES_UPDATE_DOCS"):  # refreshes the README's picture
         shutil.copy(shot, ROOT / "docs" / "asset-cost.png")
+
+
+# The load test: 20 runs whose steps launch 5 tasks each (100 in all), 5 of them terminated
+# while their tasks run, under capacity failures and Spot reclaims of the steps' tasks only
+# (started-by=dagster/: the run workers are left alone, as their launcher is not ours).
+LOAD_RUNS, LOAD_TERMINATED, LOAD_TASKS_PER_RUN = 20, 5, 5
+LOAD_FAULTS = (
+    "no-capacity:started-by=dagster/,rate=0.3,seed=22;"
+    "spot-reclaim:launch-type=FARGATE,started-by=dagster/,rate=0.2,count=10,after=1s,"
+    "warning=200ms"
+)
+
+
+def load_config(seconds: float) -> dict[str, Any]:
+    """ecs_exec_job's one step as 5 tasks of ``seconds`` each, relaunched when reclaimed; the
+    step runs in the run worker's process (20 runs on 2 cores: no second Python per run)."""
+    step = {
+        "count": LOAD_TASKS_PER_RUN,
+        "command": python_command("sleep", "--seconds", str(seconds)),
+        "enable_execute_command": False,
+        "interruption_relaunches": 4,
+    }
+    return {
+        "ops": {"exec_demo": {"config": step}},
+        "execution": {"config": {"in_process": {}}},
+    }
+
+
+def step_output_metadata(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
+    [record] = instance.all_logs(run_id, of_type=DagsterEventType.STEP_OUTPUT)
+    assert record.dagster_event is not None
+    metadata = record.dagster_event.step_output_data.metadata
+    return {key: value.value for key, value in metadata.items()}
+
+
+def check_finished_load_run(
+    ecs: EcsResource, instance: DagsterInstance, run_id: str
+) -> tuple[int, int, int]:
+    """Checks a finished load run: one successful task per slot, an extra task only where one
+    was reclaimed (as the step's metadata says), every success reported; returns its tasks,
+    reclaims and capacity refusals waited out."""
+    tasks = {t["taskArn"]: t for t in tasks_of_run(ecs, run_id)}
+    succeeded = [a for a, t in tasks.items() if t["containers"][0].get("exitCode") == 0]
+    # A reclaim that reaches a task whose container has exited 0, before that exit is
+    # recorded, leaves a success with stopCode SpotInterruption (ECS has the same window);
+    # only the tasks the reclaim ended are relaunched.
+    reclaimed = {
+        a
+        for a, t in tasks.items()
+        if t.get("stopCode") == "SpotInterruption" and a not in succeeded
+    }
+    assert len(succeeded) == LOAD_TASKS_PER_RUN, tasks
+    assert set(tasks) == set(succeeded) | reclaimed  # no slot ran twice to an end
+    metadata = step_output_metadata(instance, run_id)
+    assert sorted(metadata["task_arns"]) == sorted(succeeded)  # no completion lost
+    attempts = metadata.get("ecs/attempts", [])
+    assert {a["task_arn"] for a in attempts} == reclaimed
+    refused = all_log_text(instance, run_id).count("was refused")
+    return len(tasks), len(reclaimed), refused
+
+
+# Last in the module, after the runs above have ended: it shares their `make ui`. About 80 s
+# on 2 idle cores; `pytest -m load` (`make test-load`) runs it alone.
+@pytest.mark.load
+@pytest.mark.timeout(600)
+def test_twenty_runs_under_capacity_failures_spot_reclaims_and_terminations(
+    dagster_dev: DagsterDev, ecs: EcsResource, fault_plan: Callable[[str], None]
+) -> None:
+    """20 concurrent runs launch 100 step tasks while RunTask finds no capacity 30% of the time
+    and Spot reclaims some tasks; 5 runs are terminated while their tasks run. Every other run
+    succeeds with one successful task per slot (an extra task only where one was reclaimed, as
+    its metadata says), every task of a terminated run stops, and no completion is lost."""
+    fault_plan(LOAD_FAULTS)
+    started = time.monotonic()
+    terminated = [
+        dagster_dev.launch("ecs_exec_job", run_config=load_config(30))
+        for _ in range(LOAD_TERMINATED)
+    ]
+    finishing = [
+        dagster_dev.launch("ecs_exec_job", run_config=load_config(2))
+        for _ in range(LOAD_RUNS - LOAD_TERMINATED)
+    ]
+    for run_id in terminated:
+        # Midway: its step launched its tasks (a reclaimed one may be between two lives).
+        wait_until(
+            lambda run_id=run_id: (
+                len(tasks := tasks_of_run(ecs, run_id)) >= LOAD_TASKS_PER_RUN
+                and any(t["lastStatus"] == "RUNNING" for t in tasks)
+            ),
+            timeout=240,
+            interval=0.5,
+            what=f"the step tasks of run {run_id} to run",
+        )
+        dagster_dev.terminate(run_id)
+    statuses = {run_id: dagster_dev.wait_for_run(run_id, timeout=300) for run_id in finishing}
+    assert set(statuses.values()) == {"SUCCESS"}, (statuses, dagster_dev.logs()[-3000:])
+    figures = {"runs_succeeded": len(statuses), "tasks": 0, "reclaimed": 0, "refusals_waited": 0}
+    with dagster_dev.instance() as instance:
+        for run_id in finishing:
+            tasks, reclaimed, refused = check_finished_load_run(ecs, instance, run_id)
+            figures["tasks"] += tasks
+            figures["reclaimed"] += reclaimed
+            figures["refusals_waited"] += refused
+    for run_id in terminated:
+        assert dagster_dev.wait_for_run(run_id) == "CANCELED"
+        arns = [t["taskArn"] for t in tasks_of_run(ecs, run_id)]
+        figures["tasks"] += len(arns)
+        ended = ecs.wait_for_tasks(arns, timeout_seconds=90)
+        assert {r.last_status for r in ended} == {"STOPPED"}
+        stops = {(r.stop_code, r.stopped_reason) for r in ended}
+        assert {code for code, _ in stops} <= {"UserInitiated", "SpotInterruption"}, stops
+    assert figures["tasks"] >= LOAD_RUNS * LOAD_TASKS_PER_RUN
+    # The figures the test met, for whoever reads its output (-rP).
+    print(f"load: {figures}, {time.monotonic() - started:.0f} s from the first launch")
