@@ -239,6 +239,19 @@ def test_the_ecs_core_and_the_workloads_load_without_dagster() -> None:
     assert output.stdout.strip() == "[]"
 
 
+def test_the_command_line_loads_no_dagster_until_a_command_needs_it() -> None:
+    """Loading `ecs-pipelines` (every command defined) loads no Dagster: `local serve` and
+    `local status` start without its 1.2 s import; a command that calls ECS loads it when it
+    builds its resource."""
+    code = (
+        "import sys, ecs_pipelines.cli.main\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dagster', 'dagster_aws'}))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert output.returncode == 0, output.stderr
+    assert output.stdout.strip() == "[]"
+
+
 MAX_UNTYPED_DICTS = 10
 
 

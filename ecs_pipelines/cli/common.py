@@ -37,10 +37,11 @@ from ecs_pipelines.ecs.common import (
     task_secret_values,
 )
 from ecs_pipelines.ecs.tasks import EcsTaskClient
-from ecs_pipelines.integration.resource import EcsResource
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs.type_defs import TaskTypeDef
+
+    from ecs_pipelines.integration.resource import EcsResource
 
 F = TypeVar("F", bound=Callable[..., Any])
 

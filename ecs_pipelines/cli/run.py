@@ -10,8 +10,8 @@ from ecs_pipelines.cli.common import Env, echo, ecs_command
 from ecs_pipelines.cli.logs import LinePrinter, print_last, streams
 from ecs_pipelines.ecs.common import task_id
 from ecs_pipelines.ecs.launching import MAX_COUNT, default_of, describe
+from ecs_pipelines.ecs.logs import LOG_TAIL_LINES
 from ecs_pipelines.ecs.tasks import EcsTaskResult
-from ecs_pipelines.integration.metadata import LOG_TAIL_LINES
 
 INTERRUPTED_STOP_REASON = "Interrupted: ecs-pipelines run --wait"
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by Ctrl-C (128 + SIGINT)

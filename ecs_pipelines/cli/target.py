@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from ecs_pipelines.cli.checkout import checkout_root, recorded_server, start_server
@@ -40,8 +41,10 @@ from ecs_pipelines.cli.local_names import (
     LOCAL_TASK_DEFINITION,
 )
 from ecs_pipelines.ecs.common import Deadline, Pace, poll_until
-from ecs_pipelines.integration.resource import EcsResource
 from ecs_pipelines.local.auth import KeyPair
+
+if TYPE_CHECKING:
+    from ecs_pipelines.integration.resource import EcsResource
 
 TARGET_ENV = "ECS_PIPELINES_TARGET"
 ENDPOINT_ENV = "ECS_PIPELINES_ENDPOINT_URL"
@@ -133,6 +136,10 @@ def at_endpoint(target: Target, endpoint_url: str) -> Target:
 
 def resource_for(target: Target, **fields: object) -> EcsResource:
     """The EcsResource for a target (``resource_config``)."""
+    # Imported here: the resource brings Dagster (1.2 s of CPU), which `local serve` and the
+    # other commands that make no ECS call do not need.
+    from ecs_pipelines.integration.resource import EcsResource
+
     return EcsResource(**resource_config(target, **fields))  # type: ignore[arg-type]
 
 

@@ -12,7 +12,6 @@ from ecs_pipelines.ecs.common import cluster_name, is_loopback, task_id
 from ecs_pipelines.ecs.logs import LogStreamRef, TaskLinks
 from ecs_pipelines.ecs.tasks import EcsTaskResult
 
-LOG_TAIL_LINES = 20
 # Where a task ran (capacity_fallback may have moved it), as DescribeTasks says; the tasks a
 # step relaunched after an interruption.
 CAPACITY_KEY = "ecs/capacity"

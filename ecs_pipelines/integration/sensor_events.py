@@ -29,7 +29,7 @@ from dagster import (
 # Private names: Dagster has no public API to add an asset event to an existing run's event
 # log, or to read a check's executions for one partition.
 from ecs_pipelines.ecs.common import tags_of
-from ecs_pipelines.ecs.logs import last_lines, log_stream_refs
+from ecs_pipelines.ecs.logs import LOG_TAIL_LINES, last_lines, log_stream_refs
 from ecs_pipelines.ecs.tasks import EcsTaskResult
 from ecs_pipelines.ecs.tracking import GroupCompletion, TaskGroup
 from ecs_pipelines.integration import metadata as md
@@ -123,11 +123,11 @@ def _log_tail(
     try:
         refs = log_stream_refs(lookup(result.task_definition_arn) or {}, result.task_arn)
         lines = [
-            line for ref in refs for line in last_lines(ecs.logs_client(), ref, md.LOG_TAIL_LINES)
+            line for ref in refs for line in last_lines(ecs.logs_client(), ref, LOG_TAIL_LINES)
         ]
     except Exception:  # the tail illustrates the failure; never lose the report over it
         return []
-    return redaction.lines(lines[-md.LOG_TAIL_LINES :])
+    return redaction.lines(lines[-LOG_TAIL_LINES:])
 
 
 def _check(

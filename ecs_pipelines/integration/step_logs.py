@@ -8,8 +8,7 @@ import threading
 from typing import Any
 
 from ecs_pipelines.ecs.common import short_task_id
-from ecs_pipelines.ecs.logs import LogStreamRef, last_lines
-from ecs_pipelines.integration import metadata as md
+from ecs_pipelines.ecs.logs import LOG_TAIL_LINES, LogStreamRef, last_lines
 from ecs_pipelines.integration.redaction import Redaction
 
 PIPES_MARKER = '"__dagster_pipes_version"'
@@ -35,6 +34,6 @@ class StepLogs:
     def tail(self, task_arn: str) -> list[str]:
         lines: list[str] = []
         for ref in self.refs.get(task_arn, []):
-            lines.extend(last_lines(self._logs_client(), ref, md.LOG_TAIL_LINES))
-        kept = [line for line in lines if PIPES_MARKER not in line][-md.LOG_TAIL_LINES :]
+            lines.extend(last_lines(self._logs_client(), ref, LOG_TAIL_LINES))
+        kept = [line for line in lines if PIPES_MARKER not in line][-LOG_TAIL_LINES:]
         return self._redaction.lines(kept)

@@ -148,10 +148,14 @@ class LogTail:
         logger.warning("log tail incomplete: %s", self.error)
 
 
+# The lines of a task's log shown where a short tail belongs (a failure, `ecs-pipelines run`).
+LOG_TAIL_LINES = 20
+
+
 def last_lines(
     logs_client: CloudWatchLogsClient,
     ref: LogStreamRef,
-    n: int = 20,
+    n: int = LOG_TAIL_LINES,
     *,
     max_attempts: int = 5,
     sleep: Callable[[float], object] = time.sleep,
