@@ -130,12 +130,19 @@ class ApiCalls:
     def __init__(self, client: Any) -> None:
         self.counts: Counter[str] = Counter()
         self.describe_sizes: list[int] = []
+        # How many of the tasks each DescribeTasks answered with were STOPPED, in call order.
+        self.described_stopped: list[int] = []
         client.meta.events.register("before-parameter-build.ecs.*", self._count)
+        client.meta.events.register("after-call.ecs.DescribeTasks", self._described)
 
     def _count(self, model: Any, params: Any = None, **_: Any) -> None:
         self.counts[model.name] += 1
         if model.name == "DescribeTasks":
             self.describe_sizes.append(len(params["tasks"]))
+
+    def _described(self, parsed: Any = None, **_: Any) -> None:
+        tasks = (parsed or {}).get("tasks", [])
+        self.described_stopped.append(sum(t.get("lastStatus") == "STOPPED" for t in tasks))
 
     @property
     def total(self) -> int:

@@ -30,6 +30,7 @@ def ecs_calls_fixture(monkeypatch: pytest.MonkeyPatch, local_ecs: LocalEcs) -> A
     """Counts the ECS calls of every client a resource builds (a job's or a sensor's too)."""
     calls = ApiCalls(client(local_ecs, "ecs"))
     hook_resource_clients(monkeypatch, "before-parameter-build.ecs.*", calls._count)
+    hook_resource_clients(monkeypatch, "after-call.ecs.DescribeTasks", calls._described)
     return calls
 
 
