@@ -104,7 +104,7 @@ def yaml_definitions() -> Definitions:
     Built from the defs folder rather than the tree's root: at the root Dagster also adds a
     catalogue of every installed component type (JSON schemas and sample YAML of about twenty
     types) as repository metadata. Nothing in Dagster's webserver or daemon reads it, and it
-    cost 0.45 s of CPU in every process that loads this code location: each run worker and
+    cost about 0.5 s of CPU in every process that loads this code location: each run worker and
     each step process of every run.
     """
     # Dagster marks the component loader preview/beta; those warnings are not the user's.
