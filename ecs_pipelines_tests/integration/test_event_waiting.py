@@ -4,9 +4,11 @@ and a lost queue covered by describing."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from dagster import DagsterInstance
@@ -177,7 +179,7 @@ class RecordingQueue(TaskEventQueue):
 
 
 def test_a_message_nobody_takes_is_dropped_after_a_few_receives(
-    local_ecs: LocalEcs, events_queue: str
+    local_ecs: LocalEcs, events_queue: str, tmp_path: Path
 ) -> None:
     """A message no waiting consumer takes (here not an event at all) is handed back, then
     deleted once it has been received ``drop_after_receives`` times and is older than the
@@ -185,13 +187,24 @@ def test_a_message_nobody_takes_is_dropped_after_a_few_receives(
     ecs = make_resource(local_ecs)
     sqs = client(local_ecs, "sqs")
     junk = sqs.send_message(QueueUrl=events_queue, MessageBody="not an event")["MessageId"]
-    [arn] = ecs.run_task(command=py("import time; time.sleep(3)"))
+    # The task runs until the test releases it, once the message is dropped (at the latest
+    # after 30 s): the wait lasts as long as the drop takes, however loaded the host.
+    release = tmp_path / "release"
+    waits = f"import os, time\nwhile not os.path.exists({str(release)!r}): time.sleep(0.1)"
+    [arn] = ecs.run_task(command=py(waits))
     settings = WatchSettings(
         timeout_seconds=60,
         events=EventSettings(drop_after_receives=2, hold_seconds=1, silence_seconds=1),
     )
     queue = RecordingQueue(ecs.sqs_client(), events_queue)
     watcher = TaskWatcher(ecs.task_client(), ecs.cluster, settings=settings, events=queue)
+
+    def release_once_dropped() -> None:
+        with contextlib.suppress(AssertionError):  # the assertions below say what happened
+            wait_until(lambda: junk in queue.deleted, timeout=30, what="the message's drop")
+        release.touch()
+
+    threading.Thread(target=release_once_dropped, daemon=True).start()
     [result] = watcher.wait([arn])
     assert result.succeeded
     assert queue.held.count(junk) == 1
