@@ -195,17 +195,26 @@ def test_no_module_is_over_400_lines() -> None:
     assert long == {}
 
 
-def test_importing_the_library_loads_no_embedded_ecs_or_ui_package() -> None:
-    """`import ecs_pipelines` (and its public names) loads no moto, flask, webserver or
-    psycopg2: a library user installs none of them."""
+DAGSTER = {"dagster", "dagster_aws"}
+
+
+def packages_loaded_by(imports: str, *, among: set[str]) -> list[str]:
+    """The top-level packages of ``among`` that ``imports`` loads, in a fresh interpreter."""
     code = (
-        "import sys, ecs_pipelines\n"
-        "from ecs_pipelines import *\n"
-        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
+        f"import sys\n{imports}\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(among)!r}))"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert output.returncode == 0, output.stderr
-    assert output.stdout.strip() == "[]"
+    loaded: list[str] = ast.literal_eval(output.stdout.strip())
+    return loaded
+
+
+def test_importing_the_library_loads_no_embedded_ecs_or_ui_package() -> None:
+    """`import ecs_pipelines` (and its public names) loads no moto, flask, webserver or
+    psycopg2: a library user installs none of them."""
+    imports = "import ecs_pipelines\nfrom ecs_pipelines import *"
+    assert packages_loaded_by(imports, among=set(HEAVY)) == []
 
 
 def test_public_api_is_importable_from_the_top() -> None:
@@ -229,27 +238,18 @@ def test_public_api_is_importable_from_the_top() -> None:
 def test_the_ecs_core_and_the_workloads_load_without_dagster() -> None:
     """Importing the ECS core (or a demo workload) loads no Dagster: the core stands alone and
     a task's Python starts fast."""
-    code = (
-        "import sys, ecs_pipelines.ecs.waiting, ecs_pipelines.ecs.tracking, "
-        "ecs_pipelines.demo.workloads.stage\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dagster', 'dagster_aws'}))"
+    imports = (
+        "import ecs_pipelines.ecs.waiting, ecs_pipelines.ecs.tracking, "
+        "ecs_pipelines.demo.workloads.stage"
     )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert output.returncode == 0, output.stderr
-    assert output.stdout.strip() == "[]"
+    assert packages_loaded_by(imports, among=DAGSTER) == []
 
 
 def test_the_command_line_loads_no_dagster_until_a_command_needs_it() -> None:
     """Loading `ecs-pipelines` (every command defined) loads no Dagster: `local serve` and
     `local status` start without its 1.2 s import; a command that calls ECS loads it when it
     builds its resource."""
-    code = (
-        "import sys, ecs_pipelines.cli.main\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dagster', 'dagster_aws'}))"
-    )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert output.returncode == 0, output.stderr
-    assert output.stdout.strip() == "[]"
+    assert packages_loaded_by("import ecs_pipelines.cli.main", among=DAGSTER) == []
 
 
 MAX_UNTYPED_DICTS = 10
