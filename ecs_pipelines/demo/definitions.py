@@ -114,7 +114,7 @@ def yaml_definitions() -> Definitions:
         tree = ComponentTree.from_module(
             defs_module=yaml_defs_module, project_root=Path(__file__).resolve().parents[2]
         )
-        defs_folder = Path(yaml_defs_module.__file__ or "").parent
+        defs_folder = Path(yaml_defs_module.__path__[0])
         return Definitions.merge(tree.build_defs(defs_folder), Definitions(component_tree=tree))
 
 
